@@ -1,0 +1,48 @@
+# RA Portal — two commands: `make run` (portal on http://127.0.0.1:8000, SQLite, demo data)
+# and `make test` (the whole suite; SQLite, or PostgreSQL when DATABASE_URL is set).
+# Needs Python >= 3.12: found by bin/find-python, or given as `make PYTHON=/path/to/python3.12`.
+
+VENV ?= .venv
+PY := $(VENV)/bin/python
+export PYTHON
+
+.PHONY: run test lint format check bench clean
+
+$(VENV)/.created:
+	@interp=$$(bin/find-python) || exit 1; \
+	echo "Creating $(VENV) with $$interp"; \
+	"$$interp" -m venv $(VENV) && $(PY) -m pip install -q --upgrade pip && touch $@
+
+$(VENV)/.installed-run: pyproject.toml $(VENV)/.created
+	$(PY) -m pip install -q -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.created
+	$(PY) -m pip install -q -e ".[test]"
+	@touch $@ $(VENV)/.installed-run
+
+run: $(VENV)/.installed-run
+	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput
+	DJANGO_DEBUG=1 $(PY) manage.py init_pki --if-absent
+	DJANGO_DEBUG=1 $(PY) manage.py seed_demo
+	DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+
+test: $(VENV)/.installed-test
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-test
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	DJANGO_DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
+
+format: $(VENV)/.installed-test
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+check: lint test
+
+bench: $(VENV)/.installed-test
+	$(PY) bench/submit.py
+
+clean:
+	rm -rf $(VENV) db.sqlite3 .pytest_cache

@@ -1,0 +1,45 @@
+from django.contrib import admin
+
+from certificates.models import Certificate, CertificateAuthority
+
+
+@admin.register(CertificateAuthority)
+class CertificateAuthorityAdmin(admin.ModelAdmin):
+    list_display = ["name", "parent", "key_type", "crl_number", "created_at"]
+    readonly_fields = [
+        "name",
+        "parent",
+        "key_type",
+        "certificate_pem",
+        "crl_number",
+        "crl_next_update",
+        "created_at",
+    ]
+    fields = [
+        "name",
+        "parent",
+        "key_type",
+        "crl_validity_hours",
+        "certificate_pem",
+        "crl_number",
+        "crl_next_update",
+        "created_at",
+    ]
+
+    def has_add_permission(self, request):
+        return False  # CAs are created with `manage.py init_pki`, which seals their keys
+
+
+@admin.register(Certificate)
+class CertificateAdmin(admin.ModelAdmin):
+    list_display = ["dn", "serial", "profile", "not_after", "revocation_date", "owner", "team"]
+    list_filter = ["profile", "module", "revocation_reason"]
+    search_fields = ["dn", "serial", "thumbprint", "holder_id"]
+    list_select_related = ["profile", "owner", "team"]
+    readonly_fields = [f.name for f in Certificate._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

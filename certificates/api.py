@@ -1,0 +1,142 @@
+"""Certificate authorities: the API listing (Horizon's CertificateAuthorityResponse shape) and
+the public downloads relying parties fetch (CA certificate for AIA, CRL)."""
+
+import hashlib
+
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from django.http import Http404, HttpResponse
+from django.views.decorators.http import require_GET
+from drf_spectacular.utils import OpenApiTypes, extend_schema
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from certificates.models import CertificateAuthority
+from certificates.pki import names
+from certificates.pki.keys import key_type_of
+from certificates.services import current_crl
+from raportal.errors import DomainError
+
+
+def _extension(cert: x509.Certificate, ext_class):
+    try:
+        return cert.extensions.get_extension_for_class(ext_class)
+    except x509.ExtensionNotFound:
+        return None
+
+
+def certificate_details(cert: x509.Certificate) -> dict:
+    """Horizon's CFCertificateResponse: the decoded certificate, with its PEM."""
+    der = cert.public_bytes(Encoding.DER)
+    spki = cert.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+    key_usage = _extension(cert, x509.KeyUsage)
+    eku = _extension(cert, x509.ExtendedKeyUsage)
+    basic = _extension(cert, x509.BasicConstraints)
+    ski = _extension(cert, x509.SubjectKeyIdentifier)
+    aki = _extension(cert, x509.AuthorityKeyIdentifier)
+    crldp = _extension(cert, x509.CRLDistributionPoints)
+    aia = _extension(cert, x509.AuthorityInformationAccess)
+    usages = []
+    if key_usage:
+        ku = key_usage.value
+        for name in [
+            "digital_signature",
+            "content_commitment",
+            "key_encipherment",
+            "data_encipherment",
+            "key_agreement",
+            "key_cert_sign",
+            "crl_sign",
+        ]:
+            if getattr(ku, name):
+                usages.append(name)
+    return {
+        "dn": names.name_string(cert.subject),
+        "dnElements": [
+            {"type": names.DN_STRING_NAMES.get(a.oid, a.oid.dotted_string), "value": a.value}
+            for a in cert.subject
+        ],
+        "issuerDn": names.name_string(cert.issuer),
+        "serial": format(cert.serial_number, "x"),
+        "notBefore": int(cert.not_valid_before_utc.timestamp() * 1000),
+        "notAfter": int(cert.not_valid_after_utc.timestamp() * 1000),
+        "keyType": key_type_of(cert.public_key()),
+        "signingAlgorithm": cert.signature_algorithm_oid._name,
+        "pem": cert.public_bytes(Encoding.PEM).decode(),
+        "subjectKeyIdentifier": ski.value.digest.hex() if ski else "",
+        "authorityKeyIdentifier": aki.value.key_identifier.hex() if aki else None,
+        "certificateThumbprint": hashlib.sha256(der).hexdigest(),
+        "certificateSHAOneThumbprint": hashlib.sha1(der, usedforsecurity=False).hexdigest(),
+        "publicKeyThumbprint": hashlib.sha256(spki).hexdigest(),
+        "keyUsages": usages,
+        "isKeyUsagesCritical": bool(key_usage and key_usage.critical),
+        "extendedKeyUsages": [oid.dotted_string for oid in eku.value] if eku else [],
+        "isExtendedKeyUsagesCritical": bool(eku and eku.critical),
+        "selfSigned": cert.issuer == cert.subject,
+        "basicConstraints": (
+            {"isCa": basic.value.ca, "pathLen": basic.value.path_length} if basic else None
+        ),
+        "crldps": [
+            name.value for point in (crldp.value if crldp else []) for name in point.full_name or []
+        ],
+        "aias": {
+            "crt": [
+                d.access_location.value
+                for d in (aia.value if aia else [])
+                if d.access_method == x509.oid.AuthorityInformationAccessOID.CA_ISSUERS
+            ],
+        },
+    }
+
+
+def ca_json(ca: CertificateAuthority) -> dict:
+    details = certificate_details(ca.certificate)
+    return {
+        "_id": str(ca.pk),
+        "name": ca.name,
+        "certificate": details,
+        "subjectKeyIdentifier": details["subjectKeyIdentifier"],
+        "crlUrl": ca.crl_url(),
+        "public": True,
+        "downloadable": True,
+        "issuer": ca.parent.name if ca.parent_id else None,
+    }
+
+
+@extend_schema(responses={200: OpenApiTypes.OBJECT})
+class CaListView(APIView):
+    def get(self, request):
+        cas = CertificateAuthority.objects.select_related("parent").order_by("created_at")
+        return Response([ca_json(ca) for ca in cas])
+
+
+@extend_schema(responses={200: OpenApiTypes.OBJECT})
+class CaDetailView(APIView):
+    def get(self, request, name: str):
+        ca = CertificateAuthority.objects.select_related("parent").filter(name=name).first()
+        if ca is None:
+            raise DomainError("REQ-001", f"no CA named {name!r}", status=404)
+        return Response(ca_json(ca))
+
+
+@require_GET
+def ca_certificate(request, name: str) -> HttpResponse:
+    """The CA certificate in DER (RFC 5280 §4.2.2.1: AIA caIssuers points here)."""
+    ca = CertificateAuthority.objects.filter(name=name).first()
+    if ca is None:
+        raise Http404("no such CA")
+    response = HttpResponse(ca.certificate_der, content_type="application/pkix-cert")
+    response["Content-Disposition"] = f'attachment; filename="{ca.name}.crt"'
+    return response
+
+
+@require_GET
+def ca_crl(request, name: str) -> HttpResponse:
+    """The CA's current CRL in DER (RFC 5280 §5; media type from RFC 2585)."""
+    ca = CertificateAuthority.objects.filter(name=name).first()
+    if ca is None:
+        raise Http404("no such CA")
+    response = HttpResponse(current_crl(ca), content_type="application/pkix-crl")
+    response["Content-Disposition"] = f'attachment; filename="{ca.name}.crl"'
+    response["Cache-Control"] = "public, max-age=300"
+    return response

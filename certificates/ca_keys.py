@@ -1,0 +1,27 @@
+"""CA private keys: sealed at rest, opened once per process (the signing hot path must not
+pay an AES-GCM open and a key parse on every certificate)."""
+
+from cryptography.hazmat.primitives import serialization
+
+from raportal.crypto import open_sealed, seal
+
+_cache: dict[tuple[int, bytes], object] = {}
+
+
+def seal_ca_key(ca_pk: int, key) -> bytes:
+    der = key.private_bytes(
+        serialization.Encoding.DER,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    return seal(der, f"ca-key:{ca_pk}")
+
+
+def ca_private_key(ca):
+    sealed = bytes(ca.sealed_key)
+    cache_key = (ca.pk, sealed[-16:])  # the GCM tag changes whenever the key is re-sealed
+    key = _cache.get(cache_key)
+    if key is None:
+        key = serialization.load_der_private_key(open_sealed(sealed, f"ca-key:{ca.pk}"), None)
+        _cache[cache_key] = key
+    return key

@@ -1,0 +1,174 @@
+"""Certificate authorities, certificates and escrowed keys."""
+
+import uuid
+
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+from certificates.pki.keys import KEY_TYPE_CHOICES
+
+
+class CertificateAuthority(models.Model):
+    """A CA of the built-in PKI. Its private key is sealed under RAPORTAL_KEK."""
+
+    name = models.SlugField(max_length=64, unique=True, help_text="Identifier used in URLs.")
+    certificate_pem = models.TextField()
+    sealed_key = models.BinaryField(editable=False)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    key_type = models.CharField(max_length=32, choices=KEY_TYPE_CHOICES)
+    crl_validity_hours = models.PositiveIntegerField(
+        default=168, help_text="How long a published CRL stays valid (nextUpdate)."
+    )
+    # The current CRL, regenerated on revocation and before it goes stale.
+    crl_number = models.PositiveBigIntegerField(default=0, editable=False)
+    crl_der = models.BinaryField(null=True, blank=True, editable=False)
+    crl_next_update = models.DateTimeField(null=True, blank=True, editable=False)
+    crl_stale = models.BooleanField(default=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "certificate authority"
+        verbose_name_plural = "certificate authorities"
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def certificate(self) -> x509.Certificate:
+        cached = self.__dict__.get("_certificate")
+        if cached is None:
+            cached = x509.load_pem_x509_certificate(self.certificate_pem.encode())
+            self.__dict__["_certificate"] = cached
+        return cached
+
+    @property
+    def certificate_der(self) -> bytes:
+        return self.certificate.public_bytes(Encoding.DER)
+
+    def crl_url(self) -> str:
+        return settings.RAPORTAL_BASE_URL + reverse("ca-crl", args=[self.name])
+
+    def certificate_url(self) -> str:
+        return settings.RAPORTAL_BASE_URL + reverse("ca-certificate", args=[self.name])
+
+    def chain(self) -> list["CertificateAuthority"]:
+        """This CA, then its parents up to the root."""
+        chain, ca = [], self
+        while ca is not None:
+            chain.append(ca)
+            ca = ca.parent
+        return chain
+
+
+class RevocationReason(models.TextChoices):
+    # Horizon's names; RFC 5280 §5.3.1 reason codes.
+    UNSPECIFIED = "unspecified", "Unspecified"
+    KEY_COMPROMISE = "keycompromise", "Key compromise"
+    CA_COMPROMISE = "cacompromise", "CA compromise"
+    AFFILIATION_CHANGED = "affiliationchange", "Affiliation changed"
+    SUPERSEDED = "superseded", "Superseded"
+    CESSATION_OF_OPERATION = "cessationofoperation", "Cessation of operation"
+
+
+class CertificateQuerySet(models.QuerySet):
+    def valid(self, at=None):
+        """Not revoked and within their validity period."""
+        at = at or timezone.now()
+        return self.filter(revocation_date__isnull=True, not_before__lte=at, not_after__gt=at)
+
+    def with_holder(self, holder_id: str):
+        return self.filter(holder_id=holder_id)
+
+
+class Certificate(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    ca = models.ForeignKey(
+        CertificateAuthority,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="certificates",
+        help_text="The built-in CA that issued it, if any.",
+    )
+    profile = models.ForeignKey(
+        "profiles.Profile",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="certificates",
+    )
+    module = models.CharField(max_length=16, default="webra")
+    pem = models.TextField()
+    serial = models.CharField(max_length=64, help_text="Hexadecimal, lower case.")
+    thumbprint = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the DER.")
+    public_key_thumbprint = models.CharField(max_length=64, db_index=True)
+    dn = models.TextField()
+    issuer = models.TextField()
+    not_before = models.DateTimeField()
+    not_after = models.DateTimeField()
+    key_type = models.CharField(max_length=32)
+    signing_algorithm = models.CharField(max_length=64)
+    sans = models.JSONField(default=list, blank=True)  # [{"sanType": ..., "value": ...}]
+    self_signed = models.BooleanField(default=False)
+    holder_id = models.CharField(max_length=64)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_certificates",
+    )
+    team = models.ForeignKey(
+        "profiles.Team",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="certificates",
+    )
+    contact_email = models.EmailField(blank=True)
+    labels = models.JSONField(default=list, blank=True)  # [{"key": ..., "value": ...}]
+    metadata = models.JSONField(default=list, blank=True)  # [{"key": ..., "value": ...}]
+    revocation_date = models.DateTimeField(null=True, blank=True)
+    revocation_reason = models.CharField(
+        max_length=32, choices=RevocationReason.choices, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CertificateQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["holder_id", "profile"], name="cert_holder_profile"),
+            models.Index(fields=["serial"], name="cert_serial"),
+            models.Index(fields=["not_after"], name="cert_not_after"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dn} ({self.serial[:16]})"
+
+    @property
+    def revoked(self) -> bool:
+        return self.revocation_date is not None
+
+    @property
+    def escrowed(self) -> bool:
+        return hasattr(self, "escrowed_key")
+
+
+class EscrowedKey(models.Model):
+    """A server-generated private key kept (sealed) so it can be recovered later."""
+
+    certificate = models.OneToOneField(
+        Certificate, on_delete=models.CASCADE, related_name="escrowed_key"
+    )
+    sealed_key = models.BinaryField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"escrowed key of {self.certificate_id}"

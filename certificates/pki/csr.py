@@ -1,0 +1,48 @@
+"""PKCS#10 certificate signing requests (RFC 2986): parse and prove possession of the key."""
+
+import base64
+import binascii
+import re
+
+from cryptography import x509
+
+PEM_CSR = re.compile(
+    r"-----BEGIN (NEW )?CERTIFICATE REQUEST-----(.+?)-----END (NEW )?CERTIFICATE REQUEST-----",
+    re.S,
+)
+MAX_CSR_BYTES = 64 * 1024
+
+
+def load_csr(text: str) -> x509.CertificateSigningRequest:
+    """PEM text (or the bare base64 of its DER) → a CSR whose self-signature is valid.
+
+    Raises ValueError with a message a requester can act on."""
+    if not isinstance(text, str) or not text.strip():
+        raise ValueError("the CSR is empty")
+    if len(text) > MAX_CSR_BYTES:
+        raise ValueError("the CSR is too large")
+    match = PEM_CSR.search(text)
+    body = match.group(2) if match else text
+    try:
+        der = base64.b64decode("".join(body.split()), validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError(
+            "the CSR is not PEM: expected -----BEGIN CERTIFICATE REQUEST----- and base64"
+        ) from None
+    try:
+        csr = x509.load_der_x509_csr(der)
+    except ValueError:
+        raise ValueError("the CSR is not a valid PKCS#10 certificate request") from None
+    try:
+        valid = csr.is_signature_valid
+    except Exception:  # unsupported key or signature algorithm
+        valid = False
+    if not valid:
+        raise ValueError("the CSR's signature does not verify with its public key")
+    return csr
+
+
+def csr_pem(csr: x509.CertificateSigningRequest) -> str:
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    return csr.public_bytes(Encoding.PEM).decode()

@@ -1,0 +1,345 @@
+"""Subject DN elements and subject alternative names: syntax, normalization and encoding.
+
+Horizon names DN elements ``cn.1``, ``ou.2``… (type + 1-based index) and SANs by type
+(``DNSNAME``, ``IPADDRESS``…). This module knows what each one may contain (RFC 5280
+Appendix A upper bounds, the preferred name syntax of RFC 1034 §3.5 for DNS names, RFC 5280
+§4.2.1.6 for SANs) and how it is encoded. Every check raises ``ValueError`` with a message
+written for the person who typed the value.
+"""
+
+import ipaddress
+import re
+import uuid
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from cryptography import x509
+from cryptography.x509.oid import NameOID, ObjectIdentifier
+
+UPN_OID = ObjectIdentifier("1.3.6.1.4.1.311.20.2.3")  # Microsoft user principal name
+GUID_OID = ObjectIdentifier("1.3.6.1.4.1.311.25.1")  # Microsoft object GUID
+
+PRINTABLE = re.compile(r"^[A-Za-z0-9 '()+,\-./:=?]*$")  # X.680 PrintableString
+
+
+@dataclass(frozen=True)
+class DnType:
+    name: str  # Horizon's element name
+    oid: ObjectIdentifier
+    label: str  # what a requester sees
+    short: str  # how it is written in a DN string
+    max_length: int
+    charset: str = "utf8"  # utf8 | printable | ia5
+    rank: int = 50  # position in the DN, most general first
+
+
+DN_TYPES: dict[str, DnType] = {
+    t.name: t
+    for t in [
+        DnType("dc", NameOID.DOMAIN_COMPONENT, "Domain component", "DC", 63, "ia5", 0),
+        DnType("c", NameOID.COUNTRY_NAME, "Country (2 letters)", "C", 2, "printable", 1),
+        DnType("st", NameOID.STATE_OR_PROVINCE_NAME, "State or province", "ST", 128, rank=2),
+        DnType("l", NameOID.LOCALITY_NAME, "Locality", "L", 128, rank=3),
+        DnType("street", NameOID.STREET_ADDRESS, "Street address", "STREET", 128, rank=4),
+        DnType("o", NameOID.ORGANIZATION_NAME, "Organization", "O", 64, rank=5),
+        DnType("ou", NameOID.ORGANIZATIONAL_UNIT_NAME, "Organizational unit", "OU", 64, rank=6),
+        DnType(
+            "organizationIdentifier",
+            NameOID.ORGANIZATION_IDENTIFIER,
+            "Organization identifier",
+            "ORGANIZATIONIDENTIFIER",
+            64,
+            rank=7,
+        ),
+        DnType("t", NameOID.TITLE, "Title", "T", 64, rank=8),
+        DnType(
+            "description", ObjectIdentifier("2.5.4.13"), "Description", "DESCRIPTION", 1024, rank=9
+        ),
+        DnType("cn", NameOID.COMMON_NAME, "Common name", "CN", 64, rank=10),
+        DnType("surname", NameOID.SURNAME, "Surname", "SN", 64, rank=11),
+        DnType("givenName", NameOID.GIVEN_NAME, "Given name", "GIVENNAME", 64, rank=12),
+        DnType(
+            "serialNumber",
+            NameOID.SERIAL_NUMBER,
+            "Serial number",
+            "SERIALNUMBER",
+            64,
+            "printable",
+            13,
+        ),
+        DnType("uid", NameOID.USER_ID, "User ID", "UID", 256, rank=14),
+        DnType("e", NameOID.EMAIL_ADDRESS, "Email address", "E", 255, "ia5", 15),
+        DnType(
+            "unstructuredName",
+            ObjectIdentifier("1.2.840.113549.1.9.2"),
+            "Unstructured name",
+            "UNSTRUCTUREDNAME",
+            255,
+            "ia5",
+            16,
+        ),
+        DnType(
+            "unstructuredAddress",
+            ObjectIdentifier("1.2.840.113549.1.9.8"),
+            "Unstructured address",
+            "UNSTRUCTUREDADDRESS",
+            255,
+            rank=17,
+        ),
+    ]
+}
+DN_TYPE_BY_OID = {t.oid: t for t in DN_TYPES.values()}
+DN_STRING_NAMES = {t.oid: t.short for t in DN_TYPES.values()}
+
+ELEMENT_RE = re.compile(r"^([A-Za-z]+)\.([1-9][0-9]{0,2})$")
+
+
+def parse_element(element: str) -> tuple[DnType, int]:
+    """``"cn.1"`` → (the CN type, 1)."""
+    match = ELEMENT_RE.match(element or "")
+    if not match or match.group(1) not in DN_TYPES:
+        known = ", ".join(DN_TYPES)
+        raise ValueError(
+            f"{element!r} is not a DN element; write it as type.index, e.g. cn.1 (types: {known})"
+        )
+    return DN_TYPES[match.group(1)], int(match.group(2))
+
+
+def check_dn_value(dn_type: DnType, value: str) -> str:
+    """Returns the value as it will be encoded, or raises ValueError."""
+    value = " ".join(value.split())  # no leading/trailing/multiple blanks in a DN
+    if not value:
+        raise ValueError(f"{dn_type.label} is empty")
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
+        raise ValueError(f"{dn_type.label} contains control characters")
+    if len(value) > dn_type.max_length:
+        raise ValueError(
+            f"{dn_type.label} is {len(value)} characters long; at most {dn_type.max_length} "
+            "are allowed (RFC 5280, Appendix A)"
+        )
+    if dn_type.name == "c":
+        if not re.fullmatch(r"[A-Z]{2}", value):
+            raise ValueError("Country must be a two-letter ISO 3166 code in capitals, e.g. FR")
+    elif dn_type.charset == "printable" and not PRINTABLE.match(value):
+        raise ValueError(
+            f"{dn_type.label} may only contain letters, digits, spaces and ' ( ) + , - . / : = ?"
+        )
+    elif dn_type.charset == "ia5" and not value.isascii():
+        raise ValueError(f"{dn_type.label} may only contain ASCII characters")
+    if dn_type.name == "e":
+        value = normalize_email(value)
+    return value
+
+
+def build_name(elements: list[tuple[str, str]]) -> x509.Name:
+    """Indexed elements → X.501 Name, ordered most general first (C, O, OU, CN…); elements of
+    the same type keep their index order."""
+    parsed = []
+    for element, value in elements:
+        dn_type, index = parse_element(element)
+        parsed.append((dn_type.rank, index, dn_type, value))
+    parsed.sort(key=lambda item: (item[0], item[1]))
+    return x509.Name([x509.NameAttribute(t.oid, v) for _, _, t, v in parsed])
+
+
+def name_to_elements(name: x509.Name) -> list[tuple[str, str]]:
+    """A CSR's subject → indexed elements; attributes we do not know are refused."""
+    counters: dict[str, int] = {}
+    out = []
+    for attribute in name:
+        dn_type = DN_TYPE_BY_OID.get(attribute.oid)
+        if dn_type is None:
+            raise ValueError(
+                f"the subject attribute {attribute.oid.dotted_string} is not supported"
+            )
+        counters[dn_type.name] = counters.get(dn_type.name, 0) + 1
+        value = attribute.value if isinstance(attribute.value, str) else attribute.value.hex()
+        out.append((f"{dn_type.name}.{counters[dn_type.name]}", value))
+    return out
+
+
+def name_string(name: x509.Name) -> str:
+    """RFC 4514 string of a name, most specific first: ``CN=web,O=Example,C=FR``."""
+    return name.rfc4514_string(DN_STRING_NAMES)
+
+
+# --- subject alternative names -----------------------------------------------------------
+
+SAN_TYPES = (
+    "DNSNAME",
+    "IPADDRESS",
+    "RFC822NAME",
+    "URI",
+    "OTHERNAME_UPN",
+    "OTHERNAME_GUID",
+    "REGISTERED_ID",
+)
+SAN_LABELS = {
+    "DNSNAME": "DNS name",
+    "IPADDRESS": "IP address",
+    "RFC822NAME": "Email address",
+    "URI": "URI",
+    "OTHERNAME_UPN": "User principal name (UPN)",
+    "OTHERNAME_GUID": "Object GUID",
+    "REGISTERED_ID": "Registered ID (OID)",
+}
+
+DNS_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+OID_RE = re.compile(r"^[0-2](\.(0|[1-9][0-9]*))+$")
+URI_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*$")
+
+
+def normalize_dns_name(value: str, *, allow_wildcard: bool = True) -> str:
+    name = value.strip().lower()
+    if name.endswith("."):
+        name = name[:-1]
+    if not name:
+        raise ValueError("a DNS name is empty")
+    if not name.isascii():
+        raise ValueError(
+            f"{value!r} has non-ASCII characters; write an internationalized name in its "
+            "A-label form (xn--…)"
+        )
+    if len(name) > 253:
+        raise ValueError(f"{value!r} is longer than 253 characters")
+    labels = name.split(".")
+    if labels[0] == "*" and allow_wildcard:
+        if len(labels) < 3:
+            raise ValueError(f"{value!r}: a wildcard must cover a subdomain, e.g. *.example.com")
+        labels = labels[1:]
+    for label in labels:
+        if not DNS_LABEL.match(label):
+            raise ValueError(
+                f"{value!r} is not a valid host name: each label has 1-63 letters, digits or "
+                "hyphens and does not start or end with a hyphen (RFC 1034 §3.5)"
+            )
+    if labels[-1].isdigit():
+        raise ValueError(f"{value!r} looks like an IP address; use an IPADDRESS SAN for it")
+    return name
+
+
+def normalize_email(value: str) -> str:
+    local, sep, domain = value.strip().rpartition("@")
+    if not sep or not local or not domain:
+        raise ValueError(f"{value!r} is not an email address (local-part@domain)")
+    if not local.isascii() or any(ch.isspace() or ord(ch) < 33 for ch in local):
+        raise ValueError(f"{value!r}: the local part must be printable ASCII without spaces")
+    if len(local) > 64:
+        raise ValueError(f"{value!r}: the local part is longer than 64 characters")
+    try:
+        domain = normalize_dns_name(domain, allow_wildcard=False)
+    except ValueError as exc:
+        raise ValueError(f"{value!r} has an invalid domain: {exc}") from exc
+    return f"{local}@{domain}"
+
+
+def normalize_san(san_type: str, value: str) -> str:
+    """Checks a SAN value against its type's syntax and returns its canonical form."""
+    if not isinstance(value, str):
+        raise ValueError(f"a {san_type} value must be a string")
+    value = value.strip()
+    if not value:
+        raise ValueError(f"a {san_type} value is empty")
+    if san_type == "DNSNAME":
+        return normalize_dns_name(value)
+    if san_type == "IPADDRESS":
+        try:
+            return ipaddress.ip_address(value).compressed
+        except ValueError:
+            raise ValueError(f"{value!r} is not an IPv4 or IPv6 address") from None
+    if san_type == "RFC822NAME":
+        return normalize_email(value)
+    if san_type == "URI":
+        return _normalize_uri(value)
+    if san_type == "OTHERNAME_UPN":
+        if any(ch.isspace() for ch in value) or len(value) > 256:
+            raise ValueError(f"{value!r} is not a user principal name (user@domain)")
+        return value
+    if san_type == "OTHERNAME_GUID":
+        try:
+            return uuid.UUID(value).hex
+        except ValueError:
+            raise ValueError(f"{value!r} is not a GUID (32 hexadecimal digits)") from None
+    if san_type == "REGISTERED_ID":
+        if not OID_RE.match(value):
+            raise ValueError(f"{value!r} is not an object identifier like 1.2.3.4")
+        return value
+    raise ValueError(f"{san_type!r} is not a SAN type (types: {', '.join(SAN_TYPES)})")
+
+
+def _normalize_uri(value: str) -> str:
+    # RFC 5280 §4.2.1.6: an absolute URI, in its ASCII form.
+    if not value.isascii() or any(ch.isspace() or ord(ch) < 33 for ch in value):
+        raise ValueError(f"{value!r} is not a URI: use its ASCII, percent-encoded form")
+    scheme, sep, rest = value.partition(":")
+    if not sep or not URI_SCHEME.match(scheme) or not rest:
+        raise ValueError(f"{value!r} is not an absolute URI (scheme:…, e.g. https://host/path)")
+    if rest.startswith("//"):
+        parts = urlsplit(value)
+        if not parts.hostname:
+            raise ValueError(f"{value!r} has no host")
+    return value
+
+
+def _der_length(length: int) -> bytes:
+    if length < 0x80:
+        return bytes([length])
+    encoded = length.to_bytes((length.bit_length() + 7) // 8, "big")
+    return bytes([0x80 | len(encoded)]) + encoded
+
+
+def general_name(san_type: str, value: str) -> x509.GeneralName:
+    if san_type == "DNSNAME":
+        return x509.DNSName(value)
+    if san_type == "IPADDRESS":
+        return x509.IPAddress(ipaddress.ip_address(value))
+    if san_type == "RFC822NAME":
+        return x509.RFC822Name(value)
+    if san_type == "URI":
+        return x509.UniformResourceIdentifier(value)
+    if san_type == "OTHERNAME_UPN":
+        raw = value.encode()
+        return x509.OtherName(UPN_OID, b"\x0c" + _der_length(len(raw)) + raw)  # UTF8String
+    if san_type == "OTHERNAME_GUID":
+        return x509.OtherName(GUID_OID, b"\x04\x10" + bytes.fromhex(value))  # OCTET STRING
+    if san_type == "REGISTERED_ID":
+        return x509.RegisteredID(ObjectIdentifier(value))
+    raise ValueError(f"unsupported SAN type {san_type}")
+
+
+def _der_string(der: bytes, tag: int) -> bytes:
+    if not der or der[0] != tag:
+        raise ValueError("unexpected encoding")
+    first = der[1]
+    if first < 0x80:
+        return der[2 : 2 + first]
+    size = first & 0x7F
+    length = int.from_bytes(der[2 : 2 + size], "big")
+    return der[2 + size : 2 + size + length]
+
+
+def san_of(name: x509.GeneralName) -> tuple[str, str]:
+    """A general name → (SAN type, value); raises ValueError for types we do not handle."""
+    if isinstance(name, x509.DNSName):
+        return "DNSNAME", name.value
+    if isinstance(name, x509.IPAddress):
+        return "IPADDRESS", str(name.value)
+    if isinstance(name, x509.RFC822Name):
+        return "RFC822NAME", name.value
+    if isinstance(name, x509.UniformResourceIdentifier):
+        return "URI", name.value
+    if isinstance(name, x509.RegisteredID):
+        return "REGISTERED_ID", name.value.dotted_string
+    if isinstance(name, x509.OtherName) and name.type_id == UPN_OID:
+        return "OTHERNAME_UPN", _der_string(name.value, 0x0C).decode()
+    if isinstance(name, x509.OtherName) and name.type_id == GUID_OID:
+        return "OTHERNAME_GUID", _der_string(name.value, 0x04).hex()
+    raise ValueError(f"the subject alternative name {name!r} is not a supported type")
+
+
+def sans_of(extensions: x509.Extensions) -> list[tuple[str, str]]:
+    try:
+        ext = extensions.get_extension_for_class(x509.SubjectAlternativeName)
+    except x509.ExtensionNotFound:
+        return []
+    return [san_of(general) for general in ext.value]

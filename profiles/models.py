@@ -1,0 +1,351 @@
+"""What administrators configure: profiles (template rules, crypto policy, request policy),
+teams, and grants (who may request or perform which workflow on which profile)."""
+
+import re
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+from certificates.pki import names
+from certificates.pki.keys import KEY_TYPE_CHOICES, KEY_TYPES
+from certificates.pki.signing import EKU_CHOICES
+
+
+class Module(models.TextChoices):
+    WEBRA = "webra", "WebRA"
+    EST = "est", "EST"
+    SCEP = "scep", "SCEP"
+
+
+class Workflow(models.TextChoices):
+    ENROLL = "enroll", "Enroll"
+    REVOKE = "revoke", "Revoke"
+    UPDATE = "update", "Update"
+    RENEW = "renew", "Renew"
+    RECOVER = "recover", "Recover"
+    MIGRATE = "migrate", "Migrate"
+    IMPORT = "import", "Import"
+
+
+class Team(models.Model):
+    name = models.SlugField(max_length=64, unique=True)
+    display_name = models.CharField(max_length=128, blank=True)
+    description = models.TextField(blank=True)
+    contact_email = models.EmailField(blank=True)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="rap_teams", blank=True)
+
+    def __str__(self) -> str:
+        return self.display_name or self.name
+
+
+def validate_regex(value: str) -> None:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValidationError(f"not a valid regular expression: {exc}") from exc
+
+
+class PasswordMode(models.TextChoices):
+    MANUAL = "manual", "Manual: the requester chooses the PKCS#12 password"
+    RANDOM = "random", "Random: the portal generates it and shows it once"
+
+
+class HolderBehavior(models.TextChoices):
+    REJECT = "reject", "Reject the new request"
+    REVOKE = "revoke", "Revoke the oldest certificates (superseded)"
+
+
+class ProfileQuerySet(models.QuerySet):
+    def enabled(self):
+        return self.filter(enabled=True)
+
+
+class Profile(models.Model):
+    """A certificate profile: what a certificate looks like and who may ask for it."""
+
+    name = models.SlugField(max_length=64, unique=True)
+    display_name = models.CharField(max_length=128, blank=True)
+    description = models.TextField(blank=True)
+    module = models.CharField(max_length=16, choices=Module.choices, default=Module.WEBRA)
+    enabled = models.BooleanField(default=True)
+    ca = models.ForeignKey(
+        "certificates.CertificateAuthority",
+        on_delete=models.PROTECT,
+        related_name="profiles",
+        verbose_name="issuing CA",
+    )
+    validity_days = models.PositiveIntegerField(default=365)
+    extended_key_usages = models.JSONField(
+        default=list, blank=True, help_text="serverAuth, clientAuth, emailProtection…"
+    )
+
+    # crypto policy
+    centralized = models.BooleanField(
+        default=True, help_text="The portal may generate the key and deliver a PKCS#12."
+    )
+    decentralized = models.BooleanField(
+        default=True, help_text="The requester may send a CSR (PKCS#10)."
+    )
+    authorized_key_types = models.JSONField(default=list)
+    default_key_type = models.CharField(
+        max_length=32, choices=KEY_TYPE_CHOICES, default="ec-secp256r1"
+    )
+    escrow = models.BooleanField(
+        default=False, help_text="Keep server-generated keys (encrypted) for recovery."
+    )
+    p12_password_mode = models.CharField(
+        "PKCS#12 password mode",
+        max_length=8,
+        choices=PasswordMode.choices,
+        default=PasswordMode.MANUAL,
+    )
+    password_min_length = models.PositiveSmallIntegerField(default=12)
+    password_max_length = models.PositiveSmallIntegerField(default=128)
+    password_min_upper = models.PositiveSmallIntegerField(default=1)
+    password_min_lower = models.PositiveSmallIntegerField(default=1)
+    password_min_digits = models.PositiveSmallIntegerField(default=1)
+    password_min_special = models.PositiveSmallIntegerField(default=0)
+    password_special_chars = models.CharField(max_length=64, default="!#$%&*+-=?@_~")
+
+    # owner, team and contact email policies (subject, SANs and labels are rule rows below)
+    owner_mandatory = models.BooleanField(default=False)
+    owner_editable_by_requester = models.BooleanField(default=True)
+    owner_editable_by_approver = models.BooleanField(default=True)
+    team_mandatory = models.BooleanField(default=False)
+    team_editable_by_requester = models.BooleanField(default=True)
+    team_editable_by_approver = models.BooleanField(default=True)
+    team_default = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    contact_email_mandatory = models.BooleanField(default=False)
+    contact_email_editable_by_requester = models.BooleanField(default=True)
+    contact_email_editable_by_approver = models.BooleanField(default=True)
+    contact_email_regex = models.CharField(max_length=256, blank=True, validators=[validate_regex])
+
+    # lifecycle policy
+    renewal_enabled = models.BooleanField(default=True)
+    renewal_period_days = models.PositiveIntegerField(
+        default=30, help_text="Renewal is allowed this many days before expiry."
+    )
+    max_per_holder = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Most valid certificates one holder (same DN and SANs) may have here.",
+    )
+    max_per_holder_behavior = models.CharField(
+        max_length=8, choices=HolderBehavior.choices, default=HolderBehavior.REJECT
+    )
+
+    # request policy: how long a pending request waits for a decision, per workflow
+    enroll_request_expiry_days = models.PositiveSmallIntegerField(default=7)
+    revoke_request_expiry_days = models.PositiveSmallIntegerField(default=7)
+    update_request_expiry_days = models.PositiveSmallIntegerField(default=7)
+    renew_request_expiry_days = models.PositiveSmallIntegerField(default=7)
+    recover_request_expiry_days = models.PositiveSmallIntegerField(default=7)
+    migrate_request_expiry_days = models.PositiveSmallIntegerField(default=7)
+
+    objects = ProfileQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.display_name or self.name
+
+    def request_expiry_days(self, workflow: str) -> int:
+        # Imports have no policy of their own in Horizon: they follow enroll's.
+        workflow = "enroll" if workflow == Workflow.IMPORT else workflow
+        return getattr(self, f"{workflow}_request_expiry_days")
+
+    def clean(self):
+        errors = {}
+        unknown = [kt for kt in self.authorized_key_types or [] if kt not in KEY_TYPES]
+        if unknown:
+            errors["authorized_key_types"] = f"unknown key types: {', '.join(unknown)}"
+        elif self.authorized_key_types and self.default_key_type not in self.authorized_key_types:
+            errors["default_key_type"] = "the default key type must be one of the authorized ones"
+        if not self.centralized and not self.decentralized:
+            errors["centralized"] = "enable centralized or decentralized enrollment (or both)"
+        known_ekus = {value for value, _ in EKU_CHOICES}
+        if any(eku not in known_ekus for eku in self.extended_key_usages or []):
+            errors["extended_key_usages"] = "unknown extended key usage"
+        minimum = (
+            self.password_min_upper
+            + self.password_min_lower
+            + self.password_min_digits
+            + self.password_min_special
+        )
+        if self.password_max_length < max(self.password_min_length, minimum):
+            errors["password_max_length"] = "shorter than what the other rules require"  # noqa: S105
+        if errors:
+            raise ValidationError(errors)
+
+    def password_policy_violations(self, password: str) -> list[str]:
+        problems = []
+        specials = set(self.password_special_chars)
+        if len(password) < self.password_min_length:
+            problems.append(f"at least {self.password_min_length} characters")
+        if len(password) > self.password_max_length:
+            problems.append(f"at most {self.password_max_length} characters")
+        for minimum, test, what in [
+            (self.password_min_upper, str.isupper, "upper-case letters"),
+            (self.password_min_lower, str.islower, "lower-case letters"),
+            (self.password_min_digits, str.isdigit, "digits"),
+        ]:
+            if sum(1 for ch in password if test(ch)) < minimum:
+                problems.append(f"at least {minimum} {what}")
+        if sum(1 for ch in password if ch in specials) < self.password_min_special:
+            problems.append(
+                f"at least {self.password_min_special} of {self.password_special_chars}"
+            )
+        return problems
+
+
+class RuleFlags(models.Model):
+    """What every template rule says about who may set the value."""
+
+    mandatory = models.BooleanField(default=False)
+    editable_by_requester = models.BooleanField(default=True)
+    editable_by_approver = models.BooleanField(default=True)
+    regex = models.CharField(
+        max_length=256,
+        blank=True,
+        validators=[validate_regex],
+        help_text="The whole value must match (Python syntax).",
+    )
+
+    class Meta:
+        abstract = True
+
+
+class SubjectRule(RuleFlags):
+    """One element of the subject DN, e.g. ``cn.1`` (type and 1-based index)."""
+
+    profile = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="subject_rules")
+    element = models.CharField(max_length=32, help_text="cn.1, o.1, ou.2…")
+    value = models.CharField(
+        max_length=1024, blank=True, help_text="Default value (the only one if not editable)."
+    )
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["profile", "element"], name="uniq_subject_rule")
+        ]
+
+    def __str__(self) -> str:
+        return self.element
+
+    def clean(self):
+        try:
+            names.parse_element(self.element)
+        except ValueError as exc:
+            raise ValidationError({"element": str(exc)}) from exc
+
+
+class SanRule(RuleFlags):
+    profile = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="san_rules")
+    san_type = models.CharField(
+        "type", max_length=16, choices=[(t, names.SAN_LABELS[t]) for t in names.SAN_TYPES]
+    )
+    min = models.PositiveSmallIntegerField(default=0)
+    max = models.PositiveSmallIntegerField(default=1)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["profile", "san_type"], name="uniq_san_rule"),
+            models.CheckConstraint(condition=Q(min__lte=models.F("max")), name="san_min_le_max"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.san_type} {self.min}..{self.max}"
+
+
+class LabelRule(RuleFlags):
+    profile = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="label_rules")
+    label = models.SlugField(max_length=64)
+    value = models.CharField(max_length=256, blank=True, help_text="Default value.")
+    enum = models.JSONField(
+        default=list, blank=True, help_text="If not empty, the only values allowed."
+    )
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["profile", "label"], name="uniq_label_rule")]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class GrantLevel(models.TextChoices):
+    REQUEST = "request", "Request (needs approval)"
+    PERFORM = "perform", "Perform (executes at once, approves others' requests)"
+
+
+LEVEL_RANK = {GrantLevel.REQUEST: 1, GrantLevel.PERFORM: 2}
+
+
+class GrantQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return self.filter(Q(user=user) | Q(team__members=user))
+
+
+class Grant(models.Model):
+    """A principal (a user or a team) may request or perform a workflow on a profile."""
+
+    profile = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="grants")
+    workflow = models.CharField(max_length=16, choices=Workflow.choices)
+    level = models.CharField(max_length=8, choices=GrantLevel.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="rap_grants",
+    )
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.CASCADE, related_name="grants"
+    )
+
+    objects = GrantQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(user__isnull=False) & Q(team__isnull=True))
+                | (Q(user__isnull=True) & Q(team__isnull=False)),
+                name="grant_one_principal",
+            ),
+            models.UniqueConstraint(
+                fields=["profile", "workflow", "user"],
+                name="uniq_grant_user",
+                condition=Q(user__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=["profile", "workflow", "team"],
+                name="uniq_grant_team",
+                condition=Q(team__isnull=False),
+            ),
+        ]
+        indexes = [models.Index(fields=["profile", "workflow"], name="grant_profile_workflow")]
+
+    def __str__(self) -> str:
+        return f"{self.user or self.team}: {self.level} {self.workflow} on {self.profile}"
+
+
+def grant_level(user, profile: Profile, workflow: str) -> str | None:
+    """The highest level the user holds, directly or through a team; None without a grant."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    levels = set(
+        Grant.objects.filter(profile=profile, workflow=workflow)
+        .for_user(user)
+        .values_list("level", flat=True)
+    )
+    if not levels:
+        return None
+    return max(levels, key=lambda level: LEVEL_RANK[level])

@@ -1,0 +1,279 @@
+"""Checks what a requester (or an approver) asks for against a profile's template rules.
+
+One function per part of the template; each returns the normalized values the certificate
+will carry, or raises DomainError with the contract's code and every problem it found:
+subject → WEBRA-ENROLL-004, SANs → -005, labels → -006, owner and contact email →
+CERT-ELEM-001, team → CERT-TEAM-001.
+
+Editing rule, the same for both roles: ``current`` is what the value is before this edit (the
+profile's default on submission, the request's value on approval). An element the editor
+leaves out keeps its current value; one the editor sends is set to what was sent (an empty
+value clears it). A value that differs from ``current`` needs the rule to be editable by
+the editor.
+"""
+
+import re
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+from certificates.pki import names
+from profiles.models import Profile, Team
+from raportal.errors import DomainError
+
+REQUESTER = "requester"
+APPROVER = "approver"
+
+
+def _editable(rule, editor: str) -> bool:
+    return rule.editable_by_requester if editor == REQUESTER else rule.editable_by_approver
+
+
+def _fail(code: str, problems: list[str]):
+    if problems:
+        raise DomainError(code, "; ".join(problems))
+
+
+def _matches(regex: str, value: str) -> bool:
+    return not regex or re.fullmatch(regex, value) is not None
+
+
+@dataclass
+class CheckedTemplate:
+    subject: list[tuple[str, str]] = field(default_factory=list)
+    sans: list[tuple[str, str]] = field(default_factory=list)
+    labels: list[dict] = field(default_factory=list)
+    owner: object = None
+    team: Team | None = None
+    contact_email: str = ""
+
+
+# --- subject -------------------------------------------------------------------------------
+
+
+def default_subject(profile: Profile) -> dict[str, str]:
+    return {rule.element: rule.value for rule in profile.subject_rules.all() if rule.value}
+
+
+def check_subject(
+    profile: Profile, requested: list[dict] | None, *, editor: str, current: dict[str, str]
+) -> list[tuple[str, str]]:
+    rules = {rule.element: rule for rule in profile.subject_rules.all()}
+    problems: list[str] = []
+    desired: dict[str, str] = {}
+    for item in requested or []:
+        element, value = item["element"], (item.get("value") or "").strip()
+        if element not in rules:
+            allowed = ", ".join(rules) or "none"
+            problems.append(f"{element} is not part of this profile's subject (allowed: {allowed})")
+        elif element in desired:
+            problems.append(f"{element} is given twice")
+        else:
+            desired[element] = value
+    out = []
+    for element, rule in rules.items():
+        before = current.get(element, "")
+        value = desired.get(element, before)
+        if value != before and not _editable(rule, editor):
+            problems.append(f"{element} cannot be changed by the {editor} (it must be {before!r})")
+            continue
+        if not value:
+            if rule.mandatory:
+                problems.append(f"{element} is mandatory")
+            continue
+        dn_type, _ = names.parse_element(element)
+        try:
+            value = names.check_dn_value(dn_type, value)
+        except ValueError as exc:
+            problems.append(f"{element}: {exc}")
+            continue
+        if not _matches(rule.regex, value):
+            problems.append(f"{element} {value!r} does not match {rule.regex}")
+            continue
+        out.append((element, value))
+    _fail("WEBRA-ENROLL-004", problems)
+    return out
+
+
+# --- subject alternative names ---------------------------------------------------------------
+
+
+def check_sans(
+    profile: Profile,
+    requested: list[dict] | None,
+    *,
+    editor: str,
+    current: list[tuple[str, str]],
+) -> list[tuple[str, str]]:
+    rules = {rule.san_type: rule for rule in profile.san_rules.all()}
+    problems: list[str] = []
+    desired: dict[str, list[str]] = {}
+    for item in requested or []:
+        san_type = item["type"]
+        if san_type not in rules:
+            allowed = ", ".join(rules) or "none"
+            problems.append(f"{san_type} SANs are not allowed by this profile (allowed: {allowed})")
+            continue
+        values = desired.setdefault(san_type, [])
+        for raw in item.get("value") or []:
+            try:
+                value = names.normalize_san(san_type, raw)
+            except ValueError as exc:
+                problems.append(f"{san_type}: {exc}")
+                continue
+            if value in values:
+                problems.append(f"{san_type} {value} is given twice")
+            else:
+                values.append(value)
+    before_by_type: dict[str, list[str]] = {}
+    for san_type, value in current:
+        before_by_type.setdefault(san_type, []).append(value)
+    out = []
+    for san_type, rule in rules.items():
+        before = before_by_type.get(san_type, [])
+        values = desired.get(san_type, before)
+        if values != before and not _editable(rule, editor):
+            problems.append(f"{san_type} SANs cannot be changed by the {editor}")
+            continue
+        if len(values) < rule.min:
+            problems.append(f"at least {rule.min} {san_type} SAN(s) required, {len(values)} given")
+        if len(values) > rule.max:
+            problems.append(f"at most {rule.max} {san_type} SAN(s) allowed, {len(values)} given")
+        for value in values:
+            if not _matches(rule.regex, value):
+                problems.append(f"{san_type} {value!r} does not match {rule.regex}")
+        out += [(san_type, value) for value in values]
+    _fail("WEBRA-ENROLL-005", problems)
+    return out
+
+
+# --- labels --------------------------------------------------------------------------------
+
+
+def default_labels(profile: Profile) -> dict[str, str]:
+    return {rule.label: rule.value for rule in profile.label_rules.all() if rule.value}
+
+
+def check_labels(
+    profile: Profile,
+    requested: list[dict] | None,
+    *,
+    editor: str,
+    current: dict[str, str],
+    code: str = "WEBRA-ENROLL-006",
+) -> list[dict]:
+    rules = {rule.label: rule for rule in profile.label_rules.all()}
+    problems: list[str] = []
+    desired: dict[str, str] = {}
+    for item in requested or []:
+        label, value = item["label"], (item.get("value") or "").strip()
+        if label not in rules:
+            allowed = ", ".join(rules) or "none"
+            problems.append(f"label {label!r} is not defined on this profile (allowed: {allowed})")
+        elif label in desired:
+            problems.append(f"label {label!r} is given twice")
+        else:
+            desired[label] = value
+    out = []
+    for label, rule in rules.items():
+        before = current.get(label, "")
+        value = desired.get(label, before)
+        if value != before and not _editable(rule, editor):
+            problems.append(f"label {label!r} cannot be changed by the {editor}")
+            continue
+        if not value:
+            if rule.mandatory:
+                problems.append(f"label {label!r} is mandatory")
+            continue
+        if rule.enum and value not in rule.enum:
+            problems.append(f"label {label!r} must be one of {', '.join(rule.enum)}")
+        elif not _matches(rule.regex, value):
+            problems.append(f"label {label!r} value {value!r} does not match {rule.regex}")
+        else:
+            out.append({"key": label, "value": value})
+    _fail(code, problems)
+    return out
+
+
+# --- owner, team, contact email ------------------------------------------------------------
+
+
+def _value(element: dict | None) -> str | None:
+    """None when the element is absent (keep current), else its stripped value."""
+    if element is None:
+        return None
+    return (element.get("value") or "").strip()
+
+
+def check_owner(profile: Profile, requested: dict | None, *, editor: str, current):
+    wanted = _value(requested)
+    current_name = current.get_username() if current else ""
+    if wanted is None or wanted == current_name:
+        owner = current
+    elif not (
+        profile.owner_editable_by_requester
+        if editor == REQUESTER
+        else profile.owner_editable_by_approver
+    ):
+        raise DomainError("CERT-ELEM-001", f"the owner cannot be changed by the {editor}")
+    elif not wanted:
+        owner = None
+    else:
+        owner = get_user_model().objects.filter(username=wanted, is_active=True).first()
+        if owner is None:
+            raise DomainError("CERT-ELEM-001", f"owner {wanted!r} is not a known user")
+    if owner is None and profile.owner_mandatory:
+        raise DomainError("CERT-ELEM-001", "an owner is mandatory on this profile")
+    return owner
+
+
+def check_team(profile: Profile, requested: dict | None, *, editor: str, current, user):
+    wanted = _value(requested)
+    current_name = current.name if current else ""
+    if wanted is None or wanted == current_name:
+        team = current
+    elif not (
+        profile.team_editable_by_requester
+        if editor == REQUESTER
+        else profile.team_editable_by_approver
+    ):
+        raise DomainError("CERT-TEAM-001", f"the team cannot be changed by the {editor}")
+    elif not wanted:
+        team = None
+    else:
+        team = Team.objects.filter(name=wanted).first()
+        if team is None:
+            raise DomainError("CERT-TEAM-001", f"team {wanted!r} does not exist")
+        if editor == REQUESTER and not team.members.filter(pk=user.pk).exists():
+            raise DomainError("CERT-TEAM-001", f"you are not a member of team {wanted!r}")
+    if team is None and profile.team_mandatory:
+        raise DomainError("CERT-TEAM-001", "a team is mandatory on this profile")
+    return team
+
+
+def check_contact_email(profile: Profile, requested: dict | None, *, editor: str, current: str):
+    wanted = _value(requested)
+    if wanted is None or wanted == current:
+        email = current
+    elif not (
+        profile.contact_email_editable_by_requester
+        if editor == REQUESTER
+        else profile.contact_email_editable_by_approver
+    ):
+        raise DomainError("CERT-ELEM-001", f"the contact email cannot be changed by the {editor}")
+    else:
+        email = wanted
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise DomainError("CERT-ELEM-001", f"{email!r} is not an email address") from None
+        if not _matches(profile.contact_email_regex, email):
+            raise DomainError(
+                "CERT-ELEM-001", f"contact email {email!r} does not match the profile's rule"
+            )
+    elif profile.contact_email_mandatory:
+        raise DomainError("CERT-ELEM-001", "a contact email is mandatory on this profile")
+    return email

@@ -1,0 +1,33 @@
+"""The domain error every service raises: it carries the contract's error code.
+
+Services raise ``DomainError("WEBRA-ENROLL-004", "cn.1 is mandatory")``; the API turns it
+into an RFC 7807 problem with the contract's status and message, the HTML pages into a form
+error. ``detail`` is the human explanation of this occurrence and must never hold a secret.
+"""
+
+from raportal.api.error_codes import CONTRACT_CODES
+
+
+class DomainError(Exception):
+    def __init__(self, code: str, detail: str | None = None, *, status: int | None = None):
+        if code not in CONTRACT_CODES:
+            raise ValueError(f"unknown error code {code!r}")
+        default_status, message = CONTRACT_CODES[code]
+        self.code = code
+        self.status = status or default_status
+        self.message = message
+        self.detail = detail or message
+        super().__init__(f"{code}: {self.detail}")
+
+
+def invalid_request(detail: str) -> DomainError:
+    """A body that is not what the contract describes (REQ-002)."""
+    return DomainError("REQ-002", detail)
+
+
+def forbidden(detail: str = "Insufficient privileges") -> DomainError:
+    return DomainError("SEC-PERM-001", detail)
+
+
+def request_not_found() -> DomainError:
+    return DomainError("REQ-003", "Request not found")

@@ -1,0 +1,82 @@
+"""Core models: API credentials and the audit log."""
+
+import hashlib
+import hmac
+import secrets
+
+from django.conf import settings
+from django.db import models
+
+
+def hash_api_key(key: str) -> str:
+    # API keys are 256-bit random strings: a single SHA-256 is enough to keep them useless if
+    # the table leaks, and costs microseconds instead of a password hash's ~300 ms per call.
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class ApiCredentialQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(enabled=True, user__is_active=True)
+
+
+class ApiCredential(models.Model):
+    """An ``X-API-ID`` / ``X-API-KEY`` pair acting as one user. The key is stored hashed and
+    shown once, when it is created."""
+
+    api_id = models.CharField("API ID", max_length=150, unique=True)
+    key_hash = models.CharField(max_length=64, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_credentials"
+    )
+    description = models.CharField(max_length=200, blank=True)
+    enabled = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = ApiCredentialQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "API credential"
+
+    def __str__(self) -> str:
+        return f"{self.api_id} → {self.user}"
+
+    def set_key(self, key: str | None = None) -> str:
+        """Sets a new key (random unless given) and returns it; only its hash is kept."""
+        key = key or secrets.token_urlsafe(32)
+        self.key_hash = hash_api_key(key)
+        return key
+
+    def check_key(self, key: str) -> bool:
+        return hmac.compare_digest(self.key_hash, hash_api_key(key))
+
+
+class AuditEvent(models.Model):
+    """Who did what to which object. Written in the same transaction as the change itself,
+    so the log never claims something that was rolled back."""
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    action = models.CharField(max_length=64, db_index=True)
+    object_type = models.CharField(max_length=32)
+    object_id = models.CharField(max_length=64, db_index=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor} {self.action} {self.object_type}"
+
+
+def record(actor, action: str, obj, **detail) -> AuditEvent:
+    """Appends an audit event. ``detail`` must never contain a secret."""
+    return AuditEvent.objects.create(
+        actor=actor if getattr(actor, "pk", None) else None,
+        action=action,
+        object_type=obj._meta.model_name,
+        object_id=str(obj.pk),
+        detail=detail,
+    )

@@ -1,0 +1,36 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from certificates import api as ca_api
+from raportal import pages
+from raportal.api.views import PrincipalSelfView
+from requests_app.api import views as request_api
+
+api_v1 = [
+    path("api/v1/requests/submit", request_api.SubmitView.as_view(), name="api-submit"),
+    path("api/v1/requests/approve", request_api.ApproveView.as_view(), name="api-approve"),
+    path("api/v1/requests/deny", request_api.DenyView.as_view(), name="api-deny"),
+    path("api/v1/requests/cancel", request_api.CancelView.as_view(), name="api-cancel"),
+    path(
+        "api/v1/requests/<str:request_id>",
+        request_api.RequestDetailView.as_view(),
+        name="api-request",
+    ),
+    path("api/v1/security/principals/self", PrincipalSelfView.as_view(), name="api-self"),
+    path("api/v1/cas", ca_api.CaListView.as_view(), name="api-cas"),
+    path("api/v1/cas/<slug:name>", ca_api.CaDetailView.as_view(), name="api-ca"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]
+
+urlpatterns = [
+    path("", pages.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("pki/<slug:name>.crt", ca_api.ca_certificate, name="ca-certificate"),
+    path("pki/<slug:name>.crl", ca_api.ca_crl, name="ca-crl"),
+    path("admin/", admin.site.urls),
+    *api_v1,
+]

@@ -1,0 +1,21 @@
+from django.contrib import admin
+
+from requests_app.models import Request
+
+SECRET_FIELDS = {"sealed_password", "sealed_pkcs12"}
+
+
+@admin.register(Request)
+class RequestAdmin(admin.ModelAdmin):
+    list_display = ["id", "workflow", "status", "profile", "requester", "dn", "created_at"]
+    list_filter = ["status", "workflow", "profile"]
+    search_fields = ["id", "dn", "requester__username", "holder_id"]
+    list_select_related = ["profile", "requester"]
+    # Sealed secrets are never shown, not even encrypted.
+    fields = readonly_fields = [f.name for f in Request._meta.fields if f.name not in SECRET_FIELDS]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False  # decisions go through the services (approve/deny/cancel)

@@ -1,0 +1,132 @@
+"""Input shapes of the request API, as the Horizon client's models define them.
+
+They check types and sizes only (a malformed body → REQ-002); what the values mean is
+checked by the workflow against the profile."""
+
+from rest_framework import serializers
+
+from certificates.pki.names import SAN_TYPES
+from profiles.models import Module, Workflow
+from raportal.api.problems import flatten_errors
+from raportal.errors import invalid_request
+
+MAX_LIST = 100
+
+
+def parse(serializer_class, data) -> dict:
+    """Validated data, or DomainError REQ-002 naming every field that is wrong."""
+    if not isinstance(data, dict):
+        raise invalid_request("expected a JSON object")
+    serializer = serializer_class(data=data)
+    if not serializer.is_valid():
+        raise invalid_request("; ".join(flatten_errors(serializer.errors)))
+    return serializer.validated_data
+
+
+def text(max_length: int = 1024, **kwargs):
+    return serializers.CharField(
+        max_length=max_length,
+        allow_blank=True,
+        allow_null=True,
+        required=False,
+        trim_whitespace=False,
+        **kwargs,
+    )
+
+
+class SecretStringInput(serializers.Serializer):
+    value = text(256)
+
+
+class ValueInput(serializers.Serializer):
+    value = text(256)
+
+
+class IndexedDNElementInput(serializers.Serializer):
+    element = serializers.CharField(max_length=64)
+    value = text()
+
+
+class SanElementInput(serializers.Serializer):
+    type = serializers.ChoiceField(choices=SAN_TYPES)
+    value = serializers.ListField(
+        child=serializers.CharField(max_length=1024, allow_blank=True, trim_whitespace=False),
+        allow_null=True,
+        required=False,
+        max_length=MAX_LIST,
+    )
+
+
+class LabelInput(serializers.Serializer):
+    label = serializers.CharField(max_length=64)
+    value = text(256)
+
+
+class MetadataInput(serializers.Serializer):
+    metadata = serializers.CharField(max_length=64)
+    value = text(1024)
+
+
+class ExtensionInput(serializers.Serializer):
+    type = serializers.CharField(max_length=64)
+    value = text(1024)
+
+
+def many(serializer_class):
+    return serializer_class(many=True, required=False, allow_null=True, max_length=MAX_LIST)
+
+
+class EnrollTemplateInput(serializers.Serializer):
+    subject = many(IndexedDNElementInput)
+    sans = many(SanElementInput)
+    labels = many(LabelInput)
+    extensions = many(ExtensionInput)
+    metadata = many(MetadataInput)
+    owner = ValueInput(required=False, allow_null=True)
+    team = ValueInput(required=False, allow_null=True)
+    contactEmail = ValueInput(required=False, allow_null=True)
+    keyType = serializers.CharField(max_length=32, required=False, allow_null=True)
+    csr = serializers.CharField(max_length=65536, required=False, allow_null=True)
+
+
+class EnvelopeInput(serializers.Serializer):
+    """What every request body starts with; the contract lets webra bodies omit module."""
+
+    module = serializers.ChoiceField(choices=Module.values, required=False, default="webra")
+    workflow = serializers.ChoiceField(choices=Workflow.values)
+
+
+class SubmitInput(EnvelopeInput):
+    requesterComment = text(4000)
+    dryRun = serializers.BooleanField(required=False, allow_null=True, default=False)
+
+
+class EnrollSubmitInput(SubmitInput):
+    profile = serializers.CharField(max_length=64)
+    template = EnrollTemplateInput()
+    password = SecretStringInput(required=False, allow_null=True)
+
+
+class ApproveInput(serializers.Serializer):
+    """The workflow's own template shape is checked by the workflow (it depends on the
+    request being approved)."""
+
+    _id = serializers.CharField(max_length=64)
+    module = serializers.ChoiceField(choices=Module.values, required=False, allow_null=True)
+    workflow = serializers.ChoiceField(choices=Workflow.values, required=False, allow_null=True)
+    approverComment = text(4000)
+    dryRun = serializers.BooleanField(required=False, allow_null=True, default=False)
+    template = serializers.DictField(required=False, allow_null=True)
+
+
+class DenyInput(serializers.Serializer):
+    _id = serializers.CharField(max_length=64)
+    module = serializers.ChoiceField(choices=Module.values, required=False, allow_null=True)
+    workflow = serializers.ChoiceField(choices=Workflow.values, required=False, allow_null=True)
+    approverComment = text(4000)
+
+
+class CancelInput(serializers.Serializer):
+    _id = serializers.CharField(max_length=64)
+    module = serializers.ChoiceField(choices=Module.values, required=False, allow_null=True)
+    workflow = serializers.ChoiceField(choices=Workflow.values, required=False, allow_null=True)

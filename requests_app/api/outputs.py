@@ -1,0 +1,86 @@
+"""Output shapes: requests and certificates as the Horizon contract writes them (camelCase,
+``_id`` strings, dates in epoch milliseconds)."""
+
+import base64
+
+from certificates.models import Certificate
+from requests_app.models import Request
+from requests_app.services import Outcome
+from requests_app.workflows import handler_for
+from requests_app.workflows.holder_limit import holder_counts
+
+
+def epoch_ms(value) -> int | None:
+    return int(value.timestamp() * 1000) if value else None
+
+
+def certificate_json(cert: Certificate) -> dict:
+    return {
+        "_id": str(cert.pk),
+        "module": cert.module,
+        "profile": cert.profile.name if cert.profile_id else None,
+        "certificate": cert.pem,
+        "serial": cert.serial,
+        "thumbprint": cert.thumbprint,
+        "publicKeyThumbprint": cert.public_key_thumbprint,
+        "dn": cert.dn,
+        "issuer": cert.issuer,
+        "notBefore": epoch_ms(cert.not_before),
+        "notAfter": epoch_ms(cert.not_after),
+        "keyType": cert.key_type,
+        "signingAlgorithm": cert.signing_algorithm,
+        "subjectAlternateNames": cert.sans,
+        "selfSigned": cert.self_signed,
+        "holderId": cert.holder_id,
+        "revoked": cert.revoked,
+        "revocationDate": epoch_ms(cert.revocation_date),
+        "revocationReason": cert.revocation_reason or None,
+        "escrowed": cert.escrowed,
+        "owner": cert.owner.get_username() if cert.owner_id else None,
+        "team": cert.team.name if cert.team_id else None,
+        "contactEmail": cert.contact_email or None,
+        "labels": cert.labels,
+        "metadata": cert.metadata,
+        "extensions": [],
+    }
+
+
+def request_json(outcome: Outcome) -> dict:
+    request: Request = outcome.request
+    handler = handler_for(request.module, request.workflow)
+    global_count, profile_count = (
+        holder_counts(request.holder_id, request.profile) if request.holder_id else (0, 0)
+    )
+    body = {
+        "_id": None if outcome.dry_run else str(request.pk),
+        "module": request.module,
+        "workflow": request.workflow,
+        "status": request.status,
+        "profile": request.profile.name,
+        "dn": request.dn or None,
+        "requester": request.requester.get_username(),
+        "approver": request.approver.get_username() if request.approver_id else None,
+        "team": request.team.name if request.team_id else None,
+        "contact": request.contact_email or None,
+        "requesterComment": request.requester_comment or None,
+        "approverComment": request.approver_comment or None,
+        "registrationDate": epoch_ms(request.created_at),
+        "lastModificationDate": epoch_ms(request.updated_at),
+        "expirationDate": epoch_ms(request.expires_at),
+        "removeAt": epoch_ms(request.remove_at),
+        "holderId": request.holder_id or None,
+        "globalHolderIdCount": global_count,
+        "profileHolderIdCount": profile_count,
+        "labels": request.labels,
+        "metadata": request.metadata,
+        "dryRun": outcome.dry_run,
+        "template": handler.template_json(request),
+        "certificate": certificate_json(request.certificate) if request.certificate_id else None,
+        "error": request.error or None,
+    }
+    if outcome.dry_run:
+        del body["_id"]
+    if outcome.secrets is not None:
+        body["pkcs12"] = {"value": base64.b64encode(outcome.secrets.pkcs12).decode()}
+        body["password"] = {"value": outcome.secrets.password}
+    return body

@@ -1,0 +1,55 @@
+"""The Horizon request API: submit, approve, deny, cancel, get."""
+
+from drf_spectacular.utils import OpenApiTypes, extend_schema
+from rest_framework.request import Request as ApiRequest
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from requests_app import services
+from requests_app.api import inputs
+from requests_app.api.inputs import parse
+from requests_app.api.outputs import request_json
+from requests_app.workflows import handler_for
+
+
+@extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
+class SubmitView(APIView):
+    """Submit a request (every workflow of the contract's RequestSubmitRequest)."""
+
+    def post(self, request: ApiRequest) -> Response:
+        envelope = parse(inputs.EnvelopeInput, request.data)
+        handler = handler_for(envelope["module"], envelope["workflow"])
+        data = parse(handler.submit_serializer, request.data)
+        outcome = services.request_submit(request.user, handler, data)
+        return Response(request_json(outcome), status=201)
+
+
+@extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT})
+class ApproveView(APIView):
+    def post(self, request: ApiRequest) -> Response:
+        data = parse(inputs.ApproveInput, request.data)
+        outcome = services.request_approve(request.user, data["_id"], data)
+        return Response(request_json(outcome))
+
+
+@extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT})
+class DenyView(APIView):
+    def post(self, request: ApiRequest) -> Response:
+        data = parse(inputs.DenyInput, request.data)
+        outcome = services.request_deny(request.user, data["_id"], data.get("approverComment"))
+        return Response(request_json(outcome))
+
+
+@extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT})
+class CancelView(APIView):
+    def post(self, request: ApiRequest) -> Response:
+        data = parse(inputs.CancelInput, request.data)
+        outcome = services.request_cancel(request.user, data["_id"])
+        return Response(request_json(outcome))
+
+
+@extend_schema(responses={200: OpenApiTypes.OBJECT})
+class RequestDetailView(APIView):
+    def get(self, request: ApiRequest, request_id: str) -> Response:
+        outcome = services.request_get(request.user, request_id)
+        return Response(request_json(outcome))

@@ -1,0 +1,146 @@
+"""Demo accounts, team, profile and grants (idempotent). Development only."""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from certificates.models import CertificateAuthority
+from profiles.models import (
+    Grant,
+    GrantLevel,
+    LabelRule,
+    PasswordMode,
+    Profile,
+    SanRule,
+    SubjectRule,
+    Team,
+    Workflow,
+)
+from raportal.models import ApiCredential
+
+DEMO_USERS = [
+    # username, superuser, grant level on webra-demo
+    ("admin", True, GrantLevel.PERFORM),
+    ("approver", False, GrantLevel.PERFORM),
+    ("requester", False, GrantLevel.REQUEST),
+]
+
+
+def seed_demo_profile(ca: CertificateAuthority) -> Profile:
+    profile, _ = Profile.objects.update_or_create(
+        name="webra-demo",
+        defaults={
+            "display_name": "Demo TLS certificate",
+            "description": "TLS server and client certificates for demonstrations.",
+            "module": "webra",
+            "enabled": True,
+            "ca": ca,
+            "validity_days": 365,
+            "extended_key_usages": ["serverAuth", "clientAuth"],
+            "centralized": True,
+            "decentralized": True,
+            "authorized_key_types": [
+                "rsa-2048",
+                "rsa-3072",
+                "ec-secp256r1",
+                "ec-secp384r1",
+                "ed-25519",
+            ],
+            "default_key_type": "ec-secp256r1",
+            "escrow": True,
+            "p12_password_mode": PasswordMode.MANUAL,
+            "renewal_enabled": True,
+            "renewal_period_days": 30,
+            "enroll_request_expiry_days": 7,
+            "revoke_request_expiry_days": 7,
+            "update_request_expiry_days": 7,
+            "renew_request_expiry_days": 7,
+            "recover_request_expiry_days": 7,
+            "migrate_request_expiry_days": 7,
+        },
+    )
+    subject = [
+        ("cn.1", True, ""),
+        ("o.1", False, ""),
+        ("ou.1", False, ""),
+        ("c.1", False, "^[A-Z]{2}$"),
+    ]
+    for position, (element, mandatory, regex) in enumerate(subject):
+        SubjectRule.objects.update_or_create(
+            profile=profile,
+            element=element,
+            defaults={
+                "mandatory": mandatory,
+                "regex": regex,
+                "position": position,
+                "editable_by_requester": True,
+                "editable_by_approver": True,
+            },
+        )
+    for san_type, maximum in [("DNSNAME", 5), ("IPADDRESS", 2), ("RFC822NAME", 2)]:
+        SanRule.objects.update_or_create(
+            profile=profile, san_type=san_type, defaults={"min": 0, "max": maximum}
+        )
+    LabelRule.objects.update_or_create(
+        profile=profile,
+        label="env",
+        defaults={"mandatory": False, "enum": ["dev", "staging", "prod"]},
+    )
+    return profile
+
+
+class Command(BaseCommand):
+    help = "Create the demo accounts, team, profile webra-demo and grants (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--force", action="store_true", help="Run even with DEBUG off (never in production)."
+        )
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        if not settings.DEBUG and not options["force"]:
+            raise CommandError(
+                "seed_demo creates accounts with published passwords: it runs only with "
+                "DJANGO_DEBUG=1 (or --force, never in production)."
+            )
+        ca = CertificateAuthority.objects.filter(parent__isnull=False).order_by("created_at")
+        ca = ca.first()
+        if ca is None:
+            raise CommandError("no issuing CA: run `manage.py init_pki` first")
+        users = {}
+        User = get_user_model()
+        for username, superuser, _ in DEMO_USERS:
+            user, created = User.objects.get_or_create(
+                username=username, defaults={"email": f"{username}@example.com"}
+            )
+            if created:
+                user.set_password(f"{username}-password")
+            user.is_staff = user.is_superuser = superuser
+            user.save()
+            credential = ApiCredential.objects.filter(api_id=username).first()
+            if credential is None:
+                credential = ApiCredential(api_id=username, user=user, description="demo")
+                credential.set_key(f"{username}-key")
+                credential.save()
+            users[username] = user
+        team, _ = Team.objects.get_or_create(
+            name="demo-team", defaults={"display_name": "Demo team"}
+        )
+        team.members.add(users["approver"], users["requester"])
+        profile = seed_demo_profile(ca)
+        for username, _, level in DEMO_USERS:
+            for workflow in Workflow.values:
+                Grant.objects.update_or_create(
+                    profile=profile,
+                    workflow=workflow,
+                    user=users[username],
+                    defaults={"level": level},
+                )
+        self.stdout.write(
+            self.style.SUCCESS(
+                "Demo ready: admin / approver / requester, password <name>-password, "
+                "API key <name>-key; profile webra-demo; team demo-team."
+            )
+        )

@@ -1,0 +1,136 @@
+"""A request: what someone asked for, and where it stands."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from profiles.models import Grant, GrantLevel, Module, Workflow
+from raportal.crypto import open_sealed, seal
+
+
+class Status(models.TextChoices):
+    PENDING = "pending", "Pending"
+    APPROVED = "approved", "Approved"  # EST/SCEP challenge waiting for its device
+    DENIED = "denied", "Denied"
+    CANCELED = "canceled", "Canceled"
+    COMPLETED = "completed", "Completed"
+    FAILED = "failed", "Failed"
+
+
+class RequestQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(status=Status.PENDING)
+
+    def visible_to(self, user):
+        """Requests a user may see: their own, their teams', and those of the profiles and
+        workflows on which they may approve (hold ``perform``)."""
+        approvable = Grant.objects.for_user(user).filter(level=GrantLevel.PERFORM)
+        return self.filter(
+            Q(requester=user)
+            | Q(team__members=user)
+            | Exists(approvable.filter(profile=OuterRef("profile"), workflow=OuterRef("workflow")))
+        ).distinct()
+
+    def pending_for(self, user):
+        """Pending requests this user may decide on (never their own)."""
+        approvable = Grant.objects.for_user(user).filter(level=GrantLevel.PERFORM)
+        return (
+            self.pending()
+            .exclude(requester=user)
+            .filter(
+                Exists(
+                    approvable.filter(profile=OuterRef("profile"), workflow=OuterRef("workflow"))
+                )
+            )
+        )
+
+
+class Request(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    module = models.CharField(max_length=16, choices=Module.choices)
+    workflow = models.CharField(max_length=16, choices=Workflow.choices)
+    status = models.CharField(max_length=16, choices=Status.choices, db_index=True)
+    profile = models.ForeignKey(
+        "profiles.Profile", on_delete=models.PROTECT, related_name="requests"
+    )
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="rap_requests"
+    )
+    approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="rap_approved_requests",
+    )
+    team = models.ForeignKey(
+        "profiles.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="requests"
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    contact_email = models.EmailField(blank=True)
+    requester_comment = models.TextField(blank=True)
+    approver_comment = models.TextField(blank=True)
+    # What was asked, normalized: subject, sans, keyType or csr. Never a secret.
+    template = models.JSONField(default=dict)
+    dn = models.TextField(blank=True)
+    holder_id = models.CharField(max_length=64, blank=True, db_index=True)
+    labels = models.JSONField(default=list, blank=True)
+    metadata = models.JSONField(default=list, blank=True)
+    certificate = models.ForeignKey(
+        "certificates.Certificate",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="requests",
+    )
+    error = models.TextField(blank=True)
+    # One-time secrets, sealed (AES-GCM) and wiped once handed to the requester.
+    sealed_password = models.BinaryField(null=True, blank=True, editable=False)
+    sealed_pkcs12 = models.BinaryField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    remove_at = models.DateTimeField()
+
+    objects = RequestQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["status", "profile", "workflow"], name="req_queue"),
+            models.Index(fields=["requester", "-created_at"], name="req_requester"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.workflow} {self.dn or self.id} ({self.status})"
+
+    @property
+    def is_expired(self) -> bool:
+        return timezone.now() >= self.expires_at
+
+    # One-time secrets are sealed under RAPORTAL_KEK and bound to this request's id.
+    def seal_password(self, password: str | None) -> None:
+        self.sealed_password = (
+            seal(password.encode(), f"request-password:{self.pk}") if password else None
+        )
+
+    def open_password(self) -> str | None:
+        if not self.sealed_password:
+            return None
+        return open_sealed(self.sealed_password, f"request-password:{self.pk}").decode()
+
+    def seal_pkcs12(self, pkcs12: bytes | None) -> None:
+        self.sealed_pkcs12 = seal(pkcs12, f"request-pkcs12:{self.pk}") if pkcs12 else None
+
+    def open_pkcs12(self) -> bytes | None:
+        if not self.sealed_pkcs12:
+            return None
+        return open_sealed(self.sealed_pkcs12, f"request-pkcs12:{self.pk}")

@@ -1,0 +1,230 @@
+"""The request lifecycle: submit, approve, deny, cancel, get.
+
+Every transition is one function here: it checks who is asking and the start state, runs in
+one transaction with the request row locked, saves with ``update_fields``, writes an audit
+event and raises DomainError with the contract's code. The API and the web pages call these
+functions and nothing else changes a request's status.
+"""
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from profiles.models import GrantLevel, Profile, grant_level
+from raportal.errors import DomainError, forbidden, request_not_found
+from raportal.models import record
+from requests_app.models import Request, Status
+from requests_app.workflows import handler_for
+from requests_app.workflows.base import Secrets, WorkflowHandler
+
+
+@dataclass
+class Outcome:
+    request: Request
+    secrets: Secrets | None = None
+    dry_run: bool = False
+
+
+# --- submit ------------------------------------------------------------------------------
+
+
+def find_profile(name: str, module: str) -> Profile:
+    profile = (
+        Profile.objects.enabled()
+        .select_related("ca", "ca__parent", "team_default")
+        .prefetch_related("subject_rules", "san_rules", "label_rules")
+        .filter(name=name, module=module)
+        .first()
+    )
+    if profile is None:
+        raise DomainError("REQ-010", f"profile {name!r} does not exist or is disabled")
+    return profile
+
+
+def request_submit(user, handler: WorkflowHandler, data: dict) -> Outcome:
+    """Validates a submission and either executes it (caller holds ``perform``), leaves it
+    pending (caller holds ``request``), or — with ``dryRun`` — only validates it."""
+    profile = find_profile(handler.profile_name(data), handler.module)
+    level = grant_level(user, profile, handler.name)
+    if level is None:
+        raise forbidden(f"you may not {handler.name} on profile {profile.name}")
+    prepared = handler.prepare_submission(data, profile, user)
+    now = timezone.now()
+    request = Request(
+        module=handler.module,
+        workflow=handler.name,
+        profile=profile,
+        requester=user,
+        requester_comment=data.get("requesterComment") or "",
+        created_at=now,
+        updated_at=now,
+        **_expiry_dates(profile, handler.name, now),
+    )
+    handler.fill_request(request, prepared)
+    perform = level == GrantLevel.PERFORM
+    request.status = Status.COMPLETED if perform else Status.PENDING
+    if data.get("dryRun"):
+        return Outcome(request, dry_run=True)
+    secrets = None
+    with transaction.atomic():
+        if perform:
+            request.approver = user
+            secrets = handler.execute(request, prepared, user)
+            request.sealed_password = None  # handed over in this response, never kept
+        request.save(force_insert=True)
+        record(user, f"request.submit.{handler.name}", request, status=request.status)
+    return Outcome(request, secrets)
+
+
+def _expiry_dates(profile: Profile, workflow: str, now: dt.datetime) -> dict:
+    expires_at = now + dt.timedelta(days=profile.request_expiry_days(workflow))
+    retention = dt.timedelta(days=settings.RAPORTAL_REQUEST_RETENTION_DAYS)
+    return {"expires_at": expires_at, "remove_at": expires_at + retention}
+
+
+# --- decisions -----------------------------------------------------------------------------
+
+
+def _locked_request(user, request_id: str) -> Request:
+    """The request, locked for this transaction; 404 to anyone who may not see it."""
+    try:
+        pk = uuid.UUID(str(request_id))
+    except ValueError:
+        raise request_not_found() from None
+    request = (
+        Request.objects.select_for_update(of=("self",))
+        .select_related("profile", "profile__ca", "profile__ca__parent", "requester", "team")
+        .filter(pk=pk)
+        .first()
+    )
+    if request is None or not Request.objects.visible_to(user).filter(pk=pk).exists():
+        raise request_not_found()
+    return request
+
+
+def _check_pending(request: Request) -> None:
+    if request.status != Status.PENDING:
+        raise DomainError("REQ-004", f"the request is {request.status}, not pending")
+    if request.is_expired:
+        raise DomainError("REQ-005", "the request expired before a decision was made")
+
+
+def _check_may_decide(user, request: Request) -> None:
+    if request.requester_id == user.pk:
+        raise forbidden("you cannot approve or deny your own request")
+    if grant_level(user, request.profile, request.workflow) != GrantLevel.PERFORM:
+        raise forbidden(f"you may not decide on {request.workflow} requests of this profile")
+
+
+def request_approve(user, request_id: str, data: dict) -> Outcome:
+    """pending → completed: re-checks the request (with the approver's edits) against the
+    profile and executes it, in the same transaction."""
+    with transaction.atomic():
+        request = _locked_request(user, request_id)
+        _check_may_decide(user, request)
+        _check_pending(request)
+        handler = handler_for(request.module, request.workflow)
+        prepared = handler.prepare_approval(request, data, user)
+        if data.get("dryRun"):
+            transaction.set_rollback(True)
+            return Outcome(request, dry_run=True)
+        handler.fill_request(request, prepared)
+        secrets = handler.execute(request, prepared, user)
+        request.status = Status.COMPLETED
+        request.approver = user
+        request.approver_comment = data.get("approverComment") or ""
+        request.updated_at = timezone.now()
+        request.sealed_password = None
+        if secrets is not None:
+            # Kept sealed until the requester fetches them once (request_get).
+            request.seal_pkcs12(secrets.pkcs12)
+            request.seal_password(secrets.password)
+        request.save(
+            update_fields=[
+                "status",
+                "approver",
+                "approver_comment",
+                "updated_at",
+                "certificate",
+                "template",
+                "dn",
+                "holder_id",
+                "labels",
+                "owner",
+                "team",
+                "contact_email",
+                "sealed_password",
+                "sealed_pkcs12",
+            ]
+        )
+        record(user, f"request.approve.{request.workflow}", request)
+    return Outcome(request)
+
+
+def request_deny(user, request_id: str, comment: str = "") -> Outcome:
+    with transaction.atomic():
+        request = _locked_request(user, request_id)
+        _check_may_decide(user, request)
+        _check_pending(request)
+        _close(request, Status.DENIED, approver=user, comment=comment)
+        record(user, f"request.deny.{request.workflow}", request)
+    return Outcome(request)
+
+
+def request_cancel(user, request_id: str) -> Outcome:
+    """The requester (or a member of the request's team) withdraws a pending request."""
+    with transaction.atomic():
+        request = _locked_request(user, request_id)
+        is_team_member = request.team_id and request.team.members.filter(pk=user.pk).exists()
+        if request.requester_id != user.pk and not is_team_member:
+            raise forbidden("only the requester or their team may cancel a request")
+        _check_pending(request)
+        _close(request, Status.CANCELED)
+        record(user, f"request.cancel.{request.workflow}", request)
+    return Outcome(request)
+
+
+def _close(request: Request, status: str, *, approver=None, comment: str = "") -> None:
+    request.status = status
+    request.updated_at = timezone.now()
+    request.sealed_password = None
+    fields = ["status", "updated_at", "sealed_password"]
+    if approver is not None:
+        request.approver = approver
+        request.approver_comment = comment or ""
+        fields += ["approver", "approver_comment"]
+    request.save(update_fields=fields)
+
+
+# --- read ----------------------------------------------------------------------------------
+
+
+def request_get(user, request_id: str) -> Outcome:
+    """A request as its viewer may see it. The requester receives the PKCS#12 and password
+    of an approved centralized enrollment once; they are wiped as they are handed over."""
+    try:
+        pk = uuid.UUID(str(request_id))
+    except ValueError:
+        raise request_not_found() from None
+    request = (
+        Request.objects.visible_to(user)
+        .select_related("profile", "requester", "approver", "team", "owner", "certificate")
+        .filter(pk=pk)
+        .first()
+    )
+    if request is None:
+        raise request_not_found()
+    if request.requester_id != user.pk or not request.sealed_pkcs12:
+        return Outcome(request)
+    with transaction.atomic():
+        locked = Request.objects.select_for_update().filter(pk=pk, sealed_pkcs12__isnull=False)
+        if not locked.exists():
+            return Outcome(request)  # fetched by a concurrent call
+        secrets = Secrets(pkcs12=request.open_pkcs12(), password=request.open_password())
+        locked.update(sealed_pkcs12=None, sealed_password=None)
+        record(user, "request.secrets.delivered", request)
+    return Outcome(request, secrets)
