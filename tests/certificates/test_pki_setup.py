@@ -1,0 +1,136 @@
+"""init_pki, the CA listing, the public CA and CRL downloads."""
+
+import subprocess
+
+import pytest
+from cryptography import x509
+from django.core.management import call_command
+
+from certificates.ca_keys import ca_private_key
+from certificates.models import Certificate, CertificateAuthority
+from certificates.services import current_crl, revoke_certificate
+from tests.conftest import Api, enroll_body
+from tests.factories import make_csr
+
+
+def test_init_pki_creates_a_p384_root_and_a_p256_issuing_ca_by_default(db):
+    call_command("init_pki")
+    root, issuing = CertificateAuthority.objects.order_by("created_at")
+    assert (root.key_type, issuing.key_type) == ("ec-secp384r1", "ec-secp256r1")
+    assert issuing.parent == root and root.parent is None
+    assert root.certificate.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    assert (
+        issuing.certificate.extensions.get_extension_for_class(
+            x509.BasicConstraints
+        ).value.path_length
+        == 0
+    )
+    issuing.certificate.verify_directly_issued_by(root.certificate)
+
+
+def test_init_pki_takes_names_and_key_types_as_options(db):
+    call_command(
+        "init_pki",
+        "--root-name",
+        "Acme Root",
+        "--root-key-type",
+        "rsa-3072",
+        "--issuing-name",
+        "Acme Issuing",
+        "--issuing-key-type",
+        "rsa-2048",
+        "--country",
+        "FR",
+    )
+    root, issuing = CertificateAuthority.objects.order_by("created_at")
+    assert (root.name, root.key_type) == ("acme-root", "rsa-3072")
+    assert issuing.certificate.subject.rfc4514_string() == "CN=Acme Issuing,O=RA Portal,C=FR"
+
+
+def test_init_pki_refuses_a_second_pki_unless_asked_to_skip(db):
+    call_command("init_pki")
+    with pytest.raises(Exception, match="already exists"):
+        call_command("init_pki")
+    call_command("init_pki", "--if-absent")
+    assert CertificateAuthority.objects.count() == 2
+
+
+def test_ca_private_keys_are_sealed_at_rest(pki):
+    for ca in pki.values():
+        sealed = bytes(CertificateAuthority.objects.get(pk=ca.pk).sealed_key)
+        assert b"PRIVATE KEY" not in sealed and sealed.startswith(b"v1")
+        assert ca_private_key(ca).public_key() == ca.certificate.public_key()
+
+
+def test_api_lists_the_cas_with_their_pem(pki, requester):
+    status, body = Api(requester).get("/api/v1/cas")
+    assert status == 200, body
+    by_name = {ca["name"]: ca for ca in body}
+    issuing = by_name[pki["issuing"].name]
+    assert issuing["certificate"]["pem"] == pki["issuing"].certificate_pem
+    assert issuing["certificate"]["basicConstraints"] == {"isCa": True, "pathLen": 0}
+    assert issuing["crlUrl"].endswith(f"/pki/{pki['issuing'].name}.crl")
+
+
+def test_api_ca_listing_needs_authentication(pki, client):
+    response = client.get("/api/v1/cas")
+    assert (response.status_code, response.json()["error"]) == (401, "SEC-AUTH-009")
+
+
+def test_the_ca_certificate_is_downloadable_in_der_without_login(pki, client):
+    response = client.get(f"/pki/{pki['issuing'].name}.crt")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pkix-cert"
+    assert x509.load_der_x509_certificate(response.content) == pki["issuing"].certificate
+
+
+def test_the_crl_lists_a_revoked_serial_with_its_reason_and_verifies(
+    profile, approver_api, pki, client, tmp_path
+):
+    csr, _ = make_csr()
+    status, body = approver_api.submit(enroll_body(csr=csr))
+    assert status == 201, body
+    first = client.get(f"/pki/{pki['issuing'].name}.crl")
+    assert first.status_code == 200 and first["Content-Type"] == "application/pkix-crl"
+    assert len(x509.load_der_x509_crl(first.content)) == 0
+    revoke_certificate(Certificate.objects.get(pk=body["certificate"]["_id"]), "keycompromise")
+    crl_file = tmp_path / "crl.der"
+    crl_file.write_bytes(client.get(f"/pki/{pki['issuing'].name}.crl").content)
+    issuing_file = tmp_path / "issuing.pem"
+    issuing_file.write_text(pki["issuing"].certificate_pem)
+    result = subprocess.run(
+        [
+            "openssl",
+            "crl",
+            "-inform",
+            "DER",
+            "-in",
+            str(crl_file),
+            "-CAfile",
+            str(issuing_file),
+            "-noout",
+            "-text",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 0 and "verify OK" in result.stderr + result.stdout, result
+    assert body["certificate"]["serial"].upper() in result.stdout.replace(":", "").upper()
+    assert "Key Compromise" in result.stdout
+
+
+def test_the_crl_number_grows_with_each_new_crl(pki, profile, approver_api):
+    number = lambda: x509.load_der_x509_crl(current_crl(pki["issuing"])).extensions  # noqa: E731
+    first = number().get_extension_for_class(x509.CRLNumber).value.crl_number
+    csr, _ = make_csr()
+    _, body = approver_api.submit(enroll_body(csr=csr))
+    revoke_certificate(Certificate.objects.get(pk=body["certificate"]["_id"]), "superseded")
+    pki["issuing"].refresh_from_db()
+    second = number().get_extension_for_class(x509.CRLNumber).value.crl_number
+    assert second == first + 1
+
+
+def test_an_unchanged_crl_is_served_from_cache(pki):
+    first = current_crl(pki["issuing"])
+    pki["issuing"].refresh_from_db()
+    assert current_crl(pki["issuing"]) == first

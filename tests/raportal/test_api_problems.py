@@ -1,0 +1,42 @@
+"""Every API error is application/problem+json with the contract's fields; never HTML."""
+
+from tests.factories import api_key_for
+
+
+def test_an_unknown_api_path_answers_a_json_problem(requester, client):
+    key = api_key_for(requester)
+    response = client.get("/api/v1/nope", HTTP_X_API_ID="requester", HTTP_X_API_KEY=key)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"
+    assert set(response.json()) >= {"error", "message", "title", "detail", "status"}
+
+
+def test_a_wrong_method_answers_a_json_problem(requester, client):
+    key = api_key_for(requester)
+    response = client.get("/api/v1/requests/submit", HTTP_X_API_ID="requester", HTTP_X_API_KEY=key)
+    assert response.status_code == 405
+    assert response["Content-Type"] == "application/problem+json"
+
+
+def test_an_unexpected_error_is_a_json_500_without_a_stack_trace(
+    profile, approver, client, monkeypatch
+):
+    from requests_app import services
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("secret internal detail")
+
+    monkeypatch.setattr(services, "find_profile", explode)
+    key = api_key_for(approver)
+    client.raise_request_exception = False
+    response = client.post(
+        "/api/v1/requests/submit",
+        {"profile": "webra-demo", "workflow": "enroll", "template": {}},
+        content_type="application/json",
+        HTTP_X_API_ID="approver",
+        HTTP_X_API_KEY=key,
+    )
+    assert response.status_code == 500
+    assert response["Content-Type"] == "application/problem+json"
+    assert response.json()["error"] == "REQ-001"
+    assert b"secret internal detail" not in response.content
