@@ -151,6 +151,9 @@ def issue_certificate(
             serialization.NoEncryption(),
         )
         EscrowedKey.objects.create(certificate=row, sealed_key=seal(der, f"escrow:{row.pk}"))
+    else:
+        # Known to have no escrowed key: spare the query `row.escrowed` would make.
+        Certificate.escrowed_key.related.set_cached_value(row, None)
     record(actor, "certificate.issue", row, serial=row.serial, dn=row.dn, profile=profile.name)
     return row, certificate
 

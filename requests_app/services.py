@@ -212,7 +212,11 @@ def request_get(user, request_id: str) -> Outcome:
         raise request_not_found() from None
     request = (
         Request.objects.visible_to(user)
-        .select_related("profile", "requester", "approver", "team", "owner", "certificate")
+        .select_related(
+            "profile", "requester", "approver", "team", "owner", "certificate",
+            "certificate__profile", "certificate__owner", "certificate__team",
+            "certificate__escrowed_key",
+        )
         .filter(pk=pk)
         .first()
     )
