@@ -3,6 +3,7 @@
 # Needs Python >= 3.12: found by bin/find-python, or given as `make PYTHON=/path/to/python3.12`.
 
 VENV ?= .venv
+PORT ?= 8000
 PY := $(VENV)/bin/python
 export PYTHON
 
@@ -25,7 +26,7 @@ run: $(VENV)/.installed-run
 	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput
 	DJANGO_DEBUG=1 $(PY) manage.py init_pki --if-absent
 	DJANGO_DEBUG=1 $(PY) manage.py seed_demo
-	DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:8000
+	DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: $(VENV)/.installed-test
 	$(VENV)/bin/pytest $(PYTEST_ARGS)

@@ -213,8 +213,15 @@ def request_get(user, request_id: str) -> Outcome:
     request = (
         Request.objects.visible_to(user)
         .select_related(
-            "profile", "requester", "approver", "team", "owner", "certificate",
-            "certificate__profile", "certificate__owner", "certificate__team",
+            "profile",
+            "requester",
+            "approver",
+            "team",
+            "owner",
+            "certificate",
+            "certificate__profile",
+            "certificate__owner",
+            "certificate__team",
             "certificate__escrowed_key",
         )
         .filter(pk=pk)

@@ -29,18 +29,34 @@ def test_seed_demo_is_idempotent(demo):
 
 def test_demo_profile_matches_the_documented_policy(demo):
     assert demo.authorized_key_types == [
-        "rsa-2048", "rsa-3072", "ec-secp256r1", "ec-secp384r1", "ed-25519"
+        "rsa-2048",
+        "rsa-3072",
+        "ec-secp256r1",
+        "ec-secp384r1",
+        "ed-25519",
     ]
     assert (demo.default_key_type, demo.escrow, demo.p12_password_mode) == (
-        "ec-secp256r1", True, "manual")
+        "ec-secp256r1",
+        True,
+        "manual",
+    )
     assert [(r.element, r.mandatory, r.regex) for r in demo.subject_rules.all()] == [
-        ("cn.1", True, ""), ("o.1", False, ""), ("ou.1", False, ""), ("c.1", False, "^[A-Z]{2}$")
+        ("cn.1", True, ""),
+        ("o.1", False, ""),
+        ("ou.1", False, ""),
+        ("c.1", False, "^[A-Z]{2}$"),
     ]
     assert {(r.san_type, r.min, r.max) for r in demo.san_rules.all()} == {
-        ("DNSNAME", 0, 5), ("IPADDRESS", 0, 2), ("RFC822NAME", 0, 2)}
+        ("DNSNAME", 0, 5),
+        ("IPADDRESS", 0, 2),
+        ("RFC822NAME", 0, 2),
+    }
     assert demo.label_rules.get().enum == ["dev", "staging", "prod"]
     assert (demo.validity_days, demo.renewal_period_days, demo.enroll_request_expiry_days) == (
-        365, 30, 7)
+        365,
+        30,
+        7,
+    )
     team = Team.objects.get(name="demo-team")
     assert set(team.members.values_list("username", flat=True)) == {"approver", "requester"}
 

@@ -68,8 +68,10 @@ def test_concurrent_enrollments_never_exceed_the_holder_limit(postgres_only, pro
     def enroll():
         with lock:
             csr = next(bodies)
-        data = {"profile": profile.name, "template": {"csr": csr, "subject": [
-            {"element": "cn.1", "value": "same.example.com"}]}}
+        data = {
+            "profile": profile.name,
+            "template": {"csr": csr, "subject": [{"element": "cn.1", "value": "same.example.com"}]},
+        }
         return services.request_submit(approver, handler, data).request.status
 
     results = race(enroll, count=8)

@@ -34,7 +34,9 @@ def test_revoked_certificates_do_not_count(profile, approver_api):
     profile.max_per_holder = 1
     profile.save()
     _, first = enroll(approver_api)
-    Certificate.objects.filter(pk=first["certificate"]["_id"]).update(revocation_date="2026-01-01T00:00Z")
+    Certificate.objects.filter(pk=first["certificate"]["_id"]).update(
+        revocation_date="2026-01-01T00:00Z"
+    )
     assert enroll(approver_api)[0] == 201
 
 
@@ -72,7 +74,9 @@ def test_counts_cover_all_profiles_globally_and_this_profile_locally(
     enroll(approver_api)
     csr, _ = make_csr()
     status, body = approver_api.submit(
-        enroll_body(profile="other", csr=csr, subject=[{"element": "cn.1", "value": "web.example.com"}])
+        enroll_body(
+            profile="other", csr=csr, subject=[{"element": "cn.1", "value": "web.example.com"}]
+        )
     )
     assert status == 201, body
     assert (body["globalHolderIdCount"], body["profileHolderIdCount"]) == (2, 1)
