@@ -25,7 +25,7 @@ def race(target, count=THREADS):
             outcome = target()
         except DomainError as exc:
             outcome = exc.code
-        except Exception as exc:  # noqa: BLE001 - reported in the assertion
+        except Exception as exc:
             outcome = repr(exc)
         finally:
             connection.close()
