@@ -22,11 +22,14 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.created
 	$(PY) -m pip install -q -e ".[test]"
 	@touch $@ $(VENV)/.installed-run
 
+# Development: DEBUG on, and certificates point their CRL/AIA URLs at this very server.
+RUN_ENV = DJANGO_DEBUG=1 RAPORTAL_BASE_URL=$${RAPORTAL_BASE_URL:-http://127.0.0.1:$(PORT)}
+
 run: $(VENV)/.installed-run
-	DJANGO_DEBUG=1 $(PY) manage.py migrate --noinput
-	DJANGO_DEBUG=1 $(PY) manage.py init_pki --if-absent
-	DJANGO_DEBUG=1 $(PY) manage.py seed_demo
-	DJANGO_DEBUG=1 $(PY) manage.py runserver 127.0.0.1:$(PORT)
+	$(RUN_ENV) $(PY) manage.py migrate --noinput
+	$(RUN_ENV) $(PY) manage.py init_pki --if-absent
+	$(RUN_ENV) $(PY) manage.py seed_demo
+	$(RUN_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: $(VENV)/.installed-test
 	$(VENV)/bin/pytest $(PYTEST_ARGS)

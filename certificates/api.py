@@ -1,10 +1,8 @@
 """Certificate authorities: the API listing (Horizon's CertificateAuthorityResponse shape) and
 the public downloads relying parties fetch (CA certificate for AIA, CRL)."""
 
-import hashlib
-
 from cryptography import x509
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from cryptography.hazmat.primitives.serialization import Encoding
 from django.http import Http404, HttpResponse
 from django.views.decorators.http import require_GET
 from drf_spectacular.utils import OpenApiTypes, extend_schema
@@ -12,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from certificates.models import CertificateAuthority
-from certificates.pki import names
+from certificates.pki import fingerprints, names
 from certificates.pki.keys import key_type_of
 from certificates.services import current_crl
 from raportal.errors import DomainError
@@ -27,8 +25,6 @@ def _extension(cert: x509.Certificate, ext_class):
 
 def certificate_details(cert: x509.Certificate) -> dict:
     """Horizon's CFCertificateResponse: the decoded certificate, with its PEM."""
-    der = cert.public_bytes(Encoding.DER)
-    spki = cert.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
     key_usage = _extension(cert, x509.KeyUsage)
     eku = _extension(cert, x509.ExtendedKeyUsage)
     basic = _extension(cert, x509.BasicConstraints)
@@ -57,17 +53,17 @@ def certificate_details(cert: x509.Certificate) -> dict:
             for a in cert.subject
         ],
         "issuerDn": names.name_string(cert.issuer),
-        "serial": format(cert.serial_number, "x"),
+        "serial": fingerprints.serial_hex(cert),
         "notBefore": int(cert.not_valid_before_utc.timestamp() * 1000),
         "notAfter": int(cert.not_valid_after_utc.timestamp() * 1000),
         "keyType": key_type_of(cert.public_key()),
-        "signingAlgorithm": cert.signature_algorithm_oid._name,
+        "signingAlgorithm": fingerprints.signing_algorithm(cert),
         "pem": cert.public_bytes(Encoding.PEM).decode(),
         "subjectKeyIdentifier": ski.value.digest.hex() if ski else "",
         "authorityKeyIdentifier": aki.value.key_identifier.hex() if aki else None,
-        "certificateThumbprint": hashlib.sha256(der).hexdigest(),
-        "certificateSHAOneThumbprint": hashlib.sha1(der, usedforsecurity=False).hexdigest(),
-        "publicKeyThumbprint": hashlib.sha256(spki).hexdigest(),
+        "certificateThumbprint": fingerprints.thumbprint(cert),
+        "certificateSHAOneThumbprint": fingerprints.thumbprint(cert, "sha1"),
+        "publicKeyThumbprint": fingerprints.public_key_thumbprint(cert),
         "keyUsages": usages,
         "isKeyUsagesCritical": bool(key_usage and key_usage.critical),
         "extendedKeyUsages": [oid.dotted_string for oid in eku.value] if eku else [],

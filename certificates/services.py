@@ -5,11 +5,10 @@ inside ``transaction.atomic()`` so that a failure later in the same request roll
 """
 
 import datetime as dt
-import hashlib
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from cryptography.hazmat.primitives.serialization import Encoding
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -22,7 +21,7 @@ from certificates.models import (
     EscrowedKey,
     RevocationReason,
 )
-from certificates.pki import names, signing
+from certificates.pki import fingerprints, names, signing
 from certificates.pki.keys import generate_private_key, key_type_of
 from raportal.crypto import seal
 from raportal.models import record
@@ -85,21 +84,18 @@ def create_ca(
 
 def certificate_fields(certificate: x509.Certificate) -> dict:
     """What the Certificate row stores about an X.509 certificate."""
-    der = certificate.public_bytes(Encoding.DER)
-    spki = certificate.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
     sans = names.sans_of(certificate.extensions)
-    oid = certificate.signature_algorithm_oid
     return {
         "pem": certificate.public_bytes(Encoding.PEM).decode(),
-        "serial": format(certificate.serial_number, "x"),
-        "thumbprint": hashlib.sha256(der).hexdigest(),
-        "public_key_thumbprint": hashlib.sha256(spki).hexdigest(),
+        "serial": fingerprints.serial_hex(certificate),
+        "thumbprint": fingerprints.thumbprint(certificate),
+        "public_key_thumbprint": fingerprints.public_key_thumbprint(certificate),
         "dn": names.name_string(certificate.subject),
         "issuer": names.name_string(certificate.issuer),
         "not_before": certificate.not_valid_before_utc,
         "not_after": certificate.not_valid_after_utc,
         "key_type": key_type_of(certificate.public_key()),
-        "signing_algorithm": getattr(oid, "_name", None) or oid.dotted_string,
+        "signing_algorithm": fingerprints.signing_algorithm(certificate),
         "sans": [{"sanType": t, "value": v} for t, v in sans],
         "self_signed": certificate.issuer == certificate.subject,
         "holder_id": holder_id(certificate.subject, sans),

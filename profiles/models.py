@@ -183,23 +183,27 @@ class Profile(models.Model):
             raise ValidationError(errors)
 
     def password_policy_violations(self, password: str) -> list[str]:
+        """What a PKCS#12 password lacks, in words (never the password itself)."""
         problems = []
-        specials = set(self.password_special_chars)
         if len(password) < self.password_min_length:
             problems.append(f"at least {self.password_min_length} characters")
         if len(password) > self.password_max_length:
             problems.append(f"at most {self.password_max_length} characters")
-        for minimum, test, what in [
-            (self.password_min_upper, str.isupper, "upper-case letters"),
-            (self.password_min_lower, str.islower, "lower-case letters"),
-            (self.password_min_digits, str.isdigit, "digits"),
-        ]:
-            if sum(1 for ch in password if test(ch)) < minimum:
-                problems.append(f"at least {minimum} {what}")
-        if sum(1 for ch in password if ch in specials) < self.password_min_special:
-            problems.append(
-                f"at least {self.password_min_special} of {self.password_special_chars}"
-            )
+        counts = [
+            (self.password_min_upper, sum(ch.isupper() for ch in password), "upper-case letter"),
+            (self.password_min_lower, sum(ch.islower() for ch in password), "lower-case letter"),
+            (self.password_min_digits, sum(ch.isdigit() for ch in password), "digit"),
+            (
+                self.password_min_special,
+                sum(ch in self.password_special_chars for ch in password),
+                "special character",
+            ),
+        ]
+        for minimum, found, what in counts:
+            if found < minimum:
+                problems.append(f"at least {minimum} {what}{'s' if minimum > 1 else ''}")
+                if what == "special character":
+                    problems[-1] += f" among {self.password_special_chars}"
         return problems
 
 

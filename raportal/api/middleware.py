@@ -21,7 +21,9 @@ class ApiProblemMiddleware:
         content_type = response.get("Content-Type", "")
         if response.status_code >= 400 and "json" not in content_type:
             if response.status_code == 404:
-                return plain_problem_response("REQ-001", "No such API endpoint", status=404)
+                return plain_problem_response(
+                    "REQ-001", f"No API endpoint at {request.path}", status=404
+                )
             if response.status_code == 403:
                 return plain_problem_response("SEC-PERM-001")
             if response.status_code >= 500:

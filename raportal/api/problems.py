@@ -8,6 +8,8 @@ Body: ``error`` (the contract's code), ``message`` and ``title`` (the contract's
 import json
 import logging
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import HttpResponse
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -49,8 +51,13 @@ def flatten_errors(detail, prefix: str = "") -> list[str]:
     if isinstance(detail, dict):
         out = []
         for key, value in detail.items():
-            name = key if key != "non_field_errors" else ""
-            out += flatten_errors(value, f"{prefix}.{name}" if prefix and name else prefix or name)
+            if isinstance(key, int):  # a list's errors, keyed by the item's index
+                path = f"{prefix}[{key}]"
+            elif key == "non_field_errors":
+                path = prefix
+            else:
+                path = f"{prefix}.{key}" if prefix else key
+            out += flatten_errors(value, path)
         return out
     if isinstance(detail, list):
         if all(isinstance(item, str) for item in detail):
@@ -88,5 +95,13 @@ def problem_exception_handler(exc, context):
         return problem_response("REQ-002", str(exc.detail), status=429)
     if isinstance(exc, exceptions.APIException):
         return problem_response("REQ-002", str(exc.detail), status=exc.status_code)
+    if isinstance(exc, RequestDataTooBig):
+        return problem_response(
+            "REQ-002",
+            f"The body is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE} bytes.",
+            status=413,
+        )
+    if isinstance(exc, SuspiciousOperation):
+        return problem_response("REQ-002", "The request was refused as malformed.")
     log.exception("unexpected error in API view", exc_info=exc)
     return problem_response("REQ-001", "Unexpected error; it has been logged.", status=500)

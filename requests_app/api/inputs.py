@@ -23,8 +23,17 @@ def parse(serializer_class, data) -> dict:
     return serializer.validated_data
 
 
+class StrictCharField(serializers.CharField):
+    """A JSON string only: DRF would turn 5 into "5", the contract says string."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 def text(max_length: int = 1024, **kwargs):
-    return serializers.CharField(
+    return StrictCharField(
         max_length=max_length,
         allow_blank=True,
         allow_null=True,
@@ -43,14 +52,14 @@ class ValueInput(serializers.Serializer):
 
 
 class IndexedDNElementInput(serializers.Serializer):
-    element = serializers.CharField(max_length=64)
+    element = StrictCharField(max_length=64)
     value = text()
 
 
 class SanElementInput(serializers.Serializer):
     type = serializers.ChoiceField(choices=SAN_TYPES)
     value = serializers.ListField(
-        child=serializers.CharField(max_length=1024, allow_blank=True, trim_whitespace=False),
+        child=StrictCharField(max_length=1024, allow_blank=True, trim_whitespace=False),
         allow_null=True,
         required=False,
         max_length=MAX_LIST,
@@ -58,18 +67,27 @@ class SanElementInput(serializers.Serializer):
 
 
 class LabelInput(serializers.Serializer):
-    label = serializers.CharField(max_length=64)
+    label = StrictCharField(max_length=64)
     value = text(256)
 
 
 class MetadataInput(serializers.Serializer):
-    metadata = serializers.CharField(max_length=64)
+    metadata = StrictCharField(max_length=64)
     value = text(1024)
 
 
 class ExtensionInput(serializers.Serializer):
-    type = serializers.CharField(max_length=64)
+    type = StrictCharField(max_length=64)
     value = text(1024)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    """JSON true/false (or null) only: "yes" or 1 are not booleans in the contract."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
 
 
 def many(serializer_class):
@@ -85,8 +103,8 @@ class EnrollTemplateInput(serializers.Serializer):
     owner = ValueInput(required=False, allow_null=True)
     team = ValueInput(required=False, allow_null=True)
     contactEmail = ValueInput(required=False, allow_null=True)
-    keyType = serializers.CharField(max_length=32, required=False, allow_null=True)
-    csr = serializers.CharField(max_length=65536, required=False, allow_null=True)
+    keyType = StrictCharField(max_length=32, required=False, allow_null=True)
+    csr = StrictCharField(max_length=65536, required=False, allow_null=True)
 
 
 class EnvelopeInput(serializers.Serializer):
@@ -98,11 +116,11 @@ class EnvelopeInput(serializers.Serializer):
 
 class SubmitInput(EnvelopeInput):
     requesterComment = text(4000)
-    dryRun = serializers.BooleanField(required=False, allow_null=True, default=False)
+    dryRun = StrictBooleanField(required=False, allow_null=True, default=False)
 
 
 class EnrollSubmitInput(SubmitInput):
-    profile = serializers.CharField(max_length=64)
+    profile = StrictCharField(max_length=64)
     template = EnrollTemplateInput()
     password = SecretStringInput(required=False, allow_null=True)
 
@@ -111,22 +129,22 @@ class ApproveInput(serializers.Serializer):
     """The workflow's own template shape is checked by the workflow (it depends on the
     request being approved)."""
 
-    _id = serializers.CharField(max_length=64)
+    _id = StrictCharField(max_length=64)
     module = serializers.ChoiceField(choices=Module.values, required=False, allow_null=True)
     workflow = serializers.ChoiceField(choices=Workflow.values, required=False, allow_null=True)
     approverComment = text(4000)
-    dryRun = serializers.BooleanField(required=False, allow_null=True, default=False)
+    dryRun = StrictBooleanField(required=False, allow_null=True, default=False)
     template = serializers.DictField(required=False, allow_null=True)
 
 
 class DenyInput(serializers.Serializer):
-    _id = serializers.CharField(max_length=64)
+    _id = StrictCharField(max_length=64)
     module = serializers.ChoiceField(choices=Module.values, required=False, allow_null=True)
     workflow = serializers.ChoiceField(choices=Workflow.values, required=False, allow_null=True)
     approverComment = text(4000)
 
 
 class CancelInput(serializers.Serializer):
-    _id = serializers.CharField(max_length=64)
+    _id = StrictCharField(max_length=64)
     module = serializers.ChoiceField(choices=Module.values, required=False, allow_null=True)
     workflow = serializers.ChoiceField(choices=Workflow.values, required=False, allow_null=True)

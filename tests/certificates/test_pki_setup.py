@@ -55,6 +55,21 @@ def test_init_pki_refuses_a_second_pki_unless_asked_to_skip(db):
     assert CertificateAuthority.objects.count() == 2
 
 
+def test_init_pki_refuses_a_country_that_is_not_two_capitals(db):
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError, match="two-letter"):
+        call_command("init_pki", "--country", "fra")
+    assert not CertificateAuthority.objects.exists()
+
+
+def test_serials_are_written_as_whole_octets(profile, approver_api):
+    for _ in range(8):  # about one serial in 8 starts with a zero nibble
+        csr, _ = make_csr()
+        _, body = approver_api.submit(enroll_body(csr=csr))
+        assert len(body["certificate"]["serial"]) % 2 == 0, body["certificate"]["serial"]
+
+
 def test_ca_private_keys_are_sealed_at_rest(pki):
     for ca in pki.values():
         sealed = bytes(CertificateAuthority.objects.get(pk=ca.pk).sealed_key)

@@ -27,13 +27,18 @@ PASSWORD = "Correct-Horse-9-battery"
 
 @pytest.fixture
 def client_for(live_server):
+    clients = []
+
     def make(user):
         cfg = horizon.Configuration(
             host=live_server.url, api_key={"apiId": user.username, "apiKey": api_key_for(user)}
         )
-        return horizon.ApiClient(cfg)
+        clients.append(horizon.ApiClient(cfg))
+        return clients[-1]
 
-    return make
+    yield make
+    for client in clients:  # no keep-alive connection may outlive the test's server thread
+        client.close()
 
 
 @pytest.fixture
@@ -164,7 +169,7 @@ def test_client_with_a_wrong_key_is_refused_with_sec_auth_002(live_server, profi
     cfg = horizon.Configuration(
         host=live_server.url, api_key={"apiId": "requester", "apiKey": "not-the-key"}
     )
-    with pytest.raises(ApiException) as error:
-        horizon.SecurityPrincipalApi(horizon.ApiClient(cfg)).security_principal_self()
+    with horizon.ApiClient(cfg) as api_client, pytest.raises(ApiException) as error:
+        horizon.SecurityPrincipalApi(api_client).security_principal_self()
     assert error.value.status == 401
     assert json.loads(error.value.body)["error"] == "SEC-AUTH-002"

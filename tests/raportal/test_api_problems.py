@@ -40,3 +40,31 @@ def test_an_unexpected_error_is_a_json_500_without_a_stack_trace(
     assert response["Content-Type"] == "application/problem+json"
     assert response.json()["error"] == "REQ-001"
     assert b"secret internal detail" not in response.content
+
+
+def test_an_oversized_body_is_a_json_413(profile, approver, client):
+    key = api_key_for(approver)
+    body = '{"profile": "webra-demo", "workflow": "enroll", "requesterComment": "%s"}' % (
+        "x" * 3_000_000
+    )
+    response = client.post(
+        "/api/v1/requests/submit",
+        body,
+        content_type="application/json",
+        HTTP_X_API_ID="approver",
+        HTTP_X_API_KEY=key,
+    )
+    assert response.status_code == 413
+    assert response.json()["error"] == "REQ-002"
+
+
+def test_absurdly_nested_json_is_refused_not_crashed(profile, approver, client):
+    key = api_key_for(approver)
+    response = client.post(
+        "/api/v1/requests/submit",
+        "[" * 100_000 + "]" * 100_000,
+        content_type="application/json",
+        HTTP_X_API_ID="approver",
+        HTTP_X_API_KEY=key,
+    )
+    assert (response.status_code, response.json()["error"]) == (400, "REQ-002")

@@ -287,6 +287,7 @@ def test_a_weak_password_is_refused_with_what_the_policy_needs(profile, approver
         "WEBRA-ENROLL-012",
     )
     assert "at least 12 characters" in body["detail"]
+    assert "at least 1 upper-case letter," in body["detail"] + ","
     assert "abc" not in body["detail"]  # a secret is never echoed
 
 
@@ -317,6 +318,10 @@ def test_a_password_in_random_mode_is_refused(profile, approver_api):
         '{"profile": "webra-demo", "module": "webra", "template": {}}',
         '{"profile": ["webra-demo"], "workflow": "enroll", "template": {}}',
         '{"profile": "webra-demo", "workflow": "enroll", "template": {}, "password": "x"}',
+        '{"profile": "webra-demo", "workflow": "enroll", "template": {}, "dryRun": "yes"}',
+        '{"profile": "webra-demo", "workflow": "enroll", "template": {"csr": "a\\u0000b"}}',
+        '{"profile": "webra-demo", "workflow": "enroll", "template": {"subject": '
+        '[{"element": "cn.1", "value": 5}]}}',
     ],
     ids=[
         "broken-json",
@@ -334,6 +339,9 @@ def test_a_password_in_random_mode_is_refused(profile, approver_api):
         "no-workflow",
         "profile-list",
         "password-string",
+        "dry-run-not-boolean",
+        "nul-character",
+        "number-for-string",
     ],
 )
 def test_a_malformed_body_is_refused_with_req_002(profile, approver_api, raw):
@@ -379,3 +387,11 @@ def test_a_grant_on_another_workflow_does_not_allow_enroll(profile, outsider, ap
 
     grant(profile, outsider, "perform", workflow="revoke")
     assert_refused(api_as(outsider).submit(centralized()), 403, "SEC-PERM-001")
+
+
+def test_a_malformed_element_is_named_by_its_position(profile, approver_api):
+    status, body = approver_api.submit(
+        enroll_body(subject=[{"element": "cn.1", "value": "a"}, {"value": "no element"}])
+    )
+    assert (status, body["error"]) == (400, "REQ-002"), body
+    assert "template.subject[1].element" in body["detail"], body

@@ -24,6 +24,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        country = options["country"]
+        if country and not (len(country) == 2 and country.isalpha() and country.isupper()):
+            raise CommandError("--country must be a two-letter ISO 3166 code in capitals, e.g. FR")
+        for option in ("root_name", "issuing_name", "organization"):
+            if len(options[option]) > 64:
+                raise CommandError(f"--{option.replace('_', '-')} is longer than 64 characters")
         if CertificateAuthority.objects.exists():
             if options["if_absent"]:
                 self.stdout.write("A PKI already exists; nothing to do.")
