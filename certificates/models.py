@@ -145,8 +145,11 @@ class Certificate(models.Model):
     class Meta:
         indexes = [
             models.Index(fields=["holder_id", "profile"], name="cert_holder_profile"),
-            models.Index(fields=["serial"], name="cert_serial"),
             models.Index(fields=["not_after"], name="cert_not_after"),
+        ]
+        constraints = [
+            # RFC 5280 §4.1.2.2: issuer and serial number identify a certificate.
+            models.UniqueConstraint(fields=["serial", "issuer"], name="uniq_cert_issuer_serial")
         ]
 
     def __str__(self) -> str:

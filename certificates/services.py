@@ -24,6 +24,7 @@ from certificates.models import (
 from certificates.pki import fingerprints, names, signing
 from certificates.pki.keys import generate_private_key, key_type_of
 from raportal.crypto import seal
+from raportal.errors import DomainError
 from raportal.models import record
 
 REASON_FLAGS = {
@@ -102,6 +103,19 @@ def certificate_fields(certificate: x509.Certificate) -> dict:
     }
 
 
+def ensure_ca_can_issue(ca: CertificateAuthority) -> None:
+    """A CA outside its validity period cannot sign: say so instead of failing to sign."""
+    now = dt.datetime.now(dt.UTC)
+    certificate = ca.certificate
+    if not certificate.not_valid_before_utc <= now < certificate.not_valid_after_utc:
+        raise DomainError(
+            "WEBRA-ENROLL-011",
+            f"the issuing CA {ca.name} is not valid now "
+            f"({certificate.not_valid_before_utc:%Y-%m-%d} to "
+            f"{certificate.not_valid_after_utc:%Y-%m-%d}); an administrator must renew it",
+        )
+
+
 def issue_certificate(
     *,
     profile,
@@ -118,6 +132,7 @@ def issue_certificate(
 ) -> tuple[Certificate, x509.Certificate]:
     """Signs a certificate with the profile's CA and records it."""
     ca = profile.ca
+    ensure_ca_can_issue(ca)
     certificate = signing.sign_leaf(
         ca_cert=ca.certificate,
         ca_key=ca_private_key(ca),
@@ -155,7 +170,12 @@ def issue_certificate(
 
 
 def revoke_certificate(certificate: Certificate, reason: str, actor=None) -> Certificate:
-    """Marks the certificate revoked; its CA's CRL is regenerated on next fetch."""
+    """valid → revoked (once: a revocation's date and reason never change). The caller holds
+    the transaction and the row lock; the CA's CRL is regenerated on its next fetch."""
+    if certificate.revocation_date is not None:
+        raise DomainError(
+            "WEBRA-REVOKE-005", f"certificate {certificate.serial} is already revoked"
+        )
     certificate.revocation_date = timezone.now()
     certificate.revocation_reason = reason
     certificate.save(update_fields=["revocation_date", "revocation_reason"])

@@ -5,6 +5,7 @@ import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -75,8 +76,10 @@ class Profile(models.Model):
         on_delete=models.PROTECT,
         related_name="profiles",
         verbose_name="issuing CA",
+        limit_choices_to={"parent__isnull": False},
+        help_text="A subordinate CA: end-entity certificates are never signed by the root.",
     )
-    validity_days = models.PositiveIntegerField(default=365)
+    validity_days = models.PositiveIntegerField(default=365, validators=[MinValueValidator(1)])
     extended_key_usages = models.JSONField(
         default=list, blank=True, help_text="serverAuth, clientAuth, emailProtection…"
     )
@@ -111,7 +114,9 @@ class Profile(models.Model):
 
     # owner, team and contact email policies (subject, SANs and labels are rule rows below)
     owner_mandatory = models.BooleanField(default=False)
-    owner_editable_by_requester = models.BooleanField(default=True)
+    # Off by default: the owner gets rights on the certificate, and a requester should not
+    # hand a certificate to someone else unless the profile says so.
+    owner_editable_by_requester = models.BooleanField(default=False)
     owner_editable_by_approver = models.BooleanField(default=True)
     team_mandatory = models.BooleanField(default=False)
     team_editable_by_requester = models.BooleanField(default=True)
@@ -123,6 +128,11 @@ class Profile(models.Model):
     contact_email_editable_by_requester = models.BooleanField(default=True)
     contact_email_editable_by_approver = models.BooleanField(default=True)
     contact_email_regex = models.CharField(max_length=256, blank=True, validators=[validate_regex])
+    allow_wildcards = models.BooleanField(
+        default=False,
+        help_text="Accept DNS names like *.example.com (CA/Browser Forum TLS practice; "
+        "RFC 5280 does not define wildcards, and PKIX linters flag them).",
+    )
 
     # lifecycle policy
     renewal_enabled = models.BooleanField(default=True)
@@ -132,6 +142,7 @@ class Profile(models.Model):
     max_per_holder = models.PositiveIntegerField(
         null=True,
         blank=True,
+        validators=[MinValueValidator(1)],
         help_text="Most valid certificates one holder (same DN and SANs) may have here.",
     )
     max_per_holder_behavior = models.CharField(
@@ -161,6 +172,8 @@ class Profile(models.Model):
 
     def clean(self):
         errors = {}
+        if self.ca_id and self.ca.parent_id is None:
+            errors["ca"] = "choose a subordinate (issuing) CA, not a root"
         unknown = [kt for kt in self.authorized_key_types or [] if kt not in KEY_TYPES]
         if unknown:
             errors["authorized_key_types"] = f"unknown key types: {', '.join(unknown)}"

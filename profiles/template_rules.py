@@ -23,6 +23,7 @@ from certificates.pki import names
 from profiles.models import Profile, Team
 from raportal.errors import DomainError
 
+MAX_EMAIL_LENGTH = 254  # RFC 5321 §4.5.3.1.3, and the column's size
 REQUESTER = "requester"
 APPROVER = "approver"
 
@@ -119,7 +120,7 @@ def check_sans(
         values = desired.setdefault(san_type, [])
         for raw in item.get("value") or []:
             try:
-                value = names.normalize_san(san_type, raw)
+                value = names.normalize_san(san_type, raw, allow_wildcard=profile.allow_wildcards)
             except ValueError as exc:
                 problems.append(f"{san_type}: {exc}")
                 continue
@@ -200,6 +201,11 @@ def check_labels(
 # --- owner, team, contact email ------------------------------------------------------------
 
 
+def _policy_editable(profile: Profile, element: str, editor: str) -> bool:
+    """Owner, team and contact email policies are flags on the profile itself."""
+    return getattr(profile, f"{element}_editable_by_{editor}")
+
+
 def _value(element: dict | None) -> str | None:
     """None when the element is absent (keep current), else its stripped value."""
     if element is None:
@@ -212,11 +218,7 @@ def check_owner(profile: Profile, requested: dict | None, *, editor: str, curren
     current_name = current.get_username() if current else ""
     if wanted is None or wanted == current_name:
         owner = current
-    elif not (
-        profile.owner_editable_by_requester
-        if editor == REQUESTER
-        else profile.owner_editable_by_approver
-    ):
+    elif not _policy_editable(profile, "owner", editor):
         raise DomainError("CERT-ELEM-001", f"the owner cannot be changed by the {editor}")
     elif not wanted:
         owner = None
@@ -234,11 +236,7 @@ def check_team(profile: Profile, requested: dict | None, *, editor: str, current
     current_name = current.name if current else ""
     if wanted is None or wanted == current_name:
         team = current
-    elif not (
-        profile.team_editable_by_requester
-        if editor == REQUESTER
-        else profile.team_editable_by_approver
-    ):
+    elif not _policy_editable(profile, "team", editor):
         raise DomainError("CERT-TEAM-001", f"the team cannot be changed by the {editor}")
     elif not wanted:
         team = None
@@ -257,15 +255,13 @@ def check_contact_email(profile: Profile, requested: dict | None, *, editor: str
     wanted = _value(requested)
     if wanted is None or wanted == current:
         email = current
-    elif not (
-        profile.contact_email_editable_by_requester
-        if editor == REQUESTER
-        else profile.contact_email_editable_by_approver
-    ):
+    elif not _policy_editable(profile, "contact_email", editor):
         raise DomainError("CERT-ELEM-001", f"the contact email cannot be changed by the {editor}")
     else:
         email = wanted
     if email:
+        if len(email) > MAX_EMAIL_LENGTH:
+            raise DomainError("CERT-ELEM-001", "the contact email is longer than 254 characters")
         try:
             validate_email(email)
         except ValidationError:

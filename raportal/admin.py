@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.template.response import TemplateResponse
 
-from raportal.models import ApiCredential, AuditEvent
+from raportal.models import ApiCredential, AuditEvent, record
 
 
 @admin.register(ApiCredential)
@@ -13,11 +13,17 @@ class ApiCredentialAdmin(admin.ModelAdmin):
     actions = ["regenerate_key"]
     fields = ["api_id", "user", "description", "enabled", "created_at", "last_used_at"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # A live key is never re-pointed at another user: create a new credential instead.
+        return [*self.readonly_fields, "user"] if obj else self.readonly_fields
+
     def save_model(self, request, obj, form, change):
         if not change:
             # The key is shown once, on the page that answers this save; only its hash stays.
             request._raportal_new_key = obj.set_key()
         super().save_model(request, obj, form, change)
+        if not change:
+            record(request.user, "apicredential.create", obj, api_id=obj.api_id)
 
     def response_add(self, request, obj, post_url_continue=None):
         return self._show_key(request, obj, request._raportal_new_key)
@@ -30,6 +36,7 @@ class ApiCredentialAdmin(admin.ModelAdmin):
         credential = queryset.get()
         key = credential.set_key()
         credential.save(update_fields=["key_hash"])
+        record(request.user, "apicredential.regenerate", credential, api_id=credential.api_id)
         return self._show_key(request, credential, key)
 
     def _show_key(self, request, credential, key):

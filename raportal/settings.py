@@ -66,7 +66,14 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 # Public base URL of this portal: written into issued certificates (CRL distribution point,
 # authority information access), so it must be reachable by relying parties.
-RAPORTAL_BASE_URL = os.environ.get("RAPORTAL_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+RAPORTAL_BASE_URL = os.environ.get(
+    "RAPORTAL_BASE_URL", "http://127.0.0.1:8000" if DEBUG else ""
+).rstrip("/")
+if not DEBUG and not RAPORTAL_BASE_URL:
+    raise ImproperlyConfigured(
+        "RAPORTAL_BASE_URL must be set when DJANGO_DEBUG is off: it is written for good into "
+        "every certificate issued (CRL distribution point, CA issuers)."
+    )
 if not RAPORTAL_BASE_URL.startswith(("http://", "https://")):
     raise ImproperlyConfigured("RAPORTAL_BASE_URL must be an http:// or https:// URL.")
 
@@ -95,6 +102,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that errors raised by any other middleware under /api/ (a bad Host, CSRF…)
+    # still reach API clients as problem+json.
+    "raportal.api.middleware.ApiProblemMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -103,7 +113,6 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "raportal.api.middleware.ApiProblemMiddleware",
 ]
 
 ROOT_URLCONF = "raportal.urls"
@@ -135,12 +144,18 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # Writers take the lock when their transaction begins: concurrent approvals wait in turn
+    # instead of failing with "database is locked" (SQLite has no SELECT … FOR UPDATE).
+    DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
     # A file, not Django's shared in-memory database: the live server threads of the contract
     # tests then use their own connections instead of racing on the test thread's.
     # One file per test process, so two runs from one checkout do not share it.
     DATABASES["default"]["TEST"] = {
         "NAME": str(Path(tempfile.gettempdir()) / f"raportal-test-{os.getpid()}.sqlite3")
     }
+else:
+    # One test database per test process: two runs on one server do not collide.
+    DATABASES["default"]["TEST"] = {"NAME": f"test_raportal_{os.getpid()}"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -191,7 +206,7 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "raportal.api.authentication.ApiKeyAuthentication",
-        "raportal.api.authentication.CsrfSessionAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": ["raportal.api.parsers.SafeJSONParser"],
@@ -209,6 +224,9 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SERVE_INCLUDE_SCHEMA": False,
 }
+
+# Debug pages and error reports mask settings whose names look secret; KEK is one more.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "raportal.reporting.SecretSettingsFilter"
 
 LOGGING = {
     "version": 1,

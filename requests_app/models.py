@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from profiles.models import Grant, GrantLevel, Module, Workflow
+from profiles.models import Grant, GrantLevel, Module, Team, Workflow
 from raportal.crypto import open_sealed, seal
 
 
@@ -26,26 +26,23 @@ class RequestQuerySet(models.QuerySet):
 
     def visible_to(self, user):
         """Requests a user may see: their own, their teams', and those of the profiles and
-        workflows on which they may approve (hold ``perform``)."""
-        approvable = Grant.objects.for_user(user).filter(level=GrantLevel.PERFORM)
-        return self.filter(
-            Q(requester=user)
-            | Q(team__members=user)
-            | Exists(approvable.filter(profile=OuterRef("profile"), workflow=OuterRef("workflow")))
-        ).distinct()
+        workflows on which they may approve (hold ``perform``). Subqueries, not joins: no
+        duplicates, so the result can also be locked (``select_for_update``)."""
+        in_team = Team.members.through.objects.filter(team=OuterRef("team"), user=user)
+        return self.filter(Q(requester=user) | Exists(in_team) | Exists(_approvable_by(user)))
 
     def pending_for(self, user):
         """Pending requests this user may decide on (never their own)."""
-        approvable = Grant.objects.for_user(user).filter(level=GrantLevel.PERFORM)
-        return (
-            self.pending()
-            .exclude(requester=user)
-            .filter(
-                Exists(
-                    approvable.filter(profile=OuterRef("profile"), workflow=OuterRef("workflow"))
-                )
-            )
-        )
+        return self.pending().exclude(requester=user).filter(Exists(_approvable_by(user)))
+
+
+def _approvable_by(user):
+    """Grants that let ``user`` decide on the outer request's profile and workflow."""
+    return (
+        Grant.objects.for_user(user)
+        .filter(level=GrantLevel.PERFORM)
+        .filter(profile=OuterRef("profile"), workflow=OuterRef("workflow"))
+    )
 
 
 class Request(models.Model):

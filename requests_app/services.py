@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from profiles.models import GrantLevel, Profile, grant_level
-from raportal.errors import DomainError, forbidden, request_not_found
+from raportal.errors import DomainError, forbidden, invalid_request, request_not_found
 from raportal.models import record
 from requests_app.models import Request, Status
 from requests_app.workflows import handler_for
@@ -64,11 +64,14 @@ def request_submit(user, handler: WorkflowHandler, data: dict) -> Outcome:
         updated_at=now,
         **_expiry_dates(profile, handler.name, now),
     )
-    handler.fill_request(request, prepared)
     perform = level == GrantLevel.PERFORM
     request.status = Status.COMPLETED if perform else Status.PENDING
     if data.get("dryRun"):
+        handler.fill_request(request, prepared)
         return Outcome(request, dry_run=True)
+    if perform:
+        handler.prepare_material(prepared)  # slow work (key generation) before any lock
+    handler.fill_request(request, prepared)
     secrets = None
     with transaction.atomic():
         if perform:
@@ -89,21 +92,35 @@ def _expiry_dates(profile: Profile, workflow: str, now: dt.datetime) -> dict:
 # --- decisions -----------------------------------------------------------------------------
 
 
-def _locked_request(user, request_id: str) -> Request:
-    """The request, locked for this transaction; 404 to anyone who may not see it."""
+def _request_pk(request_id) -> uuid.UUID:
     try:
-        pk = uuid.UUID(str(request_id))
+        return uuid.UUID(str(request_id))
     except ValueError:
         raise request_not_found() from None
+
+
+def _locked_request(user, request_id: str) -> Request:
+    """The request, locked for this transaction; 404 to anyone who may not see it."""
     request = (
-        Request.objects.select_for_update(of=("self",))
+        Request.objects.visible_to(user)
+        .select_for_update(of=("self",))
         .select_related("profile", "profile__ca", "profile__ca__parent", "requester", "team")
-        .filter(pk=pk)
+        .filter(pk=_request_pk(request_id))
         .first()
     )
-    if request is None or not Request.objects.visible_to(user).filter(pk=pk).exists():
+    if request is None:
         raise request_not_found()
     return request
+
+
+def _check_envelope(request: Request, data: dict) -> None:
+    """A decision that names a module or workflow must name the request's own."""
+    for field in ("module", "workflow"):
+        given = data.get(field)
+        if given and given != getattr(request, field):
+            raise invalid_request(
+                f"{field} {given!r} does not match the request ({getattr(request, field)})"
+            )
 
 
 def _check_pending(request: Request) -> None:
@@ -120,18 +137,34 @@ def _check_may_decide(user, request: Request) -> None:
         raise forbidden(f"you may not decide on {request.workflow} requests of this profile")
 
 
+def _snapshot(request: Request) -> dict:
+    """What an approver may change, to record what they did change."""
+    return {
+        "template": request.template,
+        "labels": request.labels,
+        "owner": request.owner_id,
+        "team": request.team_id,
+        "contact": request.contact_email,
+    }
+
+
 def request_approve(user, request_id: str, data: dict) -> Outcome:
     """pending → completed: re-checks the request (with the approver's edits) against the
-    profile and executes it, in the same transaction."""
+    profile as it is now, and executes it, in the same transaction."""
     with transaction.atomic():
         request = _locked_request(user, request_id)
+        _check_envelope(request, data)
         _check_may_decide(user, request)
         _check_pending(request)
+        if not request.profile.enabled:
+            raise DomainError("REQ-010", f"profile {request.profile.name} is disabled")
         handler = handler_for(request.module, request.workflow)
         prepared = handler.prepare_approval(request, data, user)
         if data.get("dryRun"):
             transaction.set_rollback(True)
             return Outcome(request, dry_run=True)
+        before = _snapshot(request)
+        handler.prepare_material(prepared)
         handler.fill_request(request, prepared)
         secrets = handler.execute(request, prepared, user)
         request.status = Status.COMPLETED
@@ -161,24 +194,28 @@ def request_approve(user, request_id: str, data: dict) -> Outcome:
                 "sealed_pkcs12",
             ]
         )
-        record(user, f"request.approve.{request.workflow}", request)
+        after = _snapshot(request)
+        changed = sorted(key for key in before if before[key] != after[key])
+        record(user, f"request.approve.{request.workflow}", request, changed=changed)
     return Outcome(request)
 
 
-def request_deny(user, request_id: str, comment: str = "") -> Outcome:
+def request_deny(user, request_id: str, data: dict) -> Outcome:
     with transaction.atomic():
         request = _locked_request(user, request_id)
+        _check_envelope(request, data)
         _check_may_decide(user, request)
         _check_pending(request)
-        _close(request, Status.DENIED, approver=user, comment=comment)
+        _close(request, Status.DENIED, approver=user, comment=data.get("approverComment"))
         record(user, f"request.deny.{request.workflow}", request)
     return Outcome(request)
 
 
-def request_cancel(user, request_id: str) -> Outcome:
+def request_cancel(user, request_id: str, data: dict) -> Outcome:
     """The requester (or a member of the request's team) withdraws a pending request."""
     with transaction.atomic():
         request = _locked_request(user, request_id)
+        _check_envelope(request, data)
         is_team_member = request.team_id and request.team.members.filter(pk=user.pk).exists()
         if request.requester_id != user.pk and not is_team_member:
             raise forbidden("only the requester or their team may cancel a request")
@@ -188,7 +225,7 @@ def request_cancel(user, request_id: str) -> Outcome:
     return Outcome(request)
 
 
-def _close(request: Request, status: str, *, approver=None, comment: str = "") -> None:
+def _close(request: Request, status: str, *, approver=None, comment: str | None = "") -> None:
     request.status = status
     request.updated_at = timezone.now()
     request.sealed_password = None
@@ -203,13 +240,10 @@ def _close(request: Request, status: str, *, approver=None, comment: str = "") -
 # --- read ----------------------------------------------------------------------------------
 
 
-def request_get(user, request_id: str) -> Outcome:
+def request_get(user, request_id: str, *, deliver_secrets: bool = True) -> Outcome:
     """A request as its viewer may see it. The requester receives the PKCS#12 and password
-    of an approved centralized enrollment once; they are wiped as they are handed over."""
-    try:
-        pk = uuid.UUID(str(request_id))
-    except ValueError:
-        raise request_not_found() from None
+    of an approved centralized enrollment once (when ``deliver_secrets``: a real GET, not a
+    HEAD or a cross-site navigation); they are wiped as they are handed over."""
     request = (
         Request.objects.visible_to(user)
         .select_related(
@@ -224,18 +258,19 @@ def request_get(user, request_id: str) -> Outcome:
             "certificate__team",
             "certificate__escrowed_key",
         )
-        .filter(pk=pk)
+        .filter(pk=_request_pk(request_id))
         .first()
     )
     if request is None:
         raise request_not_found()
-    if request.requester_id != user.pk or not request.sealed_pkcs12:
+    if not deliver_secrets or request.requester_id != user.pk or not request.sealed_pkcs12:
         return Outcome(request)
     with transaction.atomic():
-        locked = Request.objects.select_for_update().filter(pk=pk, sealed_pkcs12__isnull=False)
-        if not locked.exists():
-            return Outcome(request)  # fetched by a concurrent call
         secrets = Secrets(pkcs12=request.open_pkcs12(), password=request.open_password())
-        locked.update(sealed_pkcs12=None, sealed_password=None)
+        taken = Request.objects.filter(pk=request.pk, sealed_pkcs12__isnull=False).update(
+            sealed_pkcs12=None, sealed_password=None
+        )
+        if not taken:
+            return Outcome(request)  # a concurrent call received them
         record(user, "request.secrets.delivered", request)
     return Outcome(request, secrets)

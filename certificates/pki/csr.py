@@ -39,6 +39,10 @@ def load_csr(text: str) -> x509.CertificateSigningRequest:
         valid = False
     if not valid:
         raise ValueError("the CSR's signature does not verify with its public key")
+    try:
+        csr.extensions  # noqa: B018 - parsed now, so that a malformed one is refused here
+    except Exception:  # duplicate or undecodable extensions
+        raise ValueError("the CSR's extensions are malformed") from None
     return csr
 
 

@@ -128,6 +128,14 @@ def check_dn_value(dn_type: DnType, value: str) -> str:
         raise ValueError(f"{dn_type.label} may only contain ASCII characters")
     if dn_type.name == "e":
         value = normalize_email(value)
+    if dn_type.name == "dc" and not DNS_LABEL.match(value.lower()):
+        raise ValueError(
+            f"domain component {value!r} must be one DNS label (letters, digits, hyphens)"
+        )
+    try:
+        x509.NameAttribute(dn_type.oid, value)  # the encoder's own limits (e.g. CN in bytes)
+    except ValueError as exc:
+        raise ValueError(f"{dn_type.label} cannot be encoded: {exc}") from None
     return value
 
 
@@ -143,15 +151,13 @@ def build_name(elements: list[tuple[str, str]]) -> x509.Name:
 
 
 def name_to_elements(name: x509.Name) -> list[tuple[str, str]]:
-    """A CSR's subject → indexed elements; attributes we do not know are refused."""
+    """A CSR's subject → indexed elements."""
     counters: dict[str, int] = {}
     out = []
     for attribute in name:
         dn_type = DN_TYPE_BY_OID.get(attribute.oid)
         if dn_type is None:
-            raise ValueError(
-                f"the subject attribute {attribute.oid.dotted_string} is not supported"
-            )
+            continue  # an attribute without an element name is left out
         counters[dn_type.name] = counters.get(dn_type.name, 0) + 1
         value = attribute.value if isinstance(attribute.value, str) else attribute.value.hex()
         out.append((f"{dn_type.name}.{counters[dn_type.name]}", value))
@@ -185,11 +191,13 @@ SAN_LABELS = {
 }
 
 DNS_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+DOT_ATOM = re.compile(rf"^{ATEXT}(\.{ATEXT})*$")
 OID_RE = re.compile(r"^[0-2](\.(0|[1-9][0-9]*))+$")
 URI_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*$")
 
 
-def normalize_dns_name(value: str, *, allow_wildcard: bool = True) -> str:
+def normalize_dns_name(value: str, *, allow_wildcard: bool = False) -> str:
     name = value.strip().lower()
     if name.endswith("."):
         name = name[:-1]
@@ -203,7 +211,9 @@ def normalize_dns_name(value: str, *, allow_wildcard: bool = True) -> str:
     if len(name) > 253:
         raise ValueError(f"{value!r} is longer than 253 characters")
     labels = name.split(".")
-    if labels[0] == "*" and allow_wildcard:
+    if labels[0] == "*":
+        if not allow_wildcard:
+            raise ValueError(f"{value!r}: this profile does not allow wildcard names")
         if len(labels) < 3:
             raise ValueError(f"{value!r}: a wildcard must cover a subdomain, e.g. *.example.com")
         labels = labels[1:]
@@ -215,6 +225,8 @@ def normalize_dns_name(value: str, *, allow_wildcard: bool = True) -> str:
             )
     if labels[-1].isdigit():
         raise ValueError(f"{value!r} looks like an IP address; use an IPADDRESS SAN for it")
+    if len(labels) < 2:
+        raise ValueError(f"{value!r} is not fully qualified: write it as host.domain")
     return name
 
 
@@ -222,8 +234,11 @@ def normalize_email(value: str) -> str:
     local, sep, domain = value.strip().rpartition("@")
     if not sep or not local or not domain:
         raise ValueError(f"{value!r} is not an email address (local-part@domain)")
-    if not local.isascii() or any(ch.isspace() or ord(ch) < 33 for ch in local):
-        raise ValueError(f"{value!r}: the local part must be printable ASCII without spaces")
+    if not DOT_ATOM.match(local):
+        raise ValueError(
+            f"{value!r}: the local part may hold letters, digits, dots (not doubled, not at "
+            "either end) and !#$%&'*+/=?^_`{|}~- (RFC 5322 dot-atom)"
+        )
     if len(local) > 64:
         raise ValueError(f"{value!r}: the local part is longer than 64 characters")
     try:
@@ -233,51 +248,80 @@ def normalize_email(value: str) -> str:
     return f"{local}@{domain}"
 
 
-def normalize_san(san_type: str, value: str) -> str:
-    """Checks a SAN value against its type's syntax and returns its canonical form."""
+def normalize_san(san_type: str, value: str, *, allow_wildcard: bool = False) -> str:
+    """Checks a SAN value against its type's syntax and returns its canonical form — one the
+    certificate encoder is known to accept."""
     if not isinstance(value, str):
         raise ValueError(f"a {san_type} value must be a string")
     value = value.strip()
     if not value:
         raise ValueError(f"a {san_type} value is empty")
+    if san_type not in SAN_TYPES:
+        raise ValueError(f"{san_type!r} is not a SAN type (types: {', '.join(SAN_TYPES)})")
     if san_type == "DNSNAME":
-        return normalize_dns_name(value)
-    if san_type == "IPADDRESS":
-        try:
-            return ipaddress.ip_address(value).compressed
-        except ValueError:
-            raise ValueError(f"{value!r} is not an IPv4 or IPv6 address") from None
-    if san_type == "RFC822NAME":
-        return normalize_email(value)
-    if san_type == "URI":
-        return _normalize_uri(value)
-    if san_type == "OTHERNAME_UPN":
-        if any(ch.isspace() for ch in value) or len(value) > 256:
+        value = normalize_dns_name(value, allow_wildcard=allow_wildcard)
+    elif san_type == "IPADDRESS":
+        value = _normalize_ip(value)
+    elif san_type == "RFC822NAME":
+        value = normalize_email(value)
+    elif san_type == "URI":
+        value = _normalize_uri(value)
+    elif san_type == "OTHERNAME_UPN":
+        user, at, domain = value.rpartition("@")
+        if not at or not user or not domain or any(ch.isspace() for ch in value):
             raise ValueError(f"{value!r} is not a user principal name (user@domain)")
-        return value
-    if san_type == "OTHERNAME_GUID":
+        if len(value) > 256:
+            raise ValueError(f"{value!r} is longer than 256 characters")
+    elif san_type == "OTHERNAME_GUID":
         try:
-            return uuid.UUID(value).hex
+            value = str(uuid.UUID(value))
         except ValueError:
             raise ValueError(f"{value!r} is not a GUID (32 hexadecimal digits)") from None
-    if san_type == "REGISTERED_ID":
-        if not OID_RE.match(value):
+    elif san_type == "REGISTERED_ID":
+        arcs = value.split(".")
+        if not OID_RE.match(value) or (arcs[0] in ("0", "1") and int(arcs[1]) >= 40):
             raise ValueError(f"{value!r} is not an object identifier like 1.2.3.4")
-        return value
-    raise ValueError(f"{san_type!r} is not a SAN type (types: {', '.join(SAN_TYPES)})")
+    try:
+        x509.SubjectAlternativeName([general_name(san_type, value)]).public_bytes()
+    except ValueError as exc:
+        raise ValueError(f"{value!r} cannot be encoded as a {san_type}: {exc}") from None
+    return value
+
+
+def _normalize_ip(value: str) -> str:
+    try:
+        address = ipaddress.ip_address(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not an IPv4 or IPv6 address") from None
+    if getattr(address, "scope_id", None):
+        raise ValueError(f"{value!r}: a zone index (%…) has no meaning in a certificate")
+    if address.is_unspecified or address.is_multicast or value == "255.255.255.255":
+        raise ValueError(f"{value!r} is not the address of a host")
+    return address.compressed
 
 
 def _normalize_uri(value: str) -> str:
-    # RFC 5280 §4.2.1.6: an absolute URI, in its ASCII form.
+    # RFC 5280 §4.2.1.6: an absolute URI in its ASCII form; with an authority, its host is a
+    # fully qualified domain name or an IP address. The authority is required here: URIs
+    # without a host (urn:…) are flagged by certificate linters such as pkilint.
     if not value.isascii() or any(ch.isspace() or ord(ch) < 33 for ch in value):
         raise ValueError(f"{value!r} is not a URI: use its ASCII, percent-encoded form")
     scheme, sep, rest = value.partition(":")
-    if not sep or not URI_SCHEME.match(scheme) or not rest:
-        raise ValueError(f"{value!r} is not an absolute URI (scheme:…, e.g. https://host/path)")
-    if rest.startswith("//"):
-        parts = urlsplit(value)
-        if not parts.hostname:
-            raise ValueError(f"{value!r} has no host")
+    if not sep or not URI_SCHEME.match(scheme) or not rest.startswith("//"):
+        raise ValueError(f"{value!r} is not an absolute URI with a host (scheme://host/…)")
+    try:
+        host = urlsplit(value).hostname or ""
+    except ValueError:
+        raise ValueError(f"{value!r} is not a valid URI") from None
+    if not host:
+        raise ValueError(f"{value!r} has no host")
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        try:
+            normalize_dns_name(host)
+        except ValueError as exc:
+            raise ValueError(f"{value!r}: its host is not valid: {exc}") from None
     return value
 
 
@@ -301,7 +345,8 @@ def general_name(san_type: str, value: str) -> x509.GeneralName:
         raw = value.encode()
         return x509.OtherName(UPN_OID, b"\x0c" + _der_length(len(raw)) + raw)  # UTF8String
     if san_type == "OTHERNAME_GUID":
-        return x509.OtherName(GUID_OID, b"\x04\x10" + bytes.fromhex(value))  # OCTET STRING
+        # Active Directory's objectGUID byte order (first three fields little-endian).
+        return x509.OtherName(GUID_OID, b"\x04\x10" + uuid.UUID(value).bytes_le)
     if san_type == "REGISTERED_ID":
         return x509.RegisteredID(ObjectIdentifier(value))
     raise ValueError(f"unsupported SAN type {san_type}")
@@ -333,7 +378,7 @@ def san_of(name: x509.GeneralName) -> tuple[str, str]:
     if isinstance(name, x509.OtherName) and name.type_id == UPN_OID:
         return "OTHERNAME_UPN", _der_string(name.value, 0x0C).decode()
     if isinstance(name, x509.OtherName) and name.type_id == GUID_OID:
-        return "OTHERNAME_GUID", _der_string(name.value, 0x04).hex()
+        return "OTHERNAME_GUID", str(uuid.UUID(bytes_le=_der_string(name.value, 0x04)))
     raise ValueError(f"the subject alternative name {name!r} is not a supported type")
 
 

@@ -27,7 +27,7 @@ def build_pkcs12(
         .build(password.encode())
     )
     return pkcs12.serialize_key_and_certificates(
-        friendly_name.encode()[:64], key, certificate, chain or None, encryption
+        friendly_name.encode(), key, certificate, chain or None, encryption
     )
 
 

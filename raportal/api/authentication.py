@@ -1,6 +1,7 @@
 """API authentication: ``X-API-ID`` + ``X-API-KEY`` headers, or a browser session with CSRF.
 
 Missing credentials → 401 SEC-AUTH-009; wrong ones → 401 SEC-AUTH-002 (see problems.py).
+Browsers use DRF's SessionAuthentication, which enforces CSRF on unsafe methods.
 """
 
 from datetime import timedelta
@@ -37,7 +38,3 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
     def authenticate_header(self, request):
         # Any value makes DRF answer 401 (not 403) to unauthenticated calls.
         return 'X-API-KEY realm="api"'
-
-
-class CsrfSessionAuthentication(authentication.SessionAuthentication):
-    """Django session login for browsers; CSRF is enforced on unsafe methods."""

@@ -78,6 +78,9 @@ def problem_exception_handler(exc, context):
     if isinstance(exc, exceptions.AuthenticationFailed):
         return problem_response("SEC-AUTH-002")
     if isinstance(exc, exceptions.PermissionDenied):
+        if str(exc.detail).startswith("CSRF Failed"):
+            # Horizon answers a failed CSRF check of a cookie-authenticated call this way.
+            return problem_response("SEC-AUTH-002", "CSRF token missing or incorrect")
         return problem_response("SEC-PERM-001", str(exc.detail))
     if isinstance(exc, exceptions.ParseError):
         return problem_response("REQ-002", f"The body is not valid JSON: {exc.detail}")

@@ -125,26 +125,21 @@ class EnrollSubmitInput(SubmitInput):
     password = SecretStringInput(required=False, allow_null=True)
 
 
-class ApproveInput(serializers.Serializer):
-    """The workflow's own template shape is checked by the workflow (it depends on the
-    request being approved)."""
+class CancelInput(serializers.Serializer):
+    """A decision names the request; module and workflow, if given, must be its own."""
 
     _id = StrictCharField(max_length=64)
     module = serializers.ChoiceField(choices=Module.values, required=False, allow_null=True)
     workflow = serializers.ChoiceField(choices=Workflow.values, required=False, allow_null=True)
+
+
+class DenyInput(CancelInput):
     approverComment = text(4000)
+
+
+class ApproveInput(DenyInput):
+    """The template's shape (the approver's edits) depends on the request's workflow: the
+    workflow checks it."""
+
     dryRun = StrictBooleanField(required=False, allow_null=True, default=False)
     template = serializers.DictField(required=False, allow_null=True)
-
-
-class DenyInput(serializers.Serializer):
-    _id = StrictCharField(max_length=64)
-    module = serializers.ChoiceField(choices=Module.values, required=False, allow_null=True)
-    workflow = serializers.ChoiceField(choices=Workflow.values, required=False, allow_null=True)
-    approverComment = text(4000)
-
-
-class CancelInput(serializers.Serializer):
-    _id = StrictCharField(max_length=64)
-    module = serializers.ChoiceField(choices=Module.values, required=False, allow_null=True)
-    workflow = serializers.ChoiceField(choices=Workflow.values, required=False, allow_null=True)

@@ -52,7 +52,7 @@ def request_json(outcome: Outcome) -> dict:
         holder_counts(request.holder_id, request.profile) if request.holder_id else (0, 0)
     )
     body = {
-        "_id": None if outcome.dry_run else str(request.pk),
+        "_id": str(request.pk),
         "module": request.module,
         "workflow": request.workflow,
         "status": request.status,
@@ -78,7 +78,7 @@ def request_json(outcome: Outcome) -> dict:
         "certificate": certificate_json(request.certificate) if request.certificate_id else None,
         "error": request.error or None,
     }
-    if outcome.dry_run:
+    if request._state.adding:  # a dry-run submission: nothing was stored, there is no id
         del body["_id"]
     if outcome.secrets is not None:
         body["pkcs12"] = {"value": base64.b64encode(outcome.secrets.pkcs12).decode()}

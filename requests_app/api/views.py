@@ -21,7 +21,7 @@ class SubmitView(APIView):
         handler = handler_for(envelope["module"], envelope["workflow"])
         data = parse(handler.submit_serializer, request.data)
         outcome = services.request_submit(request.user, handler, data)
-        return Response(request_json(outcome), status=201)
+        return secret_aware(Response(request_json(outcome), status=201), outcome)
 
 
 @extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT})
@@ -36,7 +36,7 @@ class ApproveView(APIView):
 class DenyView(APIView):
     def post(self, request: ApiRequest) -> Response:
         data = parse(inputs.DenyInput, request.data)
-        outcome = services.request_deny(request.user, data["_id"], data.get("approverComment"))
+        outcome = services.request_deny(request.user, data["_id"], data)
         return Response(request_json(outcome))
 
 
@@ -44,12 +44,23 @@ class DenyView(APIView):
 class CancelView(APIView):
     def post(self, request: ApiRequest) -> Response:
         data = parse(inputs.CancelInput, request.data)
-        outcome = services.request_cancel(request.user, data["_id"])
+        outcome = services.request_cancel(request.user, data["_id"], data)
         return Response(request_json(outcome))
 
 
 @extend_schema(responses={200: OpenApiTypes.OBJECT})
 class RequestDetailView(APIView):
     def get(self, request: ApiRequest, request_id: str) -> Response:
-        outcome = services.request_get(request.user, request_id)
-        return Response(request_json(outcome))
+        # The one-time PKCS#12 goes out on a real GET only: not on HEAD (no body would carry
+        # it), nor on a cross-site navigation riding a browser session.
+        deliver = request.method == "GET" and request.headers.get("Sec-Fetch-Site") != "cross-site"
+        outcome = services.request_get(request.user, request_id, deliver_secrets=deliver)
+        return secret_aware(Response(request_json(outcome)), outcome)
+
+
+def secret_aware(response: Response, outcome: services.Outcome) -> Response:
+    """Answers that carry a PKCS#12 or its password must not be stored by any cache."""
+    if outcome.secrets is not None:
+        response["Cache-Control"] = "no-store"
+        response["Pragma"] = "no-cache"
+    return response

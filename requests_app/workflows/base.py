@@ -42,6 +42,10 @@ class WorkflowHandler:
     def prepare_submission(self, data: dict, profile: Profile, user) -> Prepared:
         raise NotImplementedError
 
+    def prepare_material(self, prepared: Prepared) -> None:
+        """Slow work that execution will need (e.g. key generation), done before the
+        transaction so that no lock waits on it. Default: nothing."""
+
     def fill_request(self, request: Request, prepared: Prepared) -> None:
         raise NotImplementedError
 

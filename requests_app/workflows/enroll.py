@@ -8,7 +8,7 @@ from certificates.pki import names
 from certificates.pki.csr import csr_pem, load_csr
 from certificates.pki.keys import KEY_TYPES, generate_private_key, key_type_of
 from certificates.pki.pkcs12 import build_pkcs12, random_password
-from certificates.services import issue_certificate
+from certificates.services import ensure_ca_can_issue, issue_certificate
 from profiles import template_rules as rules
 from profiles.models import PasswordMode, Profile
 from raportal.errors import DomainError
@@ -32,6 +32,7 @@ class EnrollWorkflow(WorkflowHandler):
     def prepare_submission(self, data: dict, profile: Profile, user) -> Prepared:
         template = data["template"]
         _reject_unsupported(template)
+        ensure_ca_can_issue(profile.ca)
         csr, key_type = self._key_material(template, profile)
         password = self._password(data, profile, centralized=csr is None)
         requested_subject = template.get("subject")
@@ -150,8 +151,14 @@ class EnrollWorkflow(WorkflowHandler):
         _reject_unsupported(edits)
         if _changes_key(edits, stored):
             raise _invalid("the key of a request cannot be changed on approval")
+        ensure_ca_can_issue(profile.ca)
         csr = None
+        # The profile may have changed since submission: the request must still fit it.
         if stored.get("csr"):
+            if not profile.decentralized:
+                raise DomainError(
+                    "WEBRA-ENROLL-001", "the profile no longer accepts CSRs since submission"
+                )
             try:
                 csr = load_csr(stored["csr"])
             except ValueError as exc:
@@ -159,7 +166,10 @@ class EnrollWorkflow(WorkflowHandler):
             _check_key_type(key_type_of(csr.public_key()), profile)
         else:
             if not profile.centralized:
-                raise DomainError("WEBRA-ENROLL-001", "centralized enrollment was disabled")
+                raise DomainError(
+                    "WEBRA-ENROLL-001",
+                    "the profile no longer generates keys (centralized) since submission",
+                )
             _check_key_type(stored["keyType"], profile)
         current_subject = {item["element"]: item["value"] for item in stored.get("subject", [])}
         current_sans = [
@@ -206,6 +216,12 @@ class EnrollWorkflow(WorkflowHandler):
 
     # --- execution -----------------------------------------------------------------------
 
+    def prepare_material(self, prepared: Prepared) -> None:
+        # RSA key generation takes tens of milliseconds (seconds for 4096 bits): not while
+        # holding the request's row lock or the holder lock.
+        if prepared.data["csr"] is None and prepared.data.get("key") is None:
+            prepared.data["key"] = generate_private_key(prepared.data["key_type"])
+
     def execute(self, request: Request, prepared: Prepared, actor) -> Secrets | None:
         data = prepared.data
         checked: rules.CheckedTemplate = data["checked"]
@@ -214,7 +230,8 @@ class EnrollWorkflow(WorkflowHandler):
         if data["csr"] is not None:
             public_key = data["csr"].public_key()
         else:
-            key = generate_private_key(data["key_type"])
+            self.prepare_material(prepared)
+            key = data["key"]
             public_key = key.public_key()
         row, certificate = issue_certificate(
             profile=prepared.profile,
@@ -335,6 +352,10 @@ def _prepared(profile, checked: rules.CheckedTemplate, *, csr, key_type, passwor
             "WEBRA-ENROLL-004",
             "the certificate would name nobody: give at least a subject element or a SAN",
         )
+    # RFC 5280 §4.1.2.6: an email address in the subject must also be an rfc822Name SAN.
+    for element, value in checked.subject:
+        if element.startswith("e.") and ("RFC822NAME", value) not in checked.sans:
+            checked.sans.append(("RFC822NAME", value))
     subject_name = names.build_name(checked.subject)
     return Prepared(
         profile=profile,

@@ -154,3 +154,89 @@ def test_validity_never_outlives_the_issuing_ca(pki, profile, approver_api, tmp_
     profile.save()
     _, cert, _ = issue(approver_api, tmp_path, "long", keyType="ec-secp256r1")
     assert cert.not_valid_after_utc <= pki["issuing"].certificate.not_valid_after_utc
+
+
+def test_pkilint_finds_no_error_across_every_name_form_the_portal_accepts(
+    pki, approver, api_as, tmp_path
+):
+    from profiles.models import SanRule
+    from tests.factories import ProfileFactory, grant
+
+    profile = ProfileFactory(name="every-name", ca=pki["issuing"])
+    for position, element in enumerate(
+        [
+            "dc.1",
+            "dc.2",
+            "st.1",
+            "l.1",
+            "street.1",
+            "organizationIdentifier.1",
+            "t.1",
+            "surname.1",
+            "givenName.1",
+            "serialNumber.1",
+            "uid.1",
+            "e.1",
+        ],
+        start=10,
+    ):
+        profile.subject_rules.create(element=element, position=position)
+    for san_type in ("URI", "OTHERNAME_UPN", "OTHERNAME_GUID", "REGISTERED_ID"):
+        SanRule.objects.create(profile=profile, san_type=san_type, max=2)
+    grant(profile, approver, "perform")
+    subject = {
+        "dc.1": "com",
+        "dc.2": "example",
+        "c.1": "FR",
+        "st.1": "Ile-de-France",
+        "l.1": "Paris",
+        "street.1": "1 rue de la Paix",
+        "o.1": "Example",
+        "ou.1": "PKI",
+        "organizationIdentifier.1": "VATFR-12345678901",
+        "t.1": "Engineer",
+        "cn.1": "Alice",
+        "surname.1": "Martin",
+        "givenName.1": "Alice",
+        "serialNumber.1": "A-42",
+        "uid.1": "amartin",
+        "e.1": "alice@example.com",
+    }
+    sans = {
+        "DNSNAME": ["alice.example.com"],
+        "IPADDRESS": ["192.0.2.10", "2001:db8::10"],
+        "RFC822NAME": ["alice@example.com"],
+        "URI": ["https://alice.example.com/id"],
+        "OTHERNAME_UPN": ["alice@corp.example"],
+        "OTHERNAME_GUID": ["6e8bc430-9c3a-11d9-9669-0800200c9a66"],
+        "REGISTERED_ID": ["1.3.6.1.4.1.311.21.8"],
+    }
+    csr, _ = make_csr()
+    status, body = api_as(approver).submit(
+        enroll_body(
+            profile="every-name",
+            csr=csr,
+            subject=[{"element": e, "value": v} for e, v in subject.items()],
+            sans=[{"type": t, "value": v} for t, v in sans.items()],
+        )
+    )
+    assert status == 201, body
+    leaf = tmp_path / "every.pem"
+    leaf.write_text(body["certificate"]["certificate"])
+    result = run(str(BIN / "lint_pkix_cert"), "lint", "-s", "ERROR", str(leaf))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert {san["sanType"] for san in body["certificate"]["subjectAlternateNames"]} == set(sans)
+
+
+def test_pkilint_finds_no_error_in_the_crl(profile, approver_api, pki, tmp_path):
+    from certificates.models import Certificate
+    from certificates.services import current_crl, revoke_certificate
+
+    csr, _ = make_csr()
+    _, body = approver_api.submit(enroll_body(csr=csr))
+    revoke_certificate(Certificate.objects.get(pk=body["certificate"]["_id"]), "keycompromise")
+    pki["issuing"].refresh_from_db()
+    crl = tmp_path / "issuing.crl"
+    crl.write_bytes(current_crl(pki["issuing"]))
+    result = run(str(BIN / "lint_crl"), "lint", "-t", "CRL", "-p", "PKIX", "-s", "ERROR", str(crl))
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -149,3 +149,25 @@ def test_an_unchanged_crl_is_served_from_cache(pki):
     first = current_crl(pki["issuing"])
     pki["issuing"].refresh_from_db()
     assert current_crl(pki["issuing"]) == first
+
+
+def test_a_certificate_is_revoked_once_its_date_and_reason_never_change(profile, approver_api):
+    from raportal.errors import DomainError
+
+    csr, _ = make_csr()
+    _, body = approver_api.submit(enroll_body(csr=csr))
+    cert = Certificate.objects.get(pk=body["certificate"]["_id"])
+    revoke_certificate(cert, "keycompromise")
+    with pytest.raises(DomainError) as error:
+        revoke_certificate(cert, "superseded")
+    assert error.value.code == "WEBRA-REVOKE-005"
+    cert.refresh_from_db()
+    assert cert.revocation_reason == "keycompromise"
+
+
+def test_a_profile_cannot_issue_from_a_root_ca(pki, profile):
+    from django.core.exceptions import ValidationError
+
+    profile.ca = pki["root"]
+    with pytest.raises(ValidationError, match="subordinate"):
+        profile.full_clean()

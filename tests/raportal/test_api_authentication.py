@@ -73,7 +73,8 @@ def test_a_session_post_without_csrf_token_is_refused(profile, requester):
     browser = APIClient(enforce_csrf_checks=True)
     browser.force_login(requester)
     response = browser.post("/api/v1/requests/submit", enroll_body(), format="json")
-    assert response.status_code == 403 and response.json()["error"] == "SEC-PERM-001"
+    # Horizon's documented answer to a cookie-authenticated call failing its CSRF check.
+    assert response.status_code == 401 and response.json()["error"] == "SEC-AUTH-002"
 
 
 def test_the_create_api_key_command_prints_a_working_key_once(db, capsys, client):
@@ -101,3 +102,30 @@ def test_admin_shows_a_new_api_key_once_and_stores_only_its_hash(db, client, req
     listing = client.get("/admin/raportal/apicredential/")
     assert key.encode() not in listing.content
     assert Api().client.get(SELF, HTTP_X_API_ID="ci-bot", HTTP_X_API_KEY=key).status_code == 200
+
+
+def test_an_existing_api_credential_cannot_be_moved_to_another_user(db, client, requester):
+    admin = UserFactory(username="root", is_staff=True, is_superuser=True)
+    other = UserFactory(username="other")
+    api_key_for(requester)
+    credential = ApiCredential.objects.get(api_id="requester")
+    client.force_login(admin)
+    client.post(
+        f"/admin/raportal/apicredential/{credential.pk}/change/",
+        {"api_id": "requester", "user": other.pk, "description": "x", "enabled": "on"},
+    )
+    credential.refresh_from_db()
+    assert credential.user == requester
+
+
+def test_creating_an_api_key_is_audited(db, client, requester):
+    from raportal.models import AuditEvent
+
+    admin = UserFactory(username="root", is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    client.post(
+        "/admin/raportal/apicredential/add/",
+        {"api_id": "ci-bot", "user": requester.pk, "description": "CI", "enabled": "on"},
+    )
+    event = AuditEvent.objects.get(action="apicredential.create")
+    assert event.actor == admin and event.detail == {"api_id": "ci-bot"}

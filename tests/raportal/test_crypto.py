@@ -25,3 +25,10 @@ def test_a_secret_sealed_under_another_key_says_so(settings):
     settings.RAPORTAL_KEK = b"\x01" * 32
     with pytest.raises(SecretBoxError, match="another RAPORTAL_KEK"):
         open_sealed(blob, "ctx")
+
+
+def test_error_reports_hide_the_key_encryption_key(rf):
+    from django.views.debug import get_default_exception_reporter_filter
+
+    settings_shown = get_default_exception_reporter_filter().get_safe_settings()
+    assert settings_shown["RAPORTAL_KEK"] == "********************"

@@ -3,9 +3,11 @@
 import base64
 
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from certificates.models import Certificate, EscrowedKey
+from raportal.crypto import open_sealed
 from raportal.models import AuditEvent
 from requests_app.models import Request
 from tests.conftest import enroll_body
@@ -104,8 +106,16 @@ def test_escrow_keeps_the_generated_key_sealed_not_in_clear(profile, approver_ap
     )
     assert status == 201, body
     escrowed = EscrowedKey.objects.get(certificate_id=body["certificate"]["_id"])
-    assert b"PRIVATE KEY" not in bytes(escrowed.sealed_key)
-    assert bytes(escrowed.sealed_key).startswith(b"v1")
+    sealed = bytes(escrowed.sealed_key)
+    key = serialization.load_der_private_key(
+        open_sealed(sealed, f"escrow:{escrowed.certificate_id}"), None
+    )
+    cert = x509.load_pem_x509_certificate(body["certificate"]["certificate"].encode())
+    assert key.public_key() == cert.public_key()
+    der = key.private_bytes(
+        serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    assert der not in sealed  # sealed, not stored in clear
 
 
 def test_without_escrow_no_key_is_kept(profile, approver_api):
@@ -157,7 +167,17 @@ def test_dry_run_validates_everything_and_stores_nothing(profile, approver_api):
     assert body["dn"] == "CN=web.example.com"
     assert "_id" not in body and body["certificate"] is None
     assert not Request.objects.exists() and not Certificate.objects.exists()
-    assert not AuditEvent.objects.filter(action__startswith="request").exists()
+    assert not AuditEvent.objects.exclude(action="ca.create").exists()
+
+
+def test_dry_run_never_supersedes_existing_certificates(profile, approver_api):
+    profile.max_per_holder, profile.max_per_holder_behavior = 1, "revoke"
+    profile.save()
+    csr, _ = make_csr()
+    assert approver_api.submit(enroll_body(csr=csr))[0] == 201
+    status, body = approver_api.submit(enroll_body(csr=make_csr()[0]) | {"dryRun": True})
+    assert status == 201 and body["dryRun"] is True, body
+    assert Certificate.objects.get().revocation_date is None
 
 
 def test_dry_run_still_reports_errors(profile, approver_api):
@@ -225,3 +245,73 @@ def test_ed25519_and_rsa_csrs_are_accepted_when_authorized(profile, approver_api
         status, body = approver_api.submit(enroll_body(csr=csr, subject=None))
         assert status == 201, body
         assert body["certificate"]["keyType"] == key_type
+
+
+def test_an_email_in_the_subject_is_also_put_in_the_sans(pki, approver, api_as):
+    from tests.factories import ProfileFactory, grant
+
+    profile = ProfileFactory(name="smime", ca=pki["issuing"])
+    profile.subject_rules.create(element="e.1", position=9)
+    grant(profile, approver, "perform")
+    csr, _ = make_csr()
+    status, body = api_as(approver).submit(
+        enroll_body(
+            profile="smime",
+            csr=csr,
+            subject=[
+                {"element": "cn.1", "value": "Alice"},
+                {"element": "e.1", "value": "alice@example.com"},
+            ],
+        )
+    )
+    assert status == 201, body
+    assert body["dn"] == "E=alice@example.com,CN=Alice"
+    assert {"sanType": "RFC822NAME", "value": "alice@example.com"} in body["certificate"][
+        "subjectAlternateNames"
+    ]
+
+
+def test_csr_sans_and_subject_fill_in_only_what_the_requester_may_edit(profile, approver_api):
+    profile.san_rules.filter(san_type="IPADDRESS").update(editable_by_requester=False)
+    csr, _ = make_csr(
+        "ec-secp256r1",
+        [("cn.1", "app.example.com"), ("l.1", "Paris")],  # l.1 is not in the profile
+        sans=[
+            ("DNSNAME", "app.example.com"),
+            ("IPADDRESS", "192.0.2.7"),
+            ("URI", "https://x.example"),
+        ],
+    )
+    status, body = approver_api.submit(
+        {"profile": "webra-demo", "module": "webra", "workflow": "enroll", "template": {"csr": csr}}
+    )
+    assert status == 201, body
+    assert body["dn"] == "CN=app.example.com"
+    assert body["certificate"]["subjectAlternateNames"] == [
+        {"sanType": "DNSNAME", "value": "app.example.com"}
+    ]
+
+
+def test_an_answer_carrying_a_pkcs12_is_never_cached(profile, approver_api):
+    response = approver_api.client.post(
+        "/api/v1/requests/submit",
+        enroll_body(keyType="ec-secp256r1") | {"password": {"value": PASSWORD}},
+        format="json",
+        **approver_api.headers,
+    )
+    assert response.status_code == 201
+    assert response["Cache-Control"] == "no-store"
+
+
+def test_an_expired_issuing_ca_is_reported_not_crashed(pki, profile, approver_api):
+    from certificates.services import create_ca
+
+    profile.ca = create_ca(
+        common_name="Expired CA", key_type="ec-secp256r1", validity_days=0, parent=pki["root"]
+    )
+    profile.save()
+    csr, _ = make_csr()
+    status, body = approver_api.submit(enroll_body(csr=csr))
+    assert (status, body["error"]) == (500, "WEBRA-ENROLL-011"), body
+    assert "not valid now" in body["detail"]
+    assert not Certificate.objects.exists()

@@ -90,7 +90,10 @@ def test_a_team_member_without_perform_sees_but_cannot_approve(
     csr, _ = make_csr()
     _, submitted = requester_api.submit(enroll_body(csr=csr, team={"value": "demo-team"}))
     team.members.add(outsider)
-    status, body = approve(api_as(outsider), submitted["_id"])
+    member = api_as(outsider)
+    status, seen = member.get(f"/api/v1/requests/{submitted['_id']}")
+    assert status == 200 and seen["team"] == "demo-team", seen
+    status, body = approve(member, submitted["_id"])
     assert (status, body["error"]) == (403, "SEC-PERM-001"), body
 
 
@@ -266,3 +269,77 @@ def test_requester_and_approver_can_read_the_request(pending, requester_api, app
         status, body = api.get(f"/api/v1/requests/{pending['_id']}")
         assert status == 200 and body["_id"] == pending["_id"], body
         assert body["template"]["csr"].startswith("-----BEGIN CERTIFICATE REQUEST-----")
+
+
+def test_a_head_request_or_a_cross_site_navigation_does_not_consume_the_pkcs12(
+    pending_centralized, approver_api, requester, requester_api, client
+):
+    approve(approver_api, pending_centralized["_id"])
+    path = f"/api/v1/requests/{pending_centralized['_id']}"
+    head = requester_api.client.head(path, **requester_api.headers)
+    assert head.status_code == 200
+    client.force_login(requester)
+    cross = client.get(path, headers={"Sec-Fetch-Site": "cross-site"})
+    assert cross.status_code == 200 and "pkcs12" not in cross.json()
+    status, body = requester_api.get(path)
+    assert status == 200 and "pkcs12" in body, body
+
+
+def test_a_team_member_never_receives_the_requesters_pkcs12(
+    profile, team, requester_api, approver_api, outsider, api_as
+):
+    _, pending = requester_api.submit(
+        enroll_body(keyType="ec-secp256r1", team={"value": "demo-team"})
+        | {"password": {"value": PASSWORD}}
+    )
+    approve(approver_api, pending["_id"])
+    team.members.add(outsider)
+    status, body = api_as(outsider).get(f"/api/v1/requests/{pending['_id']}")
+    assert status == 200 and "pkcs12" not in body, body
+    assert Request.objects.get(pk=pending["_id"]).sealed_pkcs12 is not None
+
+
+def test_approval_follows_the_profile_as_it_is_now(profile, pending, approver_api):
+    profile.decentralized = False
+    profile.save()
+    status, body = approve(approver_api, pending["_id"])
+    assert (status, body["error"]) == (400, "WEBRA-ENROLL-001"), body
+    profile.decentralized, profile.enabled = True, False
+    profile.save()
+    status, body = approve(approver_api, pending["_id"])
+    assert (status, body["error"]) == (404, "REQ-010"), body
+    assert not Certificate.objects.exists()
+
+
+def test_a_decision_naming_another_workflow_is_refused(pending, approver_api):
+    status, body = approve(approver_api, pending["_id"], module="webra", workflow="revoke")
+    assert (status, body["error"]) == (400, "REQ-002"), body
+    assert Request.objects.get(pk=pending["_id"]).status == "pending"
+
+
+def test_approver_may_edit_the_sans_and_the_change_is_audited(pending, approver_api):
+    status, body = approve(
+        approver_api,
+        pending["_id"],
+        template={"sans": [{"type": "DNSNAME", "value": ["app.example.com", "api.example.com"]}]},
+    )
+    assert status == 200, body
+    assert [san["value"] for san in body["certificate"]["subjectAlternateNames"]] == [
+        "app.example.com",
+        "api.example.com",
+    ]
+    event = AuditEvent.objects.get(action="request.approve.enroll")
+    assert event.detail == {"changed": ["template"]}
+
+
+def test_pending_for_lists_what_an_approver_may_decide_never_their_own(
+    profile, pending, approver, requester, outsider
+):
+    decidable = [
+        str(pk) for pk in Request.objects.pending_for(approver).values_list("pk", flat=True)
+    ]
+    assert decidable == [pending["_id"]]
+    assert not Request.objects.pending_for(requester).exists()
+    assert not Request.objects.pending_for(outsider).exists()
+    assert Request.objects.visible_to(requester).count() == 1
+    assert not Request.objects.visible_to(outsider).exists()

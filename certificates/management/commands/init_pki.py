@@ -1,6 +1,7 @@
 """Creates the built-in PKI: a root CA and an issuing CA signed by it."""
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
 from certificates.models import CertificateAuthority
 from certificates.pki.keys import KEY_TYPES
@@ -36,6 +37,12 @@ class Command(BaseCommand):
                 return
             raise CommandError("A PKI already exists (use --if-absent to skip quietly).")
         common = {"organization": options["organization"], "country": options["country"]}
+        with transaction.atomic():  # a root without its issuing CA would be a trap
+            root, issuing = self._create(options, common)
+        self.stdout.write(self.style.SUCCESS(f"Root CA {root.name} ({root.key_type})"))
+        self.stdout.write(self.style.SUCCESS(f"Issuing CA {issuing.name} ({issuing.key_type})"))
+
+    def _create(self, options, common):
         root = create_ca(
             common_name=options["root_name"],
             key_type=options["root_key_type"],
@@ -49,5 +56,4 @@ class Command(BaseCommand):
             parent=root,
             **common,
         )
-        self.stdout.write(self.style.SUCCESS(f"Root CA {root.name} ({root.key_type})"))
-        self.stdout.write(self.style.SUCCESS(f"Issuing CA {issuing.name} ({issuing.key_type})"))
+        return root, issuing

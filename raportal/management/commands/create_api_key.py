@@ -3,7 +3,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from raportal.models import ApiCredential
+from raportal.models import ApiCredential, record
 
 
 class Command(BaseCommand):
@@ -27,4 +27,5 @@ class Command(BaseCommand):
         credential.description = options["description"]
         key = credential.set_key()
         credential.save()
+        record(None, "apicredential.create", credential, api_id=api_id, via="create_api_key")
         self.stdout.write(f"X-API-ID: {api_id}\nX-API-KEY: {key}\n(store it now: it is not kept)")
