@@ -6,6 +6,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 from django.conf import settings
 from django.db import models
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -84,6 +85,15 @@ class CertificateQuerySet(models.QuerySet):
 
     def with_holder(self, holder_id: str):
         return self.filter(holder_id=holder_id)
+
+    def visible_to(self, user):
+        """Certificates a user may see: those they own, their teams', and those of profiles on
+        which they hold any grant. Subqueries, not joins: no duplicates, lockable."""
+        from profiles.models import Grant, Team
+
+        in_team = Team.members.through.objects.filter(team=OuterRef("team"), user=user)
+        granted = Grant.objects.for_user(user).filter(profile=OuterRef("profile"))
+        return self.filter(Q(owner=user) | Exists(in_team) | Exists(granted))
 
 
 class Certificate(models.Model):

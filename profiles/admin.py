@@ -3,7 +3,15 @@ from django.contrib import admin
 
 from certificates.pki.keys import KEY_TYPE_CHOICES
 from certificates.pki.signing import EKU_CHOICES
-from profiles.models import Grant, LabelRule, Profile, SanRule, SubjectRule, Team
+from profiles.models import (
+    Grant,
+    LabelRule,
+    PasswordPolicy,
+    Profile,
+    SanRule,
+    SubjectRule,
+    Team,
+)
 
 
 class ProfileForm(forms.ModelForm):
@@ -101,21 +109,7 @@ class ProfileAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        (
-            "PKCS#12 password",
-            {
-                "fields": [
-                    "p12_password_mode",
-                    "password_min_length",
-                    "password_max_length",
-                    "password_min_upper",
-                    "password_min_lower",
-                    "password_min_digits",
-                    "password_min_special",
-                    "password_special_chars",
-                ]
-            },
-        ),
+        ("PKCS#12 password", {"fields": ["p12_password_mode", "password_policy"]}),
         (
             "Owner, team and contact email",
             {
@@ -180,3 +174,17 @@ class GrantAdmin(admin.ModelAdmin):
     list_filter = ["profile", "workflow", "level"]
     search_fields = ["profile__name", "user__username", "team__name"]
     autocomplete_fields = ["user", "team"]
+
+
+@admin.register(PasswordPolicy)
+class PasswordPolicyAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "min_length",
+        "max_length",
+        "min_upper",
+        "min_lower",
+        "min_digits",
+        "min_special",
+    ]
+    search_fields = ["name"]

@@ -11,6 +11,7 @@ from django.db.models import Q
 
 from certificates.pki import names
 from certificates.pki.keys import KEY_TYPE_CHOICES, KEY_TYPES
+from certificates.pki.pkcs12 import random_password
 from certificates.pki.signing import EKU_CHOICES
 
 
@@ -46,6 +47,87 @@ def validate_regex(value: str) -> None:
         re.compile(value)
     except re.error as exc:
         raise ValidationError(f"not a valid regular expression: {exc}") from exc
+
+
+class PasswordPolicy(models.Model):
+    """A named password policy (Horizon's shape), for PKCS#12 and challenge passwords."""
+
+    DEFAULT_NAME = "Horizon-Default"
+
+    name = models.CharField(max_length=64, unique=True)
+    min_length = models.PositiveSmallIntegerField(default=12, validators=[MinValueValidator(1)])
+    max_length = models.PositiveSmallIntegerField(default=128)
+    min_upper = models.PositiveSmallIntegerField(default=1)
+    min_lower = models.PositiveSmallIntegerField(default=1)
+    min_digits = models.PositiveSmallIntegerField(default=1)
+    min_special = models.PositiveSmallIntegerField(default=0)
+    special_chars = models.CharField(max_length=64, default="!#$%&*+-=?@_~")
+
+    class Meta:
+        verbose_name_plural = "password policies"
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def default(cls) -> "PasswordPolicy":
+        return cls.objects.get_or_create(name=cls.DEFAULT_NAME)[0]
+
+    def clean(self):
+        required = self.min_upper + self.min_lower + self.min_digits + self.min_special
+        if self.max_length < max(self.min_length, required):
+            raise ValidationError({"max_length": "shorter than what the other rules require"})
+        if self.min_special and not self.special_chars:
+            raise ValidationError({"special_chars": "list the special characters to use"})
+
+    def violations(self, password: str) -> list[str]:
+        """What a password lacks, in words (never the password itself)."""
+        problems = []
+        if len(password) < self.min_length:
+            problems.append(f"at least {self.min_length} characters")
+        if len(password) > self.max_length:
+            problems.append(f"at most {self.max_length} characters")
+        counts = [
+            (self.min_upper, sum(ch.isupper() for ch in password), "upper-case letter"),
+            (self.min_lower, sum(ch.islower() for ch in password), "lower-case letter"),
+            (self.min_digits, sum(ch.isdigit() for ch in password), "digit"),
+            (
+                self.min_special,
+                sum(ch in self.special_chars for ch in password),
+                "special character",
+            ),
+        ]
+        for minimum, found, what in counts:
+            if found < minimum:
+                problems.append(f"at least {minimum} {what}{'s' if minimum > 1 else ''}")
+                if what == "special character":
+                    problems[-1] += f" among {self.special_chars}"
+        return problems
+
+    def generate(self) -> str:
+        """A random password satisfying the policy (20 characters when the policy allows)."""
+        length = min(max(self.min_length, 20), self.max_length)
+        return random_password(
+            length,
+            upper=self.min_upper,
+            lower=self.min_lower,
+            digits=self.min_digits,
+            special=self.min_special,
+            special_chars=self.special_chars,
+        )
+
+    def as_json(self) -> dict:
+        """Horizon's PasswordPolicy shape."""
+        return {
+            "name": self.name,
+            "minChar": self.min_length,
+            "maxChar": self.max_length,
+            "minUpChar": self.min_upper,
+            "minLoChar": self.min_lower,
+            "minDiChar": self.min_digits,
+            "spChar": self.special_chars,
+            "minSpChar": self.min_special,
+        }
 
 
 class PasswordMode(models.TextChoices):
@@ -104,13 +186,14 @@ class Profile(models.Model):
         choices=PasswordMode.choices,
         default=PasswordMode.MANUAL,
     )
-    password_min_length = models.PositiveSmallIntegerField(default=12)
-    password_max_length = models.PositiveSmallIntegerField(default=128)
-    password_min_upper = models.PositiveSmallIntegerField(default=1)
-    password_min_lower = models.PositiveSmallIntegerField(default=1)
-    password_min_digits = models.PositiveSmallIntegerField(default=1)
-    password_min_special = models.PositiveSmallIntegerField(default=0)
-    password_special_chars = models.CharField(max_length=64, default="!#$%&*+-=?@_~")
+    password_policy = models.ForeignKey(
+        "PasswordPolicy",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="profiles",
+        help_text="For PKCS#12 passwords; empty: Horizon-Default.",
+    )
 
     # owner, team and contact email policies (subject, SANs and labels are rule rows below)
     owner_mandatory = models.BooleanField(default=False)
@@ -184,40 +267,11 @@ class Profile(models.Model):
         known_ekus = {value for value, _ in EKU_CHOICES}
         if any(eku not in known_ekus for eku in self.extended_key_usages or []):
             errors["extended_key_usages"] = "unknown extended key usage"
-        minimum = (
-            self.password_min_upper
-            + self.password_min_lower
-            + self.password_min_digits
-            + self.password_min_special
-        )
-        if self.password_max_length < max(self.password_min_length, minimum):
-            errors["password_max_length"] = "shorter than what the other rules require"  # noqa: S105
         if errors:
             raise ValidationError(errors)
 
-    def password_policy_violations(self, password: str) -> list[str]:
-        """What a PKCS#12 password lacks, in words (never the password itself)."""
-        problems = []
-        if len(password) < self.password_min_length:
-            problems.append(f"at least {self.password_min_length} characters")
-        if len(password) > self.password_max_length:
-            problems.append(f"at most {self.password_max_length} characters")
-        counts = [
-            (self.password_min_upper, sum(ch.isupper() for ch in password), "upper-case letter"),
-            (self.password_min_lower, sum(ch.islower() for ch in password), "lower-case letter"),
-            (self.password_min_digits, sum(ch.isdigit() for ch in password), "digit"),
-            (
-                self.password_min_special,
-                sum(ch in self.password_special_chars for ch in password),
-                "special character",
-            ),
-        ]
-        for minimum, found, what in counts:
-            if found < minimum:
-                problems.append(f"at least {minimum} {what}{'s' if minimum > 1 else ''}")
-                if what == "special character":
-                    problems[-1] += f" among {self.password_special_chars}"
-        return problems
+    def effective_password_policy(self) -> "PasswordPolicy":
+        return self.password_policy or PasswordPolicy.default()
 
 
 class RuleFlags(models.Model):

@@ -35,7 +35,7 @@ class Outcome:
 def find_profile(name: str, module: str) -> Profile:
     profile = (
         Profile.objects.enabled()
-        .select_related("ca", "ca__parent", "team_default")
+        .select_related("ca", "ca__parent", "team_default", "password_policy")
         .prefetch_related("subject_rules", "san_rules", "label_rules")
         .filter(name=name, module=module)
         .first()

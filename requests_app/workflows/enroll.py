@@ -7,7 +7,7 @@ from certificates.holder import holder_id
 from certificates.pki import names
 from certificates.pki.csr import csr_pem, load_csr
 from certificates.pki.keys import KEY_TYPES, generate_private_key, key_type_of
-from certificates.pki.pkcs12 import build_pkcs12, random_password
+from certificates.pki.pkcs12 import build_pkcs12
 from certificates.services import ensure_ca_can_issue, issue_certificate
 from profiles import template_rules as rules
 from profiles.models import PasswordMode, Profile
@@ -125,7 +125,7 @@ class EnrollWorkflow(WorkflowHandler):
             return None
         if not given:
             raise _invalid("password.value is required: it protects the PKCS#12 file")
-        problems = profile.password_policy_violations(given)
+        problems = profile.effective_password_policy().violations(given)
         if problems:
             raise _invalid("the PKCS#12 password needs " + ", ".join(problems))
         return given
@@ -248,7 +248,7 @@ class EnrollWorkflow(WorkflowHandler):
         request.certificate = row
         if key is None:
             return None
-        password = data["password"] or _random_password(prepared.profile)
+        password = data["password"] or prepared.profile.effective_password_policy().generate()
         friendly = next((v for e, v in checked.subject if e.startswith("cn.")), row.serial)
         pkcs12 = build_pkcs12(
             key=key,
@@ -273,19 +273,6 @@ class EnrollWorkflow(WorkflowHandler):
             "keyType": stored.get("keyType"),
             "csr": stored.get("csr"),
         }
-
-
-def _random_password(profile: Profile) -> str:
-    return random_password(
-        max(profile.password_min_length, 20)
-        if profile.password_max_length >= 20
-        else profile.password_max_length,
-        upper=profile.password_min_upper,
-        lower=profile.password_min_lower,
-        digits=profile.password_min_digits,
-        special=profile.password_min_special,
-        special_chars=profile.password_special_chars,
-    )
 
 
 def _changes_key(edits: dict, stored: dict) -> bool:

@@ -90,13 +90,16 @@ def test_centralized_enroll_without_key_type_uses_the_profiles_default(profile, 
 
 
 def test_random_password_mode_generates_a_password_that_meets_the_policy(profile, approver_api):
+    from profiles.models import PasswordPolicy
+
     profile.p12_password_mode = "random"
-    profile.password_min_special = 2
+    profile.password_policy = PasswordPolicy.objects.create(name="strict", min_special=2)
     profile.save()
     status, body = approver_api.submit(enroll_body(keyType="rsa-2048"))
     assert status == 201, body
     password = body["password"]["value"]
-    assert profile.password_policy_violations(password) == []
+    assert profile.password_policy.violations(password) == []
+    assert sum(ch in profile.password_policy.special_chars for ch in password) >= 2
     pkcs12.load_key_and_certificates(base64.b64decode(body["pkcs12"]["value"]), password.encode())
 
 
