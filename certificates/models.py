@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from certificates.pki.keys import KEY_TYPE_CHOICES
+from profiles.models import Grant, Team
 
 
 class CertificateAuthority(models.Model):
@@ -89,8 +90,6 @@ class CertificateQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Certificates a user may see: those they own, their teams', and those of profiles on
         which they hold any grant. Subqueries, not joins: no duplicates, lockable."""
-        from profiles.models import Grant, Team
-
         in_team = Team.members.through.objects.filter(team=OuterRef("team"), user=user)
         granted = Grant.objects.for_user(user).filter(profile=OuterRef("profile"))
         return self.filter(Q(owner=user) | Exists(in_team) | Exists(granted))
