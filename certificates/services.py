@@ -7,6 +7,7 @@ inside ``transaction.atomic()`` so that a failure later in the same request roll
 import datetime as dt
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import Encoding
 from django.db import transaction
@@ -23,7 +24,7 @@ from certificates.models import (
 )
 from certificates.pki import fingerprints, names, signing
 from certificates.pki.keys import generate_private_key, key_type_of
-from raportal.crypto import seal
+from raportal.crypto import open_sealed, seal
 from raportal.errors import DomainError
 from raportal.models import record
 
@@ -144,10 +145,39 @@ def issue_certificate(
         crl_url=ca.crl_url(),
         ca_issuers_url=ca.certificate_url(),
     )
+    row = record_certificate(
+        certificate,
+        ca=ca,
+        profile=profile,
+        owner=owner,
+        team=team,
+        contact_email=contact_email,
+        labels=labels,
+        metadata=metadata,
+        private_key_to_escrow=private_key_to_escrow,
+    )
+    record(actor, "certificate.issue", row, serial=row.serial, dn=row.dn, profile=profile.name)
+    return row, certificate
+
+
+def record_certificate(
+    certificate: x509.Certificate,
+    *,
+    ca: CertificateAuthority | None,
+    profile,
+    owner=None,
+    team=None,
+    contact_email: str = "",
+    labels: list[dict] | None = None,
+    metadata: list[dict] | None = None,
+    private_key_to_escrow=None,
+) -> Certificate:
+    """The Certificate row for an X.509 certificate (issued here or imported), with its key
+    escrowed (sealed) when given."""
     row = Certificate.objects.create(
         ca=ca,
         profile=profile,
-        module=profile.module,
+        module=profile.module if profile else "webra",
         owner=owner,
         team=team,
         contact_email=contact_email or "",
@@ -165,8 +195,26 @@ def issue_certificate(
     else:
         # Known to have no escrowed key: spare the query `row.escrowed` would make.
         Certificate.escrowed_key.related.set_cached_value(row, None)
-    record(actor, "certificate.issue", row, serial=row.serial, dn=row.dn, profile=profile.name)
-    return row, certificate
+    return row
+
+
+def escrowed_private_key(certificate: Certificate):
+    """The escrowed key of a certificate (recover), opened from its seal."""
+    sealed = bytes(certificate.escrowed_key.sealed_key)
+    return serialization.load_der_private_key(open_sealed(sealed, f"escrow:{certificate.pk}"), None)
+
+
+def issuing_authority(certificate: x509.Certificate) -> CertificateAuthority | None:
+    """The built-in CA that signed this certificate, if any (name match + signature)."""
+    for ca in CertificateAuthority.objects.all():
+        if ca.certificate.subject != certificate.issuer:
+            continue
+        try:
+            certificate.verify_directly_issued_by(ca.certificate)
+        except (ValueError, TypeError, InvalidSignature):
+            continue
+        return ca
+    return None
 
 
 def revoke_certificate(certificate: Certificate, reason: str, actor=None) -> Certificate:

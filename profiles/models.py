@@ -232,6 +232,23 @@ class Profile(models.Model):
         max_length=8, choices=HolderBehavior.choices, default=HolderBehavior.REJECT
     )
 
+    # EST / SCEP: devices enroll with a one-time challenge created through a request
+    challenge_enabled = models.BooleanField(
+        default=True,
+        help_text="EST/SCEP: devices need a one-time challenge created in the portal "
+        "(SCEP pre-validation).",
+    )
+    dn_whitelist = models.BooleanField(
+        default=False,
+        help_text="EST/SCEP: a challenge is bound to a DN; the device must ask for that DN.",
+    )
+    challenge_password_mode = models.CharField(
+        max_length=8,
+        choices=PasswordMode.choices,
+        default=PasswordMode.RANDOM,
+        help_text="EST/SCEP: who chooses the challenge password.",
+    )
+
     # request policy: how long a pending request waits for a decision, per workflow
     enroll_request_expiry_days = models.PositiveSmallIntegerField(default=7)
     revoke_request_expiry_days = models.PositiveSmallIntegerField(default=7)

@@ -251,6 +251,16 @@ def check_team(profile: Profile, requested: dict | None, *, editor: str, current
     return team
 
 
+def check_contact_email_syntax(email: str) -> str:
+    if len(email) > MAX_EMAIL_LENGTH:
+        raise DomainError("CERT-ELEM-001", "the contact email is longer than 254 characters")
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise DomainError("CERT-ELEM-001", f"{email!r} is not an email address") from None
+    return email
+
+
 def check_contact_email(profile: Profile, requested: dict | None, *, editor: str, current: str):
     wanted = _value(requested)
     if wanted is None or wanted == current:
@@ -260,12 +270,7 @@ def check_contact_email(profile: Profile, requested: dict | None, *, editor: str
     else:
         email = wanted
     if email:
-        if len(email) > MAX_EMAIL_LENGTH:
-            raise DomainError("CERT-ELEM-001", "the contact email is longer than 254 characters")
-        try:
-            validate_email(email)
-        except ValidationError:
-            raise DomainError("CERT-ELEM-001", f"{email!r} is not an email address") from None
+        check_contact_email_syntax(email)
         if not _matches(profile.contact_email_regex, email):
             raise DomainError(
                 "CERT-ELEM-001", f"contact email {email!r} does not match the profile's rule"

@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from requests_app.models import Request
 
-SECRET_FIELDS = {"sealed_password", "sealed_pkcs12"}
+SECRET_FIELDS = {"sealed_password", "sealed_pkcs12", "sealed_key", "challenge_hash"}
 
 
 @admin.register(Request)

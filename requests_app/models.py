@@ -51,7 +51,11 @@ class Request(models.Model):
     workflow = models.CharField(max_length=16, choices=Workflow.choices)
     status = models.CharField(max_length=16, choices=Status.choices, db_index=True)
     profile = models.ForeignKey(
-        "profiles.Profile", on_delete=models.PROTECT, related_name="requests"
+        "profiles.Profile",
+        null=True,  # only imports of certificates that belong to no profile
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="requests",
     )
     requester = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="rap_requests"
@@ -93,6 +97,10 @@ class Request(models.Model):
     # One-time secrets, sealed (AES-GCM) and wiped once handed to the requester.
     sealed_password = models.BinaryField(null=True, blank=True, editable=False)
     sealed_pkcs12 = models.BinaryField(null=True, blank=True, editable=False)
+    # A private key brought with an import, sealed until the import is executed.
+    sealed_key = models.BinaryField(null=True, blank=True, editable=False)
+    # EST/SCEP: the challenge password, hashed like a login password (it may be short).
+    challenge_hash = models.CharField(max_length=256, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
@@ -131,3 +139,11 @@ class Request(models.Model):
         if not self.sealed_pkcs12:
             return None
         return open_sealed(self.sealed_pkcs12, f"request-pkcs12:{self.pk}")
+
+    def seal_key(self, der: bytes | None) -> None:
+        self.sealed_key = seal(der, f"request-key:{self.pk}") if der else None
+
+    def open_key(self) -> bytes | None:
+        if not self.sealed_key:
+            return None
+        return open_sealed(self.sealed_key, f"request-key:{self.pk}")

@@ -12,14 +12,17 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from profiles.models import GrantLevel, Profile, grant_level
+from profiles.models import GrantLevel, Profile
 from raportal.errors import DomainError, forbidden, invalid_request, request_not_found
 from raportal.models import record
 from requests_app.models import Request, Status
 from requests_app.workflows import handler_for
 from requests_app.workflows.base import Secrets, WorkflowHandler
+
+DEFAULT_EXPIRY_DAYS = 7  # requests filed on no profile (imports of unprofiled certificates)
 
 
 @dataclass
@@ -32,32 +35,22 @@ class Outcome:
 # --- submit ------------------------------------------------------------------------------
 
 
-def find_profile(name: str, module: str) -> Profile:
-    profile = (
-        Profile.objects.enabled()
-        .select_related("ca", "ca__parent", "team_default", "password_policy")
-        .prefetch_related("subject_rules", "san_rules", "label_rules")
-        .filter(name=name, module=module)
-        .first()
-    )
-    if profile is None:
-        raise DomainError("REQ-010", f"profile {name!r} does not exist or is disabled")
-    return profile
-
-
 def request_submit(user, handler: WorkflowHandler, data: dict) -> Outcome:
     """Validates a submission and either executes it (caller holds ``perform``), leaves it
     pending (caller holds ``request``), or — with ``dryRun`` — only validates it."""
-    profile = find_profile(handler.profile_name(data), handler.module)
-    level = grant_level(user, profile, handler.name)
+    target = handler.resolve(data, user)
+    level = handler.grant_level(user, target)
     if level is None:
-        raise forbidden(f"you may not {handler.name} on profile {profile.name}")
-    prepared = handler.prepare_submission(data, profile, user)
+        where = target.profile.name if target.profile else "unprofiled certificates"
+        raise forbidden(f"you may not {handler.name} on {where}")
+    prepared = handler.prepare_submission(data, target, user)
+    profile = target.profile
     now = timezone.now()
     request = Request(
         module=handler.module,
         workflow=handler.name,
         profile=profile,
+        certificate=target.certificate,
         requester=user,
         requester_comment=data.get("requesterComment") or "",
         created_at=now,
@@ -65,7 +58,7 @@ def request_submit(user, handler: WorkflowHandler, data: dict) -> Outcome:
         **_expiry_dates(profile, handler.name, now),
     )
     perform = level == GrantLevel.PERFORM
-    request.status = Status.COMPLETED if perform else Status.PENDING
+    request.status = handler.done_status if perform else Status.PENDING
     if data.get("dryRun"):
         handler.fill_request(request, prepared)
         return Outcome(request, dry_run=True)
@@ -83,8 +76,9 @@ def request_submit(user, handler: WorkflowHandler, data: dict) -> Outcome:
     return Outcome(request, secrets)
 
 
-def _expiry_dates(profile: Profile, workflow: str, now: dt.datetime) -> dict:
-    expires_at = now + dt.timedelta(days=profile.request_expiry_days(workflow))
+def _expiry_dates(profile: Profile | None, workflow: str, now: dt.datetime) -> dict:
+    days = profile.request_expiry_days(workflow) if profile else DEFAULT_EXPIRY_DAYS
+    expires_at = now + dt.timedelta(days=days)
     retention = dt.timedelta(days=settings.RAPORTAL_REQUEST_RETENTION_DAYS)
     return {"expires_at": expires_at, "remove_at": expires_at + retention}
 
@@ -133,7 +127,8 @@ def _check_pending(request: Request) -> None:
 def _check_may_decide(user, request: Request) -> None:
     if request.requester_id == user.pk:
         raise forbidden("you cannot approve or deny your own request")
-    if grant_level(user, request.profile, request.workflow) != GrantLevel.PERFORM:
+    handler = handler_for(request.module, request.workflow)
+    if handler.grant_level(user, handler.target_of(request)) != GrantLevel.PERFORM:
         raise forbidden(f"you may not decide on {request.workflow} requests of this profile")
 
 
@@ -149,14 +144,15 @@ def _snapshot(request: Request) -> dict:
 
 
 def request_approve(user, request_id: str, data: dict) -> Outcome:
-    """pending → completed: re-checks the request (with the approver's edits) against the
-    profile as it is now, and executes it, in the same transaction."""
+    """pending → completed (approved, for a device challenge): re-checks the request, with
+    the approver's edits, against the profile as it is now, and executes it, in the same
+    transaction."""
     with transaction.atomic():
         request = _locked_request(user, request_id)
         _check_envelope(request, data)
         _check_may_decide(user, request)
         _check_pending(request)
-        if not request.profile.enabled:
+        if request.profile and not request.profile.enabled:
             raise DomainError("REQ-010", f"profile {request.profile.name} is disabled")
         handler = handler_for(request.module, request.workflow)
         prepared = handler.prepare_approval(request, data, user)
@@ -167,7 +163,7 @@ def request_approve(user, request_id: str, data: dict) -> Outcome:
         handler.prepare_material(prepared)
         handler.fill_request(request, prepared)
         secrets = handler.execute(request, prepared, user)
-        request.status = Status.COMPLETED
+        request.status = handler.done_status
         request.approver = user
         request.approver_comment = data.get("approverComment") or ""
         request.updated_at = timezone.now()
@@ -192,6 +188,8 @@ def request_approve(user, request_id: str, data: dict) -> Outcome:
                 "contact_email",
                 "sealed_password",
                 "sealed_pkcs12",
+                "sealed_key",
+                "challenge_hash",
             ]
         )
         after = _snapshot(request)
@@ -263,12 +261,22 @@ def request_get(user, request_id: str, *, deliver_secrets: bool = True) -> Outco
     )
     if request is None:
         raise request_not_found()
-    if not deliver_secrets or request.requester_id != user.pk or not request.sealed_pkcs12:
+    # A pending request's sealed password is the requester's own (manual mode), kept for
+    # its approval: only a decided request has secrets to hand over.
+    has_secrets = request.sealed_pkcs12 or request.sealed_password
+    if (
+        not deliver_secrets
+        or request.requester_id != user.pk
+        or request.status == Status.PENDING
+        or not has_secrets
+    ):
         return Outcome(request)
     with transaction.atomic():
         secrets = Secrets(pkcs12=request.open_pkcs12(), password=request.open_password())
-        taken = Request.objects.filter(pk=request.pk, sealed_pkcs12__isnull=False).update(
-            sealed_pkcs12=None, sealed_password=None
+        taken = (
+            Request.objects.filter(pk=request.pk)
+            .filter(Q(sealed_pkcs12__isnull=False) | Q(sealed_password__isnull=False))
+            .update(sealed_pkcs12=None, sealed_password=None)
         )
         if not taken:
             return Outcome(request)  # a concurrent call received them

@@ -94,17 +94,40 @@ def many(serializer_class):
     return serializer_class(many=True, required=False, allow_null=True, max_length=MAX_LIST)
 
 
-class EnrollTemplateInput(serializers.Serializer):
-    subject = many(IndexedDNElementInput)
-    sans = many(SanElementInput)
+class CertificateDataInput(serializers.Serializer):
+    """What a request may set on a certificate besides its names (update, migrate, import)."""
+
     labels = many(LabelInput)
-    extensions = many(ExtensionInput)
     metadata = many(MetadataInput)
     owner = ValueInput(required=False, allow_null=True)
     team = ValueInput(required=False, allow_null=True)
     contactEmail = ValueInput(required=False, allow_null=True)
+
+
+class ChallengeTemplateInput(CertificateDataInput):
+    """The certificate a device will get with an EST/SCEP challenge."""
+
+    subject = many(IndexedDNElementInput)
+    sans = many(SanElementInput)
+    extensions = many(ExtensionInput)
+
+
+class EnrollTemplateInput(ChallengeTemplateInput):
     keyType = StrictCharField(max_length=32, required=False, allow_null=True)
     csr = StrictCharField(max_length=65536, required=False, allow_null=True)
+
+
+class RevokeTemplateInput(serializers.Serializer):
+    revocationReason = StrictCharField(max_length=32, required=False, allow_null=True)
+
+
+class RenewTemplateInput(serializers.Serializer):
+    keyType = StrictCharField(max_length=32, required=False, allow_null=True)
+    csr = StrictCharField(max_length=65536, required=False, allow_null=True)
+
+
+class ImportTemplateInput(CertificateDataInput):
+    privateKey = StrictCharField(max_length=65536, required=False, allow_null=True)
 
 
 class EnvelopeInput(serializers.Serializer):
@@ -143,3 +166,46 @@ class ApproveInput(DenyInput):
 
     dryRun = StrictBooleanField(required=False, allow_null=True, default=False)
     template = serializers.DictField(required=False, allow_null=True)
+
+
+class CertificateTargetInput(SubmitInput):
+    """Workflows acting on an existing certificate name it by id or by PEM."""
+
+    certificateId = StrictCharField(max_length=64, required=False, allow_null=True)
+    certificatePem = StrictCharField(max_length=65536, required=False, allow_null=True)
+
+
+class RevokeSubmitInput(CertificateTargetInput):
+    template = RevokeTemplateInput(required=False, allow_null=True)
+
+
+class UpdateSubmitInput(CertificateTargetInput):
+    template = CertificateDataInput(required=False, allow_null=True)
+
+
+class RecoverSubmitInput(CertificateTargetInput):
+    password = SecretStringInput(required=False, allow_null=True)
+
+
+class RenewSubmitInput(CertificateTargetInput):
+    template = RenewTemplateInput(required=False, allow_null=True)
+    password = SecretStringInput(required=False, allow_null=True)
+
+
+class MigrateSubmitInput(CertificateTargetInput):
+    profile = StrictCharField(max_length=64)
+    template = CertificateDataInput(required=False, allow_null=True)
+
+
+class ImportSubmitInput(CertificateTargetInput):
+    profile = StrictCharField(max_length=64, required=False, allow_null=True)
+    template = ImportTemplateInput(required=False, allow_null=True)
+
+
+class ChallengeSubmitInput(SubmitInput):
+    """EST and SCEP enroll: a one-time challenge for a device."""
+
+    profile = StrictCharField(max_length=64)
+    dn = StrictCharField(max_length=1024, required=False, allow_null=True)
+    password = SecretStringInput(required=False, allow_null=True)
+    template = ChallengeTemplateInput(required=False, allow_null=True)

@@ -56,7 +56,7 @@ def request_json(outcome: Outcome) -> dict:
         "module": request.module,
         "workflow": request.workflow,
         "status": request.status,
-        "profile": request.profile.name,
+        "profile": request.profile.name if request.profile_id else None,
         "dn": request.dn or None,
         "requester": request.requester.get_username(),
         "approver": request.approver.get_username() if request.approver_id else None,
@@ -80,7 +80,9 @@ def request_json(outcome: Outcome) -> dict:
     }
     if request._state.adding:  # a dry-run submission: nothing was stored, there is no id
         del body["_id"]
-    if outcome.secrets is not None:
-        body["pkcs12"] = {"value": base64.b64encode(outcome.secrets.pkcs12).decode()}
-        body["password"] = {"value": outcome.secrets.password}
+    secrets = outcome.secrets
+    if secrets is not None and secrets.pkcs12 is not None:
+        body["pkcs12"] = {"value": base64.b64encode(secrets.pkcs12).decode()}
+    if secrets is not None and secrets.password is not None:
+        body["password"] = {"value": secrets.password}
     return body

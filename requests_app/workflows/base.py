@@ -1,8 +1,9 @@
 """What every workflow module provides to the request services.
 
-A workflow validates a submission into a ``Prepared`` value (no writes), fills a new
-``Request`` from it, and executes it (issue, revoke…) when the request is completed, at
-submission by a ``perform`` holder or at approval. The services (requests_app/services.py)
+A workflow resolves what a submission is about (its profile, and for most workflows an
+existing certificate), validates it into a ``Prepared`` value (no writes), fills a new
+``Request`` from it, and executes it (issue, revoke…) when the request is completed: at
+submission by a ``perform`` holder, or at approval. The services (requests_app/services.py)
 own the lifecycle: grants, states, transactions, audit.
 """
 
@@ -11,8 +12,10 @@ from typing import Any, ClassVar
 
 from rest_framework import serializers
 
-from profiles.models import Profile
-from requests_app.models import Request
+from certificates.models import Certificate
+from profiles.models import LEVEL_RANK, Profile, grant_level
+from requests_app.models import Request, Status
+from requests_app.workflows.lookups import find_profile
 
 
 @dataclass
@@ -24,10 +27,21 @@ class Secrets:
 
 
 @dataclass
+class Target:
+    """What a submission is about: the profile it is filed on (whose grants decide), the
+    certificate it acts on, and other profiles whose grants it also needs (migrate)."""
+
+    profile: Profile | None
+    certificate: Certificate | None = None
+    also_granted_on: list[Profile] = field(default_factory=list)
+
+
+@dataclass
 class Prepared:
     """A validated submission (or approval): everything needed to execute it."""
 
-    profile: Profile
+    profile: Profile | None
+    certificate: Certificate | None = None
     data: dict[str, Any] = field(default_factory=dict)
 
 
@@ -35,11 +49,26 @@ class WorkflowHandler:
     module: ClassVar[str]
     name: ClassVar[str]
     submit_serializer: ClassVar[type[serializers.Serializer]]
+    # The status of a request once executed (EST/SCEP challenges wait for their device).
+    done_status: ClassVar[str] = Status.COMPLETED
 
-    def profile_name(self, data: dict) -> str:
-        return data["profile"]
+    def resolve(self, data: dict, user) -> Target:
+        return Target(find_profile(data["profile"], self.module))
 
-    def prepare_submission(self, data: dict, profile: Profile, user) -> Prepared:
+    def target_of(self, request: Request) -> Target:
+        """The same Target, for a stored request (to check who may decide on it)."""
+        return Target(request.profile, request.certificate)
+
+    def grant_level(self, user, target: Target) -> str | None:
+        """The caller's level: the lowest over every profile the request needs grants on."""
+        levels = [
+            grant_level(user, p, self.name) for p in [target.profile, *target.also_granted_on]
+        ]
+        if None in levels:
+            return None
+        return min(levels, key=lambda level: LEVEL_RANK[level])
+
+    def prepare_submission(self, data: dict, target: Target, user) -> Prepared:
         raise NotImplementedError
 
     def prepare_material(self, prepared: Prepared) -> None:
@@ -55,5 +84,5 @@ class WorkflowHandler:
     def execute(self, request: Request, prepared: Prepared, actor) -> Secrets | None:
         raise NotImplementedError
 
-    def template_json(self, request: Request) -> dict:
+    def template_json(self, request: Request) -> dict | None:
         raise NotImplementedError

@@ -21,12 +21,12 @@ def test_a_wrong_method_answers_a_json_problem(requester, client):
 def test_an_unexpected_error_is_a_json_500_without_a_stack_trace(
     profile, approver, client, monkeypatch
 ):
-    from requests_app import services
+    from requests_app.workflows.enroll import EnrollWorkflow
 
     def explode(*args, **kwargs):
         raise RuntimeError("secret internal detail")
 
-    monkeypatch.setattr(services, "find_profile", explode)
+    monkeypatch.setattr(EnrollWorkflow, "resolve", explode)
     key = api_key_for(approver)
     client.raise_request_exception = False
     response = client.post(

@@ -1,0 +1,65 @@
+"""Labels, owner, team and contact email: what the portal keeps about a certificate beside
+its names. Checked against a profile's rules by update, migrate and import."""
+
+from dataclasses import dataclass
+
+from profiles import template_rules as rules
+from profiles.models import Profile
+from raportal.errors import DomainError
+
+
+@dataclass
+class CertificateData:
+    labels: list[dict]
+    owner: object
+    team: object
+    contact_email: str
+
+    @classmethod
+    def of(cls, obj) -> "CertificateData":
+        """From a Certificate or a Request (both carry these four fields)."""
+        return cls(list(obj.labels), obj.owner, obj.team, obj.contact_email)
+
+    def apply_to(self, obj) -> None:
+        obj.labels = self.labels
+        obj.owner = self.owner
+        obj.team = self.team
+        obj.contact_email = self.contact_email
+
+
+def reject_metadata(template: dict) -> None:
+    if template.get("metadata"):
+        raise DomainError("CERT-ELEM-001", "metadata is managed by the portal, not requested")
+
+
+def check_data(
+    profile: Profile, template: dict, *, editor: str, user, current: CertificateData
+) -> CertificateData:
+    return CertificateData(
+        labels=rules.check_labels(
+            profile,
+            template.get("labels"),
+            editor=editor,
+            current={item["key"]: item["value"] for item in current.labels},
+        ),
+        owner=rules.check_owner(
+            profile, template.get("owner"), editor=editor, current=current.owner
+        ),
+        team=rules.check_team(
+            profile, template.get("team"), editor=editor, current=current.team, user=user
+        ),
+        contact_email=rules.check_contact_email(
+            profile, template.get("contactEmail"), editor=editor, current=current.contact_email
+        ),
+    )
+
+
+def data_template_json(request) -> dict:
+    """The contract's Update/Migrate/Import request templates."""
+    return {
+        "labels": [{"label": item["key"], "value": item["value"]} for item in request.labels],
+        "owner": {"value": request.owner.get_username() if request.owner_id else None},
+        "team": {"value": request.team.name if request.team_id else None},
+        "contactEmail": {"value": request.contact_email or None},
+        "metadata": [],
+    }

@@ -1,0 +1,159 @@
+"""EST and SCEP enroll: a one-time challenge that lets a device enroll later (RFC 7030 §3.2.3
+HTTP authentication, RFC 8894 §2.3 challengePassword). The request stays ``approved`` until
+a device uses the challenge; the password is kept only as a password hash."""
+
+from typing import ClassVar
+
+from cryptography import x509
+from django.contrib.auth.hashers import make_password
+
+from certificates.pki import names
+from profiles.models import PasswordMode, Profile
+from raportal.errors import DomainError
+from requests_app.api.inputs import ChallengeSubmitInput, ChallengeTemplateInput, parse
+from requests_app.models import Request, Status
+from requests_app.workflows import requested_template as requested
+from requests_app.workflows.base import Prepared, Secrets, Target, WorkflowHandler
+from requests_app.workflows.lookups import find_profile
+
+
+class ChallengeWorkflow(WorkflowHandler):
+    name = "enroll"
+    submit_serializer = ChallengeSubmitInput
+    done_status = Status.APPROVED
+    prefix: ClassVar[str]  # EST-ENROLL or SCEP-ENROLL
+
+    def code(self, number: int) -> str:
+        return f"{self.prefix}-{number:03d}"
+
+    def resolve(self, data: dict, user) -> Target:
+        try:
+            return Target(find_profile(data["profile"], self.module))
+        except DomainError:
+            if Profile.objects.filter(name=data["profile"], enabled=True).exists():
+                raise DomainError(
+                    self.code(5), f"profile {data['profile']!r} is not a {self.module} profile"
+                ) from None
+            raise
+
+    def check_challenge_allowed(self, profile: Profile) -> None:
+        if not profile.challenge_enabled:
+            raise DomainError(self.code(5), f"profile {profile.name} does not use challenges")
+
+    def check_dn_given_without_whitelist(self) -> None:
+        raise DomainError(
+            self.code(1), "this profile does not bind challenges to a DN: do not send dn"
+        )
+
+    def prepare_submission(self, data: dict, target: Target, user) -> Prepared:
+        profile = target.profile
+        self.check_challenge_allowed(profile)
+        dn = self._dn(data.get("dn"), profile)
+        template = data.get("template")
+        checked = identity = None
+        if template is not None:
+            requested.reject_unsupported(template, invalid_code=self.code(4))
+            checked = self._as_own_code(requested.check_for_requester, profile, template, user)
+            identity = self._as_own_code(requested.identity_of, checked)
+        password = self._password(data, profile)
+        return Prepared(
+            profile,
+            None,
+            {"dn": dn, "checked": checked, "identity": identity, "password": password},
+        )
+
+    def _dn(self, given: str | None, profile: Profile) -> str:
+        if given and not profile.dn_whitelist:
+            self.check_dn_given_without_whitelist()
+        if not given:
+            if profile.dn_whitelist:
+                raise DomainError(self.code(2), "dn is required: this profile binds challenges")
+            return ""
+        try:
+            name = x509.Name.from_rfc4514_string(given)
+        except ValueError:
+            raise DomainError(self.code(3), f"{given!r} is not an RFC 4514 DN") from None
+        if not len(name) or len(names.name_to_elements(name)) != len(name):
+            raise DomainError(self.code(3), f"{given!r} has no or unsupported attributes")
+        for attribute in name:
+            try:
+                names.check_dn_value(names.DN_TYPE_BY_OID[attribute.oid], str(attribute.value))
+            except ValueError as exc:
+                raise DomainError(self.code(3), str(exc)) from None
+        return names.name_string(name)
+
+    def _password(self, data: dict, profile: Profile) -> str | None:
+        given = (data.get("password") or {}).get("value")
+        if profile.challenge_password_mode == PasswordMode.RANDOM:
+            if given:
+                raise DomainError(self.code(4), "this profile generates challenge passwords")
+            return None
+        if not given:
+            raise DomainError(self.code(4), "password.value (the challenge password) is required")
+        problems = profile.effective_password_policy().violations(given)
+        if problems:
+            raise DomainError(self.code(4), "the challenge password needs " + ", ".join(problems))
+        return given
+
+    def _as_own_code(self, check, *args):
+        """Template rules speak WebRA codes; an EST/SCEP request answers with its own."""
+        try:
+            return check(*args)
+        except DomainError as exc:
+            if exc.code.startswith("WEBRA-ENROLL"):
+                raise DomainError(self.code(4), exc.detail) from None
+            raise
+
+    def fill_request(self, request: Request, prepared: Prepared) -> None:
+        data = prepared.data
+        request.template = {}
+        if data["checked"] is not None:
+            request.template = requested.fill_request(request, data["checked"], data["identity"])
+        request.dn = data["dn"]
+        if data["password"]:  # manual mode: the requester knows it; keep only its hash
+            request.challenge_hash = make_password(data["password"])
+
+    def prepare_approval(self, request: Request, data: dict, approver) -> Prepared:
+        profile = request.profile
+        self.check_challenge_allowed(profile)
+        checked = identity = None
+        if request.template.get("subject") is not None or data.get("template"):
+            edits = parse(ChallengeTemplateInput, data.get("template") or {})
+            checked = self._as_own_code(
+                requested.check_for_approver, profile, request, edits, approver
+            )
+            identity = self._as_own_code(requested.identity_of, checked)
+        return Prepared(
+            profile,
+            None,
+            {"dn": request.dn, "checked": checked, "identity": identity, "password": None},
+        )
+
+    def execute(self, request: Request, prepared: Prepared, actor) -> Secrets | None:
+        if request.challenge_hash:
+            return None
+        password = prepared.profile.effective_password_policy().generate()
+        request.challenge_hash = make_password(password)
+        return Secrets(password=password)
+
+    def template_json(self, request: Request) -> dict:
+        return requested.template_json(request) | {"extensions": []}
+
+
+class EstEnrollWorkflow(ChallengeWorkflow):
+    module = "est"
+    prefix = "EST-ENROLL"
+
+
+class ScepEnrollWorkflow(ChallengeWorkflow):
+    module = "scep"
+    prefix = "SCEP-ENROLL"
+
+    def check_challenge_allowed(self, profile: Profile) -> None:
+        if not profile.challenge_enabled:
+            raise DomainError(self.code(1), f"profile {profile.name} has no SCEP pre-validation")
+
+    def check_dn_given_without_whitelist(self) -> None:
+        raise DomainError(
+            self.code(4), "this profile does not bind challenges to a DN: do not send dn"
+        )

@@ -1,0 +1,187 @@
+"""WebRA import: register a certificate issued elsewhere (or before this portal), optionally
+with its private key for escrow, on a profile or on none (administrators only)."""
+
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from django.contrib.auth import get_user_model
+
+from certificates.models import Certificate, EscrowedKey
+from certificates.pki.fingerprints import public_key_thumbprint, thumbprint
+from certificates.services import certificate_fields, issuing_authority, record_certificate
+from profiles import template_rules as rules
+from profiles.models import GrantLevel, Team
+from raportal.errors import DomainError
+from raportal.models import record
+from requests_app.api.inputs import ImportSubmitInput, ImportTemplateInput, parse
+from requests_app.models import Request
+from requests_app.workflows.base import Prepared, Secrets, Target, WorkflowHandler
+from requests_app.workflows.certificate_data import (
+    CertificateData,
+    check_data,
+    data_template_json,
+    reject_metadata,
+)
+from requests_app.workflows.lookups import find_profile, parse_certificate_pem
+
+INVALID = "WEBRA-IMPORT-001"
+
+
+class ImportWorkflow(WorkflowHandler):
+    module = "webra"
+    name = "import"
+    submit_serializer = ImportSubmitInput
+
+    def resolve(self, data: dict, user) -> Target:
+        if not data.get("certificatePem"):
+            raise DomainError("WEBRA-IMPORT-004", "certificatePem is required")
+        profile = find_profile(data["profile"], self.module) if data.get("profile") else None
+        return Target(profile)
+
+    def grant_level(self, user, target: Target) -> str | None:
+        if target.profile is None:  # certificates on no profile are the administrators' care
+            return GrantLevel.PERFORM if user.is_superuser else None
+        return super().grant_level(user, target)
+
+    def prepare_submission(self, data: dict, target: Target, user) -> Prepared:
+        template = data.get("template") or {}
+        reject_metadata(template)
+        try:
+            certificate = parse_certificate_pem(data["certificatePem"])
+        except ValueError as exc:
+            raise DomainError(INVALID, str(exc)) from None
+        key = _private_key(template.get("privateKey"), certificate)
+        checked = self._check_data(
+            target.profile,
+            template,
+            user=user,
+            editor=rules.REQUESTER,
+            current=CertificateData([], user, None, user.email or ""),
+        )
+        prepared = Prepared(
+            target.profile, None, {"certificate": certificate, "key": key, "data": checked}
+        )
+        _check_new(prepared)
+        return prepared
+
+    def _check_data(self, profile, template, *, user, editor, current) -> CertificateData:
+        if profile is not None:
+            return check_data(profile, template, editor=editor, user=user, current=current)
+        if template.get("labels"):
+            raise DomainError(INVALID, "labels are defined by a profile: import on a profile")
+        return _unprofiled_data(template, current)
+
+    def fill_request(self, request: Request, prepared: Prepared) -> None:
+        certificate = prepared.data["certificate"]
+        request.template = {
+            "certificatePem": certificate.public_bytes(serialization.Encoding.PEM).decode()
+        }
+        fields = certificate_fields(certificate)
+        request.dn, request.holder_id = fields["dn"], fields["holder_id"]
+        prepared.data["data"].apply_to(request)
+        key = prepared.data["key"]
+        request.seal_key(
+            key.private_bytes(
+                serialization.Encoding.DER,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+            if key is not None
+            else None
+        )
+
+    def prepare_approval(self, request: Request, data: dict, approver) -> Prepared:
+        certificate = parse_certificate_pem(request.template["certificatePem"])
+        der = request.open_key()
+        key = serialization.load_der_private_key(der, None) if der else None
+        edits = parse(ImportTemplateInput, data.get("template") or {})
+        reject_metadata(edits)
+        if edits.get("privateKey"):
+            raise DomainError(INVALID, "the private key of an import cannot change on approval")
+        checked = self._check_data(
+            request.profile,
+            edits,
+            user=approver,
+            editor=rules.APPROVER,
+            current=CertificateData.of(request),
+        )
+        prepared = Prepared(
+            request.profile, None, {"certificate": certificate, "key": key, "data": checked}
+        )
+        _check_new(prepared)
+        return prepared
+
+    def execute(self, request: Request, prepared: Prepared, actor) -> Secrets | None:
+        _check_new(prepared)
+        checked: CertificateData = prepared.data["data"]
+        certificate = prepared.data["certificate"]
+        row = record_certificate(
+            certificate,
+            ca=issuing_authority(certificate),
+            profile=prepared.profile,
+            owner=checked.owner,
+            team=checked.team,
+            contact_email=checked.contact_email,
+            labels=checked.labels,
+            private_key_to_escrow=prepared.data["key"],
+        )
+        record(
+            actor,
+            "certificate.import",
+            row,
+            serial=row.serial,
+            dn=row.dn,
+            escrowed=prepared.data["key"] is not None,
+        )
+        request.certificate = row
+        request.sealed_key = None
+        return None
+
+    def template_json(self, request: Request) -> dict:
+        return data_template_json(request)
+
+
+def _private_key(pem: str | None, certificate: x509.Certificate):
+    if not pem:
+        return None
+    try:
+        key = serialization.load_pem_private_key(pem.encode(), password=None)
+    except (ValueError, TypeError):
+        raise DomainError(
+            INVALID, "template.privateKey is not an unencrypted PEM private key"
+        ) from None
+    if key.public_key() != certificate.public_key():
+        raise DomainError(INVALID, "template.privateKey is not the key of this certificate")
+    return key
+
+
+def _check_new(prepared: Prepared) -> None:
+    certificate = prepared.data["certificate"]
+    if Certificate.objects.filter(thumbprint=thumbprint(certificate)).exists():
+        raise DomainError(INVALID, "this certificate is already registered")
+    if (
+        prepared.data["key"] is not None
+        and EscrowedKey.objects.filter(
+            certificate__public_key_thumbprint=public_key_thumbprint(certificate)
+        ).exists()
+    ):
+        raise DomainError("WEBRA-IMPORT-003", "this certificate's key is already escrowed")
+
+
+def _unprofiled_data(template: dict, current: CertificateData) -> CertificateData:
+    """Without a profile there are no rules, only existence checks (administrators only)."""
+    owner, team, email = current.owner, current.team, current.contact_email
+    if template.get("owner") is not None:
+        name = (template["owner"].get("value") or "").strip()
+        owner = get_user_model().objects.filter(username=name).first() if name else None
+        if name and owner is None:
+            raise DomainError("CERT-ELEM-001", f"owner {name!r} is not a known user")
+    if template.get("team") is not None:
+        name = (template["team"].get("value") or "").strip()
+        team = Team.objects.filter(name=name).first() if name else None
+        if name and team is None:
+            raise DomainError("CERT-TEAM-001", f"team {name!r} does not exist")
+    if template.get("contactEmail") is not None:
+        email = (template["contactEmail"].get("value") or "").strip()
+    if email:
+        email = rules.check_contact_email_syntax(email)
+    return CertificateData([], owner, team, email)

@@ -1,0 +1,123 @@
+"""Key material shared by the workflows that produce a key or a PKCS#12 (enroll, renew,
+recover): CSR or generated key, authorized key types, the PKCS#12 password."""
+
+from cryptography import x509
+
+from certificates.models import CertificateAuthority
+from certificates.pki.csr import load_csr
+from certificates.pki.keys import KEY_TYPES, generate_private_key, key_type_of
+from certificates.pki.pkcs12 import build_pkcs12
+from profiles.models import PasswordMode, Profile
+from raportal.errors import DomainError
+
+
+def load_request_csr(text: str) -> x509.CertificateSigningRequest:
+    try:
+        return load_csr(text)
+    except ValueError as exc:
+        raise DomainError("WEBRA-ENROLL-003", str(exc)) from None
+
+
+def check_key_type(key_type: str, profile: Profile) -> None:
+    allowed = profile.authorized_key_types
+    if key_type not in KEY_TYPES or key_type not in allowed:
+        raise DomainError(
+            "WEBRA-ENROLL-002",
+            f"key type {key_type} is not allowed by profile {profile.name} "
+            f"(allowed: {', '.join(allowed) or 'none'})",
+        )
+
+
+def choose_key_material(
+    template: dict, profile: Profile, *, default_key_type: str, invalid_code: str
+) -> tuple[x509.CertificateSigningRequest | None, str | None]:
+    """(csr, None) when the requester brings a key, (None, key type) when the portal is to
+    generate one; the profile decides which modes and key types are allowed."""
+    csr_text, key_type = template.get("csr"), template.get("keyType")
+    if csr_text and key_type:
+        raise DomainError(
+            invalid_code,
+            "give either template.csr (your own key) or template.keyType (a key generated "
+            "for you), not both",
+        )
+    if csr_text:
+        if not profile.decentralized:
+            raise DomainError(
+                "WEBRA-ENROLL-001",
+                f"profile {profile.name} does not accept CSRs; ask for a generated key with "
+                "template.keyType",
+            )
+        csr = load_request_csr(csr_text)
+        check_key_type(key_type_of(csr.public_key()), profile)
+        return csr, None
+    if not profile.centralized:
+        raise DomainError(
+            "WEBRA-ENROLL-001",
+            f"profile {profile.name} only accepts CSRs: send one in template.csr",
+        )
+    key_type = key_type or default_key_type
+    check_key_type(key_type, profile)
+    return None, key_type
+
+
+def check_mode_still_allowed(profile: Profile, *, with_csr: bool) -> None:
+    """At approval: the profile may have changed since the submission."""
+    if with_csr and not profile.decentralized:
+        raise DomainError("WEBRA-ENROLL-001", "the profile no longer accepts CSRs")
+    if not with_csr and not profile.centralized:
+        raise DomainError("WEBRA-ENROLL-001", "the profile no longer generates keys")
+
+
+def pkcs12_password(
+    data: dict, profile: Profile, *, produces_pkcs12: bool, invalid_code: str
+) -> str | None:
+    """The requester's PKCS#12 password (manual mode, checked against the policy), or None
+    when the portal will generate one (random mode) or no PKCS#12 is produced."""
+    given = (data.get("password") or {}).get("value")
+    if not produces_pkcs12:
+        if given:
+            raise DomainError(
+                invalid_code,
+                "a PKCS#12 password only applies when the portal delivers a key; with a CSR, "
+                "your key never leaves your side",
+            )
+        return None
+    if profile.p12_password_mode == PasswordMode.RANDOM:
+        if given:
+            raise DomainError(
+                invalid_code, f"profile {profile.name} generates the PKCS#12 password; omit it"
+            )
+        return None
+    if not given:
+        raise DomainError(invalid_code, "password.value is required: it protects the PKCS#12")
+    problems = profile.effective_password_policy().violations(given)
+    if problems:
+        raise DomainError(invalid_code, "the PKCS#12 password needs " + ", ".join(problems))
+    return given
+
+
+def new_private_key(key_type: str):
+    return generate_private_key(key_type)
+
+
+def pkcs12_for(
+    *,
+    key,
+    certificate: x509.Certificate,
+    ca: CertificateAuthority | None,
+    password: str,
+    friendly_name: str,
+) -> bytes:
+    chain = [authority.certificate for authority in ca.chain()] if ca else []
+    return build_pkcs12(
+        key=key,
+        certificate=certificate,
+        chain=chain,
+        password=password,
+        friendly_name=friendly_name,
+    )
+
+
+def friendly_name(certificate: x509.Certificate, fallback: str) -> str:
+    names = certificate.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+    return str(names[0].value) if names else fallback

@@ -1,0 +1,70 @@
+"""Finding what a submission names: a profile, a certificate (by id or by PEM)."""
+
+import uuid
+
+from cryptography import x509
+
+from certificates.models import Certificate
+from certificates.pki.fingerprints import thumbprint
+from profiles.models import Profile
+from raportal.errors import DomainError
+
+PROFILE_RELATED = ("ca", "ca__parent", "team_default", "password_policy")
+
+
+def find_profile(name: str, module: str) -> Profile:
+    profile = (
+        Profile.objects.enabled()
+        .select_related(*PROFILE_RELATED)
+        .prefetch_related("subject_rules", "san_rules", "label_rules")
+        .filter(name=name, module=module)
+        .first()
+    )
+    if profile is None:
+        raise DomainError("REQ-010", f"profile {name!r} does not exist or is disabled")
+    return profile
+
+
+def parse_certificate_pem(text: str) -> x509.Certificate:
+    """A PEM certificate, or ValueError with a message for the person who sent it."""
+    if not isinstance(text, str) or "-----BEGIN CERTIFICATE-----" not in text:
+        raise ValueError("certificatePem is not a PEM certificate (-----BEGIN CERTIFICATE-----)")
+    try:
+        return x509.load_pem_x509_certificate(text.strip().encode())
+    except ValueError:
+        raise ValueError("certificatePem does not hold a valid X.509 certificate") from None
+
+
+def find_certificate(
+    user, data: dict, *, missing: str, unknown: str, invalid: str | None = None
+) -> Certificate:
+    """The certificate named by ``certificateId`` and/or ``certificatePem``, among those the
+    user may see. Error codes are the workflow's: ``missing`` (none given), ``unknown`` (no
+    such certificate, or not visible: existence is not revealed), ``invalid`` (a PEM that
+    does not parse, or an id and a PEM that disagree)."""
+    certificate_id, pem = data.get("certificateId"), data.get("certificatePem")
+    if not certificate_id and not pem:
+        raise DomainError(missing, "name the certificate with certificateId or certificatePem")
+    visible = (
+        Certificate.objects.visible_to(user)
+        .select_related("profile", *[f"profile__{r}" for r in PROFILE_RELATED])
+        .select_related("ca", "owner", "team", "escrowed_key")
+    )
+    found = None
+    if certificate_id:
+        try:
+            found = visible.filter(pk=uuid.UUID(str(certificate_id))).first()
+        except ValueError:
+            found = None
+    if pem:
+        try:
+            parsed = parse_certificate_pem(pem)
+        except ValueError as exc:
+            raise DomainError(invalid or unknown, str(exc)) from None
+        by_pem = visible.filter(thumbprint=thumbprint(parsed)).first()
+        if certificate_id and by_pem != found:
+            raise DomainError(invalid or unknown, "certificateId and certificatePem disagree")
+        found = by_pem
+    if found is None:
+        raise DomainError(unknown, "no such certificate (or you may not see it)")
+    return found

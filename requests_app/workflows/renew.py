@@ -1,0 +1,170 @@
+"""WebRA renew: a new certificate for the same holder — same subject, SANs, owner, team and
+labels — inside the profile's renewal period before the old one expires. The two are linked
+by their metadata (previous_certificate_id / renewed_certificate_id)."""
+
+import datetime as dt
+
+from cryptography import x509
+from django.utils import timezone
+
+from certificates.models import Certificate
+from certificates.pki.csr import csr_pem
+from certificates.services import ensure_ca_can_issue, issue_certificate
+from profiles.models import PasswordMode, Profile
+from raportal.errors import DomainError
+from requests_app.api.inputs import RenewSubmitInput
+from requests_app.models import Request
+from requests_app.workflows import keys
+from requests_app.workflows.base import Prepared, Secrets, Target
+from requests_app.workflows.holder_limit import enforce_holder_limit
+from requests_app.workflows.on_certificate import CertificateWorkflow
+
+INVALID = "WEBRA-RENEW-001"
+PREVIOUS, RENEWED = "previous_certificate_id", "renewed_certificate_id"
+
+
+class RenewWorkflow(CertificateWorkflow):
+    name = "renew"
+    submit_serializer = RenewSubmitInput
+    missing = INVALID
+    unknown = "REQ-009"
+    invalid = INVALID
+    unusable_profile = "WEBRA-RENEW-003"
+
+    def prepare_submission(self, data: dict, target: Target, user) -> Prepared:
+        certificate, profile = target.certificate, target.profile
+        check_renewable(certificate, profile)
+        ensure_ca_can_issue(profile.ca)
+        default = (
+            certificate.key_type
+            if certificate.key_type in profile.authorized_key_types
+            else profile.default_key_type
+        )
+        csr, key_type = keys.choose_key_material(
+            data.get("template") or {}, profile, default_key_type=default, invalid_code=INVALID
+        )
+        password = keys.pkcs12_password(
+            data, profile, produces_pkcs12=csr is None, invalid_code=INVALID
+        )
+        return Prepared(
+            profile, certificate, {"csr": csr, "key_type": key_type, "password": password}
+        )
+
+    def fill_request(self, request: Request, prepared: Prepared) -> None:
+        self.describe_certificate(request, prepared.certificate)
+        csr = prepared.data["csr"]
+        request.template = {
+            "keyType": prepared.data["key_type"],
+            "csr": csr_pem(csr) if csr is not None else None,
+            PREVIOUS: str(prepared.certificate.pk),
+        }
+        request.seal_password(prepared.data["password"])
+
+    def prepare_approval(self, request: Request, data: dict, approver) -> Prepared:
+        certificate, profile = self.stored_certificate(request), request.profile
+        check_renewable(certificate, profile)
+        ensure_ca_can_issue(profile.ca)
+        stored = request.template
+        keys.check_mode_still_allowed(profile, with_csr=bool(stored.get("csr")))
+        csr = keys.load_request_csr(stored["csr"]) if stored.get("csr") else None
+        keys.check_key_type(
+            keys.key_type_of(csr.public_key()) if csr else stored["keyType"], profile
+        )
+        password = None
+        if csr is None and profile.p12_password_mode == PasswordMode.MANUAL:
+            password = request.open_password()
+            if not password:
+                raise DomainError(INVALID, "the request's PKCS#12 password is no longer kept")
+        return Prepared(
+            profile,
+            certificate,
+            {"csr": csr, "key_type": stored.get("keyType"), "password": password},
+        )
+
+    def prepare_material(self, prepared: Prepared) -> None:
+        if prepared.data["csr"] is None and prepared.data.get("key") is None:
+            prepared.data["key"] = keys.new_private_key(prepared.data["key_type"])
+
+    def execute(self, request: Request, prepared: Prepared, actor) -> Secrets | None:
+        profile = prepared.profile
+        old = self.locked(prepared.certificate)
+        check_renewable(old, profile)
+        self.prepare_material(prepared)
+        key = prepared.data.get("key")
+        public_key = key.public_key() if key else prepared.data["csr"].public_key()
+        # The old certificate stays valid until it expires, and counts once with its successor.
+        enforce_holder_limit(profile, old.holder_id, actor, replacing=old)
+        previous = x509.load_pem_x509_certificate(old.pem.encode())
+        row, certificate = issue_certificate(
+            profile=profile,
+            public_key=public_key,
+            subject=previous.subject,
+            sans=[(san["sanType"], san["value"]) for san in old.sans],
+            owner=old.owner,
+            team=old.team,
+            contact_email=old.contact_email,
+            labels=old.labels,
+            metadata=[{"key": PREVIOUS, "value": str(old.pk)}],
+            private_key_to_escrow=key if key is not None and profile.escrow else None,
+            actor=actor,
+        )
+        old.metadata = [m for m in old.metadata if m["key"] != RENEWED] + [
+            {"key": RENEWED, "value": str(row.pk)}
+        ]
+        old.save(update_fields=["metadata"])
+        request.certificate = row
+        if key is None:
+            return None
+        password = prepared.data["password"] or profile.effective_password_policy().generate()
+        pkcs12 = keys.pkcs12_for(
+            key=key,
+            certificate=certificate,
+            ca=profile.ca,
+            password=password,
+            friendly_name=keys.friendly_name(certificate, row.serial),
+        )
+        return Secrets(pkcs12=pkcs12, password=password)
+
+    def stored_certificate(self, request: Request) -> Certificate:
+        previous = Certificate.objects.filter(pk=request.template.get(PREVIOUS)).first()
+        if previous is None:
+            raise DomainError(self.unknown, "the certificate to renew no longer exists")
+        return previous
+
+    def template_json(self, request: Request) -> dict:
+        profile = request.profile
+        return {
+            "keyType": request.template.get("keyType"),
+            "csr": request.template.get("csr"),
+            "capabilities": {
+                "centralized": profile.centralized,
+                "decentralized": profile.decentralized,
+                "defaultKeyType": profile.default_key_type,
+                "authorizedKeyTypes": profile.authorized_key_types,
+                "escrow": profile.escrow,
+                "p12passwordMode": profile.p12_password_mode,
+                "p12passwordPolicy": profile.effective_password_policy().name,
+            },
+        }
+
+
+def check_renewable(certificate: Certificate, profile: Profile) -> None:
+    if not profile.renewal_enabled:
+        raise DomainError("WEBRA-RENEW-004", f"profile {profile.name} does not allow renewals")
+    if certificate.revoked:
+        raise DomainError("WEBRA-RENEW-006", "a revoked certificate cannot be renewed")
+    renewed = next((m["value"] for m in certificate.metadata if m["key"] == RENEWED), None)
+    if renewed:
+        raise DomainError("WEBRA-RENEW-006", f"this certificate was already renewed ({renewed})")
+    now = timezone.now()
+    if certificate.not_after <= now:
+        raise DomainError(
+            "WEBRA-RENEW-006", "an expired certificate cannot be renewed: enroll a new one"
+        )
+    opens = certificate.not_after - dt.timedelta(days=profile.renewal_period_days)
+    if now < opens:
+        raise DomainError(
+            "WEBRA-RENEW-005",
+            f"renewal opens {profile.renewal_period_days} days before expiry, on "
+            f"{opens:%Y-%m-%d %H:%M} UTC",
+        )

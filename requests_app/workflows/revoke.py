@@ -1,0 +1,70 @@
+"""WebRA revoke: end a certificate's validity before its expiry (RFC 5280 §5.3.1 reasons);
+the revoked serial is in its CA's next CRL."""
+
+from certificates.models import Certificate, RevocationReason
+from certificates.services import revoke_certificate
+from raportal.errors import DomainError
+from requests_app.api.inputs import RevokeSubmitInput, RevokeTemplateInput, parse
+from requests_app.models import Request
+from requests_app.workflows.base import Prepared, Secrets, Target
+from requests_app.workflows.on_certificate import CertificateWorkflow
+
+
+class RevokeWorkflow(CertificateWorkflow):
+    name = "revoke"
+    submit_serializer = RevokeSubmitInput
+    missing = "WEBRA-REVOKE-001"
+    unknown = "WEBRA-REVOKE-004"
+    invalid = "WEBRA-REVOKE-005"
+
+    def prepare_submission(self, data: dict, target: Target, user) -> Prepared:
+        if data.get("template") is None:
+            raise DomainError("WEBRA-REVOKE-006", "template.revocationReason is required")
+        reason = _reason(data["template"].get("revocationReason"))
+        _check_revocable(target.certificate)
+        return Prepared(target.profile, target.certificate, {"reason": reason})
+
+    def fill_request(self, request: Request, prepared: Prepared) -> None:
+        self.describe_certificate(request, prepared.certificate)
+        request.template = {"revocationReason": prepared.data["reason"]}
+
+    def prepare_approval(self, request: Request, data: dict, approver) -> Prepared:
+        certificate = self.stored_certificate(request)
+        _check_revocable(certificate)
+        edits = parse(RevokeTemplateInput, data.get("template") or {})
+        reason = request.template["revocationReason"]
+        if edits.get("revocationReason"):  # the approver may correct the reason
+            reason = _reason(edits["revocationReason"])
+        return Prepared(request.profile, certificate, {"reason": reason})
+
+    def execute(self, request: Request, prepared: Prepared, actor) -> Secrets | None:
+        certificate = self.locked(prepared.certificate)
+        _check_revocable(certificate)
+        revoke_certificate(certificate, prepared.data["reason"], actor)
+        request.certificate = certificate
+        return None
+
+    def template_json(self, request: Request) -> dict:
+        return {"revocationReason": request.template.get("revocationReason")}
+
+
+def _reason(value: str | None) -> str:
+    reason = (value or RevocationReason.UNSPECIFIED).lower()
+    if reason not in RevocationReason.values:
+        raise DomainError(
+            "WEBRA-REVOKE-003",
+            f"revocationReason {value!r} is not one of {', '.join(RevocationReason.values)}",
+        )
+    return reason
+
+
+def _check_revocable(certificate: Certificate) -> None:
+    if certificate.revoked:
+        raise DomainError(
+            "WEBRA-REVOKE-005", f"certificate {certificate.serial} is already revoked"
+        )
+    if certificate.ca_id is None:
+        raise DomainError(
+            "WEBRA-REVOKE-005",
+            "this certificate was not issued by this portal's CAs: revoke it at its own CA",
+        )

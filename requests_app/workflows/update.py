@@ -1,0 +1,64 @@
+"""WebRA update: change what the portal keeps about a certificate — labels, owner, team,
+contact email — within its profile's rules. The certificate itself does not change."""
+
+from profiles import template_rules as rules
+from raportal.models import record
+from requests_app.api.inputs import CertificateDataInput, UpdateSubmitInput, parse
+from requests_app.models import Request
+from requests_app.workflows.base import Prepared, Secrets, Target
+from requests_app.workflows.certificate_data import (
+    CertificateData,
+    check_data,
+    data_template_json,
+    reject_metadata,
+)
+from requests_app.workflows.on_certificate import CertificateWorkflow
+
+
+class UpdateWorkflow(CertificateWorkflow):
+    name = "update"
+    submit_serializer = UpdateSubmitInput
+    missing = "REQ-002"
+    unknown = "REQ-009"
+
+    def prepare_submission(self, data: dict, target: Target, user) -> Prepared:
+        template = data.get("template") or {}
+        reject_metadata(template)
+        certificate = target.certificate
+        checked = check_data(
+            target.profile,
+            template,
+            editor=rules.REQUESTER,
+            user=user,
+            current=CertificateData.of(certificate),
+        )
+        return Prepared(target.profile, certificate, {"data": checked})
+
+    def fill_request(self, request: Request, prepared: Prepared) -> None:
+        self.describe_certificate(request, prepared.certificate)
+        prepared.data["data"].apply_to(request)
+        request.template = {}
+
+    def prepare_approval(self, request: Request, data: dict, approver) -> Prepared:
+        certificate = self.stored_certificate(request)
+        edits = parse(CertificateDataInput, data.get("template") or {})
+        reject_metadata(edits)
+        checked = check_data(
+            request.profile,
+            edits,
+            editor=rules.APPROVER,
+            user=approver,
+            current=CertificateData.of(request),
+        )
+        return Prepared(request.profile, certificate, {"data": checked})
+
+    def execute(self, request: Request, prepared: Prepared, actor) -> Secrets | None:
+        certificate = self.locked(prepared.certificate)
+        prepared.data["data"].apply_to(certificate)
+        certificate.save(update_fields=["labels", "owner", "team", "contact_email"])
+        record(actor, "certificate.update", certificate, serial=certificate.serial)
+        request.certificate = certificate
+        return None
+
+    def template_json(self, request: Request) -> dict:
+        return data_template_json(request)
