@@ -9,7 +9,15 @@ from django.db import connection
 from rest_framework.test import APIClient
 
 from certificates.services import create_ca
-from tests.factories import ProfileFactory, TeamFactory, UserFactory, api_key_for, grant
+from profiles.models import Workflow
+from tests.factories import (
+    ProfileFactory,
+    TeamFactory,
+    UserFactory,
+    api_key_for,
+    grant,
+    make_csr,
+)
 
 
 def pytest_configure(config):
@@ -61,9 +69,29 @@ def team(requester, approver):
 @pytest.fixture
 def profile(pki, requester, approver):
     profile = ProfileFactory(name="webra-demo", ca=pki["issuing"])
-    grant(profile, requester, "request")
-    grant(profile, approver, "perform")
+    for workflow in Workflow.values:  # as in the demo: request vs perform on every workflow
+        grant(profile, requester, "request", workflow)
+        grant(profile, approver, "perform", workflow)
     return profile
+
+
+@pytest.fixture
+def issue(profile, approver_api):
+    """Issues a certificate on the demo-like profile; returns the contract's Certificate."""
+
+    def make(cn: str = "web.example.com", *, centralized: bool = False, **template):
+        template.setdefault("subject", [{"element": "cn.1", "value": cn}])
+        body = enroll_body(**template)
+        if centralized:
+            body["template"].setdefault("keyType", "ec-secp256r1")
+            body["password"] = {"value": "Correct-Horse-9-battery"}
+        else:
+            body["template"].setdefault("csr", make_csr()[0])
+        status, answer = approver_api.submit(body)
+        assert status == 201 and answer["status"] == "completed", answer
+        return answer["certificate"]
+
+    return make
 
 
 class Api:
