@@ -31,7 +31,10 @@ class TeamFactory(factory.django.DjangoModelFactory):
 
 
 def api_key_for(user, key: str | None = None) -> str:
-    credential = ApiCredential(api_id=user.username, user=user)
+    """The user's API key (``<username>-key`` unless given); one credential per user."""
+    credential = ApiCredential.objects.filter(api_id=user.username).first() or ApiCredential(
+        api_id=user.username, user=user
+    )
     key = credential.set_key(key or f"{user.username}-key")
     credential.save()
     return key
