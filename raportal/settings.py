@@ -214,6 +214,9 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "raportal.api.problems.problem_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Escape non-ASCII in JSON answers: an error that quotes a client's malformed text (a lone
+    # surrogate) must still be encodable.
+    "UNICODE_JSON": False,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "RA Portal API",

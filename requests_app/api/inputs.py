@@ -26,9 +26,17 @@ def parse(serializer_class, data) -> dict:
 class StrictCharField(serializers.CharField):
     """A JSON string only: DRF would turn 5 into "5", the contract says string."""
 
+    default_error_messages = {
+        "surrogate": "Contains invalid Unicode (a lone surrogate): send UTF-8 text.",
+    }
+
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")
+        try:
+            data.encode("utf-8")
+        except UnicodeEncodeError:
+            self.fail("surrogate")
         return super().to_internal_value(data)
 
 

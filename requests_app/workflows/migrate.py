@@ -30,7 +30,7 @@ class MigrateWorkflow(CertificateWorkflow):
     submit_serializer = MigrateSubmitInput
     missing = "WEBRA-MIGRATE-001"
     unknown = "REQ-009"
-    invalid = "WEBRA-MIGRATE-002"
+    invalid = "REQ-009"
 
     def resolve(self, data: dict, user) -> Target:
         certificate = find_certificate(
