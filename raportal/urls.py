@@ -13,6 +13,7 @@ api_v1 = [
     path("api/v1/requests/approve", request_api.ApproveView.as_view(), name="api-approve"),
     path("api/v1/requests/deny", request_api.DenyView.as_view(), name="api-deny"),
     path("api/v1/requests/cancel", request_api.CancelView.as_view(), name="api-cancel"),
+    path("api/v1/requests/template", request_api.TemplateView.as_view(), name="api-template"),
     path(
         "api/v1/requests/<str:request_id>",
         request_api.RequestDetailView.as_view(),

@@ -20,7 +20,9 @@ from raportal.errors import DomainError, forbidden, invalid_request, request_not
 from raportal.models import record
 from requests_app.models import Request, Status
 from requests_app.workflows import handler_for
-from requests_app.workflows.base import Secrets, WorkflowHandler
+from requests_app.workflows.base import Secrets, Target, WorkflowHandler
+from requests_app.workflows.lookups import find_profile
+from requests_app.workflows.on_certificate import CertificateWorkflow
 
 DEFAULT_EXPIRY_DAYS = 7  # requests filed on no profile (imports of unprofiled certificates)
 
@@ -282,3 +284,27 @@ def request_get(user, request_id: str, *, deliver_secrets: bool = True) -> Outco
             return Outcome(request)  # a concurrent call received them
         record(user, "request.secrets.delivered", request)
     return Outcome(request, secrets)
+
+
+# --- describe ------------------------------------------------------------------------------
+
+
+def request_template(user, handler: WorkflowHandler, data: dict) -> dict:
+    """What the caller may ask for with this workflow, on a profile or about a certificate."""
+    names_certificate = data.get("certificateId") or data.get("certificatePem")
+    if names_certificate and isinstance(handler, CertificateWorkflow):
+        if handler.name == "migrate" and not data.get("profile"):
+            raise invalid_request("a migration template needs the target profile")
+        target = handler.resolve(data, user)
+    else:
+        if not data.get("profile"):
+            raise invalid_request("profile is required (or certificateId for this workflow)")
+        target = Target(find_profile(data["profile"], handler.module))
+    if handler.grant_level(user, target) is None:
+        raise forbidden(f"you may not {handler.name} on profile {target.profile.name}")
+    return {
+        "module": handler.module,
+        "workflow": handler.name,
+        "profile": target.profile.name,
+        "template": handler.describe(target, user, data),
+    }

@@ -217,3 +217,12 @@ class ChallengeSubmitInput(SubmitInput):
     dn = StrictCharField(max_length=1024, required=False, allow_null=True)
     password = SecretStringInput(required=False, allow_null=True)
     template = ChallengeTemplateInput(required=False, allow_null=True)
+
+
+class TemplateInput(EnvelopeInput):
+    """POST /api/v1/requests/template: a profile, or a certificate, and an optional prefill."""
+
+    profile = StrictCharField(max_length=64, required=False, allow_null=True)
+    certificateId = StrictCharField(max_length=64, required=False, allow_null=True)
+    certificatePem = StrictCharField(max_length=65536, required=False, allow_null=True)
+    template = RenewTemplateInput(required=False, allow_null=True)  # the CSR prefill

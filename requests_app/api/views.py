@@ -25,6 +25,16 @@ class SubmitView(APIView):
 
 
 @extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT})
+class TemplateView(APIView):
+    """What may be asked for with a workflow on a profile (the client's *OnTemplateResponse)."""
+
+    def post(self, request: ApiRequest) -> Response:
+        data = parse(inputs.TemplateInput, request.data)
+        handler = handler_for(data["module"], data["workflow"])
+        return Response(services.request_template(request.user, handler, data))
+
+
+@extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT})
 class ApproveView(APIView):
     def post(self, request: ApiRequest) -> Response:
         data = parse(inputs.ApproveInput, request.data)

@@ -86,3 +86,7 @@ class WorkflowHandler:
 
     def template_json(self, request: Request) -> dict | None:
         raise NotImplementedError
+
+    def describe(self, target: Target, user, data: dict) -> dict:
+        """What may be asked for (POST /api/v1/requests/template): see template_description."""
+        raise NotImplementedError

@@ -13,6 +13,7 @@ from raportal.errors import DomainError
 from requests_app.api.inputs import ChallengeSubmitInput, ChallengeTemplateInput, parse
 from requests_app.models import Request, Status
 from requests_app.workflows import requested_template as requested
+from requests_app.workflows import template_description as describe
 from requests_app.workflows.base import Prepared, Secrets, Target, WorkflowHandler
 from requests_app.workflows.lookups import find_profile
 
@@ -135,6 +136,15 @@ class ChallengeWorkflow(WorkflowHandler):
         password = prepared.profile.effective_password_policy().generate()
         request.challenge_hash = make_password(password)
         return Secrets(password=password)
+
+    def describe(self, target: Target, user, data: dict) -> dict:
+        profile = target.profile
+        return describe.requested_certificate(profile, user) | {
+            "extensions": [],
+            "dnWhitelist": profile.dn_whitelist,
+            "passwordMode": profile.challenge_password_mode,
+            "passwordPolicy": profile.effective_password_policy().as_json(),
+        }
 
     def template_json(self, request: Request) -> dict:
         return requested.template_json(request) | {"extensions": []}

@@ -1,6 +1,7 @@
 """WebRA enroll: a new certificate, from the requester's CSR (decentralized) or from a key
 the portal generates and hands back in a PKCS#12 (centralized)."""
 
+from certificates.pki import names
 from certificates.pki.csr import csr_pem
 from certificates.services import ensure_ca_can_issue, issue_certificate
 from profiles.models import PasswordMode
@@ -9,6 +10,7 @@ from requests_app.api.inputs import EnrollSubmitInput, EnrollTemplateInput, pars
 from requests_app.models import Request
 from requests_app.workflows import keys
 from requests_app.workflows import requested_template as requested
+from requests_app.workflows import template_description as describe
 from requests_app.workflows.base import Prepared, Secrets, Target, WorkflowHandler
 from requests_app.workflows.holder_limit import enforce_holder_limit, reject_if_over_limit
 
@@ -111,6 +113,22 @@ class EnrollWorkflow(WorkflowHandler):
             friendly_name=keys.friendly_name(certificate, row.serial),
         )
         return Secrets(pkcs12=pkcs12, password=password)
+
+    def describe(self, target: Target, user, data: dict) -> dict:
+        profile = target.profile
+        subject_values, san_values = {}, {}
+        csr_text = ((data.get("template") or {}).get("csr")) or None
+        if csr_text:  # prefill from the requester's CSR, as the submission would
+            csr = keys.load_request_csr(csr_text)
+            subject_values = dict(names.name_to_elements(csr.subject))
+            for item in requested.csr_sans(csr, profile):
+                san_values[item["type"]] = item["value"]
+        return describe.requested_certificate(
+            profile, user, subject_values=subject_values, san_values=san_values
+        ) | {
+            "capabilities": describe.capabilities(profile),
+            "passwordPolicy": profile.effective_password_policy().as_json(),
+        }
 
     def template_json(self, request: Request) -> dict:
         return requested.template_json(request) | {

@@ -14,6 +14,7 @@ from raportal.errors import DomainError
 from raportal.models import record
 from requests_app.api.inputs import ImportSubmitInput, ImportTemplateInput, parse
 from requests_app.models import Request
+from requests_app.workflows import template_description as describe
 from requests_app.workflows.base import Prepared, Secrets, Target, WorkflowHandler
 from requests_app.workflows.certificate_data import (
     CertificateData,
@@ -135,6 +136,9 @@ class ImportWorkflow(WorkflowHandler):
         request.certificate = row
         request.sealed_key = None
         return None
+
+    def describe(self, target: Target, user, data: dict) -> dict:
+        return describe.certificate_data(target.profile, None, user)
 
     def template_json(self, request: Request) -> dict:
         return data_template_json(request)

@@ -11,6 +11,7 @@ from raportal.errors import DomainError
 from raportal.models import record
 from requests_app.api.inputs import CertificateDataInput, MigrateSubmitInput, parse
 from requests_app.models import Request
+from requests_app.workflows import template_description as describe
 from requests_app.workflows.base import Prepared, Secrets, Target
 from requests_app.workflows.certificate_data import (
     CertificateData,
@@ -106,6 +107,9 @@ class MigrateWorkflow(CertificateWorkflow):
         )
         request.certificate = certificate
         return None
+
+    def describe(self, target: Target, user, data: dict) -> dict:
+        return describe.certificate_data(target.profile, target.certificate, user)
 
     def template_json(self, request: Request) -> dict:
         return data_template_json(request)

@@ -68,6 +68,12 @@ class RecoverWorkflow(CertificateWorkflow):
         )
         return Secrets(pkcs12=pkcs12, password=password)
 
+    def describe(self, target: Target, user, data: dict) -> dict:
+        return {
+            "passwordMode": target.profile.p12_password_mode,
+            "passwordPolicy": target.profile.effective_password_policy().as_json(),
+        }
+
     def template_json(self, request: Request) -> None:
         return None  # the contract's recover requests carry no template
 

@@ -15,6 +15,7 @@ from raportal.errors import DomainError
 from requests_app.api.inputs import RenewSubmitInput
 from requests_app.models import Request
 from requests_app.workflows import keys
+from requests_app.workflows import template_description as describe
 from requests_app.workflows.base import Prepared, Secrets, Target
 from requests_app.workflows.holder_limit import enforce_holder_limit
 from requests_app.workflows.on_certificate import CertificateWorkflow
@@ -131,20 +132,17 @@ class RenewWorkflow(CertificateWorkflow):
             raise DomainError(self.unknown, "the certificate to renew no longer exists")
         return previous
 
+    def describe(self, target: Target, user, data: dict) -> dict:
+        return {
+            "capabilities": describe.capabilities(target.profile),
+            "passwordPolicy": target.profile.effective_password_policy().as_json(),
+        }
+
     def template_json(self, request: Request) -> dict:
-        profile = request.profile
         return {
             "keyType": request.template.get("keyType"),
             "csr": request.template.get("csr"),
-            "capabilities": {
-                "centralized": profile.centralized,
-                "decentralized": profile.decentralized,
-                "defaultKeyType": profile.default_key_type,
-                "authorizedKeyTypes": profile.authorized_key_types,
-                "escrow": profile.escrow,
-                "p12passwordMode": profile.p12_password_mode,
-                "p12passwordPolicy": profile.effective_password_policy().name,
-            },
+            "capabilities": describe.capabilities(request.profile),
         }
 
 

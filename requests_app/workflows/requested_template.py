@@ -34,7 +34,7 @@ def check_for_requester(
         if requested_subject is None:
             requested_subject = _csr_subject(csr, profile)
         if requested_sans is None:
-            requested_sans = _csr_sans(csr, profile)
+            requested_sans = csr_sans(csr, profile)
     return rules.CheckedTemplate(
         subject=rules.check_subject(
             profile,
@@ -168,7 +168,7 @@ def _csr_subject(csr, profile: Profile) -> list[dict]:
     return [{"element": e, "value": v} for e, v in elements if e in editable]
 
 
-def _csr_sans(csr, profile: Profile) -> list[dict]:
+def csr_sans(csr, profile: Profile) -> list[dict]:
     editable = {r.san_type for r in profile.san_rules.all() if r.editable_by_requester}
     grouped: dict[str, list[str]] = {}
     try:

@@ -44,6 +44,9 @@ class RevokeWorkflow(CertificateWorkflow):
         request.certificate = certificate
         return None
 
+    def describe(self, target: Target, user, data: dict) -> dict:
+        return {"revocationReason": None, "reasons": RevocationReason.values}
+
     def template_json(self, request: Request) -> dict:
         return {"revocationReason": request.template.get("revocationReason")}
 

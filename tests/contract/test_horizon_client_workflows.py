@@ -229,3 +229,30 @@ def test_workflow_errors_reach_the_client_as_problems(as_approver, profile):
         submit(as_approver, {"workflow": "revoke", "template": {"revocationReason": "superseded"}})
     assert error.value.status == 400
     assert json.loads(error.value.body)["error"] == "WEBRA-REVOKE-001"
+
+
+def test_client_reads_the_enroll_and_revoke_templates(as_requester, issue):
+    from horizon.models.request_template_request import RequestTemplateRequest
+    from horizon.models.web_ra_enroll_request_on_template_response import (
+        WebRAEnrollRequestOnTemplateResponse,
+    )
+    from horizon.models.web_ra_revoke_request_on_template_response import (
+        WebRARevokeRequestOnTemplateResponse,
+    )
+
+    enroll = as_requester.request_template(
+        RequestTemplateRequest.from_json(
+            json.dumps({"module": "webra", "workflow": "enroll", "profile": "webra-demo"})
+        )
+    ).actual_instance
+    assert isinstance(enroll, WebRAEnrollRequestOnTemplateResponse)
+    assert enroll.template.capabilities.default_key_type == "ec-secp256r1"
+    certificate = issue()
+    revoke = as_requester.request_template(
+        RequestTemplateRequest.from_json(
+            json.dumps(
+                {"module": "webra", "workflow": "revoke", "certificateId": certificate["_id"]}
+            )
+        )
+    ).actual_instance
+    assert isinstance(revoke, WebRARevokeRequestOnTemplateResponse)
