@@ -23,8 +23,22 @@ def test_seed_demo_refuses_to_run_with_debug_off(pki, settings):
 
 def test_seed_demo_is_idempotent(demo):
     call_command("seed_demo")
-    assert Profile.objects.count() == 1 and Team.objects.count() == 1
-    assert Grant.objects.count() == 3 * 7
+    assert Profile.objects.count() == 5 and Team.objects.count() == 1
+    assert Grant.objects.count() == 3 * 7 * 3 + 3 * 2  # three webra profiles, EST, SCEP
+
+
+def test_the_demo_includes_a_renewable_profile_a_migration_target_and_device_profiles(demo):
+    renewable = Profile.objects.get(name="webra-renewable")
+    assert (renewable.validity_days, renewable.renewal_period_days) == (20, 30)
+    assert Profile.objects.get(name="webra-alt").subject_rules.count() == 4
+    assert Profile.objects.get(name="est-demo").module == "est"
+    scep = Profile.objects.get(name="scep-demo")
+    assert (scep.module, scep.dn_whitelist, scep.challenge_password_mode) == (
+        "scep",
+        True,
+        "random",
+    )
+    assert set(Grant.objects.filter(profile=scep).values_list("workflow", flat=True)) == {"enroll"}
 
 
 def test_demo_profile_matches_the_documented_policy(demo):
@@ -77,3 +91,20 @@ def test_demo_accounts_work_with_their_documented_api_keys_and_passwords(demo, c
     status, approved = approver.post("/api/v1/requests/approve", {"_id": pending["_id"]})
     assert (status, approved["status"]) == (200, "completed"), approved
     assert users.get(username="admin").is_superuser
+
+
+def test_a_fresh_demo_certificate_is_renewable_at_once(demo):
+    csr, _ = make_csr()
+    approver = Api()
+    approver.headers = {"HTTP_X_API_ID": "approver", "HTTP_X_API_KEY": "approver-key"}
+    status, enrolled = approver.submit(enroll_body(profile="webra-renewable", csr=csr))
+    assert status == 201, enrolled
+    status, renewed = approver.submit(
+        {
+            "module": "webra",
+            "workflow": "renew",
+            "certificateId": enrolled["certificate"]["_id"],
+            "template": {"csr": make_csr()[0]},
+        }
+    )
+    assert status == 201 and renewed["status"] == "completed", renewed

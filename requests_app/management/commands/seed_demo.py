@@ -19,6 +19,8 @@ from profiles.models import (
 )
 from raportal.models import ApiCredential
 
+REQUEST_POLICY_WORKFLOWS = ["enroll", "revoke", "update", "renew", "recover", "migrate"]
+
 DEMO_USERS = [
     # username, superuser, grant level on webra-demo
     ("admin", True, GrantLevel.PERFORM),
@@ -27,39 +29,73 @@ DEMO_USERS = [
 ]
 
 
-def seed_demo_profile(ca: CertificateAuthority) -> Profile:
-    profile, _ = Profile.objects.update_or_create(
-        name="webra-demo",
-        defaults={
-            "display_name": "Demo TLS certificate",
-            "description": "TLS server and client certificates for demonstrations.",
-            "module": "webra",
-            "enabled": True,
-            "ca": ca,
-            "validity_days": 365,
-            "extended_key_usages": ["serverAuth", "clientAuth"],
-            "centralized": True,
-            "decentralized": True,
-            "authorized_key_types": [
-                "rsa-2048",
-                "rsa-3072",
-                "ec-secp256r1",
-                "ec-secp384r1",
-                "ed-25519",
-            ],
-            "default_key_type": "ec-secp256r1",
-            "escrow": True,
-            "p12_password_mode": PasswordMode.MANUAL,
-            "renewal_enabled": True,
-            "renewal_period_days": 30,
-            "enroll_request_expiry_days": 7,
-            "revoke_request_expiry_days": 7,
-            "update_request_expiry_days": 7,
-            "renew_request_expiry_days": 7,
-            "recover_request_expiry_days": 7,
-            "migrate_request_expiry_days": 7,
+DEMO_PROFILES = {
+    # name: (module, overrides of the webra-demo settings)
+    "webra-demo": ("webra", {}),
+    "webra-renewable": (
+        "webra",
+        {
+            "display_name": "Demo renewable certificate",
+            "description": "Valid 20 days, renewable 30 days before expiry: renewable at once.",
+            "validity_days": 20,
         },
-    )
+    ),
+    "webra-alt": (
+        "webra",
+        {
+            "display_name": "Demo migration target",
+            "description": "Same rules as webra-demo: certificates can migrate here.",
+        },
+    ),
+    "est-demo": (
+        "est",
+        {
+            "display_name": "Demo EST devices",
+            "description": "One-time challenges for EST devices (random password).",
+            "dn_whitelist": False,
+        },
+    ),
+    "scep-demo": (
+        "scep",
+        {
+            "display_name": "Demo SCEP devices",
+            "description": "One-time challenges for SCEP devices, bound to a DN.",
+            "dn_whitelist": True,
+        },
+    ),
+}
+
+
+def seed_demo_profile(ca: CertificateAuthority, name: str = "webra-demo") -> Profile:
+    module, overrides = DEMO_PROFILES[name]
+    defaults = {
+        "display_name": "Demo TLS certificate",
+        "description": "TLS server and client certificates for demonstrations.",
+        "module": module,
+        "enabled": True,
+        "ca": ca,
+        "validity_days": 365,
+        "extended_key_usages": ["serverAuth", "clientAuth"],
+        "centralized": True,
+        "decentralized": True,
+        "authorized_key_types": [
+            "rsa-2048",
+            "rsa-3072",
+            "ec-secp256r1",
+            "ec-secp384r1",
+            "ed-25519",
+        ],
+        "default_key_type": "ec-secp256r1",
+        "escrow": True,
+        "p12_password_mode": PasswordMode.MANUAL,
+        "renewal_enabled": True,
+        "renewal_period_days": 30,
+        "challenge_enabled": True,
+        "challenge_password_mode": PasswordMode.RANDOM,
+        **{f"{workflow}_request_expiry_days": 7 for workflow in REQUEST_POLICY_WORKFLOWS},
+        **overrides,
+    }
+    profile, _ = Profile.objects.update_or_create(name=name, defaults=defaults)
     subject = [
         ("cn.1", True, ""),
         ("o.1", False, ""),
@@ -91,7 +127,7 @@ def seed_demo_profile(ca: CertificateAuthority) -> Profile:
 
 
 class Command(BaseCommand):
-    help = "Create the demo accounts, team, profile webra-demo and grants (idempotent)."
+    help = "Create the demo accounts, team, profiles and grants (idempotent)."
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -129,18 +165,20 @@ class Command(BaseCommand):
             name="demo-team", defaults={"display_name": "Demo team"}
         )
         team.members.add(users["approver"], users["requester"])
-        profile = seed_demo_profile(ca)
-        for username, _, level in DEMO_USERS:
-            for workflow in Workflow.values:
-                Grant.objects.update_or_create(
-                    profile=profile,
-                    workflow=workflow,
-                    user=users[username],
-                    defaults={"level": level},
-                )
+        for name, (module, _) in DEMO_PROFILES.items():
+            profile = seed_demo_profile(ca, name)
+            workflows = Workflow.values if module == "webra" else [Workflow.ENROLL]
+            for username, _, level in DEMO_USERS:
+                for workflow in workflows:
+                    Grant.objects.update_or_create(
+                        profile=profile,
+                        workflow=workflow,
+                        user=users[username],
+                        defaults={"level": level},
+                    )
         self.stdout.write(
             self.style.SUCCESS(
                 "Demo ready: admin / approver / requester, password <name>-password, "
-                "API key <name>-key; profile webra-demo; team demo-team."
+                f"API key <name>-key; profiles {', '.join(DEMO_PROFILES)}; team demo-team."
             )
         )
