@@ -5,14 +5,14 @@ into an RFC 7807 problem with the contract's status and message, the HTML pages 
 error. ``detail`` is the human explanation of this occurrence and must never hold a secret.
 """
 
-from raportal.api.error_codes import CONTRACT_CODES
+from raportal.api.error_codes import KNOWN_CODES
 
 
 class DomainError(Exception):
     def __init__(self, code: str, detail: str | None = None, *, status: int | None = None):
-        if code not in CONTRACT_CODES:
+        if code not in KNOWN_CODES:
             raise ValueError(f"unknown error code {code!r}")
-        default_status, message = CONTRACT_CODES[code]
+        default_status, message = KNOWN_CODES[code]
         self.code = code
         self.status = status or default_status
         self.message = message

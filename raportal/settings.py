@@ -102,7 +102,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First, so that errors raised by any other middleware under /api/ (a bad Host, CSRF…)
+    # Outermost: JSON answers under /api/ carry their media type without parameters.
+    "raportal.api.content_type.JsonContentTypeMiddleware",
+    # Next, so that errors raised by any other middleware under /api/ (a bad Host, CSRF…)
     # still reach API clients as problem+json.
     "raportal.api.middleware.ApiProblemMiddleware",
     "django.middleware.security.SecurityMiddleware",

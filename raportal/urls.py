@@ -1,12 +1,19 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from certificates import api as ca_api
+from certificates import read_api as certificate_read_api
 from raportal import pages
+from raportal.api.password_policies import GeneratePasswordView
+from raportal.api.path_converters import CertificateReferenceConverter, CertificateTextConverter
 from raportal.api.views import PrincipalSelfView
+from requests_app.api import read_views as request_read_api
 from requests_app.api import views as request_api
+
+register_converter(CertificateTextConverter, "certificate_text")  # read-side: PEMs in paths
+register_converter(CertificateReferenceConverter, "certificate_reference")
 
 api_v1 = [
     path("api/v1/requests/submit", request_api.SubmitView.as_view(), name="api-submit"),
@@ -14,6 +21,39 @@ api_v1 = [
     path("api/v1/requests/deny", request_api.DenyView.as_view(), name="api-deny"),
     path("api/v1/requests/cancel", request_api.CancelView.as_view(), name="api-cancel"),
     path("api/v1/requests/template", request_api.TemplateView.as_view(), name="api-template"),
+    # --- read-side API (search, profiles, certificates, compatibility) ---
+    # Before api/v1/requests/<str:request_id>, which would swallow "search" and "profiles".
+    path(
+        "api/v1/requests/search",
+        request_read_api.RequestSearchView.as_view(),
+        name="api-request-search",
+    ),
+    path(
+        "api/v1/requests/profiles",
+        request_read_api.RequestableProfilesView.as_view(),
+        name="api-request-profiles",
+    ),
+    path(
+        "api/v1/certificates/search",
+        certificate_read_api.CertificateSearchView.as_view(),
+        name="api-certificate-search",
+    ),
+    path(
+        "api/v1/certificates/<certificate_reference:reference>",  # an id, or a URL-encoded PEM
+        certificate_read_api.CertificateDetailView.as_view(),
+        name="api-certificate",
+    ),
+    path(
+        "api/v1/rfc5280/tc/<certificate_text:pem>",
+        certificate_read_api.TrustChainView.as_view(),
+        name="api-trust-chain",
+    ),
+    path(
+        "api/v1/security/passwordpolicies/<str:name>/generate",
+        GeneratePasswordView.as_view(),
+        name="api-password-generate",
+    ),
+    # --- end of read-side API ---
     path(
         "api/v1/requests/<str:request_id>",
         request_api.RequestDetailView.as_view(),

@@ -104,3 +104,17 @@ CONTRACT_CODES: dict[str, tuple[int, str]] = {
     ),
     "WEBRA-RENEW-002": (500, "Web Registration Authority renewal failed"),
 }
+
+
+# Codes the official client (evertrust-horizon) documents for the read side — searches,
+# certificates, RFC 5280 tools — which the submit contract's page does not list. Answering
+# them lets the client parse a problem into its typed error model (ApiException.data).
+CLIENT_CODES: dict[str, tuple[int, str]] = {
+    "HQL-001": (400, "Invalid HQL query"),  # RequestSearch400Response, CertificateSearch400…
+    "REQ-006": (400, "Invalid Request Search Query"),
+    "CERT-SEARCH-002": (400, "Invalid Search Request"),
+    "CERT-SEARCH-003": (404, "Certificate not found"),  # CertificateGetId404Response
+    "RFC5280-002": (400, "Invalid X509 Certificate"),  # Rfc5280TcPem400Response
+}
+
+KNOWN_CODES: dict[str, tuple[int, str]] = {**CONTRACT_CODES, **CLIENT_CODES}

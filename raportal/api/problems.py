@@ -10,11 +10,11 @@ import logging
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from rest_framework import exceptions
 from rest_framework.response import Response
 
-from raportal.api.error_codes import CONTRACT_CODES
+from raportal.api.error_codes import KNOWN_CODES
 from raportal.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -23,7 +23,7 @@ PROBLEM_CONTENT_TYPE = "application/problem+json"
 
 
 def problem_body(code: str, detail: str | None = None, status: int | None = None) -> dict:
-    default_status, message = CONTRACT_CODES[code]
+    default_status, message = KNOWN_CODES[code]
     return {
         "error": code,
         "message": message,
@@ -88,7 +88,7 @@ def problem_exception_handler(exc, context):
         return problem_response("REQ-002", "Send the body as application/json.")
     if isinstance(exc, exceptions.ValidationError):
         return problem_response("REQ-002", "; ".join(flatten_errors(exc.detail)) or None)
-    if isinstance(exc, exceptions.NotFound):
+    if isinstance(exc, (exceptions.NotFound, Http404)):
         return problem_response("REQ-001", "Not found", status=404)
     if isinstance(exc, exceptions.MethodNotAllowed):
         return problem_response("REQ-002", str(exc.detail), status=405)

@@ -42,6 +42,7 @@ def certificate_json(cert: Certificate) -> dict:
         "labels": cert.labels,
         "metadata": cert.metadata,
         "extensions": [],
+        "autoRenew": False,  # the client's Certificate model requires it; not offered here
     }
 
 

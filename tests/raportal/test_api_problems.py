@@ -68,3 +68,12 @@ def test_absurdly_nested_json_is_refused_not_crashed(profile, approver, client):
         HTTP_X_API_KEY=key,
     )
     assert (response.status_code, response.json()["error"]) == (400, "REQ-002")
+
+
+def test_an_unknown_format_suffix_is_a_json_404_not_a_crash(requester, client):
+    key = api_key_for(requester)
+    response = client.get(
+        "/api/v1/security/principals/self?format=xyz", HTTP_X_API_ID="requester", HTTP_X_API_KEY=key
+    )
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/problem+json"

@@ -1,0 +1,65 @@
+"""A certificate given as text (a URL path segment), and its trust chain among this portal's CAs.
+
+The chain is built the way RFC 5280 §6.1 paths are: each next certificate is a CA whose subject
+is the current certificate's issuer (§4.1.2.4) AND whose key verifies its signature — a name
+alone proves nothing, since anyone can create a CA with the same name.
+"""
+
+import base64
+import binascii
+import re
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+
+from certificates.models import CertificateAuthority
+
+PEM_BODY = re.compile(
+    r"-----BEGIN (?:X509 |TRUSTED )?CERTIFICATE-----(?P<body>.*?)-----END (?:X509 |TRUSTED )?"
+    r"CERTIFICATE-----",
+    re.DOTALL,
+)
+MAX_CHAIN = 10  # deeper than any real hierarchy; stops a loop of cross-signed CAs
+
+
+def load_certificate_text(text: str) -> x509.Certificate:
+    """A certificate from PEM, or from bare base64 DER. Whitespace inside the base64 may be
+    anything (newlines lost to URL handling become spaces). ValueError when it is none."""
+    match = PEM_BODY.search(text)
+    body = match["body"] if match else text
+    try:
+        der = base64.b64decode("".join(body.split()), validate=True)
+    except (binascii.Error, ValueError):
+        raise ValueError("not a PEM or base64 encoded X.509 certificate") from None
+    try:
+        return x509.load_der_x509_certificate(der)
+    except ValueError:
+        raise ValueError("not an X.509 certificate (the DER does not parse)") from None
+
+
+def issued_by(certificate: x509.Certificate, issuer: x509.Certificate) -> bool:
+    try:
+        certificate.verify_directly_issued_by(issuer)
+    except (ValueError, TypeError, InvalidSignature):
+        return False
+    return True
+
+
+def trust_chain(certificate: x509.Certificate) -> list[x509.Certificate]:
+    """The certificate, then the portal CAs that issued it, up to a self-signed root (or as
+    far as the portal's CAs go)."""
+    cas = [ca.certificate for ca in CertificateAuthority.objects.only("certificate_pem")]
+    chain = [certificate]
+    current = certificate
+    while len(chain) < MAX_CHAIN and not (
+        current.subject == current.issuer and issued_by(current, current)
+    ):
+        issuer = next(
+            (ca for ca in cas if ca.subject == current.issuer and issued_by(current, ca)),
+            None,
+        )
+        if issuer is None or issuer in chain:
+            break
+        chain.append(issuer)
+        current = issuer
+    return chain

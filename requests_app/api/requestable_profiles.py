@@ -1,0 +1,68 @@
+"""``GET /api/v1/requests/profiles``: the enabled profiles the caller holds a grant on, in the
+client's ``RequestableCertificateProfileResponse`` shape.
+
+Per profile, ``workflows`` lists each workflow the caller holds a grant for: ``request`` is
+true with any grant (a submission is accepted), ``perform`` with a ``perform`` grant (it
+executes at once). ``import`` is left out: the client's ``RequestableWorkflow`` has no such
+workflow. ``?module=`` and ``?workflow=`` keep the profiles of that module, and those where
+the caller holds a grant on that workflow.
+"""
+
+from collections import defaultdict
+
+from profiles.models import Grant, GrantLevel, PasswordPolicy, Profile, Workflow
+
+LISTED_WORKFLOWS = [w for w in Workflow.values if w != Workflow.IMPORT]
+
+
+def requestable_profiles(user, module: str | None, workflow: str | None) -> list[dict]:
+    grants = Grant.objects.for_user(user).filter(profile__enabled=True)
+    if module:
+        grants = grants.filter(profile__module=module)
+    levels: dict[int, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for profile_id, granted_workflow, level in grants.values_list(
+        "profile_id", "workflow", "level"
+    ):
+        levels[profile_id][granted_workflow].add(level)
+    if workflow:
+        levels = {pk: held for pk, held in levels.items() if workflow in held}
+    profiles = (
+        Profile.objects.filter(pk__in=levels).select_related("password_policy").order_by("name")
+    )
+    default_policy = None
+    if any(profile.password_policy_id is None for profile in profiles):
+        default_policy = PasswordPolicy.objects.filter(name=PasswordPolicy.DEFAULT_NAME).first()
+    return [profile_json(p, levels[p.pk], p.password_policy or default_policy) for p in profiles]
+
+
+def profile_json(
+    profile: Profile, held: dict[str, set[str]], policy: PasswordPolicy | None
+) -> dict:
+    return {
+        "name": profile.name,
+        "module": profile.module,
+        "displayName": _localized(profile.display_name),
+        "description": _localized(profile.description),
+        "workflows": [
+            {
+                "workflow": workflow,
+                "request": True,
+                "perform": GrantLevel.PERFORM in held[workflow],
+            }
+            for workflow in LISTED_WORKFLOWS
+            if workflow in held
+        ],
+        "capabilities": {
+            "centralized": profile.centralized,
+            "decentralized": profile.decentralized,
+            "defaultKeyType": profile.default_key_type or None,
+            "authorizedKeyTypes": profile.authorized_key_types or None,
+            # The policy PKCS#12 passwords follow here (Horizon-Default unless set).
+            "passwordPolicy": policy.as_json() if policy else None,
+            "p12passwordMode": profile.p12_password_mode,
+        },
+    }
+
+
+def _localized(text: str) -> list[dict] | None:
+    return [{"lang": "en", "value": text}] if text else None

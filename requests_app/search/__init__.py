@@ -1,0 +1,1 @@
+"""Searching requests and certificates with (a subset of) Horizon's query languages."""
