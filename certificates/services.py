@@ -217,6 +217,15 @@ def issuing_authority(certificate: x509.Certificate) -> CertificateAuthority | N
     return None
 
 
+def save_certificate(certificate: Certificate, fields: list[str], actor, action: str, **detail):
+    """Saves what a request changed on a certificate's record (not the certificate itself:
+    its labels, owner, team, contact email, profile) and audits it."""
+    if fields:
+        certificate.save(update_fields=fields)
+    record(actor, action, certificate, serial=certificate.serial, changed=fields, **detail)
+    return certificate
+
+
 def revoke_certificate(certificate: Certificate, reason: str, actor=None) -> Certificate:
     """valid → revoked (once: a revocation's date and reason never change). The caller holds
     the transaction and the row lock; the CA's CRL is regenerated on its next fetch."""

@@ -13,6 +13,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 
 from certificates.models import CertificateAuthority
+from certificates.pki.readable import readable_certificate
 
 PEM_BODY = re.compile(
     r"-----BEGIN (?:X509 |TRUSTED )?CERTIFICATE-----(?P<body>.*?)-----END (?:X509 |TRUSTED )?"
@@ -32,9 +33,10 @@ def load_certificate_text(text: str) -> x509.Certificate:
     except (binascii.Error, ValueError):
         raise ValueError("not a PEM or base64 encoded X.509 certificate") from None
     try:
-        return x509.load_der_x509_certificate(der)
+        certificate = x509.load_der_x509_certificate(der)
     except ValueError:
         raise ValueError("not an X.509 certificate (the DER does not parse)") from None
+    return readable_certificate(certificate)
 
 
 def issued_by(certificate: x509.Certificate, issuer: x509.Certificate) -> bool:

@@ -41,7 +41,7 @@ def request_submit(user, handler: WorkflowHandler, data: dict) -> Outcome:
     """Validates a submission and either executes it (caller holds ``perform``), leaves it
     pending (caller holds ``request``), or — with ``dryRun`` — only validates it."""
     target = handler.resolve(data, user)
-    level = handler.grant_level(user, target)
+    level = target.level = handler.grant_level(user, target)
     if level is None:
         where = target.profile.name if target.profile else "unprofiled certificates"
         raise forbidden(f"you may not {handler.name} on {where}")
@@ -216,7 +216,13 @@ def request_cancel(user, request_id: str, data: dict) -> Outcome:
     with transaction.atomic():
         request = _locked_request(user, request_id)
         _check_envelope(request, data)
-        is_team_member = request.team_id and request.team.members.filter(pk=user.pk).exists()
+        # The request's team may cancel it when the requester belongs to that team too: a
+        # certificate's team does not get to withdraw an outsider's revocation.
+        is_team_member = (
+            request.team_id
+            and request.team.members.filter(pk=user.pk).exists()
+            and request.team.members.filter(pk=request.requester_id).exists()
+        )
         if request.requester_id != user.pk and not is_team_member:
             raise forbidden("only the requester or their team may cancel a request")
         _check_pending(request)
@@ -228,8 +234,8 @@ def request_cancel(user, request_id: str, data: dict) -> Outcome:
 def _close(request: Request, status: str, *, approver=None, comment: str | None = "") -> None:
     request.status = status
     request.updated_at = timezone.now()
-    request.sealed_password = None
-    fields = ["status", "updated_at", "sealed_password"]
+    request.sealed_password = request.sealed_key = None  # secrets of a request that won't run
+    fields = ["status", "updated_at", "sealed_password", "sealed_key"]
     if approver is not None:
         request.approver = approver
         request.approver_comment = comment or ""

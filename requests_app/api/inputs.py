@@ -99,7 +99,11 @@ class StrictBooleanField(serializers.BooleanField):
 
 
 def many(serializer_class):
-    return serializer_class(many=True, required=False, allow_null=True, max_length=MAX_LIST)
+    """An optional list (null allowed) of objects (null items refused). ``many=True`` would
+    hand ``allow_null`` to the items too."""
+    return serializers.ListSerializer(
+        child=serializer_class(), required=False, allow_null=True, max_length=MAX_LIST
+    )
 
 
 class CertificateDataInput(serializers.Serializer):
@@ -206,6 +210,7 @@ class MigrateSubmitInput(CertificateTargetInput):
 
 
 class ImportSubmitInput(CertificateTargetInput):
+    certificateId = None
     profile = StrictCharField(max_length=64, required=False, allow_null=True)
     template = ImportTemplateInput(required=False, allow_null=True)
 

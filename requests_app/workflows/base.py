@@ -34,6 +34,7 @@ class Target:
     profile: Profile | None
     certificate: Certificate | None = None
     also_granted_on: list[Profile] = field(default_factory=list)
+    level: str | None = None  # the caller's grant level, once the services have checked it
 
 
 @dataclass

@@ -7,6 +7,8 @@ from profiles import template_rules as rules
 from profiles.models import Profile
 from raportal.errors import DomainError
 
+FIELDS = {"labels": "labels", "owner": "owner", "team": "team", "contactEmail": "contact_email"}
+
 
 @dataclass
 class CertificateData:
@@ -14,17 +16,21 @@ class CertificateData:
     owner: object
     team: object
     contact_email: str
+    # The model fields a request changes (those its template named): only these are written,
+    # so a concurrent change to the others is not undone.
+    fields: frozenset[str] = frozenset()
 
     @classmethod
     def of(cls, obj) -> "CertificateData":
         """From a Certificate or a Request (both carry these four fields)."""
         return cls(list(obj.labels), obj.owner, obj.team, obj.contact_email)
 
-    def apply_to(self, obj) -> None:
-        obj.labels = self.labels
-        obj.owner = self.owner
-        obj.team = self.team
-        obj.contact_email = self.contact_email
+    def apply_to(self, obj, fields=None) -> list[str]:
+        """Writes the values (all of them, or ``fields``) onto obj; returns the field names."""
+        fields = sorted(FIELDS.values() if fields is None else fields)
+        for name in fields:
+            setattr(obj, name, getattr(self, name))
+        return fields
 
 
 def reject_metadata(template: dict) -> None:
@@ -35,7 +41,9 @@ def reject_metadata(template: dict) -> None:
 def check_data(
     profile: Profile, template: dict, *, editor: str, user, current: CertificateData
 ) -> CertificateData:
+    given = frozenset(FIELDS[key] for key in FIELDS if template.get(key) is not None)
     return CertificateData(
+        fields=given,
         labels=rules.check_labels(
             profile,
             template.get("labels"),

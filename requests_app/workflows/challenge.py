@@ -8,6 +8,7 @@ from cryptography import x509
 from django.contrib.auth.hashers import make_password
 
 from certificates.pki import names
+from profiles import template_rules as rules
 from profiles.models import PasswordMode, Profile
 from raportal.errors import DomainError
 from requests_app.api.inputs import ChallengeSubmitInput, ChallengeTemplateInput, parse
@@ -16,6 +17,9 @@ from requests_app.workflows import requested_template as requested
 from requests_app.workflows import template_description as describe
 from requests_app.workflows.base import Prepared, Secrets, Target, WorkflowHandler
 from requests_app.workflows.lookups import find_profile
+
+
+BOUND = "dnBound"  # stored: the subject is the DN the device must present
 
 
 class ChallengeWorkflow(WorkflowHandler):
@@ -49,39 +53,59 @@ class ChallengeWorkflow(WorkflowHandler):
     def prepare_submission(self, data: dict, target: Target, user) -> Prepared:
         profile = target.profile
         self.check_challenge_allowed(profile)
-        dn = self._dn(data.get("dn"), profile)
-        template = data.get("template")
+        template = data.get("template") or {}
+        requested.reject_unsupported(template, invalid_code=self.code(4))
+        bound = self._dn(data.get("dn"), profile)
+        if bound is not None:
+            # The DN a device must ask for is the certificate's subject: it obeys the
+            # profile's subject rules, and a template subject, if any, must say the same.
+            given = template.get("subject")
+            if given is not None and _pairs(given) != sorted(bound):
+                raise DomainError(self.code(4), "template.subject differs from the bound dn")
+            template = {**template, "subject": [{"element": e, "value": v} for e, v in bound]}
         checked = identity = None
-        if template is not None:
-            requested.reject_unsupported(template, invalid_code=self.code(4))
+        if template.get("subject") is not None or template.get("sans") is not None:
             checked = self._as_own_code(requested.check_for_requester, profile, template, user)
             identity = self._as_own_code(requested.identity_of, checked)
+        else:  # the device's CSR will name it; what is known now is checked now
+            checked = self._as_own_code(requested.check_data_only, profile, template, user)
         password = self._password(data, profile)
         return Prepared(
             profile,
             None,
-            {"dn": dn, "checked": checked, "identity": identity, "password": password},
+            {
+                "checked": checked,
+                "identity": identity,
+                "password": password,
+                "bound": bound is not None,
+            },
         )
 
-    def _dn(self, given: str | None, profile: Profile) -> str:
+    def _dn(self, given: str | None, profile: Profile) -> list[tuple[str, str]] | None:
+        """The bound DN's elements (None when the profile does not bind challenges)."""
         if given and not profile.dn_whitelist:
             self.check_dn_given_without_whitelist()
         if not given:
             if profile.dn_whitelist:
                 raise DomainError(self.code(2), "dn is required: this profile binds challenges")
-            return ""
+            return None
         try:
             name = x509.Name.from_rfc4514_string(given)
         except ValueError:
             raise DomainError(self.code(3), f"{given!r} is not an RFC 4514 DN") from None
-        if not len(name) or len(names.name_to_elements(name)) != len(name):
+        elements = names.name_to_elements(name)
+        if not len(name) or len(elements) != len(name):
             raise DomainError(self.code(3), f"{given!r} has no or unsupported attributes")
-        for attribute in name:
-            try:
-                names.check_dn_value(names.DN_TYPE_BY_OID[attribute.oid], str(attribute.value))
-            except ValueError as exc:
-                raise DomainError(self.code(3), str(exc)) from None
-        return names.name_string(name)
+        try:
+            rules.check_subject(
+                profile,
+                [{"element": e, "value": str(v)} for e, v in elements],
+                editor=rules.REQUESTER,
+                current=rules.default_subject(profile),
+            )
+        except DomainError as exc:
+            raise DomainError(self.code(3), f"{given!r}: {exc.detail}") from None
+        return elements
 
     def _password(self, data: dict, profile: Profile) -> str | None:
         given = (data.get("password") or {}).get("value")
@@ -96,10 +120,10 @@ class ChallengeWorkflow(WorkflowHandler):
             raise DomainError(self.code(4), "the challenge password needs " + ", ".join(problems))
         return given
 
-    def _as_own_code(self, check, *args):
+    def _as_own_code(self, check, *args, **kwargs):
         """Template rules speak WebRA codes; an EST/SCEP request answers with its own."""
         try:
-            return check(*args)
+            return check(*args, **kwargs)
         except DomainError as exc:
             if exc.code.startswith("WEBRA-ENROLL"):
                 raise DomainError(self.code(4), exc.detail) from None
@@ -107,27 +131,37 @@ class ChallengeWorkflow(WorkflowHandler):
 
     def fill_request(self, request: Request, prepared: Prepared) -> None:
         data = prepared.data
-        request.template = {}
-        if data["checked"] is not None:
-            request.template = requested.fill_request(request, data["checked"], data["identity"])
-        request.dn = data["dn"]
+        request.template = requested.fill_request(request, data["checked"], data["identity"])
+        request.template[BOUND] = data["bound"]
         if data["password"]:  # manual mode: the requester knows it; keep only its hash
             request.challenge_hash = make_password(data["password"])
 
     def prepare_approval(self, request: Request, data: dict, approver) -> Prepared:
         profile = request.profile
         self.check_challenge_allowed(profile)
-        checked = identity = None
-        if request.template.get("subject") is not None or data.get("template"):
-            edits = parse(ChallengeTemplateInput, data.get("template") or {})
+        edits = parse(ChallengeTemplateInput, data.get("template") or {})
+        if request.template.get(BOUND) and edits.get("subject") is not None:
+            raise DomainError(self.code(4), "the subject of a DN-bound challenge cannot change")
+        names_known = request.template.get("subject") or request.template.get("sans")
+        identity = None
+        if names_known or edits.get("subject") is not None or edits.get("sans") is not None:
             checked = self._as_own_code(
                 requested.check_for_approver, profile, request, edits, approver
             )
             identity = self._as_own_code(requested.identity_of, checked)
+        else:
+            checked = self._as_own_code(
+                requested.check_data_only, profile, edits, approver, request=request
+            )
         return Prepared(
             profile,
             None,
-            {"dn": request.dn, "checked": checked, "identity": identity, "password": None},
+            {
+                "checked": checked,
+                "identity": identity,
+                "password": None,
+                "bound": bool(request.template.get(BOUND)),
+            },
         )
 
     def execute(self, request: Request, prepared: Prepared, actor) -> Secrets | None:
@@ -167,3 +201,7 @@ class ScepEnrollWorkflow(ChallengeWorkflow):
         raise DomainError(
             self.code(4), "this profile does not bind challenges to a DN: do not send dn"
         )
+
+
+def _pairs(subject: list[dict]) -> list[tuple[str, str]]:
+    return sorted((item["element"], (item.get("value") or "").strip()) for item in subject)

@@ -2,8 +2,10 @@
 with its private key for escrow, on a profile or on none (administrators only)."""
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
 
 from certificates.models import Certificate, EscrowedKey
 from certificates.pki.fingerprints import public_key_thumbprint, thumbprint
@@ -22,6 +24,7 @@ from requests_app.workflows.certificate_data import (
     data_template_json,
     reject_metadata,
 )
+from requests_app.workflows.fitness import check_fits, refuse_authorities
 from requests_app.workflows.lookups import find_profile, parse_certificate_pem
 
 INVALID = "WEBRA-IMPORT-001"
@@ -50,6 +53,7 @@ class ImportWorkflow(WorkflowHandler):
             certificate = parse_certificate_pem(data["certificatePem"])
         except ValueError as exc:
             raise DomainError(INVALID, str(exc)) from None
+        _check_importable(certificate, target.profile)
         key = _private_key(template.get("privateKey"), certificate)
         checked = self._check_data(
             target.profile,
@@ -92,6 +96,7 @@ class ImportWorkflow(WorkflowHandler):
 
     def prepare_approval(self, request: Request, data: dict, approver) -> Prepared:
         certificate = parse_certificate_pem(request.template["certificatePem"])
+        _check_importable(certificate, request.profile)
         der = request.open_key()
         key = serialization.load_der_private_key(der, None) if der else None
         edits = parse(ImportTemplateInput, data.get("template") or {})
@@ -115,16 +120,20 @@ class ImportWorkflow(WorkflowHandler):
         _check_new(prepared)
         checked: CertificateData = prepared.data["data"]
         certificate = prepared.data["certificate"]
-        row = record_certificate(
-            certificate,
-            ca=issuing_authority(certificate),
-            profile=prepared.profile,
-            owner=checked.owner,
-            team=checked.team,
-            contact_email=checked.contact_email,
-            labels=checked.labels,
-            private_key_to_escrow=prepared.data["key"],
-        )
+        try:
+            with transaction.atomic():  # a concurrent identical import: one wins
+                row = record_certificate(
+                    certificate,
+                    ca=issuing_authority(certificate),
+                    profile=prepared.profile,
+                    owner=checked.owner,
+                    team=checked.team,
+                    contact_email=checked.contact_email,
+                    labels=checked.labels,
+                    private_key_to_escrow=prepared.data["key"],
+                )
+        except IntegrityError:
+            raise DomainError(INVALID, "this certificate is already registered") from None
         record(
             actor,
             "certificate.import",
@@ -149,13 +158,21 @@ def _private_key(pem: str | None, certificate: x509.Certificate):
         return None
     try:
         key = serialization.load_pem_private_key(pem.encode(), password=None)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, UnsupportedAlgorithm):
         raise DomainError(
             INVALID, "template.privateKey is not an unencrypted PEM private key"
         ) from None
     if key.public_key() != certificate.public_key():
         raise DomainError(INVALID, "template.privateKey is not the key of this certificate")
     return key
+
+
+def _check_importable(certificate: x509.Certificate, profile) -> None:
+    """No CA certificate, and on a profile only what that profile could have issued: its
+    renewals will sign these names again."""
+    refuse_authorities(certificate, code=INVALID)
+    if profile is not None:
+        check_fits(certificate, profile, code=INVALID)
 
 
 def _check_new(prepared: Prepared) -> None:

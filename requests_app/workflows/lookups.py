@@ -6,6 +6,7 @@ from cryptography import x509
 
 from certificates.models import Certificate
 from certificates.pki.fingerprints import thumbprint
+from certificates.pki.readable import readable_certificate
 from profiles.models import Profile
 from raportal.errors import DomainError
 
@@ -30,9 +31,11 @@ def parse_certificate_pem(text: str) -> x509.Certificate:
     if not isinstance(text, str) or "-----BEGIN CERTIFICATE-----" not in text:
         raise ValueError("certificatePem is not a PEM certificate (-----BEGIN CERTIFICATE-----)")
     try:
-        return x509.load_pem_x509_certificate(text.strip().encode())
-    except ValueError:
-        raise ValueError("certificatePem does not hold a valid X.509 certificate") from None
+        return readable_certificate(x509.load_pem_x509_certificate(text.strip().encode()))
+    except ValueError as exc:
+        raise ValueError(
+            f"certificatePem does not hold a usable X.509 certificate: {exc}"
+        ) from None
 
 
 def find_certificate(

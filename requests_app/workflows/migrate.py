@@ -4,11 +4,10 @@ target's template (subject, SANs, key type). Grants are needed on both profiles.
 from cryptography import x509
 
 from certificates.models import Certificate
-from certificates.pki import names
+from certificates.services import save_certificate
 from profiles import template_rules as rules
 from profiles.models import Profile
 from raportal.errors import DomainError
-from raportal.models import record
 from requests_app.api.inputs import CertificateDataInput, MigrateSubmitInput, parse
 from requests_app.models import Request
 from requests_app.workflows import template_description as describe
@@ -19,11 +18,12 @@ from requests_app.workflows.certificate_data import (
     data_template_json,
     reject_metadata,
 )
+from requests_app.workflows.fitness import check_fits
 from requests_app.workflows.lookups import find_certificate, find_profile
 from requests_app.workflows.on_certificate import CertificateWorkflow
 
 INVALID_TARGET = "WEBRA-MIGRATE-007"
-SOURCE = "sourceProfile"
+SOURCE, SOURCE_ID = "sourceProfile", "sourceProfileId"
 
 
 class MigrateWorkflow(CertificateWorkflow):
@@ -49,7 +49,7 @@ class MigrateWorkflow(CertificateWorkflow):
         return Target(destination, certificate, also_granted_on=source)
 
     def target_of(self, request: Request) -> Target:
-        source = Profile.objects.filter(name=request.template.get(SOURCE)).first()
+        source = Profile.objects.filter(pk=request.template.get(SOURCE_ID)).first()
         return Target(
             request.profile, request.certificate, also_granted_on=[source] if source else []
         )
@@ -58,7 +58,7 @@ class MigrateWorkflow(CertificateWorkflow):
         template = data.get("template") or {}
         reject_metadata(template)
         certificate, destination = target.certificate, target.profile
-        check_fits(certificate, destination)
+        check_fits(_parsed(certificate), destination, code=INVALID_TARGET)
         checked = check_data(
             destination,
             template,
@@ -66,17 +66,24 @@ class MigrateWorkflow(CertificateWorkflow):
             user=user,
             current=CertificateData.of(certificate),
         )
+        checked.fields |= {"labels"}  # the labels are the target profile's now
         return Prepared(destination, certificate, {"data": checked})
 
     def fill_request(self, request: Request, prepared: Prepared) -> None:
         certificate = prepared.certificate
         self.describe_certificate(request, certificate)
-        prepared.data["data"].apply_to(request)
-        request.template = {SOURCE: certificate.profile.name if certificate.profile else None}
+        checked = prepared.data["data"]
+        checked.apply_to(request)
+        request.template = {
+            SOURCE: certificate.profile.name if certificate.profile else None,
+            SOURCE_ID: certificate.profile_id,
+            "fields": sorted(checked.fields),
+        }
 
     def prepare_approval(self, request: Request, data: dict, approver) -> Prepared:
         certificate = self.stored_certificate(request)
-        check_fits(certificate, request.profile)
+        self.check_still_on(certificate, request.template.get(SOURCE_ID))
+        check_fits(_parsed(certificate), request.profile, code=INVALID_TARGET)
         edits = parse(CertificateDataInput, data.get("template") or {})
         reject_metadata(edits)
         checked = check_data(
@@ -86,22 +93,21 @@ class MigrateWorkflow(CertificateWorkflow):
             user=approver,
             current=CertificateData.of(request),
         )
+        checked.fields |= frozenset(request.template.get("fields", []))
         return Prepared(request.profile, certificate, {"data": checked})
 
     def execute(self, request: Request, prepared: Prepared, actor) -> Secrets | None:
-        certificate = self.locked(prepared.certificate)
+        certificate = self.locked(prepared.certificate, request.template.get(SOURCE_ID))
         source = certificate.profile.name if certificate.profile else None
         certificate.profile = prepared.profile
         certificate.module = prepared.profile.module
-        prepared.data["data"].apply_to(certificate)
-        certificate.save(
-            update_fields=["profile", "module", "labels", "owner", "team", "contact_email"]
-        )
-        record(
+        checked = prepared.data["data"]
+        changed = ["profile", "module", *checked.apply_to(certificate, checked.fields)]
+        save_certificate(
+            certificate,
+            changed,
             actor,
             "certificate.migrate",
-            certificate,
-            serial=certificate.serial,
             source=source,
             target=prepared.profile.name,
         )
@@ -115,37 +121,5 @@ class MigrateWorkflow(CertificateWorkflow):
         return data_template_json(request)
 
 
-def check_fits(certificate: Certificate, profile: Profile) -> None:
-    """The certificate's names and key must be ones the target profile could have issued."""
-    parsed = x509.load_pem_x509_certificate(certificate.pem.encode())
-    elements = names.name_to_elements(parsed.subject)
-    sans: dict[str, list[str]] = {}
-    for san in certificate.sans:
-        sans.setdefault(san["sanType"], []).append(san["value"])
-    try:
-        # Could a requester have obtained exactly these names on the target profile? Every
-        # rule applies: allowed elements, fixed values, mandatory ones, regexes, SAN counts.
-        rules.check_subject(
-            profile,
-            [{"element": e, "value": v} for e, v in elements],
-            editor=rules.REQUESTER,
-            current=rules.default_subject(profile),
-        )
-        rules.check_sans(
-            profile,
-            [{"type": t, "value": v} for t, v in sans.items()],
-            editor=rules.REQUESTER,
-            current=[],
-        )
-    except DomainError as exc:
-        raise DomainError(
-            INVALID_TARGET, f"the certificate does not fit profile {profile.name}: {exc.detail}"
-        ) from None
-    if len(elements) != len(parsed.subject):
-        raise DomainError(
-            INVALID_TARGET, "the certificate's subject has attributes no profile sets"
-        )
-    if certificate.key_type not in profile.authorized_key_types:
-        raise DomainError(
-            INVALID_TARGET, f"profile {profile.name} does not allow {certificate.key_type} keys"
-        )
+def _parsed(certificate: Certificate) -> x509.Certificate:
+    return x509.load_pem_x509_certificate(certificate.pem.encode())

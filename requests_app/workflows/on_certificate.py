@@ -4,8 +4,8 @@ recover, migrate): naming the certificate, its profile, locking it to change it.
 from typing import ClassVar
 
 from certificates.models import Certificate
-from profiles.models import Profile
-from raportal.errors import DomainError
+from profiles.models import GrantLevel, Profile
+from raportal.errors import DomainError, forbidden
 from requests_app.models import Request
 from requests_app.workflows.base import Target, WorkflowHandler
 from requests_app.workflows.lookups import find_certificate
@@ -48,13 +48,39 @@ class CertificateWorkflow(WorkflowHandler):
         request.team = certificate.team
         request.contact_email = certificate.contact_email
 
-    @staticmethod
-    def locked(certificate: Certificate) -> Certificate:
-        """The certificate's row, locked until the end of the transaction."""
-        return (
+    def locked(self, certificate: Certificate, profile_id: int | None) -> Certificate:
+        """The certificate's row, locked until the end of the transaction — still on the
+        profile whose grants the request was checked against (it may have moved since)."""
+        locked = (
             Certificate.objects.select_for_update(of=("self",))
             .select_related("ca", "profile", "owner", "team")
             .get(pk=certificate.pk)
+        )
+        self.check_still_on(locked, profile_id)
+        return locked
+
+    def check_still_on(self, certificate: Certificate, profile_id: int | None) -> None:
+        if certificate.profile_id != profile_id:
+            raise DomainError(
+                self.unknown,
+                "the certificate moved to another profile since the request was filed: file a "
+                "new request",
+            )
+
+    @staticmethod
+    def check_key_entitlement(certificate: Certificate, user, level: str | None) -> None:
+        """Who may receive a certificate's key (recover, or a renewal the portal keys): its
+        owner or a member of its team; other requesters only through someone holding
+        ``perform``, who answers for handing it over."""
+        if level == GrantLevel.PERFORM:
+            return
+        if certificate.owner_id == user.pk:
+            return
+        if certificate.team_id and certificate.team.members.filter(pk=user.pk).exists():
+            return
+        raise forbidden(
+            "only the certificate's owner or its team may ask for its key; ask someone who "
+            "may perform this workflow"
         )
 
     def stored_certificate(self, request: Request) -> Certificate:

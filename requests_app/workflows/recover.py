@@ -26,6 +26,7 @@ class RecoverWorkflow(CertificateWorkflow):
 
     def prepare_submission(self, data: dict, target: Target, user) -> Prepared:
         _check_escrowed(target.certificate)
+        self.check_key_entitlement(target.certificate, user, target.level)
         password = keys.pkcs12_password(
             data, target.profile, produces_pkcs12=True, invalid_code=INVALID
         )
@@ -38,6 +39,7 @@ class RecoverWorkflow(CertificateWorkflow):
 
     def prepare_approval(self, request: Request, data: dict, approver) -> Prepared:
         certificate = self.stored_certificate(request)
+        self.check_still_on(certificate, request.profile_id)
         _check_escrowed(certificate)
         password = None
         if request.profile.p12_password_mode == PasswordMode.MANUAL:
@@ -47,7 +49,7 @@ class RecoverWorkflow(CertificateWorkflow):
         return Prepared(request.profile, certificate, {"password": password})
 
     def execute(self, request: Request, prepared: Prepared, actor) -> Secrets | None:
-        certificate = prepared.certificate
+        certificate = self.locked(prepared.certificate, request.profile_id)
         password = (
             prepared.data["password"] or prepared.profile.effective_password_policy().generate()
         )

@@ -17,6 +17,7 @@ from requests_app.models import Request
 from requests_app.workflows import keys
 from requests_app.workflows import template_description as describe
 from requests_app.workflows.base import Prepared, Secrets, Target
+from requests_app.workflows.fitness import check_fits, refuse_authorities
 from requests_app.workflows.holder_limit import enforce_holder_limit
 from requests_app.workflows.on_certificate import CertificateWorkflow
 
@@ -47,6 +48,8 @@ class RenewWorkflow(CertificateWorkflow):
         password = keys.pkcs12_password(
             data, profile, produces_pkcs12=csr is None, invalid_code=INVALID
         )
+        if csr is None:  # the portal will hand out a key for this holder
+            self.check_key_entitlement(certificate, user, target.level)
         return Prepared(
             profile, certificate, {"csr": csr, "key_type": key_type, "password": password}
         )
@@ -63,6 +66,7 @@ class RenewWorkflow(CertificateWorkflow):
 
     def prepare_approval(self, request: Request, data: dict, approver) -> Prepared:
         certificate, profile = self.stored_certificate(request), request.profile
+        self.check_still_on(certificate, request.profile_id)
         check_renewable(certificate, profile)
         ensure_ca_can_issue(profile.ca)
         stored = request.template
@@ -88,7 +92,7 @@ class RenewWorkflow(CertificateWorkflow):
 
     def execute(self, request: Request, prepared: Prepared, actor) -> Secrets | None:
         profile = prepared.profile
-        old = self.locked(prepared.certificate)
+        old = self.locked(prepared.certificate, request.profile_id)
         check_renewable(old, profile)
         self.prepare_material(prepared)
         key = prepared.data.get("key")
@@ -147,8 +151,13 @@ class RenewWorkflow(CertificateWorkflow):
 
 
 def check_renewable(certificate: Certificate, profile: Profile) -> None:
+    """Renewing signs the old names again: they must be names this profile may issue now (an
+    imported or migrated certificate, or a profile whose rules changed, may hold others)."""
     if not profile.renewal_enabled:
         raise DomainError("WEBRA-RENEW-004", f"profile {profile.name} does not allow renewals")
+    parsed = x509.load_pem_x509_certificate(certificate.pem.encode())
+    refuse_authorities(parsed, code="WEBRA-RENEW-003")
+    check_fits(parsed, profile, code="WEBRA-RENEW-003")
     if certificate.revoked:
         raise DomainError("WEBRA-RENEW-006", "a revoked certificate cannot be renewed")
     renewed = next((m["value"] for m in certificate.metadata if m["key"] == RENEWED), None)

@@ -68,6 +68,45 @@ def check_for_requester(
     )
 
 
+def check_data_only(
+    profile: Profile, template: dict, user, *, request: Request | None = None
+) -> rules.CheckedTemplate:
+    """Labels, owner, team and contact email only: the names will come later (a device).
+    For the requester (no request yet) or the approver of ``request``."""
+    editor = rules.REQUESTER if request is None else rules.APPROVER
+    return rules.CheckedTemplate(
+        labels=rules.check_labels(
+            profile,
+            template.get("labels"),
+            editor=editor,
+            current=rules.default_labels(profile)
+            if request is None
+            else {item["key"]: item["value"] for item in request.labels},
+        ),
+        owner=rules.check_owner(
+            profile,
+            template.get("owner"),
+            editor=editor,
+            current=user if request is None else request.owner,
+        ),
+        team=rules.check_team(
+            profile,
+            template.get("team"),
+            editor=editor,
+            current=profile.team_default if request is None else request.team,
+            user=user,
+        ),
+        contact_email=rules.check_contact_email(
+            profile,
+            template.get("contactEmail"),
+            editor=editor,
+            current=(getattr(user, "email", "") or "")
+            if request is None
+            else request.contact_email,
+        ),
+    )
+
+
 def check_for_approver(
     profile: Profile, request: Request, edits: dict, approver
 ) -> rules.CheckedTemplate:
@@ -133,10 +172,13 @@ def identity_of(checked: rules.CheckedTemplate) -> Identity:
     return Identity(subject, names.name_string(subject), holder_id(subject, checked.sans))
 
 
-def fill_request(request: Request, checked: rules.CheckedTemplate, identity: Identity) -> dict:
-    """Copies the checked template onto the request; returns its stored subject and SANs."""
-    request.dn = identity.dn
-    request.holder_id = identity.holder_id
+def fill_request(
+    request: Request, checked: rules.CheckedTemplate, identity: Identity | None
+) -> dict:
+    """Copies the checked template onto the request; returns its stored subject and SANs.
+    Without identity (no names known yet), the request names no DN or holder."""
+    request.dn = identity.dn if identity else ""
+    request.holder_id = identity.holder_id if identity else ""
     request.labels = checked.labels
     request.owner = checked.owner
     request.team = checked.team

@@ -1,12 +1,15 @@
 """WebRA revoke: end a certificate's validity before its expiry (RFC 5280 §5.3.1 reasons);
 the revoked serial is in its CA's next CRL."""
 
+from cryptography import x509
+
 from certificates.models import Certificate, RevocationReason
 from certificates.services import revoke_certificate
 from raportal.errors import DomainError
 from requests_app.api.inputs import RevokeSubmitInput, RevokeTemplateInput, parse
 from requests_app.models import Request
 from requests_app.workflows.base import Prepared, Secrets, Target
+from requests_app.workflows.fitness import refuse_authorities
 from requests_app.workflows.on_certificate import CertificateWorkflow
 
 
@@ -30,6 +33,7 @@ class RevokeWorkflow(CertificateWorkflow):
 
     def prepare_approval(self, request: Request, data: dict, approver) -> Prepared:
         certificate = self.stored_certificate(request)
+        self.check_still_on(certificate, request.profile_id)
         _check_revocable(certificate)
         edits = parse(RevokeTemplateInput, data.get("template") or {})
         reason = request.template["revocationReason"]
@@ -38,7 +42,7 @@ class RevokeWorkflow(CertificateWorkflow):
         return Prepared(request.profile, certificate, {"reason": reason})
 
     def execute(self, request: Request, prepared: Prepared, actor) -> Secrets | None:
-        certificate = self.locked(prepared.certificate)
+        certificate = self.locked(prepared.certificate, request.profile_id)
         _check_revocable(certificate)
         revoke_certificate(certificate, prepared.data["reason"], actor)
         request.certificate = certificate
@@ -71,3 +75,6 @@ def _check_revocable(certificate: Certificate) -> None:
             "WEBRA-REVOKE-005",
             "this certificate was not issued by this portal's CAs: revoke it at its own CA",
         )
+    refuse_authorities(
+        x509.load_pem_x509_certificate(certificate.pem.encode()), code="WEBRA-REVOKE-005"
+    )

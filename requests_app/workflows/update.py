@@ -1,8 +1,8 @@
 """WebRA update: change what the portal keeps about a certificate — labels, owner, team,
 contact email — within its profile's rules. The certificate itself does not change."""
 
+from certificates.services import save_certificate
 from profiles import template_rules as rules
-from raportal.models import record
 from requests_app.api.inputs import CertificateDataInput, UpdateSubmitInput, parse
 from requests_app.models import Request
 from requests_app.workflows import template_description as describe
@@ -37,11 +37,13 @@ class UpdateWorkflow(CertificateWorkflow):
 
     def fill_request(self, request: Request, prepared: Prepared) -> None:
         self.describe_certificate(request, prepared.certificate)
-        prepared.data["data"].apply_to(request)
-        request.template = {}
+        checked = prepared.data["data"]
+        checked.apply_to(request)
+        request.template = {"fields": sorted(checked.fields)}
 
     def prepare_approval(self, request: Request, data: dict, approver) -> Prepared:
         certificate = self.stored_certificate(request)
+        self.check_still_on(certificate, request.profile_id)
         edits = parse(CertificateDataInput, data.get("template") or {})
         reject_metadata(edits)
         checked = check_data(
@@ -51,13 +53,14 @@ class UpdateWorkflow(CertificateWorkflow):
             user=approver,
             current=CertificateData.of(request),
         )
+        checked.fields |= frozenset(request.template.get("fields", []))
         return Prepared(request.profile, certificate, {"data": checked})
 
     def execute(self, request: Request, prepared: Prepared, actor) -> Secrets | None:
-        certificate = self.locked(prepared.certificate)
-        prepared.data["data"].apply_to(certificate)
-        certificate.save(update_fields=["labels", "owner", "team", "contact_email"])
-        record(actor, "certificate.update", certificate, serial=certificate.serial)
+        certificate = self.locked(prepared.certificate, request.profile_id)
+        checked = prepared.data["data"]
+        changed = checked.apply_to(certificate, checked.fields)
+        save_certificate(certificate, changed, actor, "certificate.update")
         request.certificate = certificate
         return None
 

@@ -185,7 +185,9 @@ def test_est_and_scep_enroll_shapes(client_for, pki, approver, module, model):
     assert answer.status == "approved" and answer.password["value"]
 
 
-def test_pending_revoke_and_renew_are_approved_through_the_client(as_requester, as_approver, issue):
+def test_pending_revoke_and_renew_are_approved_through_the_client(
+    as_requester, as_approver, issue, requester
+):
     certificate = issue()
     pending = submit(
         as_requester,
@@ -206,7 +208,7 @@ def test_pending_revoke_and_renew_are_approved_through_the_client(as_requester, 
     assert fetched.status == "completed"
     other = issue("other.example.com")
     Certificate.objects.filter(pk=other["_id"]).update(
-        not_after=timezone.now() + dt.timedelta(days=5)
+        not_after=timezone.now() + dt.timedelta(days=5), owner=requester
     )
     pending = submit(
         as_requester,

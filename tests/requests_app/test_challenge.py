@@ -50,14 +50,29 @@ def test_a_challenge_bound_to_a_dn_with_the_certificate_template(device_profile,
         approver_api,
         device_profile,
         dn="CN=printer-42,O=Example",
-        template={
-            "subject": [{"element": "cn.1", "value": "printer-42"}],
-            "labels": [{"label": "env", "value": "prod"}],
-        },
+        template={"labels": [{"label": "env", "value": "prod"}]},
     )
     assert status == 201, body
     assert body["dn"] == "CN=printer-42,O=Example"
-    assert body["template"]["subject"] == [{"element": "cn.1", "value": "printer-42"}]
+    assert body["template"]["subject"] == [
+        {"element": "cn.1", "value": "printer-42"},
+        {"element": "o.1", "value": "Example"},
+    ]
+    assert body["holderId"]
+
+
+def test_a_bound_dn_must_obey_the_subject_rules(device_profile, approver_api):
+    device_profile.dn_whitelist = True
+    device_profile.save()
+    status, body = challenge(approver_api, device_profile, dn="CN=evil,L=Nowhere")
+    assert (status, body["error"]) == (400, code(device_profile, 3)), body
+    status, body = challenge(
+        approver_api,
+        device_profile,
+        dn="CN=good",
+        template={"subject": [{"element": "cn.1", "value": "other"}]},
+    )
+    assert (status, body["error"]) == (400, code(device_profile, 4)), body
 
 
 def test_a_requester_challenge_is_approved_then_its_password_delivered_once(

@@ -11,11 +11,15 @@ SHAPES = {
         "profile": "webra-demo",
         "module": "webra",
         "workflow": "enroll",
-        "template": {"keyType": "ec-secp256r1"},
+        "template": {"keyType": "ec-secp256r1", "subject": [], "sans": [], "labels": []},
         "password": {"value": "x"},
     },
     "revoke": {"workflow": "revoke", "certificateId": "x", "template": {"revocationReason": "x"}},
-    "update": {"workflow": "update", "certificateId": "x", "template": {"labels": []}},
+    "update": {
+        "workflow": "update",
+        "certificateId": "x",
+        "template": {"labels": [], "owner": {}, "team": {}},
+    },
     "recover": {"workflow": "recover", "certificateId": "x", "password": {"value": "x"}},
     "renew": {
         "module": "webra",
@@ -36,7 +40,13 @@ SHAPES = {
         "certificatePem": "x",
         "template": {"privateKey": "x"},
     },
-    "est": {"profile": "webra-demo", "module": "est", "workflow": "enroll", "dn": "x"},
+    "est": {
+        "profile": "webra-demo",
+        "module": "est",
+        "workflow": "enroll",
+        "dn": "x",
+        "template": {"subject": [], "labels": []},
+    },
     "scep": {"profile": "webra-demo", "module": "scep", "workflow": "enroll", "dn": "x"},
 }
 BAD_VALUES = [
@@ -53,6 +63,9 @@ BAD_VALUES = [
     {"value": []},
     "\ud800",
     "\u0000",
+    [None],
+    [{}],
+    [[]],
 ]
 
 

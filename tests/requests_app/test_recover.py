@@ -5,6 +5,8 @@ import base64
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import pkcs12
 
+from certificates.models import Certificate
+
 PASSWORD = "Correct-Horse-9-battery"
 OTHER = "Another-Good-Pass-42"
 
@@ -29,9 +31,10 @@ def test_a_recovered_pkcs12_holds_the_same_key_as_the_original(issue, approver_a
 
 
 def test_a_requester_recovery_is_delivered_to_the_requester_after_approval(
-    issue, requester_api, approver_api
+    issue, requester, requester_api, approver_api
 ):
     original = issue(centralized=True)
+    Certificate.objects.filter(pk=original["_id"]).update(owner=requester)  # their own key
     status, pending = recover(requester_api, original)
     assert status == 201 and pending["status"] == "pending" and "pkcs12" not in pending, pending
     status, approved = approver_api.post("/api/v1/requests/approve", {"_id": pending["_id"]})
@@ -89,3 +92,16 @@ def test_recovery_is_audited(issue, approver_api, approver):
 
     recover(approver_api, issue(centralized=True))
     assert AuditEvent.objects.get(action="certificate.recover").actor == approver
+
+
+def test_a_requester_may_not_ask_for_a_key_that_is_not_theirs(issue, requester_api):
+    original = issue(centralized=True)  # owned by the approver
+    status, body = recover(requester_api, original)
+    assert (status, body["error"]) == (403, "SEC-PERM-001"), body
+    assert "owner" in body["detail"]
+
+
+def test_a_member_of_the_certificates_team_may_ask_for_its_key(issue, team, requester_api):
+    original = issue(centralized=True, team={"value": "demo-team"})
+    status, body = recover(requester_api, original)
+    assert status == 201 and body["status"] == "pending", body

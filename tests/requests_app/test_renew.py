@@ -107,9 +107,10 @@ def test_the_old_certificate_counts_once_toward_the_holder_limit(renewable, appr
 
 
 def test_a_requester_renewal_is_issued_at_approval_and_handed_over_once(
-    renewable, requester_api, approver_api
+    renewable, requester, requester_api, approver_api
 ):
     old = renewable()
+    Certificate.objects.filter(pk=old["_id"]).update(owner=requester)  # their certificate
     status, pending = renew(requester_api, old)
     assert status == 201 and pending["status"] == "pending", pending
     status, approved = approver_api.post("/api/v1/requests/approve", {"_id": pending["_id"]})
@@ -171,3 +172,22 @@ def test_renewal_of_an_unprofiled_certificate_is_refused_with_renew_003(renewabl
 def test_a_weak_password_is_refused(renewable, approver_api):
     status, body = renew(approver_api, renewable(), password="short")
     assert (status, body["error"]) == (400, "WEBRA-RENEW-001"), body
+
+
+def test_a_requester_cannot_have_someone_elses_certificate_rekeyed_for_them(
+    renewable, requester_api
+):
+    old = renewable()  # the approver's
+    status, body = renew(requester_api, old)
+    assert (status, body["error"]) == (403, "SEC-PERM-001"), body
+    csr, _ = make_csr()
+    status, body = renew(requester_api, old, csr=csr)  # with their own key: no secret leaves
+    assert status == 201 and body["status"] == "pending", body
+
+
+def test_renewal_signs_again_only_names_the_profile_allows_now(renewable, approver_api, profile):
+    old = renewable(sans=[{"type": "DNSNAME", "value": ["web.example.com"]}])
+    profile.san_rules.filter(san_type="DNSNAME").update(max=0)  # the rules changed since
+    status, body = renew(approver_api, old)
+    assert (status, body["error"]) == (400, "WEBRA-RENEW-003"), body
+    assert "does not fit" in body["detail"]

@@ -15,8 +15,12 @@ class Command(BaseCommand):
         now = timezone.now()
         wiped = (
             Request.objects.filter(status=Status.PENDING, expires_at__lte=now)
-            .filter(Q(sealed_password__isnull=False) | Q(sealed_pkcs12__isnull=False))
-            .update(sealed_password=None, sealed_pkcs12=None)
+            .filter(
+                Q(sealed_password__isnull=False)
+                | Q(sealed_pkcs12__isnull=False)
+                | Q(sealed_key__isnull=False)
+            )
+            .update(sealed_password=None, sealed_pkcs12=None, sealed_key=None)
         )
         deleted, _ = Request.objects.filter(remove_at__lte=now).delete()
         self.stdout.write(f"{deleted} request(s) deleted, {wiped} expired request(s) wiped")
