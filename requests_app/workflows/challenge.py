@@ -18,7 +18,6 @@ from requests_app.workflows import template_description as describe
 from requests_app.workflows.base import Prepared, Secrets, Target, WorkflowHandler
 from requests_app.workflows.lookups import find_profile
 
-
 BOUND = "dnBound"  # stored: the subject is the DN the device must present
 
 
