@@ -22,7 +22,7 @@ class ApiProblemMiddleware:
         if response.status_code >= 400 and "json" not in content_type:
             if response.status_code == 404:
                 return plain_problem_response(
-                    "REQ-001", f"No API endpoint at {request.path}", status=404
+                    "REQ-001", f"Nothing here: {request.path}", status=404
                 )
             if response.status_code == 403:
                 return plain_problem_response("SEC-PERM-001")

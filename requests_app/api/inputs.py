@@ -98,6 +98,15 @@ class StrictBooleanField(serializers.BooleanField):
         return data
 
 
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON number only: "5" and true are not 5."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 def many(serializer_class):
     """An optional list (null allowed) of objects (null items refused). ``many=True`` would
     hand ``allow_null`` to the items too."""

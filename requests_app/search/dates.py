@@ -49,6 +49,13 @@ class Period:
 
 def parse_date(text: str) -> Period:
     """The period a date literal names; ValueError (with the reason) when it names none."""
+    try:
+        return _parse_date(text)
+    except OverflowError:
+        raise ValueError(f"{text.strip()!r} is out of the range of dates") from None
+
+
+def _parse_date(text: str) -> Period:
     value = text.strip()
     lowered = value.lower()
     if lowered == "now":

@@ -12,51 +12,34 @@ from dataclasses import dataclass, field
 from rest_framework import serializers
 
 from raportal.api.problems import flatten_errors
+from requests_app.api.inputs import StrictBooleanField, StrictCharField, StrictIntegerField
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
 SORT_ORDERS = {"Asc": "", "Desc": "-", "KeyAsc": "", "KeyDesc": "-"}
 
 
-class StrictInteger(serializers.IntegerField):
-    """A JSON number only: "5" and true are not 5."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, int):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class StrictBoolean(serializers.BooleanField):
-    def to_internal_value(self, data):
-        if not isinstance(data, bool):
-            self.fail("invalid")
-        return data
-
-
-class StrictString(serializers.CharField):
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
 class SortElementInput(serializers.Serializer):
-    element = StrictString(max_length=64)
+    element = StrictCharField(max_length=64)
     order = serializers.ChoiceField(choices=list(SORT_ORDERS))
 
 
 class SearchBodyInput(serializers.Serializer):
-    query = StrictString(required=False, allow_null=True, allow_blank=True, trim_whitespace=False)
+    query = StrictCharField(
+        required=False, allow_null=True, allow_blank=True, trim_whitespace=False
+    )
     fields = serializers.ListField(
-        child=StrictString(max_length=64), required=False, allow_null=True, max_length=100
+        child=StrictCharField(max_length=64), required=False, allow_null=True, max_length=100
     )
     sortedBy = serializers.ListField(
         child=SortElementInput(), required=False, allow_null=True, max_length=10
     )
-    pageIndex = StrictInteger(required=False, allow_null=True, min_value=1)
-    pageSize = StrictInteger(required=False, allow_null=True, min_value=1)
-    withCount = StrictBoolean(required=False, allow_null=True)
+    # Bounded so that the offset stays an integer the databases can take.
+    pageIndex = StrictIntegerField(
+        required=False, allow_null=True, min_value=1, max_value=1_000_000
+    )
+    pageSize = StrictIntegerField(required=False, allow_null=True, min_value=1)
+    withCount = StrictBooleanField(required=False, allow_null=True)
     scope = serializers.ChoiceField(
         choices=["self", "manage", "search"], required=False, allow_null=True
     )

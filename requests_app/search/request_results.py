@@ -20,7 +20,13 @@ RELATED = (
     "certificate__escrowed_key",
 )
 # Sealed blobs stay in the database: results never show them.
-DEFERRED = ("sealed_password", "sealed_pkcs12", "certificate__escrowed_key__sealed_key")
+DEFERRED = (
+    "sealed_password",
+    "sealed_pkcs12",
+    "sealed_key",
+    "challenge_hash",
+    "certificate__escrowed_key__sealed_key",
+)
 
 
 def search_result_json(request: Request, permissions: RequestPermissions) -> dict:

@@ -4,7 +4,6 @@ the portal generates and hands back in a PKCS#12 (centralized)."""
 from certificates.pki import names
 from certificates.pki.csr import csr_pem
 from certificates.services import ensure_ca_can_issue, issue_certificate
-from profiles.models import PasswordMode
 from raportal.errors import DomainError
 from requests_app.api.inputs import EnrollSubmitInput, EnrollTemplateInput, parse
 from requests_app.models import Request
@@ -63,11 +62,9 @@ class EnrollWorkflow(WorkflowHandler):
         else:
             keys.check_key_type(stored["keyType"], profile)
         checked = requested.check_for_approver(profile, request, edits, approver)
-        password = None
-        if csr is None and profile.p12_password_mode == PasswordMode.MANUAL:
-            password = request.open_password()
-            if not password:
-                raise DomainError(INVALID, "the request's PKCS#12 password is no longer kept")
+        password = keys.approval_password(
+            request, profile, produces_pkcs12=csr is None, invalid_code=INVALID
+        )
         return _prepared(
             profile, checked, csr=csr, key_type=stored.get("keyType"), password=password
         )
@@ -104,15 +101,14 @@ class EnrollWorkflow(WorkflowHandler):
         request.certificate = row
         if key is None:
             return None
-        password = data["password"] or profile.effective_password_policy().generate()
-        pkcs12 = keys.pkcs12_for(
+        return keys.deliver_pkcs12(
             key=key,
             certificate=certificate,
             ca=profile.ca,
-            password=password,
-            friendly_name=keys.friendly_name(certificate, row.serial),
+            profile=profile,
+            password=data["password"],
+            serial=row.serial,
         )
-        return Secrets(pkcs12=pkcs12, password=password)
 
     def describe(self, target: Target, user, data: dict) -> dict:
         profile = target.profile

@@ -54,7 +54,7 @@ class ImportWorkflow(WorkflowHandler):
         except ValueError as exc:
             raise DomainError(INVALID, str(exc)) from None
         _check_importable(certificate, target.profile)
-        key = _private_key(template.get("privateKey"), certificate)
+        key = _private_key(template.get("privateKey"), certificate, target.profile)
         checked = self._check_data(
             target.profile,
             template,
@@ -153,7 +153,15 @@ class ImportWorkflow(WorkflowHandler):
         return data_template_json(request)
 
 
-def _private_key(pem: str | None, certificate: x509.Certificate):
+def _private_key(pem: str | None, certificate: x509.Certificate, profile):
+    """The key to escrow. As Horizon's contract says: mandatory when the profile escrows keys
+    (every key of such a profile can be recovered), forbidden otherwise (never kept for
+    nothing)."""
+    escrows = profile is not None and profile.escrow
+    if escrows and not pem:
+        raise DomainError(INVALID, f"profile {profile.name} escrows keys: send template.privateKey")
+    if not escrows and pem:
+        raise DomainError(INVALID, "this profile does not escrow keys: do not send one")
     if not pem:
         return None
     try:

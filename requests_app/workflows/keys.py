@@ -9,6 +9,7 @@ from certificates.pki.keys import KEY_TYPES, generate_private_key, key_type_of
 from certificates.pki.pkcs12 import build_pkcs12
 from profiles.models import PasswordMode, Profile
 from raportal.errors import DomainError
+from requests_app.workflows.base import Secrets
 
 
 def load_request_csr(text: str) -> x509.CertificateSigningRequest:
@@ -100,22 +101,40 @@ def new_private_key(key_type: str):
     return generate_private_key(key_type)
 
 
-def pkcs12_for(
+def approval_password(
+    request, profile: Profile, *, produces_pkcs12: bool, invalid_code: str
+) -> str | None:
+    """At approval: the requester's PKCS#12 password (manual mode), sealed since submission;
+    None when the portal generates one or no PKCS#12 is produced."""
+    if not produces_pkcs12 or profile.p12_password_mode != PasswordMode.MANUAL:
+        return None
+    password = request.open_password()
+    if not password:
+        raise DomainError(invalid_code, "the request's PKCS#12 password is no longer kept")
+    return password
+
+
+def deliver_pkcs12(
     *,
     key,
     certificate: x509.Certificate,
     ca: CertificateAuthority | None,
-    password: str,
-    friendly_name: str,
-) -> bytes:
+    profile: Profile,
+    password: str | None,
+    serial: str,
+) -> Secrets:
+    """The key and its certificate (with the CA chain) in a PKCS#12, and its password: the
+    requester's, or one generated under the profile's policy."""
+    password = password or profile.effective_password_policy().generate()
     chain = [authority.certificate for authority in ca.chain()] if ca else []
-    return build_pkcs12(
+    pkcs12 = build_pkcs12(
         key=key,
         certificate=certificate,
         chain=chain,
         password=password,
-        friendly_name=friendly_name,
+        friendly_name=friendly_name(certificate, serial),
     )
+    return Secrets(pkcs12=pkcs12, password=password)
 
 
 def friendly_name(certificate: x509.Certificate, fallback: str) -> str:

@@ -4,7 +4,6 @@ from cryptography import x509
 
 from certificates.models import Certificate
 from certificates.services import escrowed_private_key
-from profiles.models import PasswordMode
 from raportal.errors import DomainError
 from raportal.models import record
 from requests_app.api.inputs import RecoverSubmitInput
@@ -41,26 +40,13 @@ class RecoverWorkflow(CertificateWorkflow):
         certificate = self.stored_certificate(request)
         self.check_still_on(certificate, request.profile_id)
         _check_escrowed(certificate)
-        password = None
-        if request.profile.p12_password_mode == PasswordMode.MANUAL:
-            password = request.open_password()
-            if not password:
-                raise DomainError(INVALID, "the request's PKCS#12 password is no longer kept")
+        password = keys.approval_password(
+            request, request.profile, produces_pkcs12=True, invalid_code=INVALID
+        )
         return Prepared(request.profile, certificate, {"password": password})
 
     def execute(self, request: Request, prepared: Prepared, actor) -> Secrets | None:
         certificate = self.locked(prepared.certificate, request.profile_id)
-        password = (
-            prepared.data["password"] or prepared.profile.effective_password_policy().generate()
-        )
-        parsed = x509.load_pem_x509_certificate(certificate.pem.encode())
-        pkcs12 = keys.pkcs12_for(
-            key=escrowed_private_key(certificate),
-            certificate=parsed,
-            ca=certificate.ca,
-            password=password,
-            friendly_name=keys.friendly_name(parsed, certificate.serial),
-        )
         record(
             actor,
             "certificate.recover",
@@ -68,7 +54,14 @@ class RecoverWorkflow(CertificateWorkflow):
             serial=certificate.serial,
             requester=request.requester.get_username(),
         )
-        return Secrets(pkcs12=pkcs12, password=password)
+        return keys.deliver_pkcs12(
+            key=escrowed_private_key(certificate),
+            certificate=x509.load_pem_x509_certificate(certificate.pem.encode()),
+            ca=certificate.ca,
+            profile=prepared.profile,
+            password=prepared.data["password"],
+            serial=certificate.serial,
+        )
 
     def describe(self, target: Target, user, data: dict) -> dict:
         return {

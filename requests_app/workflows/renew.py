@@ -10,7 +10,7 @@ from django.utils import timezone
 from certificates.models import Certificate
 from certificates.pki.csr import csr_pem
 from certificates.services import ensure_ca_can_issue, issue_certificate
-from profiles.models import PasswordMode, Profile
+from profiles.models import Profile
 from raportal.errors import DomainError
 from requests_app.api.inputs import RenewSubmitInput
 from requests_app.models import Request
@@ -75,11 +75,9 @@ class RenewWorkflow(CertificateWorkflow):
         keys.check_key_type(
             keys.key_type_of(csr.public_key()) if csr else stored["keyType"], profile
         )
-        password = None
-        if csr is None and profile.p12_password_mode == PasswordMode.MANUAL:
-            password = request.open_password()
-            if not password:
-                raise DomainError(INVALID, "the request's PKCS#12 password is no longer kept")
+        password = keys.approval_password(
+            request, profile, produces_pkcs12=csr is None, invalid_code=INVALID
+        )
         return Prepared(
             profile,
             certificate,
@@ -120,15 +118,14 @@ class RenewWorkflow(CertificateWorkflow):
         request.certificate = row
         if key is None:
             return None
-        password = prepared.data["password"] or profile.effective_password_policy().generate()
-        pkcs12 = keys.pkcs12_for(
+        return keys.deliver_pkcs12(
             key=key,
             certificate=certificate,
             ca=profile.ca,
-            password=password,
-            friendly_name=keys.friendly_name(certificate, row.serial),
+            profile=profile,
+            password=prepared.data["password"],
+            serial=row.serial,
         )
-        return Secrets(pkcs12=pkcs12, password=password)
 
     def stored_certificate(self, request: Request) -> Certificate:
         previous = Certificate.objects.filter(pk=request.template.get(PREVIOUS)).first()

@@ -12,6 +12,7 @@ from profiles import template_rules as rules
 from profiles.models import Profile
 from raportal.errors import DomainError
 from requests_app.models import Request
+from requests_app.workflows.certificate_data import reject_metadata
 
 
 def reject_unsupported(template: dict, *, invalid_code: str) -> None:
@@ -19,8 +20,7 @@ def reject_unsupported(template: dict, *, invalid_code: str) -> None:
         raise DomainError(
             invalid_code, "this portal does not set Microsoft extensions (ms_sid, ms_template)"
         )
-    if template.get("metadata"):
-        raise DomainError("CERT-ELEM-001", "metadata is managed by the portal, not requested")
+    reject_metadata(template)
 
 
 def check_for_requester(

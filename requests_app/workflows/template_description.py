@@ -5,7 +5,7 @@ client's ``*RequestTemplateResponse`` models; forms are built from the same desc
 
 from certificates.models import Certificate
 from certificates.pki import names
-from profiles.models import PasswordMode, Profile, Team
+from profiles.models import Profile, Team
 from profiles.template_rules import REQUESTER
 
 
@@ -97,7 +97,7 @@ def capabilities(profile: Profile) -> dict:
         "p12passwordMode": profile.p12_password_mode,
         "p12passwordPolicy": profile.effective_password_policy().name,
         "showP12OnEnroll": profile.centralized,
-        "showP12PasswordOnEnroll": profile.p12_password_mode == PasswordMode.RANDOM,
+        "showP12PasswordOnEnroll": True,  # the answer carries password.value in both modes
     }
 
 

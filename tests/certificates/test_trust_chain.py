@@ -96,3 +96,22 @@ def test_text_that_is_not_a_certificate_is_refused_with_rfc5280_002(requester_ap
 def test_the_trust_chain_needs_credentials(api_as, pki):
     status, body = chain(api_as(), pki["root"].certificate_pem)
     assert status == 401 and body["error"] == "SEC-AUTH-009", body
+
+
+def test_a_certificate_the_portal_cannot_read_is_a_400(requester_api, db):
+    key = generate_private_key("ec-secp256r1")
+    now = dt.datetime.now(dt.UTC)
+    name = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, "odd")])
+    odd = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now)
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DirectoryName(name)]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    status, body = chain(requester_api, odd.public_bytes(Encoding.PEM).decode())
+    assert (status, body["error"]) == (400, "RFC5280-002"), body

@@ -26,3 +26,23 @@ def test_purge_wipes_expired_pending_secrets_and_deletes_requests_past_remove_at
     assert Request.objects.get(pk=expired["_id"]).sealed_password is None
     assert Request.objects.get(pk=fresh["_id"]).open_password() == PASSWORD
     assert not Request.objects.filter(pk=gone["_id"]).exists()
+
+
+def test_purge_forgets_the_key_of_an_expired_pending_import(profile, requester_api):
+    from tests.requests_app.test_import import external_certificate
+
+    pem, key_pem = external_certificate()
+    _, pending = requester_api.submit(
+        {
+            "module": "webra",
+            "workflow": "import",
+            "profile": "webra-demo",
+            "certificatePem": pem,
+            "template": {"privateKey": key_pem},
+        }
+    )
+    Request.objects.filter(pk=pending["_id"]).update(
+        expires_at=timezone.now() - dt.timedelta(seconds=1)
+    )
+    call_command("purge_requests")
+    assert Request.objects.get(pk=pending["_id"]).sealed_key is None
