@@ -32,9 +32,18 @@ def _editable(rule, editor: str) -> bool:
     return rule.editable_by_requester if editor == REQUESTER else rule.editable_by_approver
 
 
-def _fail(code: str, problems: list[str]):
+def _element_error(code: str, field: str, message: str) -> DomainError:
+    return DomainError(code, message, fields={field: message})
+
+
+def _fail(code: str, problems: list[tuple[str, str]]):
+    """Raises one error with every problem, each also tied to the element it concerns
+    (``cn.1``, ``san:DNSNAME``, ``label:env``) so that a form can show it beside its field."""
     if problems:
-        raise DomainError(code, "; ".join(problems))
+        fields: dict[str, str] = {}
+        for key, message in problems:
+            fields[key] = f"{fields[key]}; {message}" if key in fields else message
+        raise DomainError(code, "; ".join(message for _, message in problems), fields=fields)
 
 
 def _matches(regex: str, value: str) -> bool:
@@ -62,15 +71,17 @@ def check_subject(
     profile: Profile, requested: list[dict] | None, *, editor: str, current: dict[str, str]
 ) -> list[tuple[str, str]]:
     rules = {rule.element: rule for rule in profile.subject_rules.all()}
-    problems: list[str] = []
+    problems: list[tuple[str, str]] = []
     desired: dict[str, str] = {}
     for item in requested or []:
         element, value = item["element"], (item.get("value") or "").strip()
         if element not in rules:
             allowed = ", ".join(rules) or "none"
-            problems.append(f"{element} is not part of this profile's subject (allowed: {allowed})")
+            problems.append(
+                (element, f"{element} is not part of this profile's subject (allowed: {allowed})")
+            )
         elif element in desired:
-            problems.append(f"{element} is given twice")
+            problems.append((element, f"{element} is given twice"))
         else:
             desired[element] = value
     out = []
@@ -78,20 +89,22 @@ def check_subject(
         before = current.get(element, "")
         value = desired.get(element, before)
         if value != before and not _editable(rule, editor):
-            problems.append(f"{element} cannot be changed by the {editor} (it must be {before!r})")
+            problems.append(
+                (element, f"{element} cannot be changed by the {editor} (it must be {before!r})")
+            )
             continue
         if not value:
             if rule.mandatory:
-                problems.append(f"{element} is mandatory")
+                problems.append((element, f"{element} is mandatory"))
             continue
         dn_type, _ = names.parse_element(element)
         try:
             value = names.check_dn_value(dn_type, value)
         except ValueError as exc:
-            problems.append(f"{element}: {exc}")
+            problems.append((element, f"{element}: {exc}"))
             continue
         if not _matches(rule.regex, value):
-            problems.append(f"{element} {value!r} does not match {rule.regex}")
+            problems.append((element, f"{element} {value!r} does not match {rule.regex}"))
             continue
         out.append((element, value))
     _fail("WEBRA-ENROLL-004", problems)
@@ -109,23 +122,28 @@ def check_sans(
     current: list[tuple[str, str]],
 ) -> list[tuple[str, str]]:
     rules = {rule.san_type: rule for rule in profile.san_rules.all()}
-    problems: list[str] = []
+    problems: list[tuple[str, str]] = []
     desired: dict[str, list[str]] = {}
     for item in requested or []:
         san_type = item["type"]
         if san_type not in rules:
             allowed = ", ".join(rules) or "none"
-            problems.append(f"{san_type} SANs are not allowed by this profile (allowed: {allowed})")
+            problems.append(
+                (
+                    f"san:{san_type}",
+                    f"{san_type} SANs are not allowed by this profile (allowed: {allowed})",
+                )
+            )
             continue
         values = desired.setdefault(san_type, [])
         for raw in item.get("value") or []:
             try:
                 value = names.normalize_san(san_type, raw, allow_wildcard=profile.allow_wildcards)
             except ValueError as exc:
-                problems.append(f"{san_type}: {exc}")
+                problems.append((f"san:{san_type}", f"{san_type}: {exc}"))
                 continue
             if value in values:
-                problems.append(f"{san_type} {value} is given twice")
+                problems.append((f"san:{san_type}", f"{san_type} {value} is given twice"))
             else:
                 values.append(value)
     before_by_type: dict[str, list[str]] = {}
@@ -136,15 +154,29 @@ def check_sans(
         before = before_by_type.get(san_type, [])
         values = desired.get(san_type, before)
         if values != before and not _editable(rule, editor):
-            problems.append(f"{san_type} SANs cannot be changed by the {editor}")
+            problems.append(
+                (f"san:{san_type}", f"{san_type} SANs cannot be changed by the {editor}")
+            )
             continue
         if len(values) < rule.min:
-            problems.append(f"at least {rule.min} {san_type} SAN(s) required, {len(values)} given")
+            problems.append(
+                (
+                    f"san:{san_type}",
+                    f"at least {rule.min} {san_type} SAN(s) required, {len(values)} given",
+                )
+            )
         if len(values) > rule.max:
-            problems.append(f"at most {rule.max} {san_type} SAN(s) allowed, {len(values)} given")
+            problems.append(
+                (
+                    f"san:{san_type}",
+                    f"at most {rule.max} {san_type} SAN(s) allowed, {len(values)} given",
+                )
+            )
         for value in values:
             if not _matches(rule.regex, value):
-                problems.append(f"{san_type} {value!r} does not match {rule.regex}")
+                problems.append(
+                    (f"san:{san_type}", f"{san_type} {value!r} does not match {rule.regex}")
+                )
         out += [(san_type, value) for value in values]
     _fail("WEBRA-ENROLL-005", problems)
     return out
@@ -166,15 +198,20 @@ def check_labels(
     code: str = "WEBRA-ENROLL-006",
 ) -> list[dict]:
     rules = {rule.label: rule for rule in profile.label_rules.all()}
-    problems: list[str] = []
+    problems: list[tuple[str, str]] = []
     desired: dict[str, str] = {}
     for item in requested or []:
         label, value = item["label"], (item.get("value") or "").strip()
         if label not in rules:
             allowed = ", ".join(rules) or "none"
-            problems.append(f"label {label!r} is not defined on this profile (allowed: {allowed})")
+            problems.append(
+                (
+                    f"label:{label}",
+                    f"label {label!r} is not defined on this profile (allowed: {allowed})",
+                )
+            )
         elif label in desired:
-            problems.append(f"label {label!r} is given twice")
+            problems.append((f"label:{label}", f"label {label!r} is given twice"))
         else:
             desired[label] = value
     out = []
@@ -182,16 +219,22 @@ def check_labels(
         before = current.get(label, "")
         value = desired.get(label, before)
         if value != before and not _editable(rule, editor):
-            problems.append(f"label {label!r} cannot be changed by the {editor}")
+            problems.append(
+                (f"label:{label}", f"label {label!r} cannot be changed by the {editor}")
+            )
             continue
         if not value:
             if rule.mandatory:
-                problems.append(f"label {label!r} is mandatory")
+                problems.append((f"label:{label}", f"label {label!r} is mandatory"))
             continue
         if rule.enum and value not in rule.enum:
-            problems.append(f"label {label!r} must be one of {', '.join(rule.enum)}")
+            problems.append(
+                (f"label:{label}", f"label {label!r} must be one of {', '.join(rule.enum)}")
+            )
         elif not _matches(rule.regex, value):
-            problems.append(f"label {label!r} value {value!r} does not match {rule.regex}")
+            problems.append(
+                (f"label:{label}", f"label {label!r} value {value!r} does not match {rule.regex}")
+            )
         else:
             out.append({"key": label, "value": value})
     _fail(code, problems)
@@ -219,15 +262,17 @@ def check_owner(profile: Profile, requested: dict | None, *, editor: str, curren
     if wanted is None or wanted == current_name:
         owner = current
     elif not _policy_editable(profile, "owner", editor):
-        raise DomainError("CERT-ELEM-001", f"the owner cannot be changed by the {editor}")
+        raise _element_error(
+            "CERT-ELEM-001", "owner", f"the owner cannot be changed by the {editor}"
+        )
     elif not wanted:
         owner = None
     else:
         owner = get_user_model().objects.filter(username=wanted, is_active=True).first()
         if owner is None:
-            raise DomainError("CERT-ELEM-001", f"owner {wanted!r} is not a known user")
+            raise _element_error("CERT-ELEM-001", "owner", f"owner {wanted!r} is not a known user")
     if owner is None and profile.owner_mandatory:
-        raise DomainError("CERT-ELEM-001", "an owner is mandatory on this profile")
+        raise _element_error("CERT-ELEM-001", "owner", "an owner is mandatory on this profile")
     return owner
 
 
@@ -237,27 +282,33 @@ def check_team(profile: Profile, requested: dict | None, *, editor: str, current
     if wanted is None or wanted == current_name:
         team = current
     elif not _policy_editable(profile, "team", editor):
-        raise DomainError("CERT-TEAM-001", f"the team cannot be changed by the {editor}")
+        raise _element_error("CERT-TEAM-001", "team", f"the team cannot be changed by the {editor}")
     elif not wanted:
         team = None
     else:
         team = Team.objects.filter(name=wanted).first()
         if team is None:
-            raise DomainError("CERT-TEAM-001", f"team {wanted!r} does not exist")
+            raise _element_error("CERT-TEAM-001", "team", f"team {wanted!r} does not exist")
         if editor == REQUESTER and not team.members.filter(pk=user.pk).exists():
-            raise DomainError("CERT-TEAM-001", f"you are not a member of team {wanted!r}")
+            raise _element_error(
+                "CERT-TEAM-001", "team", f"you are not a member of team {wanted!r}"
+            )
     if team is None and profile.team_mandatory:
-        raise DomainError("CERT-TEAM-001", "a team is mandatory on this profile")
+        raise _element_error("CERT-TEAM-001", "team", "a team is mandatory on this profile")
     return team
 
 
 def check_contact_email_syntax(email: str) -> str:
     if len(email) > MAX_EMAIL_LENGTH:
-        raise DomainError("CERT-ELEM-001", "the contact email is longer than 254 characters")
+        raise _element_error(
+            "CERT-ELEM-001", "contactEmail", "the contact email is longer than 254 characters"
+        )
     try:
         validate_email(email)
     except ValidationError:
-        raise DomainError("CERT-ELEM-001", f"{email!r} is not an email address") from None
+        raise _element_error(
+            "CERT-ELEM-001", "contactEmail", f"{email!r} is not an email address"
+        ) from None
     return email
 
 
@@ -266,7 +317,9 @@ def check_contact_email(profile: Profile, requested: dict | None, *, editor: str
     if wanted is None or wanted == current:
         email = current
     elif not _policy_editable(profile, "contact_email", editor):
-        raise DomainError("CERT-ELEM-001", f"the contact email cannot be changed by the {editor}")
+        raise _element_error(
+            "CERT-ELEM-001", "contactEmail", f"the contact email cannot be changed by the {editor}"
+        )
     else:
         email = wanted
     if email:
@@ -276,5 +329,7 @@ def check_contact_email(profile: Profile, requested: dict | None, *, editor: str
                 "CERT-ELEM-001", f"contact email {email!r} does not match the profile's rule"
             )
     elif profile.contact_email_mandatory:
-        raise DomainError("CERT-ELEM-001", "a contact email is mandatory on this profile")
+        raise _element_error(
+            "CERT-ELEM-001", "contactEmail", "a contact email is mandatory on this profile"
+        )
     return email

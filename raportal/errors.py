@@ -9,7 +9,14 @@ from raportal.api.error_codes import KNOWN_CODES
 
 
 class DomainError(Exception):
-    def __init__(self, code: str, detail: str | None = None, *, status: int | None = None):
+    def __init__(
+        self,
+        code: str,
+        detail: str | None = None,
+        *,
+        status: int | None = None,
+        fields: dict[str, str] | None = None,
+    ):
         if code not in KNOWN_CODES:
             raise ValueError(f"unknown error code {code!r}")
         default_status, message = KNOWN_CODES[code]
@@ -17,6 +24,9 @@ class DomainError(Exception):
         self.status = status or default_status
         self.message = message
         self.detail = detail or message
+        # What each input element did wrong (``cn.1``, ``san:DNSNAME``, ``owner``…), for
+        # forms to show beside their fields; the API answers with ``detail``.
+        self.fields = fields or {}
         super().__init__(f"{code}: {self.detail}")
 
 

@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path, register_converter
+from django.urls import include, path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from certificates import api as ca_api
@@ -73,5 +73,7 @@ urlpatterns = [
     path("pki/<slug:name>.crt", ca_api.ca_certificate, name="ca-certificate"),
     path("pki/<slug:name>.crl", ca_api.ca_crl, name="ca-crl"),
     path("admin/", admin.site.urls),
+    path("", include("requests_app.pages.urls")),
+    path("", include("certificates.pages.urls")),
     *api_v1,
 ]

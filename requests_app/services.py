@@ -37,9 +37,15 @@ class Outcome:
 # --- submit ------------------------------------------------------------------------------
 
 
-def request_submit(user, handler: WorkflowHandler, data: dict) -> Outcome:
+def request_submit(
+    user, handler: WorkflowHandler, data: dict, *, hand_over_later: bool = False
+) -> Outcome:
     """Validates a submission and either executes it (caller holds ``perform``), leaves it
-    pending (caller holds ``request``), or — with ``dryRun`` — only validates it."""
+    pending (caller holds ``request``), or — with ``dryRun`` — only validates it.
+
+    Secrets an execution produces (a PKCS#12, a password) are returned in the Outcome; with
+    ``hand_over_later`` (the web pages, which redirect first) they are sealed on the request
+    instead, for the requester's next look at it (request_get)."""
     target = handler.resolve(data, user)
     level = target.level = handler.grant_level(user, target)
     if level is None:
@@ -73,6 +79,10 @@ def request_submit(user, handler: WorkflowHandler, data: dict) -> Outcome:
             request.approver = user
             secrets = handler.execute(request, prepared, user)
             request.sealed_password = None  # handed over in this response, never kept
+            if secrets is not None and hand_over_later:
+                request.seal_pkcs12(secrets.pkcs12)
+                request.seal_password(secrets.password)
+                secrets = None
         request.save(force_insert=True)
         record(user, f"request.submit.{handler.name}", request, status=request.status)
     return Outcome(request, secrets)

@@ -12,18 +12,23 @@ from raportal.errors import DomainError
 from requests_app.workflows.base import Secrets
 
 
+def _error(code: str, field: str, message: str) -> DomainError:
+    return DomainError(code, message, fields={field: message})
+
+
 def load_request_csr(text: str) -> x509.CertificateSigningRequest:
     try:
         return load_csr(text)
     except ValueError as exc:
-        raise DomainError("WEBRA-ENROLL-003", str(exc)) from None
+        raise _error("WEBRA-ENROLL-003", "csr", str(exc)) from None
 
 
-def check_key_type(key_type: str, profile: Profile) -> None:
+def check_key_type(key_type: str, profile: Profile, field: str = "keyType") -> None:
     allowed = profile.authorized_key_types
     if key_type not in KEY_TYPES or key_type not in allowed:
-        raise DomainError(
+        raise _error(
             "WEBRA-ENROLL-002",
+            field,
             f"key type {key_type} is not allowed by profile {profile.name} "
             f"(allowed: {', '.join(allowed) or 'none'})",
         )
@@ -36,24 +41,27 @@ def choose_key_material(
     generate one; the profile decides which modes and key types are allowed."""
     csr_text, key_type = template.get("csr"), template.get("keyType")
     if csr_text and key_type:
-        raise DomainError(
+        raise _error(
             invalid_code,
+            "csr",
             "give either template.csr (your own key) or template.keyType (a key generated "
             "for you), not both",
         )
     if csr_text:
         if not profile.decentralized:
-            raise DomainError(
+            raise _error(
                 "WEBRA-ENROLL-001",
+                "csr",
                 f"profile {profile.name} does not accept CSRs; ask for a generated key with "
                 "template.keyType",
             )
         csr = load_request_csr(csr_text)
-        check_key_type(key_type_of(csr.public_key()), profile)
+        check_key_type(key_type_of(csr.public_key()), profile, field="csr")
         return csr, None
     if not profile.centralized:
-        raise DomainError(
+        raise _error(
             "WEBRA-ENROLL-001",
+            "keyType",
             f"profile {profile.name} only accepts CSRs: send one in template.csr",
         )
     key_type = key_type or default_key_type
@@ -77,23 +85,28 @@ def pkcs12_password(
     given = (data.get("password") or {}).get("value")
     if not produces_pkcs12:
         if given:
-            raise DomainError(
+            raise _error(
                 invalid_code,
+                "password",
                 "a PKCS#12 password only applies when the portal delivers a key; with a CSR, "
                 "your key never leaves your side",
             )
         return None
     if profile.p12_password_mode == PasswordMode.RANDOM:
         if given:
-            raise DomainError(
-                invalid_code, f"profile {profile.name} generates the PKCS#12 password; omit it"
+            raise _error(
+                invalid_code,
+                "password",
+                f"profile {profile.name} generates the PKCS#12 password; omit it",
             )
         return None
     if not given:
-        raise DomainError(invalid_code, "password.value is required: it protects the PKCS#12")
+        raise _error(
+            invalid_code, "password", "password.value is required: it protects the PKCS#12"
+        )
     problems = profile.effective_password_policy().violations(given)
     if problems:
-        raise DomainError(invalid_code, "the PKCS#12 password needs " + ", ".join(problems))
+        raise _error(invalid_code, "password", "the PKCS#12 password needs " + ", ".join(problems))
     return given
 
 

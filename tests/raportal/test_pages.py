@@ -8,9 +8,10 @@ def test_home_page_lists_the_cas_and_links_the_crls(pki, client):
     assert b"cdn" not in response.content.lower()
 
 
-def test_home_page_shows_profiles_to_signed_in_users(profile, requester, client):
+def test_home_page_leads_a_signed_in_requester_to_their_next_step(profile, requester, client):
     client.force_login(requester)
-    assert b"webra-demo" in client.get("/").content
+    content = client.get("/").content
+    assert b'href="/enroll/"' in content and b'href="/requests/"' in content
 
 
 def test_login_page_has_a_csrf_token(db, client):

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from certificates.pages import views
+
+urlpatterns = [
+    path("certificates/", views.certificate_list, name="my-certificates"),
+    path(
+        "certificates/<uuid:certificate_id>/", views.certificate_detail, name="certificate-detail"
+    ),
+    path(
+        "certificates/<uuid:certificate_id>/download/<slug:fmt>",
+        views.certificate_download,
+        name="certificate-download",
+    ),
+]

@@ -1,0 +1,160 @@
+"""Certificate pages: my certificates, one certificate (details, chain, history, actions),
+downloads."""
+
+import datetime as dt
+
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef, Q, TextField
+from django.db.models.functions import Cast
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from certificates.models import Certificate
+from certificates.pki import names
+from profiles.models import Team
+from raportal.models import AuditEvent
+from requests_app.models import Request
+from requests_app.pages.actions import available_actions
+
+STATUSES = ("valid", "expiring", "expired", "revoked")
+EXPIRING = dt.timedelta(days=30)  # "expiring soon": one month left
+
+
+def status_of(certificate: Certificate, now=None) -> str:
+    now = now or timezone.now()
+    if certificate.revoked:
+        return "revoked"
+    if certificate.not_after <= now:
+        return "expired"
+    if certificate.not_after - now <= EXPIRING:
+        return "expiring"
+    return "valid"
+
+
+def mine(user):
+    """Certificates the user owns or shares with a team."""
+    in_team = Team.members.through.objects.filter(team=OuterRef("team"), user=user)
+    return Certificate.objects.filter(Q(owner=user) | Exists(in_team))
+
+
+@login_required
+def certificate_list(request):
+    query = (request.GET.get("q") or "").strip()
+    wanted = request.GET.get("status") if request.GET.get("status") in STATUSES else ""
+    certificates = mine(request.user).select_related("profile", "owner", "team").defer("pem")
+    if query:
+        serial = query.replace(":", "").lower()
+        certificates = certificates.annotate(
+            sans_text=Cast("sans", TextField()), labels_text=Cast("labels", TextField())
+        ).filter(
+            Q(dn__icontains=query)
+            | Q(serial__icontains=serial)
+            | Q(sans_text__icontains=query)
+            | Q(labels_text__icontains=query)
+        )
+    now = timezone.now()
+    if wanted == "revoked":
+        certificates = certificates.filter(revocation_date__isnull=False)
+    elif wanted == "expired":
+        certificates = certificates.filter(revocation_date__isnull=True, not_after__lte=now)
+    elif wanted == "expiring":
+        certificates = certificates.filter(
+            revocation_date__isnull=True, not_after__gt=now, not_after__lte=now + EXPIRING
+        )
+    elif wanted == "valid":
+        certificates = certificates.filter(revocation_date__isnull=True, not_after__gt=now)
+    page = Paginator(certificates.order_by("not_after"), 20).get_page(request.GET.get("page"))
+    rows = [(c, status_of(c, now)) for c in page]
+    return render(
+        request,
+        "certificates/certificate_list.html",
+        {"page": page, "rows": rows, "q": query, "status": wanted, "statuses": STATUSES},
+    )
+
+
+def visible_certificate(user, certificate_id) -> Certificate:
+    certificate = (
+        Certificate.objects.visible_to(user)
+        .select_related("profile", "owner", "team", "ca", "ca__parent", "escrowed_key")
+        .filter(pk=certificate_id)
+        .first()
+    )
+    if certificate is None:
+        raise Http404("no such certificate")
+    return certificate
+
+
+@login_required
+def certificate_detail(request, certificate_id):
+    certificate = visible_certificate(request.user, certificate_id)
+    parsed = x509.load_pem_x509_certificate(certificate.pem.encode())
+    history = list(
+        AuditEvent.objects.filter(object_type="certificate", object_id=str(certificate.pk))
+        .select_related("actor")
+        .order_by("at")
+    )
+    related = (
+        Request.objects.visible_to(request.user)
+        .filter(certificate=certificate)
+        .select_related("requester")
+        .order_by("-created_at")[:20]
+    )
+    return render(
+        request,
+        "certificates/certificate_detail.html",
+        {
+            "certificate": certificate,
+            "status": status_of(certificate),
+            "sans": [
+                (names.SAN_LABELS.get(s["sanType"], s["sanType"]), s["value"])
+                for s in certificate.sans
+            ],
+            "chain": certificate.ca.chain() if certificate.ca_id else [],
+            "history": history,
+            "requests": related,
+            "actions": available_actions(request.user, certificate),
+            "extensions": _extension_summary(parsed),
+        },
+    )
+
+
+def _extension_summary(certificate: x509.Certificate) -> list[tuple[str, str]]:
+    out = []
+    for extension in certificate.extensions:
+        name = (
+            extension.oid._name if hasattr(extension.oid, "_name") else extension.oid.dotted_string
+        )
+        out.append((name, "critical" if extension.critical else ""))
+    return out
+
+
+FORMATS = {
+    "pem": ("application/x-pem-file", "pem"),
+    "der": ("application/pkix-cert", "cer"),
+    "chain": ("application/x-pem-file", "chain.pem"),
+}
+
+
+@login_required
+def certificate_download(request, certificate_id, fmt: str):
+    if fmt not in FORMATS:
+        raise Http404("no such format")
+    certificate = visible_certificate(request.user, certificate_id)
+    parsed = x509.load_pem_x509_certificate(certificate.pem.encode())
+    if fmt == "der":
+        body = parsed.public_bytes(Encoding.DER)
+    elif fmt == "pem":
+        body = certificate.pem.encode()
+    else:  # RFC 5246 order: the certificate, then each issuer up to the root
+        body = certificate.pem.encode() + b"".join(
+            ca.certificate_pem.encode()
+            for ca in (certificate.ca.chain() if certificate.ca_id else [])
+        )
+    content_type, suffix = FORMATS[fmt]
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{certificate.serial}.{suffix}"'
+    return response

@@ -1,0 +1,79 @@
+"""The import page's form: a certificate issued elsewhere, its key when the profile escrows."""
+
+from django import forms
+
+from profiles.models import Grant, Profile, Workflow
+from requests_app.pages.forms import ServiceErrorsMixin, comment_field
+
+MAX_UPLOAD = 64 * 1024
+
+
+def _read(upload) -> str:
+    raw = upload.read(MAX_UPLOAD + 1)
+    if len(raw) > MAX_UPLOAD:
+        raise forms.ValidationError("The file is too large.")
+    return raw.decode("ascii", errors="replace")
+
+
+def import_profiles(user) -> list[Profile]:
+    granted = Grant.objects.for_user(user).filter(workflow=Workflow.IMPORT)
+    return list(
+        Profile.objects.enabled()
+        .filter(module="webra", pk__in=granted.values("profile"))
+        .order_by("name")
+    )
+
+
+class ImportForm(ServiceErrorsMixin, forms.Form):
+    def __init__(self, user, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [
+            (p.name, f"{p} (keys {'escrowed' if p.escrow else 'not kept'})")
+            for p in import_profiles(user)
+        ]
+        if user.is_superuser:
+            choices.append(("", "— no profile (administrators) —"))
+        self.fields["profile"] = forms.ChoiceField(label="Profile", choices=choices)
+        self.fields["certificate"] = forms.CharField(
+            label="Certificate (PEM)",
+            required=False,
+            widget=forms.Textarea(attrs={"rows": 6, "placeholder": "-----BEGIN CERTIFICATE-----"}),
+        )
+        self.fields["certificate_file"] = forms.FileField(
+            label="… or its file (PEM)", required=False
+        )
+        self.fields["private_key"] = forms.CharField(
+            label="Private key (PEM, unencrypted)",
+            required=False,
+            strip=False,
+            widget=forms.Textarea(attrs={"rows": 4, "autocomplete": "off"}),
+            help_text="Required when the profile escrows keys, refused otherwise.",
+        )
+        self.fields["requester_comment"] = comment_field()
+        self.error_fields = {"privateKey": "private_key"}
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("certificate_file"):
+            try:
+                cleaned["certificate"] = _read(cleaned["certificate_file"])
+            except forms.ValidationError as exc:
+                self.add_error("certificate_file", exc)
+        if not cleaned.get("certificate"):
+            self.add_error("certificate", "Paste the certificate, or choose its file.")
+        return cleaned
+
+    def to_submission(self) -> dict:
+        data = self.cleaned_data
+        submission = {
+            "module": "webra",
+            "workflow": "import",
+            "certificatePem": data["certificate"],
+            "template": {},
+            "requesterComment": data.get("requester_comment") or "",
+        }
+        if data.get("profile"):
+            submission["profile"] = data["profile"]
+        if data.get("private_key"):
+            submission["template"]["privateKey"] = data["private_key"]
+        return submission

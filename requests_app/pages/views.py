@@ -1,0 +1,223 @@
+"""The requester's pages: ask for a certificate, follow one's requests. They call the same
+services as the API (requests_app/services.py)."""
+
+import base64
+
+from cryptography import x509
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from certificates.pages.views import visible_certificate
+from certificates.pki import names
+from certificates.pki.csr import load_csr
+from certificates.pki.keys import key_type_of
+from profiles.models import Grant, Profile, Workflow, grant_level
+from raportal.errors import DomainError
+from raportal.models import AuditEvent
+from requests_app import services
+from requests_app.models import Request, Status
+from requests_app.pages.actions import FORMS, available_actions
+from requests_app.pages.forms import EnrollForm
+from requests_app.pages.import_form import ImportForm
+from requests_app.pages.queries import approvers_of, my_requests
+from requests_app.workflows import handler_for
+from requests_app.workflows.lookups import find_profile
+
+
+def no_store(response):
+    """Pages that carry a password or a key must not be cached anywhere."""
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def enroll_profiles(request):
+    granted = Grant.objects.for_user(request.user).filter(workflow=Workflow.ENROLL)
+    profiles = (
+        Profile.objects.enabled()
+        .filter(module="webra", pk__in=granted.values("profile"))
+        .order_by("display_name", "name")
+    )
+    return render(request, "requests/enroll_profiles.html", {"profiles": profiles})
+
+
+@login_required
+def enroll(request, name: str):
+    try:
+        profile = find_profile(name, "webra")
+    except DomainError:
+        raise Http404("no such profile") from None
+    if grant_level(request.user, profile, Workflow.ENROLL) is None:
+        raise Http404("no such profile")
+    form = EnrollForm(profile, request.user, request.POST or None, request.FILES or None)
+    preview = None
+    if request.method == "POST" and form.is_valid():
+        handler = handler_for("webra", "enroll")
+        submission = form.to_submission()
+        try:
+            if request.POST.get("action") == "preview":
+                outcome = services.request_submit(
+                    request.user, handler, submission | {"dryRun": True}
+                )
+                preview = _preview(outcome.request, submission)
+            else:
+                outcome = services.request_submit(
+                    request.user, handler, submission, hand_over_later=True
+                )
+                return redirect("request-detail", outcome.request.pk)
+        except DomainError as error:
+            form.apply_domain_error(error)
+    return no_store(
+        render(
+            request,
+            "requests/enroll_form.html",
+            {"profile": profile, "form": form, "preview": preview},
+        )
+    )
+
+
+def _preview(dry_request: Request, submission: dict) -> dict:
+    """What the certificate will say, from the services' dry run."""
+    sans = [
+        (item["type"], value)
+        for item in dry_request.template.get("sans", [])
+        for value in item["value"]
+    ]
+    preview = {
+        "dn": dry_request.dn or "(empty: the names are in the SANs)",
+        "sans": [(names.SAN_LABELS[t], v) for t, v in sans],
+        "status": dry_request.status,
+        "key": dry_request.template.get("keyType"),
+    }
+    csr_text = submission["template"].get("csr")
+    if csr_text:
+        csr = load_csr(csr_text)
+        try:
+            csr_sans = names.sans_of(csr.extensions)
+        except ValueError:
+            csr_sans = []
+        preview["csr"] = {
+            "subject": names.name_string(csr.subject) or "(empty)",
+            "sans": [(names.SAN_LABELS[t], v) for t, v in csr_sans],
+            "key_type": key_type_of(csr.public_key()),
+        }
+    return preview
+
+
+@login_required
+def request_list(request):
+    queryset, filters = my_requests(request.user, request.GET)
+    page = Paginator(queryset, 20).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "requests/request_list.html",
+        {"page": page, "filters": filters, "statuses": Status.values, "workflows": Workflow.values},
+    )
+
+
+@login_required
+def request_detail(request, request_id):
+    deliver = request.method == "GET" and request.headers.get("Sec-Fetch-Site") != "cross-site"
+    try:
+        outcome = services.request_get(request.user, request_id, deliver_secrets=deliver)
+    except DomainError:
+        raise Http404("no such request") from None
+    req = outcome.request
+    context = {
+        "req": req,
+        "history": AuditEvent.objects.filter(object_type="request", object_id=str(req.pk))
+        .select_related("actor")
+        .order_by("at"),
+        "can_cancel": req.status == Status.PENDING
+        and (
+            req.requester_id == request.user.pk
+            or (req.team_id and req.team.members.filter(pk=request.user.pk).exists())
+        ),
+        "approvers": approvers_of(req) if req.status == Status.PENDING else [],
+    }
+    if outcome.secrets is not None:
+        context["secrets"] = {
+            "password": outcome.secrets.password,
+            "pkcs12": base64.b64encode(outcome.secrets.pkcs12).decode()
+            if outcome.secrets.pkcs12
+            else None,
+            "filename": _p12_name(req),
+        }
+    response = render(request, "requests/request_detail.html", context)
+    return no_store(response) if outcome.secrets is not None else response
+
+
+def _p12_name(req: Request) -> str:
+    base = req.certificate.serial if req.certificate_id else str(req.pk)
+    if req.certificate_id:
+        cert = x509.load_pem_x509_certificate(req.certificate.pem.encode())
+        cns = cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
+        if cns:
+            base = "".join(c if c.isalnum() or c in "-_." else "_" for c in str(cns[0].value))
+    return f"{base}.p12"
+
+
+@login_required
+@require_POST
+def request_cancel(request, request_id):
+    try:
+        services.request_cancel(request.user, request_id, {})
+        messages.success(request, "The request is canceled.")
+    except DomainError as error:
+        if error.code == "REQ-003":
+            raise Http404("no such request") from None
+        messages.error(request, f"{error.detail} ({error.code})")
+    return redirect("request-detail", request_id)
+
+
+def _submit(request, form, workflow: str, **context):
+    """Submits a valid form through the services; on success, to the request's page."""
+    try:
+        outcome = services.request_submit(
+            request.user,
+            handler_for("webra", workflow),
+            form.to_submission(),
+            hand_over_later=True,
+        )
+    except DomainError as error:
+        form.apply_domain_error(error)
+        return None
+    word = "done" if outcome.request.status == Status.COMPLETED else "submitted for approval"
+    messages.success(request, f"{workflow.capitalize()} {word}.")
+    return redirect("request-detail", outcome.request.pk)
+
+
+@login_required
+def certificate_action(request, certificate_id, action: str):
+    certificate = visible_certificate(request.user, certificate_id)
+    offered = {a.workflow: a for a in available_actions(request.user, certificate)}
+    if action not in FORMS or action not in offered:
+        raise Http404("not an action you may take on this certificate")
+    form = FORMS[action](certificate, request.user, request.POST or None, request.FILES or None)
+    if request.method == "POST" and offered[action].allowed and form.is_valid():
+        done = _submit(request, form, action)
+        if done:
+            return done
+    return no_store(
+        render(
+            request,
+            "certificates/certificate_action.html",
+            {"certificate": certificate, "action": offered[action], "form": form},
+        )
+    )
+
+
+@login_required
+def import_certificate(request):
+    form = ImportForm(request.user, request.POST or None, request.FILES or None)
+    if not form.fields["profile"].choices:
+        raise Http404("you may not import certificates")
+    if request.method == "POST" and form.is_valid():
+        done = _submit(request, form, Workflow.IMPORT)
+        if done:
+            return done
+    return no_store(render(request, "requests/import.html", {"form": form}))

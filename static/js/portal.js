@@ -1,0 +1,72 @@
+// Progressive enhancement only: every form works without this file.
+(function () {
+  "use strict";
+
+  // Dates: the reader's time zone (the UTC date stays on hover).
+  document.querySelectorAll("time[datetime]").forEach(function (el) {
+    var d = new Date(el.getAttribute("datetime"));
+    if (!isNaN(d)) {
+      el.textContent = d.toLocaleString(undefined, {
+        year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit",
+      });
+    }
+  });
+
+  // SAN rows: show the filled ones (at least one), reveal more with "Add".
+  document.querySelectorAll("[data-san-group]").forEach(function (group) {
+    var rows = Array.prototype.slice.call(group.querySelectorAll("[data-san-row]"));
+    var add = group.querySelector("[data-san-add]");
+    function refresh() {
+      var hidden = rows.filter(function (r) { return r.hidden; });
+      if (add) add.hidden = hidden.length === 0;
+    }
+    var shown = 0;
+    rows.forEach(function (row, i) {
+      var input = row.querySelector("input");
+      var keep = (input && input.value) || i < Math.max(1, Number(group.dataset.min || 0));
+      row.hidden = !keep;
+      if (keep) shown++;
+      var remove = row.querySelector("[data-san-remove]");
+      if (remove) {
+        remove.hidden = false;
+        remove.addEventListener("click", function () {
+          if (input) input.value = "";
+          row.hidden = true;
+          refresh();
+        });
+      }
+    });
+    if (add) {
+      add.hidden = false;
+      add.addEventListener("click", function () {
+        var next = rows.find(function (r) { return r.hidden; });
+        if (next) { next.hidden = false; var i = next.querySelector("input"); if (i) i.focus(); }
+        refresh();
+      });
+    }
+    refresh();
+  });
+
+  // Key mode: show the fields of the chosen mode only.
+  var modes = document.querySelectorAll("input[name=key_mode]");
+  function showMode() {
+    var chosen = document.querySelector("input[name=key_mode]:checked");
+    document.querySelectorAll("[data-key-mode]").forEach(function (el) {
+      el.hidden = chosen && el.dataset.keyMode !== chosen.value;
+    });
+  }
+  modes.forEach(function (m) { m.addEventListener("change", showMode); });
+  if (modes.length) showMode();
+
+  // Progress while the portal works (generating an RSA key can take seconds); a second
+  // click does not send the form twice.
+  document.querySelectorAll("form[data-progress]").forEach(function (form) {
+    form.addEventListener("submit", function (event) {
+      if (form.dataset.sent) { event.preventDefault(); return; }
+      form.dataset.sent = "1";
+      var box = document.getElementById(form.dataset.progress);
+      if (box) box.hidden = false;
+      if (event.submitter) event.submitter.setAttribute("aria-disabled", "true");
+    });
+  });
+})();
