@@ -1,0 +1,145 @@
+"""My certificates, a certificate's page, and what can be done from it."""
+
+import datetime as dt
+
+from django.utils import timezone
+
+from certificates.models import Certificate
+from requests_app.models import Request
+
+PASSWORD = "Correct-Horse-9-battery"
+
+
+def owned(issue, user, **kwargs):
+    certificate = issue(**kwargs)
+    Certificate.objects.filter(pk=certificate["_id"]).update(owner=user)
+    return certificate
+
+
+def test_the_list_shows_my_certificates_with_their_status(issue, requester, client):
+    valid = owned(issue, requester, cn="valid.example.com")
+    soon = owned(issue, requester, cn="soon.example.com")
+    Certificate.objects.filter(pk=soon["_id"]).update(
+        not_after=timezone.now() + dt.timedelta(days=3)
+    )
+    issue(cn="not-mine.example.com")
+    client.force_login(requester)
+    page = client.get("/certificates/").content.decode()
+    assert "valid.example.com" in page and "soon.example.com" in page
+    assert "not-mine.example.com" not in page
+    assert "expiring</span>" in page
+    found = client.get("/certificates/?q=soon").content.decode()
+    assert "soon.example.com" in found and "valid.example.com" not in found
+    by_status = client.get("/certificates/?status=expiring").content.decode()
+    assert "soon.example.com" in by_status and "valid.example.com" not in by_status
+    by_serial = client.get(f"/certificates/?q={valid['serial'][:10]}").content.decode()
+    assert "valid.example.com" in by_serial
+
+
+def test_the_certificate_page_shows_details_downloads_and_actions(issue, requester, client):
+    certificate = owned(issue, requester, centralized=True)
+    client.force_login(requester)
+    page = client.get(f"/certificates/{certificate['_id']}/").content.decode()
+    assert certificate["serial"] in page and "Download PEM" in page
+    assert "/revoke/" in page and "/recover/" in page
+    assert "Renew</span>" in page and "renewal opens" in page  # not yet, and why
+    chain = client.get(f"/certificates/{certificate['_id']}/download/chain").content
+    assert chain.count(b"BEGIN CERTIFICATE") == 3
+
+
+def test_revoking_from_the_page_needs_the_confirmation(issue, requester, approver, client):
+    certificate = owned(issue, approver)
+    client.force_login(approver)
+    path = f"/certificates/{certificate['_id']}/revoke/"
+    response = client.post(path, {"reason": "keycompromise"})
+    assert response.status_code == 200 and "confirm" in response.context["form"].errors
+    assert not Certificate.objects.get(pk=certificate["_id"]).revoked
+    response = client.post(path, {"reason": "keycompromise", "confirm": "on"})
+    assert response.status_code == 302
+    assert Certificate.objects.get(pk=certificate["_id"]).revocation_reason == "keycompromise"
+
+
+def test_a_requester_revocation_from_the_page_waits_for_approval(issue, requester, client):
+    certificate = owned(issue, requester)
+    client.force_login(requester)
+    response = client.post(
+        f"/certificates/{certificate['_id']}/revoke/", {"reason": "superseded", "confirm": "on"}
+    )
+    assert response.status_code == 302
+    assert Request.objects.get(workflow="revoke").status == "pending"
+
+
+def test_update_from_the_page(issue, requester, approver, team, client):
+    certificate = owned(issue, approver)
+    client.force_login(approver)
+    response = client.post(
+        f"/certificates/{certificate['_id']}/update/",
+        {"label_env": "prod", "team": "demo-team", "contact_email": "ops@example.com"},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    stored = Certificate.objects.get(pk=certificate["_id"])
+    assert stored.labels == [{"key": "env", "value": "prod"}] and stored.team.name == "demo-team"
+
+
+def test_renew_from_the_page_inside_the_renewal_period(issue, approver, client):
+    certificate = owned(issue, approver)
+    Certificate.objects.filter(pk=certificate["_id"]).update(
+        not_after=timezone.now() + dt.timedelta(days=5)
+    )
+    client.force_login(approver)
+    response = client.post(
+        f"/certificates/{certificate['_id']}/renew/",
+        {
+            "key_mode": "generate",
+            "key_type": "ec-secp256r1",
+            "password": PASSWORD,
+            "password2": PASSWORD,
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    page = client.get(response["Location"]).content.decode()
+    assert "data:application/x-pkcs12" in page
+
+
+def test_recover_from_the_page(issue, approver, client):
+    certificate = owned(issue, approver, centralized=True)
+    client.force_login(approver)
+    response = client.post(
+        f"/certificates/{certificate['_id']}/recover/",
+        {"key_mode": "generate", "password": PASSWORD, "password2": PASSWORD},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert "data:application/x-pkcs12" in client.get(response["Location"]).content.decode()
+
+
+def test_migrate_from_the_page(issue, approver, pki, client):
+    from tests.factories import ProfileFactory, grant
+
+    alt = ProfileFactory(name="webra-alt", ca=pki["issuing"])
+    grant(alt, approver, "perform", "migrate")
+    certificate = owned(issue, approver)
+    client.force_login(approver)
+    response = client.post(f"/certificates/{certificate['_id']}/migrate/", {"target": "webra-alt"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Certificate.objects.get(pk=certificate["_id"]).profile == alt
+
+
+def test_import_from_the_page(profile, approver, client):
+    from tests.requests_app.test_import import external_certificate
+
+    pem, key_pem = external_certificate()
+    client.force_login(approver)
+    response = client.post(
+        "/import/", {"profile": "webra-demo", "certificate": pem, "private_key": key_pem}
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Certificate.objects.get(dn="CN=legacy.example.com").escrowed
+
+
+def test_an_import_error_is_reported_beside_the_key(profile, approver, client):
+    from tests.requests_app.test_import import external_certificate
+
+    pem, _ = external_certificate()
+    client.force_login(approver)
+    response = client.post("/import/", {"profile": "webra-demo", "certificate": pem})
+    assert "WEBRA-IMPORT-001" in str(response.context["form"].errors)
