@@ -86,6 +86,7 @@ def check_subject(
             desired[element] = value
     out = []
     for element, rule in rules.items():
+        dn_type, _ = names.parse_element(element)
         before = current.get(element, "")
         value = desired.get(element, before)
         if value != before and not _editable(rule, editor):
@@ -95,16 +96,17 @@ def check_subject(
             continue
         if not value:
             if rule.mandatory:
-                problems.append((element, f"{element} is mandatory"))
+                problems.append((element, f"{element} is mandatory: give the {dn_type.label}"))
             continue
-        dn_type, _ = names.parse_element(element)
         try:
             value = names.check_dn_value(dn_type, value)
         except ValueError as exc:
             problems.append((element, f"{element}: {exc}"))
             continue
         if not _matches(rule.regex, value):
-            problems.append((element, f"{element} {value!r} does not match {rule.regex}"))
+            problems.append(
+                (element, f"{element} {value!r} does not match the profile's rule {rule.regex}")
+            )
             continue
         out.append((element, value))
     _fail("WEBRA-ENROLL-004", problems)

@@ -49,6 +49,9 @@ class ImportForm(ServiceErrorsMixin, forms.Form):
             widget=forms.Textarea(attrs={"rows": 4, "autocomplete": "off"}),
             help_text="Required when the profile escrows keys, refused otherwise.",
         )
+        self.fields["private_key_file"] = forms.FileField(
+            label="… or the key's file (PEM)", required=False
+        )
         self.fields["requester_comment"] = comment_field()
         self.error_fields = {"privateKey": "private_key"}
 
@@ -59,6 +62,11 @@ class ImportForm(ServiceErrorsMixin, forms.Form):
                 cleaned["certificate"] = _read(cleaned["certificate_file"])
             except forms.ValidationError as exc:
                 self.add_error("certificate_file", exc)
+        if cleaned.get("private_key_file"):
+            try:
+                cleaned["private_key"] = _read(cleaned["private_key_file"])
+            except forms.ValidationError as exc:
+                self.add_error("private_key_file", exc)
         if not cleaned.get("certificate"):
             self.add_error("certificate", "Paste the certificate, or choose its file.")
         return cleaned
