@@ -22,6 +22,16 @@ def load_csr(text: str) -> x509.CertificateSigningRequest:
     if len(text) > MAX_CSR_BYTES:
         raise ValueError("the CSR is too large")
     match = PEM_CSR.search(text)
+    if not match and "-----BEGIN CERTIFICATE-----" in text:
+        raise ValueError(
+            "this is a certificate, not a certificate request (CSR): give the CSR, "
+            "which starts with -----BEGIN CERTIFICATE REQUEST-----"
+        )
+    if not match and "PRIVATE KEY-----" in text:
+        raise ValueError(
+            "this is a private key, not a certificate request (CSR): keep the key to "
+            "yourself and give the CSR made from it"
+        )
     body = match.group(2) if match else text
     try:
         der = base64.b64decode("".join(body.split()), validate=True)

@@ -183,6 +183,11 @@ class KeyFields:
                     cleaned["csr"] = read_csr_upload(cleaned["csr_file"])
                 except forms.ValidationError as exc:
                     self.add_error("csr_file", exc)
+                else:
+                    # Browsers never re-send a file: after a preview or an error the CSR
+                    # must come back in the text box, or the next submit would lack it.
+                    self.data = self.data.copy()
+                    self.data[self.add_prefix("csr")] = cleaned["csr"]
             if not cleaned.get("csr"):
                 self.add_error("csr", "Paste your CSR, or choose its file.")
         if mode == "generate" and "password" in self.fields:

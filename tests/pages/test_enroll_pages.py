@@ -69,6 +69,19 @@ def test_an_uploaded_der_csr_is_accepted(profile, requester, client):
     assert response.status_code == 302, response.content.decode()[:2000]
 
 
+def test_an_uploaded_csr_comes_back_in_the_text_box_after_a_preview(profile, requester, client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(requester)
+    csr, _ = make_csr(subject=[("cn.1", "web.example.com")])
+    upload = SimpleUploadedFile("req.pem", csr.encode(), content_type="application/x-pem-file")
+    response = client.post("/enroll/webra-demo/", form(csr_file=upload, action="preview"))
+    page = response.content.decode()
+    assert response.status_code == 200, page[:2000]
+    assert csr.strip().splitlines()[1] in page, page[:4000]
+    assert not Request.objects.exists()
+
+
 def test_preview_shows_the_certificate_to_be_and_stores_nothing(profile, requester, client):
     client.force_login(requester)
     csr, _ = make_csr(subject=[("cn.1", "from-csr.example.com")])

@@ -395,3 +395,12 @@ def test_a_malformed_element_is_named_by_its_position(profile, approver_api):
     )
     assert (status, body["error"]) == (400, "REQ-002"), body
     assert "template.subject[1].element" in body["detail"], body
+
+
+def test_a_certificate_given_as_the_csr_is_named_for_what_it_is(profile, approver_api, pki):
+    body = assert_refused(
+        approver_api.submit(enroll_body(csr=_certificate_instead_of_csr(pki))),
+        400,
+        "WEBRA-ENROLL-003",
+    )
+    assert "this is a certificate, not a certificate request" in body["detail"], body
