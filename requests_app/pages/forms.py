@@ -232,14 +232,30 @@ class EnrollForm(ServiceErrorsMixin, CertificateDataFields, KeyFields, forms.For
         self.add_data_fields(profile, user)
         self.add_key_fields(profile)
         self.fields["requester_comment"] = comment_field()
+        if self._brings_a_csr():
+            # With a CSR, names left blank are taken from it (the services decide).
+            for name in self.subject_fields + [n for _, group in self.san_groups for n in group]:
+                self.fields[name].required = False
+
+    def _brings_a_csr(self) -> bool:
+        """The requester chose "I have a CSR", or (without JavaScript, where the default
+        "generate" stays ticked) gave a CSR and no password: they mean the CSR."""
+        if not self.is_bound or "csr" not in self.fields:
+            return False
+        mode = self.data.get(self.add_prefix("key_mode"))
+        gave_csr = bool((self.data.get(self.add_prefix("csr")) or "").strip()) or bool(
+            self.files.get(self.add_prefix("csr_file"))
+        )
+        if mode != "csr" and gave_csr and not self.data.get(self.add_prefix("password")):
+            self.data = self.data.copy()
+            self.data[self.add_prefix("key_mode")] = mode = "csr"
+        return mode == "csr"
 
     def _subject(self):
         for rule in self.profile.subject_rules.all():
             dn_type, _ = names.parse_element(rule.element)
             name = f"subject_{rule.element}"
-            hint = f"{rule.element}"
-            if rule.regex:
-                hint += f" · must match {rule.regex}"
+            hint = f"Expected form: {rule.regex}" if rule.regex else ""
             field = forms.CharField(
                 label=dn_type.label,
                 required=rule.mandatory,
@@ -249,7 +265,11 @@ class EnrollForm(ServiceErrorsMixin, CertificateDataFields, KeyFields, forms.For
             )
             if rule.regex:
                 field.validators.append(
-                    RegexValidator(f"^(?:{rule.regex})$", f"Must match {rule.regex}.")
+                    RegexValidator(
+                        f"^(?:{rule.regex})$",
+                        f"{dn_type.label}: this value is not in the form the profile expects "
+                        f"({rule.regex}).",
+                    )
                 )
                 field.widget.attrs["pattern"] = rule.regex.removeprefix("^").removesuffix("$")
             if not rule.editable_by_requester:
@@ -294,6 +314,12 @@ class EnrollForm(ServiceErrorsMixin, CertificateDataFields, KeyFields, forms.For
             ],
             **self.data_template(),
         }
+        if data.get("key_mode") == "csr":
+            # Left blank with a CSR: omitted, so the services take them from the CSR.
+            if not any(data.get(n) for n in self.subject_fields if not self.fields[n].disabled):
+                del template["subject"]
+            if not any(value for entry in template["sans"] for value in entry["value"]):
+                del template["sans"]
         submission = {
             "profile": self.profile.name,
             "module": "webra",

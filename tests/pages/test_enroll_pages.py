@@ -139,3 +139,25 @@ def test_the_two_passwords_must_match(profile, approver, client):
     )
     assert "password2" in response.context["form"].errors
     assert not Certificate.objects.exists()
+
+
+def test_names_left_blank_beside_a_csr_are_taken_from_the_csr(profile, requester, client):
+    client.force_login(requester)
+    csr, _ = make_csr(
+        subject=[("cn.1", "from-csr.example.com")], sans=[("DNSNAME", "a.example.com")]
+    )
+    response = client.post("/enroll/webra-demo/", form(csr=csr, **{"subject_cn.1": ""}))
+    assert response.status_code == 302, response.content.decode()[:3000]
+    request = Request.objects.get()
+    assert request.dn == "CN=from-csr.example.com", request.dn
+
+
+def test_a_pasted_csr_without_a_password_is_taken_as_the_key_without_javascript(
+    profile, requester, client
+):
+    client.force_login(requester)
+    csr, _ = make_csr()
+    fields = form(csr=csr, key_mode="generate", password="", password2="")
+    response = client.post("/enroll/webra-demo/", fields | {"san_DNSNAME_0": "web.example.com"})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert Request.objects.get().status == "pending"
