@@ -275,6 +275,8 @@ class EnrollForm(ServiceErrorsMixin, CertificateDataFields, KeyFields, forms.For
             if not rule.editable_by_requester:
                 field.disabled = True
                 field.help_text = "Set by the profile."
+            elif rule.mandatory:
+                field.widget.attrs["data-names-mandatory"] = "1"
             self.fields[name] = field
             self.subject_fields.append(name)
             self.error_fields[rule.element] = name
@@ -290,6 +292,8 @@ class EnrollForm(ServiceErrorsMixin, CertificateDataFields, KeyFields, forms.For
                     max_length=1024,
                     disabled=not rule.editable_by_requester,
                 )
+                if index < rule.min and rule.editable_by_requester:
+                    self.fields[name].widget.attrs["data-names-mandatory"] = "1"
                 names_of_type.append(name)
             if names_of_type:
                 self.san_groups.append((rule, names_of_type))

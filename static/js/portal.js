@@ -54,6 +54,10 @@
     document.querySelectorAll("[data-key-mode]").forEach(function (el) {
       el.hidden = chosen && el.dataset.keyMode !== chosen.value;
     });
+    // With a CSR, names left blank come from it: the browser stops requiring them.
+    document.querySelectorAll("[data-names-mandatory]").forEach(function (el) {
+      el.required = !(chosen && chosen.value === "csr");
+    });
   }
   modes.forEach(function (m) { m.addEventListener("change", showMode); });
   if (modes.length) showMode();

@@ -53,6 +53,22 @@ def test_a_bad_subject_shows_its_error_next_to_the_field(page, profile, requeste
     assert not Request.objects.exists()
 
 
+def test_the_browser_checks_a_subject_rule_before_sending_and_a_csr_lifts_required_names(
+    page, profile, requester
+):
+    sign_in(page, "requester")
+    page.goto("/enroll/webra-demo/")
+    country = page.get_by_label("Country")
+    country.fill("fr")
+    assert country.evaluate("el => el.validity.patternMismatch") is True
+    country.fill("FR")
+    assert country.evaluate("el => el.validity.valid") is True
+    common_name = page.get_by_label("Common name")
+    assert common_name.evaluate("el => el.required") is True
+    page.get_by_label("I have a CSR").check()
+    assert common_name.evaluate("el => el.required") is False
+
+
 def test_an_approver_gets_a_generated_key_as_a_pkcs12_it_can_open(page, profile, approver):
     sign_in(page, "approver")
     page.goto("/enroll/webra-demo/")
