@@ -53,7 +53,7 @@ class ImportForm(ServiceErrorsMixin, forms.Form):
             label="… or the key's file (PEM)", required=False
         )
         self.fields["requester_comment"] = comment_field()
-        self.error_fields = {"privateKey": "private_key"}
+        self.error_fields = {"privateKey": "private_key", "certificatePem": "certificate"}
 
     def clean(self):
         cleaned = super().clean()

@@ -52,7 +52,7 @@ class ImportWorkflow(WorkflowHandler):
         try:
             certificate = parse_certificate_pem(data["certificatePem"])
         except ValueError as exc:
-            raise DomainError(INVALID, str(exc)) from None
+            raise DomainError(INVALID, str(exc), fields={"certificatePem": str(exc)}) from None
         _check_importable(certificate, target.profile)
         key = _private_key(template.get("privateKey"), certificate, target.profile)
         checked = self._check_data(
@@ -159,20 +159,35 @@ def _private_key(pem: str | None, certificate: x509.Certificate, profile):
     nothing)."""
     escrows = profile is not None and profile.escrow
     if escrows and not pem:
-        raise DomainError(INVALID, f"profile {profile.name} escrows keys: send template.privateKey")
+        raise _key_error(
+            f"profile {profile.name} escrows keys: send template.privateKey",
+            "This profile keeps the key of every certificate: give the certificate's private key.",
+        )
     if not escrows and pem:
-        raise DomainError(INVALID, "this profile does not escrow keys: do not send one")
+        raise _key_error(
+            "this profile does not escrow keys: do not send one",
+            "This profile does not keep keys: leave the private key out.",
+        )
     if not pem:
         return None
     try:
         key = serialization.load_pem_private_key(pem.encode(), password=None)
     except (ValueError, TypeError, UnsupportedAlgorithm):
-        raise DomainError(
-            INVALID, "template.privateKey is not an unencrypted PEM private key"
+        raise _key_error(
+            "template.privateKey is not an unencrypted PEM private key",
+            "This is not a readable private key: give it in PEM, without a password.",
         ) from None
     if key.public_key() != certificate.public_key():
-        raise DomainError(INVALID, "template.privateKey is not the key of this certificate")
+        raise _key_error(
+            "template.privateKey is not the key of this certificate",
+            "This private key does not belong to this certificate.",
+        )
     return key
+
+
+def _key_error(detail: str, in_words: str) -> DomainError:
+    """A refused private key: the API's detail, and plain words beside the page's key field."""
+    return DomainError(INVALID, detail, fields={"privateKey": in_words})
 
 
 def _check_importable(certificate: x509.Certificate, profile) -> None:

@@ -142,4 +142,17 @@ def test_an_import_error_is_reported_beside_the_key(profile, approver, client):
     pem, _ = external_certificate()
     client.force_login(approver)
     response = client.post("/import/", {"profile": "webra-demo", "certificate": pem})
-    assert "WEBRA-IMPORT-001" in str(response.context["form"].errors)
+    errors = response.context["form"].errors
+    assert list(errors) == ["private_key"], errors
+    assert errors["private_key"] == [
+        "This profile keeps the key of every certificate: give the certificate's private key."
+        " (WEBRA-IMPORT-001)"
+    ], errors
+    assert response.content.decode().count("give the certificate&#x27;s private key") == 1
+
+
+def test_a_bad_certificate_is_reported_beside_the_certificate_field(profile, approver, client):
+    client.force_login(approver)
+    response = client.post("/import/", {"profile": "webra-demo", "certificate": "not a cert"})
+    errors = response.context["form"].errors
+    assert list(errors) == ["certificate"], errors
