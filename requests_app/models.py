@@ -135,6 +135,15 @@ class Request(models.Model):
     def seal_pkcs12(self, pkcs12: bytes | None) -> None:
         self.sealed_pkcs12 = seal(pkcs12, f"request-pkcs12:{self.pk}") if pkcs12 else None
 
+    def has_secrets_for(self, user) -> bool:
+        """A PKCS#12 or password waits for ``user`` to collect it: they asked, it is decided
+        (a pending request's sealed password is kept for its approval), and nobody took it."""
+        return (
+            self.requester_id == getattr(user, "pk", None)
+            and self.status != Status.PENDING
+            and bool(self.sealed_pkcs12 or self.sealed_password)
+        )
+
     def open_pkcs12(self) -> bytes | None:
         if not self.sealed_pkcs12:
             return None

@@ -279,15 +279,7 @@ def request_get(user, request_id: str, *, deliver_secrets: bool = True) -> Outco
     )
     if request is None:
         raise request_not_found()
-    # A pending request's sealed password is the requester's own (manual mode), kept for
-    # its approval: only a decided request has secrets to hand over.
-    has_secrets = request.sealed_pkcs12 or request.sealed_password
-    if (
-        not deliver_secrets
-        or request.requester_id != user.pk
-        or request.status == Status.PENDING
-        or not has_secrets
-    ):
+    if not deliver_secrets or not request.has_secrets_for(user):
         return Outcome(request)
     with transaction.atomic():
         secrets = Secrets(pkcs12=request.open_pkcs12(), password=request.open_password())

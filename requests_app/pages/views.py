@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from certificates.pages.views import visible_certificate
 from certificates.pki import names
@@ -120,8 +120,11 @@ def request_list(request):
 
 
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def request_detail(request, request_id):
-    deliver = request.method == "GET" and request.headers.get("Sec-Fetch-Site") != "cross-site"
+    """The request; its PKCS#12 and password are handed over only on an explicit POST (the
+    "Get your key" button, CSRF-checked), never on a GET a prefetcher or preview could make."""
+    deliver = request.method == "POST"
     try:
         outcome = services.request_get(request.user, request_id, deliver_secrets=deliver)
     except DomainError:
@@ -138,6 +141,7 @@ def request_detail(request, request_id):
             or (req.team_id and req.team.members.filter(pk=request.user.pk).exists())
         ),
         "approvers": approvers_of(req) if req.status == Status.PENDING else [],
+        "can_collect": outcome.secrets is None and req.has_secrets_for(request.user),
     }
     if outcome.secrets is not None:
         context["secrets"] = {

@@ -79,6 +79,7 @@ def test_an_approver_gets_a_generated_key_as_a_pkcs12_it_can_open(page, profile,
     page.get_by_label("PKCS#12 password, again").fill(PASSWORD)
     page.get_by_role("button", name="Submit the request").click()
     page.wait_for_url("**/requests/*/")
+    page.get_by_role("button", name="Get my PKCS#12 file and password").click()
     with page.expect_download() as download_info:
         page.locator("#download-p12").click()
     data = Path(download_info.value.path()).read_bytes()
@@ -86,6 +87,10 @@ def test_an_approver_gets_a_generated_key_as_a_pkcs12_it_can_open(page, profile,
     shown = page.locator("#p12-password").inner_text()
     key, cert, _ = pkcs12.load_key_and_certificates(data, shown.encode())
     assert shown == PASSWORD and key.public_key() == cert.public_key()
+    # Handed over once: a reload shows neither the file nor the button again.
+    page.reload()
+    assert page.locator("#download-p12").count() == 0
+    assert page.get_by_role("button", name="Get my PKCS#12 file and password").count() == 0
 
 
 def test_an_approver_revokes_a_certificate_from_its_page(

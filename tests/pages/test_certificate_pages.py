@@ -97,7 +97,7 @@ def test_renew_from_the_page_inside_the_renewal_period(issue, approver, client):
         },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
-    page = client.get(response["Location"]).content.decode()
+    page = client.post(response["Location"], {"action": "collect"}).content.decode()
     assert "data:application/x-pkcs12" in page
 
 
@@ -109,7 +109,8 @@ def test_recover_from_the_page(issue, approver, client):
         {"key_mode": "generate", "password": PASSWORD, "password2": PASSWORD},
     )
     assert response.status_code == 302, response.content.decode()[:2000]
-    assert "data:application/x-pkcs12" in client.get(response["Location"]).content.decode()
+    page = client.post(response["Location"], {"action": "collect"}).content.decode()
+    assert "data:application/x-pkcs12" in page
 
 
 def test_migrate_from_the_page(issue, approver, pki, client):

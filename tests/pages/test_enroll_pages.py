@@ -120,15 +120,19 @@ def test_a_generated_key_is_handed_over_once_with_its_password(profile, approver
         form(key_mode="generate", key_type="ec-secp256r1", password=PASSWORD, password2=PASSWORD),
     )
     assert response.status_code == 302, response.content.decode()[:3000]
-    first = client.get(response["Location"])
+    shown = client.get(response["Location"]).content.decode()
+    assert "Get my PKCS#12 file and password" in shown, shown[:3000]
+    assert "data:application/x-pkcs12" not in shown  # a GET never hands the key over
+    first = client.post(response["Location"], {"action": "collect"})
     assert first["Cache-Control"] == "no-store"
     page = first.content.decode()
     blob = re.search(r'href="data:application/x-pkcs12;base64,([^"]+)"', page).group(1)
     key, cert, _ = pkcs12.load_key_and_certificates(base64.b64decode(blob), PASSWORD.encode())
     assert key.public_key() == cert.public_key()
     assert PASSWORD in page
-    again = client.get(response["Location"]).content.decode()
+    again = client.post(response["Location"], {"action": "collect"}).content.decode()
     assert "data:application/x-pkcs12" not in again and PASSWORD not in again
+    assert "Get my PKCS#12 file and password" not in again
 
 
 def test_the_two_passwords_must_match(profile, approver, client):
