@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from certificates.pages.views import visible_certificate
@@ -26,6 +27,9 @@ from requests_app.pages.import_form import ImportForm
 from requests_app.pages.queries import approvers_of, my_requests
 from requests_app.workflows import handler_for
 from requests_app.workflows.lookups import find_profile
+
+# Never copied into an error report (Django filters them from the POST it shows).
+SECRET_FIELDS = ("password", "password2", "private_key", "private_key_file")
 
 
 def no_store(response):
@@ -46,6 +50,7 @@ def enroll_profiles(request):
 
 
 @login_required
+@sensitive_post_parameters(*SECRET_FIELDS)
 def enroll(request, name: str):
     try:
         profile = find_profile(name, "webra")
@@ -196,6 +201,7 @@ def _submit(request, form, workflow: str, **context):
 
 
 @login_required
+@sensitive_post_parameters(*SECRET_FIELDS)
 def certificate_action(request, certificate_id, action: str):
     certificate = visible_certificate(request.user, certificate_id)
     offered = {a.workflow: a for a in available_actions(request.user, certificate)}
@@ -216,6 +222,7 @@ def certificate_action(request, certificate_id, action: str):
 
 
 @login_required
+@sensitive_post_parameters(*SECRET_FIELDS)
 def import_certificate(request):
     form = ImportForm(request.user, request.POST or None, request.FILES or None)
     if not form.fields["profile"].choices:

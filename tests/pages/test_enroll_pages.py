@@ -165,3 +165,17 @@ def test_a_pasted_csr_without_a_password_is_taken_as_the_key_without_javascript(
     response = client.post("/enroll/webra-demo/", fields | {"san_DNSNAME_0": "web.example.com"})
     assert response.status_code == 302, response.content.decode()[:3000]
     assert Request.objects.get().status == "pending"
+
+
+def test_passwords_and_keys_are_kept_out_of_error_reports(rf, profile, requester):
+    from django.views.debug import SafeExceptionReporterFilter
+
+    from requests_app.pages.views import enroll
+
+    fields = form(key_mode="generate", password=PASSWORD, password2=PASSWORD, action="preview")
+    request = rf.post("/enroll/webra-demo/", fields)
+    request.user = requester
+    enroll(request, "webra-demo")
+    filtered = SafeExceptionReporterFilter().get_post_parameters(request)
+    assert filtered["password"] != PASSWORD and filtered["password2"] != PASSWORD, filtered
+    assert filtered["subject_cn.1"] == "web.example.com", filtered
