@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from django import forms
 
 from certificates.models import Certificate, RevocationReason
-from profiles.models import Grant, Profile, Workflow
+from profiles.models import Grant, GrantLevel, Profile, Workflow
 from raportal.errors import DomainError
 from requests_app.pages.forms import (
     CertificateDataFields,
@@ -14,6 +14,7 @@ from requests_app.pages.forms import (
     ServiceErrorsMixin,
     comment_field,
 )
+from requests_app.workflows.on_certificate import CertificateWorkflow
 from requests_app.workflows.renew import check_renewable
 
 
@@ -157,9 +158,13 @@ def available_actions(user, certificate: Certificate) -> list[Action]:
     profile = certificate.profile
     if profile is None or not profile.enabled:
         return []
-    granted = set(
-        Grant.objects.for_user(user).filter(profile=profile).values_list("workflow", flat=True)
-    )
+    levels: dict[str, str] = {}
+    for workflow, level in (
+        Grant.objects.for_user(user).filter(profile=profile).values_list("workflow", "level")
+    ):
+        if levels.get(workflow) != GrantLevel.PERFORM:
+            levels[workflow] = level
+    granted = set(levels)
     actions = []
     if Workflow.RENEW in granted:
         reason = ""
@@ -179,6 +184,13 @@ def available_actions(user, certificate: Certificate) -> list[Action]:
         actions.append(Action(Workflow.UPDATE, "Update labels, owner, team, contact", True))
     if Workflow.RECOVER in granted:
         reason = "" if certificate.escrowed else "its key was not kept by the portal"
+        if not reason:
+            try:
+                CertificateWorkflow.check_key_entitlement(
+                    certificate, user, levels[Workflow.RECOVER]
+                )
+            except DomainError as error:
+                reason = error.detail
         actions.append(Action(Workflow.RECOVER, "Recover the key", not reason, reason))
     if Workflow.MIGRATE in granted:
         reason = "" if migration_targets(user, certificate) else "no other profile to move to"

@@ -157,3 +157,17 @@ def test_a_bad_certificate_is_reported_beside_the_certificate_field(profile, app
     response = client.post("/import/", {"profile": "webra-demo", "certificate": "not a cert"})
     errors = response.context["form"].errors
     assert list(errors) == ["certificate"], errors
+
+
+def test_recover_is_offered_only_to_those_who_may_receive_the_key(
+    issue, approver, requester, client
+):
+    certificate = owned(issue, approver, centralized=True)
+    client.force_login(requester)  # holds "request" on recover, not the owner
+    response = client.get(f"/certificates/{certificate['_id']}/")
+    recover = next(a for a in response.context["actions"] if a.workflow == "recover")
+    assert not recover.allowed and "owner" in recover.reason, recover
+    client.force_login(approver)
+    response = client.get(f"/certificates/{certificate['_id']}/")
+    recover = next(a for a in response.context["actions"] if a.workflow == "recover")
+    assert recover.allowed, recover
