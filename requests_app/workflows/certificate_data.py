@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from profiles import template_rules as rules
 from profiles.models import Profile
 from raportal.errors import DomainError
+from requests_app.api.inputs import CertificateDataInput, parse
 
 FIELDS = {"labels": "labels", "owner": "owner", "team": "team", "contactEmail": "contact_email"}
 
@@ -60,6 +61,22 @@ def check_data(
             profile, template.get("contactEmail"), editor=editor, current=current.contact_email
         ),
     )
+
+
+def approver_edits(request, data: dict, approver) -> CertificateData:
+    """An approver's changes to the labels, owner, team and contact email of a pending request
+    about a certificate (update, migrate), added to those its requester asked for."""
+    edits = parse(CertificateDataInput, data.get("template") or {})
+    reject_metadata(edits)
+    checked = check_data(
+        request.profile,
+        edits,
+        editor=rules.APPROVER,
+        user=approver,
+        current=CertificateData.of(request),
+    )
+    checked.fields |= frozenset(request.template.get("fields", []))
+    return checked
 
 
 def data_template_json(request) -> dict:

@@ -8,12 +8,13 @@ from certificates.services import save_certificate
 from profiles import template_rules as rules
 from profiles.models import Profile
 from raportal.errors import DomainError
-from requests_app.api.inputs import CertificateDataInput, MigrateSubmitInput, parse
+from requests_app.api.inputs import MigrateSubmitInput
 from requests_app.models import Request
 from requests_app.workflows import template_description as describe
 from requests_app.workflows.base import Prepared, Secrets, Target
 from requests_app.workflows.certificate_data import (
     CertificateData,
+    approver_edits,
     check_data,
     data_template_json,
     reject_metadata,
@@ -84,16 +85,7 @@ class MigrateWorkflow(CertificateWorkflow):
         certificate = self.stored_certificate(request)
         self.check_still_on(certificate, request.template.get(SOURCE_ID))
         check_fits(_parsed(certificate), request.profile, code=INVALID_TARGET)
-        edits = parse(CertificateDataInput, data.get("template") or {})
-        reject_metadata(edits)
-        checked = check_data(
-            request.profile,
-            edits,
-            editor=rules.APPROVER,
-            user=approver,
-            current=CertificateData.of(request),
-        )
-        checked.fields |= frozenset(request.template.get("fields", []))
+        checked = approver_edits(request, data, approver)
         return Prepared(request.profile, certificate, {"data": checked})
 
     def execute(self, request: Request, prepared: Prepared, actor) -> Secrets | None:

@@ -3,12 +3,13 @@ contact email — within its profile's rules. The certificate itself does not ch
 
 from certificates.services import save_certificate
 from profiles import template_rules as rules
-from requests_app.api.inputs import CertificateDataInput, UpdateSubmitInput, parse
+from requests_app.api.inputs import UpdateSubmitInput
 from requests_app.models import Request
 from requests_app.workflows import template_description as describe
 from requests_app.workflows.base import Prepared, Secrets, Target
 from requests_app.workflows.certificate_data import (
     CertificateData,
+    approver_edits,
     check_data,
     data_template_json,
     reject_metadata,
@@ -44,16 +45,7 @@ class UpdateWorkflow(CertificateWorkflow):
     def prepare_approval(self, request: Request, data: dict, approver) -> Prepared:
         certificate = self.stored_certificate(request)
         self.check_still_on(certificate, request.profile_id)
-        edits = parse(CertificateDataInput, data.get("template") or {})
-        reject_metadata(edits)
-        checked = check_data(
-            request.profile,
-            edits,
-            editor=rules.APPROVER,
-            user=approver,
-            current=CertificateData.of(request),
-        )
-        checked.fields |= frozenset(request.template.get("fields", []))
+        checked = approver_edits(request, data, approver)
         return Prepared(request.profile, certificate, {"data": checked})
 
     def execute(self, request: Request, prepared: Prepared, actor) -> Secrets | None:
