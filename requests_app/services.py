@@ -226,19 +226,29 @@ def request_cancel(user, request_id: str, data: dict) -> Outcome:
     with transaction.atomic():
         request = _locked_request(user, request_id)
         _check_envelope(request, data)
-        # The request's team may cancel it when the requester belongs to that team too: a
-        # certificate's team does not get to withdraw an outsider's revocation.
-        is_team_member = (
-            request.team_id
-            and request.team.members.filter(pk=user.pk).exists()
-            and request.team.members.filter(pk=request.requester_id).exists()
-        )
-        if request.requester_id != user.pk and not is_team_member:
-            raise forbidden("only the requester or their team may cancel a request")
-        _check_pending(request)
+        check_may_cancel(user, request)
         _close(request, Status.CANCELED)
         record(user, f"request.cancel.{request.workflow}", request)
     return Outcome(request)
+
+
+def check_may_cancel(user, request: Request) -> None:
+    """Only a pending request can be withdrawn, by its requester or by a member of its team
+    when the requester belongs to that team too: a certificate's team does not get to
+    withdraw an outsider's revocation. The request page asks the same question."""
+    if request.requester_id != user.pk:
+        team_ids = (
+            set(
+                request.team.members.filter(pk__in=[user.pk, request.requester_id]).values_list(
+                    "pk", flat=True
+                )
+            )
+            if request.team_id
+            else set()
+        )
+        if team_ids != {user.pk, request.requester_id}:
+            raise forbidden("only the requester or their team may cancel a request")
+    _check_pending(request)
 
 
 def _close(request: Request, status: str, *, approver=None, comment: str | None = "") -> None:

@@ -19,6 +19,7 @@ from profiles.models import Team
 from raportal.models import AuditEvent
 from requests_app.models import Request
 from requests_app.pages.actions import available_actions
+from requests_app.workflows.renew import PREVIOUS, RENEWED
 
 STATUSES = ("valid", "expiring", "expired", "revoked")
 EXPIRING = dt.timedelta(days=30)  # "expiring soon": one month left
@@ -117,9 +118,25 @@ def certificate_detail(request, certificate_id):
             "history": history,
             "requests": related,
             "actions": available_actions(request.user, certificate),
+            "renewals": _renewals(request.user, certificate),
             "extensions": _extension_summary(parsed),
         },
     )
+
+
+def _renewals(user, certificate: Certificate) -> list[tuple[str, Certificate]]:
+    """The certificate this one renewed and the one that renewed it, when the user may see
+    them (a renewal keeps owner and team, so they usually can)."""
+    words = {PREVIOUS: "Renews", RENEWED: "Renewed by"}
+    linked = {m["value"]: words[m["key"]] for m in certificate.metadata if m["key"] in words}
+    if not linked:
+        return []
+    others = (
+        Certificate.objects.visible_to(user)
+        .filter(pk__in=list(linked))
+        .only("pk", "serial", "not_after")
+    )
+    return sorted(((linked[str(other.pk)], other) for other in others), key=lambda row: row[0])
 
 
 def _extension_summary(certificate: x509.Certificate) -> list[tuple[str, str]]:

@@ -3,6 +3,7 @@ forms that become the API's submissions (the services decide)."""
 
 from dataclasses import dataclass
 
+from cryptography import x509
 from django import forms
 
 from certificates.models import Certificate, RevocationReason
@@ -14,8 +15,11 @@ from requests_app.pages.forms import (
     ServiceErrorsMixin,
     comment_field,
 )
+from requests_app.workflows.fitness import check_fits
+from requests_app.workflows.migrate import INVALID_TARGET
 from requests_app.workflows.on_certificate import CertificateWorkflow
 from requests_app.workflows.renew import check_renewable
+from requests_app.workflows.revoke import check_revocable
 
 
 class ActionForm(ServiceErrorsMixin, forms.Form):
@@ -108,20 +112,45 @@ class RecoverForm(KeyFields, ActionForm):
         return submission
 
 
-class MigrateForm(ActionForm):
+class MigrateForm(CertificateDataFields, ActionForm):
+    """Two steps, both without JavaScript: choose the target profile (a GET form), then the
+    target's data fields (labels, owner, team, contact), filled from the certificate."""
+
     workflow = Workflow.MIGRATE
 
     def build(self):
-        targets = migration_targets(self.user, self.certificate)
+        targets = {p.name: p for p in migration_targets(self.user, self.certificate)}
+        chosen = self.data.get("target") or self.initial.get("target")
+        self.chosen = targets.get(chosen)
+        self.fit_problem = ""
         self.fields["target"] = forms.ChoiceField(
             label="Move it to",
-            choices=[(p.name, str(p)) for p in targets],
-            help_text="Only profiles that could have issued this certificate accept it.",
+            choices=[(name, str(p)) for name, p in targets.items()],
+            initial=self.chosen.name if self.chosen else None,
+            help_text="Only profiles whose rules this certificate meets accept it.",
+            widget=forms.HiddenInput if self.chosen else forms.Select,
         )
         self.error_fields["profile"] = "target"
+        if self.chosen is not None:
+            self.add_data_fields(self.chosen, self.user, current=self.certificate)
+            try:
+                check_fits(
+                    x509.load_pem_x509_certificate(self.certificate.pem.encode()),
+                    self.chosen,
+                    code=INVALID_TARGET,
+                )
+            except DomainError as error:
+                self.fit_problem = error.detail
+
+    @property
+    def target_profile_label(self) -> str:
+        return str(self.chosen) if self.chosen else ""
 
     def to_submission(self) -> dict:
-        return self.submission() | {"profile": self.cleaned_data["target"], "template": {}}
+        return self.submission() | {
+            "profile": self.cleaned_data["target"],
+            "template": self.data_template(),
+        }
 
 
 FORMS = {
@@ -167,32 +196,51 @@ def available_actions(user, certificate: Certificate) -> list[Action]:
     granted = set(levels)
     actions = []
     if Workflow.RENEW in granted:
-        reason = ""
-        try:
-            check_renewable(certificate, profile)
-        except DomainError as error:
-            reason = error.detail
+        reason = _refusal(check_renewable, certificate, profile)
         actions.append(Action(Workflow.RENEW, "Renew", not reason, reason))
     if Workflow.REVOKE in granted:
-        reason = (
-            "already revoked"
-            if certificate.revoked
-            else ("not issued by this portal's CAs" if not certificate.ca_id else "")
-        )
+        reason = _refusal(check_revocable, certificate)
         actions.append(Action(Workflow.REVOKE, "Revoke", not reason, reason))
     if Workflow.UPDATE in granted:
-        actions.append(Action(Workflow.UPDATE, "Update labels, owner, team, contact", True))
+        editable = editable_data(profile)
+        label = "Update " + _and(editable) if editable else "Update"
+        reason = "" if editable else "this profile lets only approvers change its data"
+        actions.append(Action(Workflow.UPDATE, label, not reason, reason))
     if Workflow.RECOVER in granted:
         reason = "" if certificate.escrowed else "its key was not kept by the portal"
-        if not reason:
-            try:
-                CertificateWorkflow.check_key_entitlement(
-                    certificate, user, levels[Workflow.RECOVER]
-                )
-            except DomainError as error:
-                reason = error.detail
+        reason = reason or _refusal(
+            CertificateWorkflow.check_key_entitlement, certificate, user, levels[Workflow.RECOVER]
+        )
         actions.append(Action(Workflow.RECOVER, "Recover the key", not reason, reason))
     if Workflow.MIGRATE in granted:
         reason = "" if migration_targets(user, certificate) else "no other profile to move to"
         actions.append(Action(Workflow.MIGRATE, "Move to another profile", not reason, reason))
     return actions
+
+
+def _refusal(check, *args) -> str:
+    """Why a service check refuses, in its own words; empty when it passes."""
+    try:
+        check(*args)
+    except DomainError as error:
+        return error.detail
+    return ""
+
+
+def editable_data(profile: Profile) -> list[str]:
+    """What a requester may change on this profile's certificates, for the update action's
+    label (the form shows the same fields, the others read-only)."""
+    editable = []
+    if any(rule.editable_by_requester for rule in profile.label_rules.all()):
+        editable.append("labels")
+    if profile.owner_editable_by_requester:
+        editable.append("owner")
+    if profile.team_editable_by_requester:
+        editable.append("team")
+    if profile.contact_email_editable_by_requester:
+        editable.append("contact email")
+    return editable
+
+
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]

@@ -25,6 +25,7 @@ from requests_app.pages.actions import FORMS, available_actions
 from requests_app.pages.forms import EnrollForm
 from requests_app.pages.import_form import ImportForm
 from requests_app.pages.queries import approvers_of, my_requests
+from requests_app.pages.summary import requested
 from requests_app.workflows import handler_for
 from requests_app.workflows.lookups import find_profile
 
@@ -140,11 +141,8 @@ def request_detail(request, request_id):
         "history": AuditEvent.objects.filter(object_type="request", object_id=str(req.pk))
         .select_related("actor")
         .order_by("at"),
-        "can_cancel": req.status == Status.PENDING
-        and (
-            req.requester_id == request.user.pk
-            or (req.team_id and req.team.members.filter(pk=request.user.pk).exists())
-        ),
+        "requested": requested(req),
+        "can_cancel": _may_cancel(request.user, req),
         "approvers": approvers_of(req) if req.status == Status.PENDING else [],
         "can_collect": outcome.secrets is None and req.has_secrets_for(request.user),
     }
@@ -160,6 +158,14 @@ def request_detail(request, request_id):
     return no_store(response) if outcome.secrets is not None else response
 
 
+def _may_cancel(user, req: Request) -> bool:
+    try:
+        services.check_may_cancel(user, req)
+    except DomainError:
+        return False
+    return True
+
+
 def _p12_name(req: Request) -> str:
     base = req.certificate.serial if req.certificate_id else str(req.pk)
     if req.certificate_id:
@@ -173,6 +179,13 @@ def _p12_name(req: Request) -> str:
 @login_required
 @require_POST
 def request_cancel(request, request_id):
+    if not request.POST.get("confirm"):
+        try:
+            services.request_get(request.user, request_id, deliver_secrets=False)
+        except DomainError:
+            raise Http404("no such request") from None
+        messages.error(request, "Tick “Yes, withdraw this request” to confirm, then cancel.")
+        return redirect("request-detail", request_id)
     try:
         services.request_cancel(request.user, request_id, {})
         messages.success(request, "The request is canceled.")
@@ -207,7 +220,13 @@ def certificate_action(request, certificate_id, action: str):
     offered = {a.workflow: a for a in available_actions(request.user, certificate)}
     if action not in FORMS or action not in offered:
         raise Http404("not an action you may take on this certificate")
-    form = FORMS[action](certificate, request.user, request.POST or None, request.FILES or None)
+    form = FORMS[action](
+        certificate,
+        request.user,
+        request.POST or None,
+        request.FILES or None,
+        initial={"target": request.GET.get("target")},  # migrate's first step
+    )
     if request.method == "POST" and offered[action].allowed and form.is_valid():
         done = _submit(request, form, action)
         if done:

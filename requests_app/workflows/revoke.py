@@ -24,7 +24,7 @@ class RevokeWorkflow(CertificateWorkflow):
         if data.get("template") is None:
             raise DomainError("WEBRA-REVOKE-006", "template.revocationReason is required")
         reason = _reason(data["template"].get("revocationReason"))
-        _check_revocable(target.certificate)
+        check_revocable(target.certificate)
         return Prepared(target.profile, target.certificate, {"reason": reason})
 
     def fill_request(self, request: Request, prepared: Prepared) -> None:
@@ -34,7 +34,7 @@ class RevokeWorkflow(CertificateWorkflow):
     def prepare_approval(self, request: Request, data: dict, approver) -> Prepared:
         certificate = self.stored_certificate(request)
         self.check_still_on(certificate, request.profile_id)
-        _check_revocable(certificate)
+        check_revocable(certificate)
         edits = parse(RevokeTemplateInput, data.get("template") or {})
         reason = request.template["revocationReason"]
         if edits.get("revocationReason"):  # the approver may correct the reason
@@ -43,7 +43,7 @@ class RevokeWorkflow(CertificateWorkflow):
 
     def execute(self, request: Request, prepared: Prepared, actor) -> Secrets | None:
         certificate = self.locked(prepared.certificate, request.profile_id)
-        _check_revocable(certificate)
+        check_revocable(certificate)
         revoke_certificate(certificate, prepared.data["reason"], actor)
         request.certificate = certificate
         return None
@@ -65,7 +65,7 @@ def _reason(value: str | None) -> str:
     return reason
 
 
-def _check_revocable(certificate: Certificate) -> None:
+def check_revocable(certificate: Certificate) -> None:
     if certificate.revoked:
         raise DomainError(
             "WEBRA-REVOKE-005", f"certificate {certificate.serial} is already revoked"

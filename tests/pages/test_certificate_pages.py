@@ -113,16 +113,58 @@ def test_recover_from_the_page(issue, approver, client):
     assert "data:application/x-pkcs12" in page
 
 
-def test_migrate_from_the_page(issue, approver, pki, client):
+def test_migrate_from_the_page_in_two_steps_with_the_target_profiles_fields(
+    issue, approver, pki, client
+):
     from tests.factories import ProfileFactory, grant
 
-    alt = ProfileFactory(name="webra-alt", ca=pki["issuing"])
+    alt = ProfileFactory(name="webra-alt", display_name="Alternative servers", ca=pki["issuing"])
     grant(alt, approver, "perform", "migrate")
     certificate = owned(issue, approver)
     client.force_login(approver)
-    response = client.post(f"/certificates/{certificate['_id']}/migrate/", {"target": "webra-alt"})
+    path = f"/certificates/{certificate['_id']}/migrate/"
+    first = client.get(path).content.decode()
+    assert 'method="get"' in first and "Alternative servers" in first, first
+    assert 'name="label_env"' not in first, "the data fields wait for the profile choice"
+    second = client.get(path, {"target": "webra-alt"}).content.decode()
+    assert "Step 2 of 2" in second and 'name="label_env"' in second, second
+    assert 'type="hidden" name="target" value="webra-alt"' in second, second
+    response = client.post(path, {"target": "webra-alt", "label_env": "staging"})
     assert response.status_code == 302, response.content.decode()[:2000]
-    assert Certificate.objects.get(pk=certificate["_id"]).profile == alt
+    moved = Certificate.objects.get(pk=certificate["_id"])
+    assert moved.profile == alt and moved.labels == [{"key": "env", "value": "staging"}]
+
+
+def test_migrate_warns_before_submitting_when_the_certificate_does_not_fit(
+    issue, approver, pki, client
+):
+    from profiles.models import SubjectRule
+    from tests.factories import ProfileFactory, grant
+
+    strict = ProfileFactory(name="webra-strict", ca=pki["issuing"])
+    SubjectRule.objects.filter(profile=strict, element="cn.1").update(regex=r"[a-z]+\.internal")
+    grant(strict, approver, "perform", "migrate")
+    certificate = owned(issue, approver)
+    client.force_login(approver)
+    page = client.get(
+        f"/certificates/{certificate['_id']}/migrate/", {"target": "webra-strict"}
+    ).content.decode()
+    assert "does not meet that profile" in page, page
+
+
+def test_the_update_action_names_only_what_the_requester_may_change(issue, approver, client):
+    certificate = owned(issue, approver)
+    profile = Certificate.objects.get(pk=certificate["_id"]).profile
+    profile.team_editable_by_requester = False
+    profile.contact_email_editable_by_requester = False
+    profile.owner_editable_by_requester = False
+    profile.save()
+    client.force_login(approver)
+    page = client.get(f"/certificates/{certificate['_id']}/").content.decode()
+    assert ">Update labels</a>" in page, page
+    profile.label_rules.update(editable_by_requester=False)
+    page = client.get(f"/certificates/{certificate['_id']}/").content.decode()
+    assert "only approvers change its data" in page, page
 
 
 def test_import_from_the_page(profile, approver, client):
