@@ -8,9 +8,10 @@ def navigation(request):
     user = request.user
     if not user.is_authenticated:
         return {}
+    # The pages are WebRA's: EST and SCEP profiles enroll devices through their protocols.
     workflows = set(
         Grant.objects.for_user(user)
-        .filter(profile__enabled=True)
+        .filter(profile__enabled=True, profile__module="webra")
         .values_list("workflow", flat=True)
         .distinct()
     )

@@ -6,6 +6,7 @@ from profiles.models import Grant, Profile, Workflow
 from requests_app.pages.forms import ServiceErrorsMixin, comment_field
 
 MAX_UPLOAD = 64 * 1024
+NO_PROFILE = "-"  # administrators may import outside any profile (the API omits "profile")
 
 
 def _read(upload) -> str:
@@ -32,7 +33,7 @@ class ImportForm(ServiceErrorsMixin, forms.Form):
             for p in import_profiles(user)
         ]
         if user.is_superuser:
-            choices.append(("", "— no profile (administrators) —"))
+            choices.append((NO_PROFILE, "— no profile (administrators) —"))
         self.fields["profile"] = forms.ChoiceField(label="Profile", choices=choices)
         self.fields["certificate"] = forms.CharField(
             label="Certificate (PEM)",
@@ -80,7 +81,7 @@ class ImportForm(ServiceErrorsMixin, forms.Form):
             "template": {},
             "requesterComment": data.get("requester_comment") or "",
         }
-        if data.get("profile"):
+        if data["profile"] != NO_PROFILE:
             submission["profile"] = data["profile"]
         if data.get("private_key"):
             submission["template"]["privateKey"] = data["private_key"]

@@ -82,3 +82,31 @@ def test_unknown_formats_and_actions_are_404(world, requester, client):
     certificate = world["certificate"]
     assert client.get(f"/certificates/{certificate}/download/exe").status_code == 404
     assert client.get(f"/certificates/{certificate}/explode/").status_code == 404
+
+
+def test_the_menu_offers_enrolling_only_for_profiles_the_pages_serve(pki, outsider, client):
+    from tests.factories import ProfileFactory, grant
+
+    est = ProfileFactory(name="est-devices", module="est", ca=pki["issuing"])
+    grant(est, outsider, "perform", "enroll")
+    client.force_login(outsider)
+    assert "Request a certificate" not in client.get("/").content.decode()
+    grant(ProfileFactory(name="webra-other", ca=pki["issuing"]), outsider, "request", "enroll")
+    assert "Request a certificate" in client.get("/").content.decode()
+
+
+def test_the_renew_and_migrate_pages_follow_the_same_access_rules(
+    world, requester, outsider, pki, client
+):
+    from tests.factories import ProfileFactory, grant
+
+    grant(ProfileFactory(name="webra-alt", ca=pki["issuing"]), requester, "request", "migrate")
+    certificate = world["certificate"]
+    for path in (f"/certificates/{certificate}/renew/", f"/certificates/{certificate}/migrate/"):
+        client.force_login(requester)
+        assert client.get(path).status_code == 200, path
+        client.force_login(outsider)
+        assert client.get(path).status_code == 404, path
+        assert client.post(path, {"target": "webra-alt"}).status_code == 404, path
+        client.logout()
+        assert client.get(path)["Location"].startswith("/login/?next="), path

@@ -213,3 +213,18 @@ def test_recover_is_offered_only_to_those_who_may_receive_the_key(
     response = client.get(f"/certificates/{certificate['_id']}/")
     recover = next(a for a in response.context["actions"] if a.workflow == "recover")
     assert recover.allowed, recover
+
+
+def test_an_administrator_may_import_outside_any_profile_from_the_page(db, pki, client):
+    from django.contrib.auth import get_user_model
+
+    from tests.requests_app.test_import import external_certificate
+
+    admin = get_user_model().objects.create_superuser("root", "root@example.com", "x")
+    pem, _ = external_certificate()
+    client.force_login(admin)
+    page = client.get("/import/").content.decode()
+    assert "no profile (administrators)" in page, page
+    response = client.post("/import/", {"profile": "-", "certificate": pem})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Certificate.objects.get(dn="CN=legacy.example.com").profile is None
