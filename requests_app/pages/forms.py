@@ -2,17 +2,127 @@
 same services as the API (a form turns its data into the API's submission and shows the
 services' errors beside the fields they concern)."""
 
+import re
+from dataclasses import dataclass
+from functools import cached_property
+
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 from django import forms
-from django.core.validators import RegexValidator
+from django.utils.html import escape
 
 from certificates.pki import names
+from certificates.pki.csr import load_csr
 from certificates.pki.keys import KEY_TYPES
-from profiles.models import PasswordMode, Profile, Team
+from profiles.models import PasswordMode, Profile, SanRule, Team
 from raportal.errors import DomainError
+from requests_app.pages import advice
 
 MAX_UPLOAD = 64 * 1024
+TOO_LONG = "At most %(limit_value)d characters (you typed %(show_value)d)."
+COUNTRY = "Use the two-letter country code, e.g. FR, DE, US."
+SAN_PLURALS = {
+    "DNSNAME": "DNS names",
+    "IPADDRESS": "IP addresses",
+    "RFC822NAME": "Email addresses",
+    "URI": "URIs",
+    "OTHERNAME_UPN": "User principal names (UPN)",
+    "OTHERNAME_GUID": "Object GUIDs",
+    "REGISTERED_ID": "Registered IDs (OID)",
+}
+
+
+class ServerLengthMixin:
+    """The length limit is checked here, with a message: never by an HTML ``maxlength``,
+    which makes a browser cut pasted text silently (a CN of 70 characters would become
+    another name of 64 without the requester noticing)."""
+
+    default_error_messages = {"max_length": TOO_LONG}
+
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        attrs.pop("maxlength", None)
+        return attrs
+
+
+class TextField(ServerLengthMixin, forms.CharField):
+    pass
+
+
+class EmailField(ServerLengthMixin, forms.EmailField):
+    pass
+
+
+class SubjectField(TextField):
+    """One subject element: blanks collapsed as the services will (so the length counted is
+    the encoded one), then length (RFC 5280 Appendix A upper bounds), country code and the
+    profile's expression, one message at a time, in words."""
+
+    def __init__(self, dn_type: names.DnType, regex: str = "", **kwargs):
+        self.dn_type, self.regex = dn_type, regex
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return " ".join(value.split()) if value else value
+
+    def validate(self, value):
+        super().validate(value)
+        if not value:
+            return
+        if self.dn_type.name == "c" and not re.fullmatch(r"[A-Z]{2}", value):
+            raise forms.ValidationError(COUNTRY, code="country")  # ISO 3166 (RFC 5280 App. A)
+        if len(value) > self.dn_type.max_length:
+            raise forms.ValidationError(
+                TOO_LONG,
+                code="max_length",
+                params={"limit_value": self.dn_type.max_length, "show_value": len(value)},
+            )
+        if self.regex and re.fullmatch(self.regex, value) is None:
+            raise forms.ValidationError(
+                "This value is not in the form the profile expects (%(regex)s).",
+                code="regex",
+                params={"regex": self.regex},
+            )
+
+
+class SanField(TextField):
+    """One SAN value. The services check the syntax; this only catches what a requester
+    commonly types instead of a DNS name (a URL, a name with accents) to explain it."""
+
+    def __init__(self, san_type: str, **kwargs):
+        self.san_type = san_type
+        super().__init__(**kwargs)
+
+    def validate(self, value):
+        super().validate(value)
+        if value and self.san_type == "DNSNAME":
+            problem = advice.dns_value_error(value)
+            if problem:
+                raise forms.ValidationError(problem, code="dns")
+
+
+@dataclass
+class SanGroup:
+    """The rows of one SAN type, shown in one fieldset."""
+
+    rule: SanRule
+    fields: list[str]
+
+    @property
+    def legend(self) -> str:
+        rule = self.rule
+        one = names.SAN_LABELS.get(rule.san_type, rule.san_type)
+        many = SAN_PLURALS.get(rule.san_type, one)
+        if not rule.editable_by_requester:
+            return f"{many if rule.max > 1 else one} (set by the profile)"
+        if rule.max == 1:
+            return f"{one} ({'required' if rule.min else 'optional'})"
+        if rule.min == rule.max:
+            return f"{many} (exactly {rule.max})"
+        if rule.min:
+            return f"{many} (at least {rule.min}, up to {rule.max})"
+        return f"{many} (up to {rule.max})"
 
 
 class ServiceErrorsMixin:
@@ -65,7 +175,7 @@ class CertificateDataFields:
                     choices=[("", "—")] + [(value, value) for value in rule.enum],
                 )
             else:
-                field = forms.CharField(
+                field = TextField(
                     label=rule.label, required=rule.mandatory, initial=initial, max_length=256
                 )
             field.disabled = not rule.editable_by_requester
@@ -74,7 +184,7 @@ class CertificateDataFields:
             self.error_fields[f"label:{rule.label}"] = name
         owner = current.owner if current else user
         if profile.owner_editable_by_requester:
-            self.fields["owner"] = forms.CharField(
+            self.fields["owner"] = TextField(
                 label="Owner (user name)",
                 required=profile.owner_mandatory,
                 initial=owner.get_username() if owner else "",
@@ -95,7 +205,7 @@ class CertificateDataFields:
             help_text="The team that shares this certificate with you.",
         )
         email = current.contact_email if current else user.email
-        self.fields["contact_email"] = forms.EmailField(
+        self.fields["contact_email"] = EmailField(
             label="Contact email",
             required=profile.contact_email_mandatory,
             initial=email or None,
@@ -105,15 +215,21 @@ class CertificateDataFields:
         self.error_fields |= {"team": "team", "contactEmail": "contact_email"}
 
     def data_template(self) -> dict:
+        """What the requester may set. A field the profile fixes (shown disabled) is left
+        out: the services keep its current value (the profile's default, or the
+        certificate's) instead of reading it as the requester's choice."""
         data = self.cleaned_data
-        template = {
+        template: dict = {
             "labels": [
                 {"label": name.removeprefix("label_"), "value": data.get(name) or ""}
                 for name in self.label_fields
+                if not self.fields[name].disabled
             ],
-            "team": {"value": data.get("team") or ""},
-            "contactEmail": {"value": data.get("contact_email") or ""},
         }
+        if not self.fields["team"].disabled:
+            template["team"] = {"value": data.get("team") or ""}
+        if not self.fields["contact_email"].disabled:
+            template["contactEmail"] = {"value": data.get("contact_email") or ""}
         if "owner" in self.fields:
             template["owner"] = {"value": data.get("owner") or ""}
         return template
@@ -153,8 +269,10 @@ class KeyFields:
                 required=False,
                 strip=False,
                 widget=forms.PasswordInput(**widget),
-                help_text=f"It protects the file with your key: at least "
-                f"{policy.min_length} characters, with upper-case, lower-case and digits.",
+                # crispy-forms writes help texts unescaped: the policy's characters are data.
+                help_text=escape(
+                    "It protects the file with your key. " + advice.password_policy_text(policy)
+                ),
             )
             self.fields["password2"] = forms.CharField(
                 label="PKCS#12 password, again",
@@ -209,7 +327,7 @@ class KeyFields:
 
 
 def comment_field() -> forms.CharField:
-    return forms.CharField(
+    return TextField(
         label="Comment for the approver",
         required=False,
         max_length=4000,
@@ -226,7 +344,7 @@ class EnrollForm(ServiceErrorsMixin, CertificateDataFields, KeyFields, forms.For
         self.profile, self.user = profile, user
         self.error_fields: dict[str, str] = {}
         self.subject_fields: list[str] = []
-        self.san_groups: list[tuple[object, list[str]]] = []
+        self.san_groups: list[SanGroup] = []
         self._subject()
         self._sans()
         self.add_data_fields(profile, user)
@@ -234,7 +352,7 @@ class EnrollForm(ServiceErrorsMixin, CertificateDataFields, KeyFields, forms.For
         self.fields["requester_comment"] = comment_field()
         if self._brings_a_csr():
             # With a CSR, names left blank are taken from it (the services decide).
-            for name in self.subject_fields + [n for _, group in self.san_groups for n in group]:
+            for name in self.subject_fields + [n for g in self.san_groups for n in g.fields]:
                 self.fields[name].required = False
 
     def _brings_a_csr(self) -> bool:
@@ -255,22 +373,17 @@ class EnrollForm(ServiceErrorsMixin, CertificateDataFields, KeyFields, forms.For
         for rule in self.profile.subject_rules.all():
             dn_type, _ = names.parse_element(rule.element)
             name = f"subject_{rule.element}"
-            hint = f"Expected form: {rule.regex}" if rule.regex else ""
-            field = forms.CharField(
+            field = SubjectField(
+                dn_type,
+                rule.regex,
                 label=dn_type.label,
                 required=rule.mandatory,
-                max_length=dn_type.max_length,
                 initial=rule.value or None,
-                help_text=hint,
+                help_text=escape(self._subject_hint(dn_type, rule.regex)),
             )
             if rule.regex:
-                field.validators.append(
-                    RegexValidator(
-                        f"^(?:{rule.regex})$",
-                        f"{dn_type.label}: this value is not in the form the profile expects "
-                        f"({rule.regex}).",
-                    )
-                )
+                # Checked by the browser too, before sending (a hint, not a limit: the
+                # server says the same in words).
                 field.widget.attrs["pattern"] = rule.regex.removeprefix("^").removesuffix("$")
             if not rule.editable_by_requester:
                 field.disabled = True
@@ -281,12 +394,21 @@ class EnrollForm(ServiceErrorsMixin, CertificateDataFields, KeyFields, forms.For
             self.subject_fields.append(name)
             self.error_fields[rule.element] = name
 
+    @staticmethod
+    def _subject_hint(dn_type: names.DnType, regex: str) -> str:
+        if dn_type.name != "c":
+            return f"Expected form: {regex}" if regex else ""
+        if regex and regex.removeprefix("^").removesuffix("$") != "[A-Z]{2}":
+            return f"{COUNTRY} This profile expects: {regex}"
+        return COUNTRY
+
     def _sans(self):
         for rule in self.profile.san_rules.all():
             names_of_type = []
             for index in range(rule.max):
                 name = f"san_{rule.san_type}_{index}"
-                self.fields[name] = forms.CharField(
+                self.fields[name] = SanField(
+                    rule.san_type,
                     label=f"{names.SAN_LABELS[rule.san_type]} {index + 1}",
                     required=index < rule.min,
                     max_length=1024,
@@ -296,7 +418,7 @@ class EnrollForm(ServiceErrorsMixin, CertificateDataFields, KeyFields, forms.For
                     self.fields[name].widget.attrs["data-names-mandatory"] = "1"
                 names_of_type.append(name)
             if names_of_type:
-                self.san_groups.append((rule, names_of_type))
+                self.san_groups.append(SanGroup(rule, names_of_type))
                 self.error_fields[f"san:{rule.san_type}"] = names_of_type[0]
 
     def clean(self):
@@ -304,25 +426,47 @@ class EnrollForm(ServiceErrorsMixin, CertificateDataFields, KeyFields, forms.For
         self.clean_key(cleaned)
         return cleaned
 
+    # --- what the requester typed, and what the certificate will say ----------------------
+
+    def _typed_subject(self) -> dict[str, str]:
+        """Subject elements the requester may set and filled: element → value."""
+        data = self.cleaned_data
+        return {
+            name.removeprefix("subject_"): data[name]
+            for name in self.subject_fields
+            if not self.fields[name].disabled and data.get(name)
+        }
+
+    def _typed_sans(self) -> dict[str, list[str]]:
+        """SANs of the types the requester may set: type → values filled."""
+        data = self.cleaned_data
+        return {
+            group.rule.san_type: [data[n] for n in group.fields if data.get(n)]
+            for group in self.san_groups
+            if group.rule.editable_by_requester
+        }
+
     def to_submission(self) -> dict:
-        """The API's submission for these answers (webra enroll)."""
+        """The API's submission for these answers (webra enroll). Elements the profile fixes
+        (disabled fields) are not sent: the services apply the profile's value."""
         data = self.cleaned_data
         template = {
             "subject": [
                 {"element": name.removeprefix("subject_"), "value": data.get(name) or ""}
                 for name in self.subject_fields
+                if not self.fields[name].disabled
             ],
             "sans": [
-                {"type": rule.san_type, "value": [data[n] for n in group if data.get(n)]}
-                for rule, group in self.san_groups
+                {"type": san_type, "value": values}
+                for san_type, values in self._typed_sans().items()
             ],
             **self.data_template(),
         }
         if data.get("key_mode") == "csr":
             # Left blank with a CSR: omitted, so the services take them from the CSR.
-            if not any(data.get(n) for n in self.subject_fields if not self.fields[n].disabled):
+            if not self._typed_subject():
                 del template["subject"]
-            if not any(value for entry in template["sans"] for value in entry["value"]):
+            if not any(self._typed_sans().values()):
                 del template["sans"]
         submission = {
             "profile": self.profile.name,
@@ -332,3 +476,69 @@ class EnrollForm(ServiceErrorsMixin, CertificateDataFields, KeyFields, forms.For
             "requesterComment": data.get("requester_comment") or "",
         }
         return self.key_submission(submission, default_key_type=self.profile.default_key_type)
+
+    def _csr(self) -> x509.CertificateSigningRequest | None:
+        if self.cleaned_data.get("key_mode") != "csr" or not self.cleaned_data.get("csr"):
+            return None
+        try:
+            return load_csr(self.cleaned_data["csr"])
+        except ValueError:
+            return None  # the services say what is wrong with it
+
+    def _csr_names(self, csr) -> tuple[dict[str, str], dict[str, list[str]]]:
+        """What the CSR asks for, limited to what the requester may set (the services never
+        take the rest from a CSR)."""
+        editable = {
+            name.removeprefix("subject_")
+            for name in self.subject_fields
+            if not self.fields[name].disabled
+        }
+        subject = {e: v for e, v in names.name_to_elements(csr.subject) if e in editable}
+        types = {g.rule.san_type for g in self.san_groups if g.rule.editable_by_requester}
+        sans: dict[str, list[str]] = {}
+        try:
+            found = names.sans_of(csr.extensions)
+        except ValueError:
+            found = []
+        for san_type, value in found:
+            if san_type in types:
+                sans.setdefault(san_type, []).append(value)
+        return subject, sans
+
+    @cached_property
+    def warnings(self) -> list[dict]:
+        """Non-blocking advice on the certificate to be, once the answers are read: each
+        ``{"text": …}``, with ``"add_dns"`` when a button may offer to add that DNS name."""
+        if not self.is_bound or not hasattr(self, "cleaned_data"):
+            return []
+        typed_subject, typed_sans = self._typed_subject(), self._typed_sans()
+        fixed = {
+            name.removeprefix("subject_"): self.cleaned_data.get(name) or ""
+            for name in self.subject_fields
+            if self.fields[name].disabled
+        }
+        subject, sans = typed_subject, typed_sans
+        notes: list[dict] = []
+        csr = self._csr()
+        if csr is not None:
+            csr_subject, csr_sans = self._csr_names(csr)
+            notes += [
+                {"text": text}
+                for text in advice.csr_conflicts(typed_subject, typed_sans, csr_subject, csr_sans)
+            ]
+            # As the services do: the CSR's names only where the form gives none.
+            subject = typed_subject or csr_subject
+            sans = typed_sans if any(typed_sans.values()) else csr_sans
+        # Typing one SAN in the form would drop those the CSR asks for: no quick "add" then.
+        can_add = any(typed_sans.values()) or not any(sans.values())
+        dns_rule = next((g.rule for g in self.san_groups if g.rule.san_type == "DNSNAME"), None)
+        dns_allowed = bool(dns_rule and dns_rule.editable_by_requester)
+        for element, value in ({**fixed, **subject}).items():
+            if element.startswith("cn.") and value:
+                text = advice.cn_not_in_dns_names(
+                    value, sans.get("DNSNAME", []), dns_allowed=dns_allowed
+                )
+                if text:
+                    add = advice.host_name(value) if can_add else None
+                    notes.append({"text": text, "add_dns": add})
+        return notes

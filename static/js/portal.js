@@ -47,6 +47,22 @@
     refresh();
   });
 
+  // "Add <CN> as a DNS name" (a warning's offer): fill the first empty DNS name row.
+  document.querySelectorAll("[data-add-dns]").forEach(function (button) {
+    var group = document.querySelector('[data-san-group][data-san-type="DNSNAME"]');
+    var inputs = group ? Array.prototype.slice.call(group.querySelectorAll("input")) : [];
+    var empty = inputs.find(function (i) { return !i.value && !i.disabled; });
+    if (!empty) return;
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      var row = empty.closest("[data-san-row]");
+      if (row) row.hidden = false;
+      empty.value = button.dataset.addDns;
+      empty.focus();
+      button.hidden = true;
+    });
+  });
+
   // Key mode: show the fields of the chosen mode only.
   var modes = document.querySelectorAll("input[name=key_mode]");
   function showMode() {
@@ -61,6 +77,22 @@
   }
   modes.forEach(function (m) { m.addEventListener("change", showMode); });
   if (modes.length) showMode();
+
+  // Error summary: take the reader there first (screen readers announce it); its links
+  // focus the field they name, revealing a row the SAN script had hidden.
+  var summary = document.getElementById("error-summary");
+  if (summary) {
+    summary.focus();
+    summary.addEventListener("click", function (event) {
+      var link = event.target.closest("a[href^='#']");
+      var target = link && document.getElementById(link.getAttribute("href").slice(1));
+      if (!target) return;
+      event.preventDefault();
+      var hidden = target.closest("[hidden]");
+      if (hidden && hidden.matches("[data-san-row]")) hidden.hidden = false;
+      target.focus();
+    });
+  }
 
   // Progress while the portal works (generating an RSA key can take seconds); a second
   // click does not send the form twice.

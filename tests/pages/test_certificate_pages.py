@@ -191,7 +191,10 @@ def test_an_import_error_is_reported_beside_the_key(profile, approver, client):
         "This profile keeps the key of every certificate: give the certificate's private key."
         " (WEBRA-IMPORT-001)"
     ], errors
-    assert response.content.decode().count("give the certificate&#x27;s private key") == 1
+    page = response.content.decode()
+    # Once in the summary at the top (a link to the field), once beside the field.
+    assert page.count("give the certificate&#x27;s private key") == 2, page
+    assert 'href="#id_private_key"' in page, page
 
 
 def test_a_bad_certificate_is_reported_beside_the_certificate_field(profile, approver, client):
