@@ -1,12 +1,13 @@
 """Certificate authorities, certificates and escrowed keys."""
 
+import re
 import uuid
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 from django.conf import settings
-from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db import NotSupportedError, models
+from django.db.models import BooleanField, Exists, Expression, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -78,6 +79,55 @@ class RevocationReason(models.TextChoices):
     CESSATION_OF_OPERATION = "cessationofoperation", "Cessation of operation"
 
 
+class JsonItemsContain(Expression):
+    """True when one object of a JSON list (``sans``, ``labels``) has ``keys`` — joined by
+    ``=``, as the pages show a label — containing ``text``, ignoring case. Searching the
+    JSON as text would also match its member names: "value" would find every certificate."""
+
+    output_field = BooleanField()
+
+    def __init__(self, field: str, text: str, keys: tuple[str, ...]):
+        super().__init__()
+        if not all(key.isidentifier() for key in keys):  # they are written into the SQL
+            raise ValueError(f"not a JSON member name: {keys!r}")
+        self.column, self.text, self.keys = F(field), text, keys
+
+    def get_source_expressions(self):
+        return [self.column]
+
+    def set_source_expressions(self, exprs):
+        (self.column,) = exprs
+
+    # {column}: the compiled column; {item}: built from the checked member names; the text
+    # to find is a parameter.
+    SQLITE = (
+        "EXISTS (SELECT 1 FROM json_each(CASE WHEN json_type({column}) = 'array' THEN {column} "
+        "ELSE '[]' END) AS e WHERE (CASE WHEN e.type = 'object' THEN {item} END) "
+        "LIKE %s ESCAPE '\\')"
+    )
+    POSTGRESQL = (
+        "EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof({column}) = 'array' "
+        "THEN {column} ELSE '[]'::jsonb END) AS e(item) "
+        "WHERE (CASE WHEN jsonb_typeof(e.item) = 'object' THEN {item} END) ILIKE %s ESCAPE '\\')"
+    )
+
+    def _sql(self, compiler, connection, template: str, member: str):
+        column, params = compiler.compile(self.column)
+        item = " || '=' || ".join(member.format(key) for key in self.keys)
+        pattern = f"%{connection.ops.prep_for_like_query(self.text)}%"
+        sql = template.format(column=column, item=item)
+        return sql, (*params, *params, pattern)
+
+    def as_sqlite(self, compiler, connection):
+        return self._sql(compiler, connection, self.SQLITE, "json_extract(e.value, '$.{}')")
+
+    def as_postgresql(self, compiler, connection):
+        return self._sql(compiler, connection, self.POSTGRESQL, "(e.item ->> '{}')")
+
+    def as_sql(self, compiler, connection):
+        raise NotSupportedError("searching JSON lists needs SQLite or PostgreSQL")
+
+
 class CertificateQuerySet(models.QuerySet):
     def valid(self, at=None):
         """Not revoked and within their validity period."""
@@ -93,6 +143,28 @@ class CertificateQuerySet(models.QuerySet):
         in_team = Team.members.through.objects.filter(team=OuterRef("team"), user=user)
         granted = Grant.objects.for_user(user).filter(profile=OuterRef("profile"))
         return self.filter(Q(owner=user) | Exists(in_team) | Exists(granted))
+
+    def owned_by(self, user):
+        """Certificates the user owns or shares with one of their teams (not those they see
+        through a grant: see ``visible_to``)."""
+        in_team = Team.members.through.objects.filter(team=OuterRef("team"), user=user)
+        return self.filter(Q(owner=user) | Exists(in_team))
+
+    def search(self, text: str):
+        """Certificates whose DN, serial (with or without colons, any case), SAN value or
+        label (its value, or ``key=value`` as the pages show it) contains ``text``."""
+        text = text.strip()
+        if not text:
+            return self
+        found = (
+            Q(dn__icontains=text)
+            | JsonItemsContain("sans", text, ("value",))
+            | JsonItemsContain("labels", text, ("key", "value"))
+        )
+        serial = re.sub(r"[\s:]", "", text).lower().removeprefix("0x")
+        if re.fullmatch(r"[0-9a-f]+", serial):
+            found |= Q(serial__contains=serial)
+        return self.filter(found)
 
 
 class Certificate(models.Model):

@@ -35,6 +35,12 @@ class RequestQuerySet(models.QuerySet):
         """Pending requests this user may decide on (never their own)."""
         return self.pending().exclude(requester=user).filter(Exists(_approvable_by(user)))
 
+    def mine(self, user):
+        """Requests the user made or that belong to one of their teams (not those they see as
+        an approver: see ``visible_to``)."""
+        in_team = Team.members.through.objects.filter(team=OuterRef("team"), user=user)
+        return self.filter(Q(requester=user) | Exists(in_team))
+
 
 def _approvable_by(user):
     """Grants that let ``user`` decide on the outer request's profile and workflow."""

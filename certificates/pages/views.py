@@ -7,15 +7,13 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Q, TextField
-from django.db.models.functions import Cast
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
 from certificates.models import Certificate
 from certificates.pki import names
-from profiles.models import Team
 from raportal.models import AuditEvent
 from requests_app.models import Request
 from requests_app.pages.actions import available_actions
@@ -38,42 +36,48 @@ def status_of(certificate: Certificate, now=None) -> str:
 
 def mine(user):
     """Certificates the user owns or shares with a team."""
-    in_team = Team.members.through.objects.filter(team=OuterRef("team"), user=user)
-    return Certificate.objects.filter(Q(owner=user) | Exists(in_team))
+    return Certificate.objects.owned_by(user)
+
+
+def with_status(certificates, wanted: str, now):
+    """The certificates whose ``status_of`` is ``wanted`` (one of STATUSES)."""
+    live = Q(revocation_date__isnull=True)
+    return certificates.filter(
+        {
+            "revoked": Q(revocation_date__isnull=False),
+            "expired": live & Q(not_after__lte=now),
+            "expiring": live & Q(not_after__gt=now, not_after__lte=now + EXPIRING),
+            "valid": live & Q(not_after__gt=now + EXPIRING),  # the badge says "expiring" below
+        }[wanted]
+    )
 
 
 @login_required
 def certificate_list(request):
     query = (request.GET.get("q") or "").strip()
     wanted = request.GET.get("status") if request.GET.get("status") in STATUSES else ""
-    certificates = mine(request.user).select_related("profile", "owner", "team").defer("pem")
-    if query:
-        serial = query.replace(":", "").lower()
-        certificates = certificates.annotate(
-            sans_text=Cast("sans", TextField()), labels_text=Cast("labels", TextField())
-        ).filter(
-            Q(dn__icontains=query)
-            | Q(serial__icontains=serial)
-            | Q(sans_text__icontains=query)
-            | Q(labels_text__icontains=query)
-        )
     now = timezone.now()
-    if wanted == "revoked":
-        certificates = certificates.filter(revocation_date__isnull=False)
-    elif wanted == "expired":
-        certificates = certificates.filter(revocation_date__isnull=True, not_after__lte=now)
-    elif wanted == "expiring":
-        certificates = certificates.filter(
-            revocation_date__isnull=True, not_after__gt=now, not_after__lte=now + EXPIRING
-        )
-    elif wanted == "valid":
-        certificates = certificates.filter(revocation_date__isnull=True, not_after__gt=now)
-    page = Paginator(certificates.order_by("not_after"), 20).get_page(request.GET.get("page"))
+    certificates = (
+        Certificate.objects.owned_by(request.user)
+        .search(query)
+        .select_related("profile", "owner", "team")
+        .defer("pem")
+    )
+    if wanted:
+        certificates = with_status(certificates, wanted, now)
+    page = Paginator(certificates.order_by("not_after", "pk"), 20).get_page(request.GET.get("page"))
     rows = [(c, status_of(c, now)) for c in page]
     return render(
         request,
         "certificates/certificate_list.html",
-        {"page": page, "rows": rows, "q": query, "status": wanted, "statuses": STATUSES},
+        {
+            "page": page,
+            "rows": rows,
+            "q": query,
+            "status": wanted,
+            "statuses": STATUSES,
+            "filtered": bool(query or wanted),
+        },
     )
 
 

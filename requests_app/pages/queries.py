@@ -3,40 +3,73 @@
 import datetime as dt
 
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import CharField, F, Q, Value
+from django.db.models.functions import Coalesce, NullIf
 
-from profiles.models import GrantLevel, Team
+from profiles.models import GrantLevel, Profile, Workflow
 from requests_app.models import Request, Status
 
+
+def _profile_label(path: str = ""):
+    """A profile as the pages name it (``str(profile)``): its display name, else its name."""
+    return Coalesce(
+        NullIf(F(f"{path}display_name"), Value("")), F(f"{path}name"), output_field=CharField()
+    )
+
+
+def _both_ways(key: str, expression) -> dict:
+    return {
+        key: expression.asc(nulls_last=True),
+        f"-{key}": expression.desc(nulls_last=True),
+    }
+
+
 SORTS = {
-    "date": "created_at",
-    "-date": "-created_at",
-    "status": "status",
-    "-status": "-status",
-    "workflow": "workflow",
-    "-workflow": "-workflow",
-    "profile": "profile__name",
-    "-profile": "-profile__name",
+    **_both_ways("date", F("created_at")),
+    **_both_ways("status", F("status")),
+    **_both_ways("workflow", F("workflow")),
+    **_both_ways("profile", _profile_label("profile__")),
 }
+DEFAULT_SORT = "-date"
+
+# The list's columns: heading, sort key (None: not sortable) and the direction of a first
+# click — newest first for dates, A to Z otherwise.
+COLUMNS = (
+    ("Submitted", "date", "-date"),
+    ("Workflow", "workflow", "workflow"),
+    ("Subject", None, None),
+    ("Profile", "profile", "profile"),
+    ("Status", "status", "status"),
+    ("Requester", None, None),
+)
+FILTERS = ("status", "workflow", "profile", "since")
 
 
 def my_requests(user, params) -> tuple:
     """The user's requests and their teams', filtered and sorted as the list page asks;
-    returns the queryset and the filters as understood."""
-    in_team = Team.members.through.objects.filter(team=OuterRef("team"), user=user)
-    queryset = (
-        Request.objects.filter(Q(requester=user) | Exists(in_team))
-        .select_related("profile", "requester", "team", "certificate")
-        .defer("sealed_password", "sealed_pkcs12", "sealed_key", "template")
+    returns the queryset and the filters as understood, with what the page shows of them:
+    ``columns`` (headings and their sort links), ``profiles`` (the profile choices) and
+    ``active`` (whether any filter narrows the list)."""
+    mine = Request.objects.mine(user)
+    queryset = mine.select_related("profile", "requester", "team", "certificate").defer(
+        "sealed_password", "sealed_pkcs12", "sealed_key", "template"
+    )
+    # Only the profiles of the user's own requests: the choices reveal nothing else.
+    profiles = list(
+        Profile.objects.filter(pk__in=mine.values("profile"))
+        .annotate(label=_profile_label())
+        .order_by("label", "name")
+        .values_list("name", "label")
     )
     filters = {
-        "status": params.get("status") or "",
-        "workflow": params.get("workflow") or "",
-        "profile": params.get("profile") or "",
+        "profiles": profiles,
+        "status": _choice(params.get("status"), Status.values),
+        "workflow": _choice(params.get("workflow"), Workflow.values),
+        "profile": _choice(params.get("profile"), dict(profiles)),
         "since": params.get("since") or "",
-        "sort": params.get("sort") if params.get("sort") in SORTS else "-date",
+        "sort": _choice(params.get("sort"), SORTS) or DEFAULT_SORT,
     }
-    if filters["status"] in Status.values:
+    if filters["status"]:
         queryset = queryset.filter(status=filters["status"])
     if filters["workflow"]:
         queryset = queryset.filter(workflow=filters["workflow"])
@@ -48,7 +81,27 @@ def my_requests(user, params) -> tuple:
             queryset = queryset.filter(created_at__date__gte=since)
         except ValueError:
             filters["since"] = ""
-    return queryset.order_by(SORTS[filters["sort"]], "-created_at"), filters
+    filters["active"] = any(filters[name] for name in FILTERS)
+    filters["columns"] = _columns(filters["sort"])
+    return queryset.order_by(SORTS[filters["sort"]], "-created_at", "-pk"), filters
+
+
+def _choice(value, allowed) -> str:
+    return value if value in allowed else ""
+
+
+def _columns(sort: str) -> list[dict]:
+    """Each heading with its sort state: ``aria`` (ascending, descending or empty) and
+    ``next``, the sort its link asks for (the other direction when it is the sorted one)."""
+    columns = []
+    for label, key, first in COLUMNS:
+        column = {"label": label, "next": first, "aria": ""}
+        if key is not None and sort == key:
+            column.update(next=f"-{key}", aria="ascending")
+        elif key is not None and sort == f"-{key}":
+            column.update(next=key, aria="descending")
+        columns.append(column)
+    return columns
 
 
 def approvers_of(request: Request) -> list:
