@@ -80,3 +80,28 @@ def record(actor, action: str, obj, **detail) -> AuditEvent:
         object_id=str(obj.pk),
         detail=detail,
     )
+
+
+class PageVisit(models.Model):
+    """When a user last opened a page, for "new since your last visit" marks (the requester's
+    list shows the decisions made since)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    page = models.CharField(max_length=32)
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "page"], name="uniq_page_visit")]
+
+    def __str__(self) -> str:
+        return f"{self.user} saw {self.page} at {self.seen_at:%Y-%m-%d %H:%M}"
+
+    @classmethod
+    def previous_and_mark(cls, user, page: str, now):
+        """The time of the previous visit (None on the first), and records this one."""
+        visit, created = cls.objects.get_or_create(user=user, page=page, defaults={"seen_at": now})
+        if created:
+            return None
+        previous = visit.seen_at
+        cls.objects.filter(pk=visit.pk).update(seen_at=now)
+        return previous

@@ -1,6 +1,6 @@
 """What the navigation offers: only what the signed-in user may do."""
 
-from profiles.models import Grant, Workflow
+from profiles.models import Grant, GrantLevel, Workflow
 from requests_app.models import Request
 
 
@@ -8,17 +8,21 @@ def navigation(request):
     user = request.user
     if not user.is_authenticated:
         return {}
-    # The pages are WebRA's: EST and SCEP profiles enroll devices through their protocols.
-    workflows = set(
+    grants = set(
         Grant.objects.for_user(user)
-        .filter(profile__enabled=True, profile__module="webra")
-        .values_list("workflow", flat=True)
+        .filter(profile__enabled=True)
+        .values_list("profile__module", "workflow", "level")
         .distinct()
     )
+    # The pages enroll and import on WebRA profiles: EST and SCEP profiles enroll devices
+    # through their protocols. Approvers decide requests of every module.
+    webra = {workflow for module, workflow, _ in grants if module == "webra"}
+    approver = any(level == GrantLevel.PERFORM for _, _, level in grants)
     return {
         "nav": {
-            "enroll": Workflow.ENROLL in workflows,
-            "import": Workflow.IMPORT in workflows or user.is_superuser,
-            "to_decide": Request.objects.pending_for(user).count() if workflows else 0,
+            "enroll": Workflow.ENROLL in webra,
+            "import": Workflow.IMPORT in webra or user.is_superuser,
+            "approver": approver,
+            "to_decide": Request.objects.pending_for(user).count() if approver else 0,
         }
     }

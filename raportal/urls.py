@@ -73,6 +73,7 @@ urlpatterns = [
     path("pki/<slug:name>.crt", ca_api.ca_certificate, name="ca-certificate"),
     path("pki/<slug:name>.crl", ca_api.ca_crl, name="ca-crl"),
     path("admin/", admin.site.urls),
+    path("", include("requests_app.approvals.urls")),
     path("", include("requests_app.pages.urls")),
     path("", include("certificates.pages.urls")),
     *api_v1,

@@ -136,7 +136,9 @@ def _check_pending(request: Request) -> None:
         raise DomainError("REQ-005", "the request expired before a decision was made")
 
 
-def _check_may_decide(user, request: Request) -> None:
+def check_may_decide(user, request: Request) -> None:
+    """Separation of duties: never one's own request; ``perform`` on its profile and workflow.
+    The approver pages ask the same question before showing the buttons."""
     if request.requester_id == user.pk:
         raise forbidden("you cannot approve or deny your own request")
     handler = handler_for(request.module, request.workflow)
@@ -162,7 +164,7 @@ def request_approve(user, request_id: str, data: dict) -> Outcome:
     with transaction.atomic():
         request = _locked_request(user, request_id)
         _check_envelope(request, data)
-        _check_may_decide(user, request)
+        check_may_decide(user, request)
         _check_pending(request)
         if request.profile and not request.profile.enabled:
             raise DomainError("REQ-010", f"profile {request.profile.name} is disabled")
@@ -206,18 +208,43 @@ def request_approve(user, request_id: str, data: dict) -> Outcome:
         )
         after = _snapshot(request)
         changed = sorted(key for key in before if before[key] != after[key])
-        record(user, f"request.approve.{request.workflow}", request, changed=changed)
+        record(
+            user,
+            f"request.approve.{request.workflow}",
+            request,
+            changed=changed,
+            edited=sorted(key for key, value in (data.get("template") or {}).items() if value),
+            comment=request.approver_comment,
+            outcome=_outcome(request),
+        )
     return Outcome(request)
+
+
+OUTCOME_VERBS = {"enroll": "issued", "renew": "issued", "import": "imported", "revoke": "revoked"}
+
+
+def _outcome(request: Request) -> str:
+    """What an approval did, in words, for the audit log and the request's history."""
+    verb = OUTCOME_VERBS.get(request.workflow)
+    if verb and request.certificate is not None:
+        return f"certificate {request.certificate.serial} {verb}"
+    return f"{request.workflow} done" if request.status == Status.COMPLETED else request.status
 
 
 def request_deny(user, request_id: str, data: dict) -> Outcome:
     with transaction.atomic():
         request = _locked_request(user, request_id)
         _check_envelope(request, data)
-        _check_may_decide(user, request)
+        check_may_decide(user, request)
         _check_pending(request)
         _close(request, Status.DENIED, approver=user, comment=data.get("approverComment"))
-        record(user, f"request.deny.{request.workflow}", request)
+        record(
+            user,
+            f"request.deny.{request.workflow}",
+            request,
+            comment=request.approver_comment,
+            outcome="denied",
+        )
     return Outcome(request)
 
 

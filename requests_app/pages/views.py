@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -18,7 +19,7 @@ from certificates.pki.csr import load_csr
 from certificates.pki.keys import key_type_of
 from profiles.models import Grant, Profile, Workflow, grant_level
 from raportal.errors import DomainError
-from raportal.models import AuditEvent
+from raportal.models import AuditEvent, PageVisit
 from requests_app import services
 from requests_app.models import Request, Status
 from requests_app.pages.actions import FORMS, available_actions
@@ -121,7 +122,27 @@ def request_list(request):
     return render(
         request,
         "requests/request_list.html",
-        {"page": page, "filters": filters, "statuses": Status.values, "workflows": Workflow.values},
+        {
+            "page": page,
+            "filters": filters,
+            "statuses": Status.values,
+            "workflows": Workflow.values,
+            "decided": _decided_since_last_visit(request.user),
+        },
+    )
+
+
+def _decided_since_last_visit(user) -> set:
+    """The user's requests that someone else decided since they last opened their list."""
+    since = PageVisit.previous_and_mark(user, "my-requests", timezone.now())
+    if since is None:
+        return set()
+    return set(
+        Request.objects.mine(user)
+        .filter(approver__isnull=False, updated_at__gt=since)
+        .exclude(approver=user)
+        .exclude(status=Status.PENDING)
+        .values_list("pk", flat=True)
     )
 
 
@@ -142,7 +163,9 @@ def request_detail(request, request_id):
         .select_related("actor")
         .order_by("at"),
         "requested": requested(req),
-        "can_cancel": _may_cancel(request.user, req),
+        "can_cancel": _passes(services.check_may_cancel, request.user, req),
+        "can_decide": req.status == Status.PENDING
+        and _passes(services.check_may_decide, request.user, req),
         "approvers": approvers_of(req) if req.status == Status.PENDING else [],
         "can_collect": outcome.secrets is None and req.has_secrets_for(request.user),
     }
@@ -158,9 +181,10 @@ def request_detail(request, request_id):
     return no_store(response) if outcome.secrets is not None else response
 
 
-def _may_cancel(user, req: Request) -> bool:
+def _passes(check, user, req: Request) -> bool:
+    """Whether a service's precondition check lets ``user`` act on ``req`` (for a button)."""
     try:
-        services.check_may_cancel(user, req)
+        check(user, req)
     except DomainError:
         return False
     return True

@@ -329,7 +329,9 @@ def test_approver_may_edit_the_sans_and_the_change_is_audited(pending, approver_
         "api.example.com",
     ]
     event = AuditEvent.objects.get(action="request.approve.enroll")
-    assert event.detail == {"changed": ["template"]}
+    assert event.detail["changed"] == ["template"] and event.detail["edited"] == ["sans"], (
+        event.detail
+    )
 
 
 def test_pending_for_lists_what_an_approver_may_decide_never_their_own(

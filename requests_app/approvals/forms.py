@@ -1,0 +1,142 @@
+"""The approver's forms: a decision (approve or deny, with a comment; deny needs one), with
+the fields the profile lets an approver edit, sent as the API's approval template (only what
+the approver changed; the services check it all again)."""
+
+from django import forms
+
+from profiles.models import Profile
+from requests_app.models import Request
+from requests_app.pages.forms import ServiceErrorsMixin
+
+APPROVE, DENY = "approve", "deny"
+# Workflows whose approval template may carry edits, and which parts of it.
+EDITS = {
+    "enroll": ("subject", "sans", "labels", "contactEmail"),
+    "update": ("labels", "contactEmail"),
+    "migrate": ("labels", "contactEmail"),
+}
+
+
+def comment_field(required: bool = False) -> forms.CharField:
+    return forms.CharField(
+        label="Comment (shown to the requester; required to deny)",
+        required=required,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class DecisionForm(ServiceErrorsMixin, forms.Form):
+    decision = forms.ChoiceField(choices=[(APPROVE, "Approve"), (DENY, "Deny")])
+
+    def __init__(self, request: Request, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+        self.fields["comment"] = comment_field()
+        self.error_fields: dict[str, str] = {}
+        self.initials: dict[str, str] = {}
+        parts = EDITS.get(request.workflow, ()) if request.profile_id else ()
+        if parts:
+            self._add_edit_fields(request.profile, parts)
+
+    def _add_edit_fields(self, profile: Profile, parts) -> None:
+        req = self.request
+        if "subject" in parts:
+            values = {i["element"]: i["value"] for i in req.template.get("subject", [])}
+            for rule in profile.subject_rules.all():
+                if rule.editable_by_approver:
+                    self._edit(
+                        f"subject:{rule.element}",
+                        rule.element,
+                        values.get(rule.element),
+                        error_key=rule.element,
+                    )
+        if "sans" in parts:
+            values = {i["type"]: i["value"] for i in req.template.get("sans", [])}
+            for rule in profile.san_rules.all():
+                if rule.editable_by_approver:
+                    self._edit(
+                        f"san:{rule.san_type}",
+                        f"{rule.get_san_type_display()} (one per line)",
+                        "\n".join(values.get(rule.san_type, [])),
+                        textarea=True,
+                    )
+        if "labels" in parts:
+            values = {i["key"]: i["value"] for i in req.labels}
+            for rule in profile.label_rules.all():
+                if rule.editable_by_approver:
+                    self._edit(
+                        f"label:{rule.label}",
+                        f"Label {rule.label}",
+                        values.get(rule.label),
+                        choices=rule.enum,
+                    )
+        if "contactEmail" in parts and profile.contact_email_editable_by_approver:
+            self._edit("contactEmail", "Contact email", req.contact_email)
+
+    def _edit(self, key, label, initial, *, textarea=False, choices=None, error_key=None):
+        """A field named after the services' element key, so their errors land beside it."""
+        if choices:
+            field = forms.ChoiceField(
+                label=label, required=False, choices=[("", "—")] + [(c, c) for c in choices]
+            )
+        else:
+            widget = forms.Textarea(attrs={"rows": 2}) if textarea else forms.TextInput
+            field = forms.CharField(label=label, required=False, widget=widget, max_length=4000)
+        field.initial = initial or ""
+        self.fields[key] = field
+        self.error_fields[error_key or key] = key
+        self.initials[key] = initial or ""
+
+    def edit_fields(self):
+        return [self[name] for name in self.initials]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == DENY and not (cleaned.get("comment") or "").strip():
+            self.add_error("comment", "Say why you deny it: the requester will read this.")
+        return cleaned
+
+    def edits(self) -> dict:
+        """The approval template: only the values the approver changed."""
+        template: dict = {}
+        for key, before in self.initials.items():
+            if key not in self.data:
+                continue  # not sent at all: unchanged (a blank field is sent, and clears)
+            after = (self.cleaned_data.get(key) or "").strip()
+            if after == before.strip():
+                continue
+            kind, _, name = key.partition(":")
+            if kind == "subject":
+                template.setdefault("subject", []).append({"element": name, "value": after})
+            elif kind == "san":
+                values = [line.strip() for line in after.splitlines() if line.strip()]
+                template.setdefault("sans", []).append({"type": name, "value": values})
+            elif kind == "label":
+                template.setdefault("labels", []).append({"label": name, "value": after})
+            else:
+                template["contactEmail"] = {"value": after}
+        return template
+
+    def body(self) -> dict:
+        body = {"_id": str(self.request.pk), "approverComment": self.cleaned_data["comment"]}
+        if self.cleaned_data["decision"] == APPROVE and self.edits():
+            body["template"] = self.edits()
+        return body
+
+
+class BulkForm(forms.Form):
+    """The decision for several requests; which ones come from the queue's checkboxes (each
+    is then decided on its own by the services)."""
+
+    decision = forms.ChoiceField(choices=[(APPROVE, "Approve"), (DENY, "Deny")])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["comment"] = comment_field()
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("decision") == DENY and not (cleaned.get("comment") or "").strip():
+            self.add_error("comment", "Say why you deny them: the requesters will read this.")
+        return cleaned

@@ -1,0 +1,201 @@
+"""What an approver needs on one screen to decide a request: the decoded CSR, the profile's
+rules with the result of the services' own checks, how many certificates the holder already
+has, the certificate concerned and what changes, the requester, earlier requests."""
+
+from dataclasses import dataclass, field
+
+from cryptography import x509
+
+from certificates.models import Certificate
+from certificates.pki import names
+from certificates.pki.csr import load_csr
+from certificates.pki.keys import key_type_of
+from profiles import template_rules as rules
+from raportal.errors import DomainError
+from requests_app.models import Request
+from requests_app.workflows.certificate_data import FIELDS
+from requests_app.workflows.migrate import SOURCE
+
+
+@dataclass
+class RuleResult:
+    what: str  # "cn.1", "DNS name", "label env"
+    rule: str  # "mandatory, ^[a-z.]+$", "1 to 3"
+    value: str
+    problem: str = ""
+
+
+@dataclass
+class Change:
+    what: str
+    before: str
+    after: str
+
+
+@dataclass
+class Review:
+    csr: dict | None = None
+    rules: list[RuleResult] = field(default_factory=list)
+    holder_in_profile: int = 0
+    holder_overall: int = 0
+    changes: list[Change] = field(default_factory=list)
+    previous: list[Request] = field(default_factory=list)
+    requester_teams: list = field(default_factory=list)
+
+
+def review(request: Request, approver) -> Review:
+    out = Review()
+    csr_pem = request.template.get("csr")
+    if csr_pem:
+        out.csr = decoded_csr(csr_pem)
+    if request.workflow == "enroll" and request.profile_id:
+        out.rules = rule_results(request)
+    if request.holder_id:
+        valid = Certificate.objects.valid().with_holder(request.holder_id)
+        out.holder_overall = valid.count()
+        out.holder_in_profile = (
+            valid.filter(profile_id=request.profile_id).count() if request.profile_id else 0
+        )
+        out.previous = list(
+            Request.objects.visible_to(approver)
+            .filter(holder_id=request.holder_id)
+            .exclude(pk=request.pk)
+            .select_related("profile", "requester", "approver")
+            .defer("sealed_password", "sealed_pkcs12", "sealed_key", "template")
+            .order_by("-created_at")[:10]
+        )
+    out.changes = changes(request)
+    out.requester_teams = list(request.requester.rap_teams.order_by("name"))
+    return out
+
+
+def decoded_csr(pem: str) -> dict:
+    """Subject, SANs, key type and size, and whether the CSR's signature checks out."""
+    try:
+        csr = load_csr(pem)
+    except DomainError as error:
+        return {"error": error.detail}
+    try:
+        sans = names.sans_of(csr.extensions)
+    except (ValueError, x509.DuplicateExtension, x509.UnsupportedGeneralNameType):
+        sans = []
+    public_key = csr.public_key()
+    return {
+        "subject": names.name_string(csr.subject) or "(empty)",
+        "sans": [(names.SAN_LABELS.get(t, t), v) for t, v in sans],
+        "key_type": key_type_of(public_key),
+        "key_size": getattr(public_key, "key_size", None),
+        "signature_ok": csr.is_signature_valid,
+        "signature_algorithm": getattr(csr.signature_algorithm_oid, "_name", "")
+        or csr.signature_algorithm_oid.dotted_string,
+    }
+
+
+def rule_results(request: Request) -> list[RuleResult]:
+    """Each subject, SAN and label rule of the profile as it is now, with what the request
+    holds and what the services' checks say of it (the same checks approval runs)."""
+    profile = request.profile
+    stored = request.template
+    subject = {item["element"]: item["value"] for item in stored.get("subject", [])}
+    sans: dict[str, list[str]] = {}
+    for item in stored.get("sans", []):
+        sans.setdefault(item["type"], []).extend(item["value"])
+    labels = {item["key"]: item["value"] for item in request.labels}
+    problems = {}
+    checks = (
+        lambda: rules.check_subject(profile, None, editor=rules.APPROVER, current=subject),
+        lambda: rules.check_sans(
+            profile,
+            None,
+            editor=rules.APPROVER,
+            current=[(t, v) for t, values in sans.items() for v in values],
+        ),
+        lambda: rules.check_labels(profile, None, editor=rules.APPROVER, current=labels),
+    )
+    for check in checks:
+        try:
+            check()
+        except DomainError as error:
+            problems |= error.fields or {"": error.detail}
+    results = []
+    for rule in profile.subject_rules.all():
+        results.append(
+            RuleResult(
+                rule.element,
+                _describe(rule, rule.mandatory),
+                subject.get(rule.element, ""),
+                problems.get(rule.element, ""),
+            )
+        )
+    for rule in profile.san_rules.all():
+        results.append(
+            RuleResult(
+                names.SAN_LABELS.get(rule.san_type, rule.san_type),
+                _describe(rule, False, f"{rule.min} to {rule.max}"),
+                ", ".join(sans.get(rule.san_type, [])),
+                problems.get(f"san:{rule.san_type}", ""),
+            )
+        )
+    for rule in profile.label_rules.all():
+        extra = "one of " + ", ".join(rule.enum) if rule.enum else ""
+        results.append(
+            RuleResult(
+                f"label {rule.label}",
+                _describe(rule, rule.mandatory, extra),
+                labels.get(rule.label, ""),
+                problems.get(f"label:{rule.label}", ""),
+            )
+        )
+    if "" in problems:
+        results.append(RuleResult("request", "", "", problems[""]))
+    return results
+
+
+def _describe(rule, mandatory: bool, extra: str = "") -> str:
+    parts = ["mandatory" if mandatory else "optional"]
+    if extra:
+        parts.append(extra)
+    if rule.regex:
+        parts.append(f"matches {rule.regex}")
+    if not rule.editable_by_requester:
+        parts.append("set by the profile")
+    return ", ".join(parts)
+
+
+DATA_LABELS = {"labels": "Labels", "owner": "Owner", "team": "Team", "contact_email": "Contact"}
+
+
+def changes(request: Request) -> list[Change]:
+    """Before/after for the requests that act on a certificate."""
+    certificate = request.certificate
+    if certificate is None or request.workflow in ("enroll", "import", "renew"):
+        return []
+    out = []
+    if request.workflow == "revoke":
+        reason = request.template.get("revocationReason") or "unspecified"
+        out.append(Change("Status", "valid", f"revoked ({reason})"))
+    elif request.workflow == "recover":
+        out.append(Change("Key", "kept by the portal", "handed to the requester as PKCS#12"))
+    if request.workflow == "migrate":
+        out.append(Change("Profile", request.template.get(SOURCE) or "—", str(request.profile)))
+    if request.workflow in ("update", "migrate"):
+        changed = set(request.template.get("fields") or [])
+        for name in FIELDS.values():
+            if name in changed:
+                out.append(
+                    Change(
+                        DATA_LABELS[name],
+                        _data_value(certificate, name),
+                        _data_value(request, name),
+                    )
+                )
+    return out
+
+
+def _data_value(obj, name: str) -> str:
+    value = getattr(obj, name)
+    if name == "labels":
+        return ", ".join(f"{item['key']}={item['value']}" for item in value) or "—"
+    if name == "owner":
+        return value.get_username() if value else "—"
+    return str(value) if value else "—"

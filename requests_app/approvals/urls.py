@@ -1,0 +1,9 @@
+from django.urls import path
+
+from requests_app.approvals import views
+
+urlpatterns = [
+    path("approvals/", views.queue, name="approval-queue"),
+    path("approvals/bulk", views.bulk, name="approval-bulk"),
+    path("approvals/<uuid:request_id>/", views.decide, name="approval-decide"),
+]

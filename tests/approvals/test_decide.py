@@ -1,0 +1,186 @@
+"""The decision page: everything to decide on one screen, approve or deny with a comment,
+approver edits, and separation of duties."""
+
+import pytest
+
+from certificates.models import Certificate
+from raportal.models import AuditEvent
+from requests_app.models import Request
+from tests.conftest import enroll_body
+from tests.factories import make_csr
+
+
+@pytest.fixture
+def pending(profile, requester_api):
+    def make(cn="app.example.com", **template):
+        template.setdefault("subject", [{"element": "cn.1", "value": cn}])
+        template.setdefault(
+            "csr",
+            make_csr(subject=[("cn.1", cn)], sans=[("DNSNAME", cn)])[0],
+        )
+        status, answer = requester_api.submit(enroll_body(**template))
+        assert status == 201 and answer["status"] == "pending", answer
+        return answer["_id"]
+
+    return make
+
+
+def page_of(client, request_id) -> str:
+    response = client.get(f"/approvals/{request_id}/")
+    assert response.status_code == 200, response.content.decode()[:2000]
+    return response.content.decode()
+
+
+def test_the_decision_page_shows_the_decoded_csr_the_rules_and_the_holder_counts(
+    pending, issue, approver, client
+):
+    # The holder (same DN and SANs) already has one certificate.
+    issue(cn="app.example.com", sans=[{"type": "DNSNAME", "value": ["app.example.com"]}])
+    request_id = pending("app.example.com")
+    client.force_login(approver)
+    page = page_of(client, request_id)
+    assert 'id="csr"' in page and "ec-secp256r1" in page and "256 bits" in page, page
+    assert ">valid</span>" in page, "the CSR's signature is checked"
+    assert 'id="rules"' in page and "cn.1" in page and ">ok</span>" in page, page
+    holder = page[page.index('id="holder"') :][:400]
+    assert "<strong>1</strong> valid certificate on this profile" in holder, holder
+    assert 'value="approve"' in page and 'value="deny"' in page
+
+
+def test_approving_with_a_comment_issues_and_the_request_page_shows_who_and_why(
+    pending, approver, requester, client
+):
+    request_id = pending()
+    client.force_login(approver)
+    response = client.post(
+        f"/approvals/{request_id}/", {"decision": "approve", "comment": "Looks right"}
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    stored = Request.objects.get(pk=request_id)
+    assert stored.status == "completed" and stored.certificate is not None
+    event = AuditEvent.objects.get(action="request.approve.enroll", object_id=request_id)
+    assert event.actor == approver and event.detail["comment"] == "Looks right"
+    assert "issued" in event.detail["outcome"]
+    client.force_login(requester)
+    page = client.get(f"/requests/{request_id}/").content.decode()
+    assert "Looks right" in page and stored.certificate.serial in page, page
+
+
+def test_denying_needs_a_comment_that_the_requester_then_reads(
+    pending, approver, requester, client
+):
+    request_id = pending()
+    client.force_login(approver)
+    response = client.post(f"/approvals/{request_id}/", {"decision": "deny", "comment": " "})
+    assert response.status_code == 200 and "Say why" in response.content.decode()
+    assert Request.objects.get(pk=request_id).status == "pending"
+    client.post(f"/approvals/{request_id}/", {"decision": "deny", "comment": "Wrong team"})
+    assert Request.objects.get(pk=request_id).status == "denied"
+    client.force_login(requester)
+    page = client.get(f"/requests/{request_id}/").content.decode()
+    assert "Wrong team" in page, page
+
+
+def test_an_approver_edit_is_applied_and_shown_in_the_history(pending, approver, client):
+    request_id = pending()
+    client.force_login(approver)
+    page = page_of(client, request_id)
+    assert 'name="label:env"' in page, page
+    response = client.post(
+        f"/approvals/{request_id}/",
+        {"decision": "approve", "comment": "", "label:env": "prod"},
+    )
+    assert response.status_code == 302, response.content.decode()[:3000]
+    certificate = Request.objects.get(pk=request_id).certificate
+    assert certificate.labels == [{"key": "env", "value": "prod"}]
+    history = client.get(f"/requests/{request_id}/").content.decode()
+    assert "edited by the approver: labels" in history, history
+
+
+def test_an_approver_edit_that_breaks_a_rule_is_shown_beside_its_field(pending, approver, client):
+    request_id = pending()
+    client.force_login(approver)
+    response = client.post(
+        f"/approvals/{request_id}/",
+        {"decision": "approve", "comment": "", "san:DNSNAME": "not a host name"},
+    )
+    assert response.status_code == 200, response.content.decode()[:2000]
+    assert "san:DNSNAME" in response.context["form"].errors, response.context["form"].errors
+    assert Request.objects.get(pk=request_id).status == "pending"
+
+
+def test_nobody_gets_the_buttons_for_their_own_request_and_the_page_refuses_it(
+    profile, approver, approver_api, client
+):
+    from profiles.models import Grant
+
+    # The approver asks with a request-level grant: their own request waits for someone else.
+    Grant.objects.filter(profile=profile, user=approver, workflow="enroll").update(level="request")
+    status, answer = approver_api.submit(enroll_body(csr=make_csr()[0]))
+    assert status == 201 and answer["status"] == "pending", answer
+    Grant.objects.filter(profile=profile, user=approver, workflow="enroll").update(level="perform")
+    client.force_login(approver)
+    page = page_of(client, answer["_id"])
+    assert 'value="approve"' not in page and "your own request" in page, page
+    assert answer["_id"] not in client.get("/approvals/").content.decode()
+    client.post(f"/approvals/{answer['_id']}/", {"decision": "approve", "comment": "me"})
+    assert Request.objects.get(pk=answer["_id"]).status == "pending"
+    request_page = client.get(f"/requests/{answer['_id']}/").content.decode()
+    assert "Review and decide" not in request_page
+
+
+def test_a_requester_sees_no_decision_buttons(pending, requester, client):
+    request_id = pending()
+    client.force_login(requester)
+    page = page_of(client, request_id)
+    assert 'value="approve"' not in page and "You cannot decide" in page, page
+    client.post(f"/approvals/{request_id}/", {"decision": "approve", "comment": ""})
+    assert Request.objects.get(pk=request_id).status == "pending"
+
+
+def test_an_approver_without_a_grant_on_the_profile_gets_404(pending, outsider, client):
+    request_id = pending()
+    client.force_login(outsider)
+    assert client.get(f"/approvals/{request_id}/").status_code == 404
+    response = client.post(f"/approvals/{request_id}/", {"decision": "approve", "comment": ""})
+    assert response.status_code == 404
+    assert Request.objects.get(pk=request_id).status == "pending"
+
+
+def test_a_revocation_shows_the_certificate_before_and_after(
+    issue, requester, requester_api, approver, client
+):
+    certificate = issue()
+    Certificate.objects.filter(pk=certificate["_id"]).update(owner=requester)
+    status, answer = requester_api.submit(
+        {
+            "module": "webra",
+            "workflow": "revoke",
+            "certificateId": certificate["_id"],
+            "template": {"revocationReason": "superseded"},
+        }
+    )
+    assert status == 201, answer
+    client.force_login(approver)
+    page = page_of(client, answer["_id"])
+    changes = page[page.index('id="changes"') :][:600]
+    assert "valid" in changes and "revoked (superseded)" in changes, changes
+    response = client.post(f"/approvals/{answer['_id']}/", {"decision": "approve", "comment": ""})
+    assert response.status_code == 302
+    assert Certificate.objects.get(pk=certificate["_id"]).revoked
+
+
+def test_the_requester_sees_which_requests_were_decided_since_their_last_visit(
+    pending, requester, approver, client
+):
+    first, _ = pending("one.example.com"), pending("two.example.com")
+    client.force_login(requester)
+    assert "since your last visit" not in client.get("/requests/").content.decode()
+    client.force_login(approver)
+    client.post(f"/approvals/{first}/", {"decision": "deny", "comment": "no"})
+    client.force_login(requester)
+    page = client.get("/requests/").content.decode()
+    assert "1 of your requests was decided since your last visit" in page, page
+    assert page.count(">new</span>") == 2, "the banner's example and the one row"
+    again = client.get("/requests/").content.decode()
+    assert "since your last visit" not in again, "seen now"

@@ -1,0 +1,160 @@
+"""The approver's queue and bulk decisions."""
+
+import datetime as dt
+import re
+
+import pytest
+from django.utils import timezone
+
+from profiles.models import Profile
+from requests_app.models import Request
+from tests.conftest import enroll_body
+from tests.factories import ProfileFactory, grant, make_csr
+
+
+def submit(api, cn: str, profile: str = "webra-demo") -> str:
+    status, answer = api.submit(
+        enroll_body(profile, subject=[{"element": "cn.1", "value": cn}], csr=make_csr()[0])
+    )
+    assert status == 201 and answer["status"] == "pending", answer
+    return answer["_id"]
+
+
+def queue_rows(page: str) -> list[str]:
+    return re.findall(r'name="ids" value="([0-9a-f-]+)"', page)
+
+
+@pytest.fixture
+def three(profile, requester_api):
+    ids = [submit(requester_api, f"host{i}.example.com") for i in range(3)]
+    for age, pk in zip((3, 2, 1), ids, strict=True):  # host0 is the oldest
+        Request.objects.filter(pk=pk).update(created_at=timezone.now() - dt.timedelta(days=age))
+    return ids
+
+
+def test_the_queue_lists_what_waits_oldest_first_or_newest_first(three, approver, client):
+    client.force_login(approver)
+    page = client.get("/approvals/").content.decode()
+    assert queue_rows(page) == three, page
+    newest = client.get("/approvals/?sort=newest").content.decode()
+    assert queue_rows(newest) == three[::-1], newest
+
+
+def test_the_queue_filters_by_name_age_requester_and_workflow(three, approver, client):
+    client.force_login(approver)
+    assert queue_rows(client.get("/approvals/?q=HOST1").content.decode()) == [three[1]]
+    assert queue_rows(client.get("/approvals/?age=1").content.decode()) == three
+    Request.objects.filter(pk=three[2]).update(created_at=timezone.now())
+    assert queue_rows(client.get("/approvals/?age=1").content.decode()) == three[:2]
+    assert queue_rows(client.get("/approvals/?requester=requester").content.decode()) == three
+    assert queue_rows(client.get("/approvals/?requester=nobody").content.decode()) == []
+    assert queue_rows(client.get("/approvals/?workflow=revoke").content.decode()) == []
+    page = client.get("/approvals/?workflow=revoke").content.decode()
+    assert "No waiting request matches these filters" in page, page
+
+
+def test_the_queue_counts_per_workflow_and_the_menu_shows_the_number(three, approver, client):
+    client.force_login(approver)
+    page = client.get("/approvals/").content.decode()
+    assert "enroll</a>: 3" in page, page
+    menu = client.get("/").content.decode()
+    assert re.search(r"To decide <span[^>]*>3<", menu), menu
+
+
+def test_a_request_close_to_its_expiry_is_flagged(three, approver, client):
+    Request.objects.filter(pk=three[0]).update(expires_at=timezone.now() + dt.timedelta(hours=5))
+    client.force_login(approver)
+    page = client.get("/approvals/").content.decode()
+    assert page.count("expires soon") == 1, page
+
+
+def test_an_approver_without_a_grant_sees_nothing_of_a_profile(three, outsider, pki, client):
+    other = ProfileFactory(name="webra-other", ca=pki["issuing"])
+    grant(other, outsider, "perform", "enroll")
+    client.force_login(outsider)
+    page = client.get("/approvals/").content.decode()
+    assert queue_rows(page) == [] and "Nothing waits for you" in page, page
+
+
+def test_the_queue_makes_as_many_queries_for_200_requests_as_for_5(
+    profile, requester, approver, client, django_assert_max_num_queries
+):
+    def fill(n):
+        Request.objects.bulk_create(
+            Request(
+                module="webra",
+                workflow="enroll",
+                status="pending",
+                profile=profile,
+                requester=requester,
+                dn=f"CN=bulk{i}.example.com",
+                template={"subject": [{"element": "cn.1", "value": f"bulk{i}.example.com"}]},
+                expires_at=timezone.now() + dt.timedelta(days=7),
+                remove_at=timezone.now() + dt.timedelta(days=30),
+            )
+            for i in range(n)
+        )
+
+    client.force_login(approver)
+    fill(5)
+    client.get("/approvals/")  # warm the session and the content types
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as five:
+        client.get("/approvals/")
+    fill(195)
+    with django_assert_max_num_queries(len(five)):
+        page = client.get("/approvals/").content.decode()
+    assert len(queue_rows(page)) == 25, "one page of 25"
+
+
+# --- bulk ------------------------------------------------------------------------------
+
+
+def test_bulk_approval_decides_each_and_reports_the_one_that_failed(
+    profile, requester, requester_api, approver, pki, client
+):
+    other = ProfileFactory(name="webra-other", ca=pki["issuing"])
+    grant(other, requester, "request", "enroll")
+    grant(other, approver, "perform", "enroll")
+    ids = [submit(requester_api, f"bulk{i}.example.com") for i in range(9)]
+    broken = submit(requester_api, "broken.example.com", profile="webra-other")
+    Profile.objects.filter(pk=other.pk).update(enabled=False)
+    client.force_login(approver)
+    response = client.post(
+        "/approvals/bulk", {"ids": [*ids, broken], "decision": "approve", "comment": "batch"}
+    )
+    page = response.content.decode()
+    assert response.status_code == 200, page
+    assert all(Request.objects.get(pk=pk).status == "completed" for pk in ids), page
+    assert Request.objects.get(pk=broken).status == "pending"
+    assert "9 decided, 1 not" in page and "disabled" in page and "REQ-010" in page, page
+
+
+def test_bulk_deny_needs_a_comment(three, approver, client):
+    client.force_login(approver)
+    response = client.post("/approvals/bulk", {"ids": three, "decision": "deny"}, follow=True)
+    assert "Say why you deny them" in response.content.decode()
+    assert not Request.objects.exclude(status="pending").exists()
+    client.post("/approvals/bulk", {"ids": three, "decision": "deny", "comment": "dup"})
+    assert set(Request.objects.values_list("status", flat=True)) == {"denied"}
+
+
+def test_bulk_never_approves_ones_own_request(profile, approver, approver_api, client):
+    from profiles.models import Grant
+
+    Grant.objects.filter(profile=profile, user=approver, workflow="enroll").update(level="request")
+    own = submit(approver_api, "mine.example.com")
+    Grant.objects.filter(profile=profile, user=approver, workflow="enroll").update(level="perform")
+    client.force_login(approver)
+    page = client.post(
+        "/approvals/bulk", {"ids": [own], "decision": "approve", "comment": ""}
+    ).content.decode()
+    assert "0 decided, 1 not" in page and "own request" in page, page
+    assert Request.objects.get(pk=own).status == "pending"
+
+
+def test_bulk_only_answers_post(approver, client):
+    client.force_login(approver)
+    assert client.get("/approvals/bulk").status_code == 405
