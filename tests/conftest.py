@@ -150,6 +150,15 @@ def enroll_body(profile="webra-demo", **template):
     return body
 
 
+def revoke_body(certificate_id: str, reason: str = "unspecified") -> dict:
+    return {
+        "module": "webra",
+        "workflow": "revoke",
+        "certificateId": certificate_id,
+        "template": {"revocationReason": reason},
+    }
+
+
 @pytest.fixture
 def postgres_only():
     if connection.vendor != "postgresql":

@@ -6,7 +6,7 @@ import pytest
 from certificates.models import Certificate
 from raportal.models import AuditEvent
 from requests_app.models import Request
-from tests.conftest import enroll_body
+from tests.conftest import enroll_body, revoke_body
 from tests.factories import make_csr
 
 
@@ -152,14 +152,7 @@ def test_a_revocation_shows_the_certificate_before_and_after(
 ):
     certificate = issue()
     Certificate.objects.filter(pk=certificate["_id"]).update(owner=requester)
-    status, answer = requester_api.submit(
-        {
-            "module": "webra",
-            "workflow": "revoke",
-            "certificateId": certificate["_id"],
-            "template": {"revocationReason": "superseded"},
-        }
-    )
+    status, answer = requester_api.submit(revoke_body(certificate["_id"], "superseded"))
     assert status == 201, answer
     client.force_login(approver)
     page = page_of(client, answer["_id"])

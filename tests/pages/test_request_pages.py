@@ -2,7 +2,7 @@
 
 from certificates.models import Certificate
 from requests_app.models import Request
-from tests.conftest import enroll_body
+from tests.conftest import enroll_body, revoke_body
 from tests.factories import TeamFactory, make_csr
 
 
@@ -33,14 +33,7 @@ def test_a_revocation_request_shows_its_reason_and_the_certificate(
 ):
     certificate = issue()
     Certificate.objects.filter(pk=certificate["_id"]).update(owner=requester)
-    status, answer = requester_api.submit(
-        {
-            "module": "webra",
-            "workflow": "revoke",
-            "certificateId": certificate["_id"],
-            "template": {"revocationReason": "keycompromise"},
-        }
-    )
+    status, answer = requester_api.submit(revoke_body(certificate["_id"], "keycompromise"))
     assert status == 201, answer
     client.force_login(requester)
     page = client.get(f"/requests/{answer['_id']}/").content.decode()
