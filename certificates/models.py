@@ -6,13 +6,14 @@ import uuid
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 from django.conf import settings
-from django.db import NotSupportedError, models
-from django.db.models import BooleanField, Exists, Expression, F, OuterRef, Q
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
 from certificates.pki.keys import KEY_TYPE_CHOICES
 from profiles.models import Grant, Team
+from raportal.json_search import JsonItemsContain
 
 
 class CertificateAuthority(models.Model):
@@ -77,55 +78,6 @@ class RevocationReason(models.TextChoices):
     AFFILIATION_CHANGED = "affiliationchange", "Affiliation changed"
     SUPERSEDED = "superseded", "Superseded"
     CESSATION_OF_OPERATION = "cessationofoperation", "Cessation of operation"
-
-
-class JsonItemsContain(Expression):
-    """True when one object of a JSON list (``sans``, ``labels``) has ``keys`` — joined by
-    ``=``, as the pages show a label — containing ``text``, ignoring case. Searching the
-    JSON as text would also match its member names: "value" would find every certificate."""
-
-    output_field = BooleanField()
-
-    def __init__(self, field: str, text: str, keys: tuple[str, ...]):
-        super().__init__()
-        if not all(key.isidentifier() for key in keys):  # they are written into the SQL
-            raise ValueError(f"not a JSON member name: {keys!r}")
-        self.column, self.text, self.keys = F(field), text, keys
-
-    def get_source_expressions(self):
-        return [self.column]
-
-    def set_source_expressions(self, exprs):
-        (self.column,) = exprs
-
-    # {column}: the compiled column; {item}: built from the checked member names; the text
-    # to find is a parameter.
-    SQLITE = (
-        "EXISTS (SELECT 1 FROM json_each(CASE WHEN json_type({column}) = 'array' THEN {column} "
-        "ELSE '[]' END) AS e WHERE (CASE WHEN e.type = 'object' THEN {item} END) "
-        "LIKE %s ESCAPE '\\')"
-    )
-    POSTGRESQL = (
-        "EXISTS (SELECT 1 FROM jsonb_array_elements(CASE WHEN jsonb_typeof({column}) = 'array' "
-        "THEN {column} ELSE '[]'::jsonb END) AS e(item) "
-        "WHERE (CASE WHEN jsonb_typeof(e.item) = 'object' THEN {item} END) ILIKE %s ESCAPE '\\')"
-    )
-
-    def _sql(self, compiler, connection, template: str, member: str):
-        column, params = compiler.compile(self.column)
-        item = " || '=' || ".join(member.format(key) for key in self.keys)
-        pattern = f"%{connection.ops.prep_for_like_query(self.text)}%"
-        sql = template.format(column=column, item=item)
-        return sql, (*params, *params, pattern)
-
-    def as_sqlite(self, compiler, connection):
-        return self._sql(compiler, connection, self.SQLITE, "json_extract(e.value, '$.{}')")
-
-    def as_postgresql(self, compiler, connection):
-        return self._sql(compiler, connection, self.POSTGRESQL, "(e.item ->> '{}')")
-
-    def as_sql(self, compiler, connection):
-        raise NotSupportedError("searching JSON lists needs SQLite or PostgreSQL")
 
 
 class CertificateQuerySet(models.QuerySet):

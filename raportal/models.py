@@ -97,11 +97,12 @@ class PageVisit(models.Model):
         return f"{self.user} saw {self.page} at {self.seen_at:%Y-%m-%d %H:%M}"
 
     @classmethod
-    def previous_and_mark(cls, user, page: str, now):
-        """The time of the previous visit (None on the first), and records this one."""
-        visit, created = cls.objects.get_or_create(user=user, page=page, defaults={"seen_at": now})
-        if created:
-            return None
-        previous = visit.seen_at
-        cls.objects.filter(pk=visit.pk).update(seen_at=now)
-        return previous
+    def previous(cls, user, page: str, *, mark_at=None):
+        """The time of the previous visit (None before the first); with ``mark_at``, records
+        this visit too."""
+        visit = cls.objects.filter(user=user, page=page).first()
+        if mark_at is not None and visit is not None:
+            cls.objects.filter(pk=visit.pk).update(seen_at=mark_at)
+        elif mark_at is not None:
+            cls.objects.get_or_create(user=user, page=page, defaults={"seen_at": mark_at})
+        return visit.seen_at if visit else None

@@ -23,6 +23,6 @@ def navigation(request):
             "enroll": Workflow.ENROLL in webra,
             "import": Workflow.IMPORT in webra or user.is_superuser,
             "approver": approver,
-            "to_decide": Request.objects.pending_for(user).count() if approver else 0,
+            "to_decide": Request.objects.decidable_by(user).count() if approver else 0,
         }
     }

@@ -4,11 +4,14 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, IntegerField, OuterRef, Q
+from django.db.models.fields.json import KT, KeyTransform
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from profiles.models import Grant, GrantLevel, Module, Team, Workflow
 from raportal.crypto import open_sealed, seal
+from raportal.json_search import JsonItemsContain
 
 
 class Status(models.TextChoices):
@@ -35,11 +38,52 @@ class RequestQuerySet(models.QuerySet):
         """Pending requests this user may decide on (never their own)."""
         return self.pending().exclude(requester=user).filter(Exists(_approvable_by(user)))
 
+    def decidable_by(self, user, now=None):
+        """What waits for ``user`` in the approver's queue: ``pending_for`` without the requests
+        already past their expiry (they can no longer be decided, REQ-005), and for a
+        migration only with ``perform`` on its source profile too, as the migrate workflow
+        asks (``MigrateWorkflow.target_of``)."""
+        on_source = (
+            Grant.objects.for_user(user)
+            .filter(level=GrantLevel.PERFORM, workflow=Workflow.MIGRATE)
+            .filter(profile=OuterRef("source_profile_id"))
+        )
+        return (
+            self.pending_for(user)
+            .filter(expires_at__gt=now or timezone.now())
+            .alias(source_profile_id=Cast(KT("template__sourceProfileId"), IntegerField()))
+            .filter(
+                ~Q(workflow=Workflow.MIGRATE)
+                | Q(source_profile_id__isnull=True)
+                | Exists(on_source)
+            )
+        )
+
     def mine(self, user):
         """Requests the user made or that belong to one of their teams (not those they see as
         an approver: see ``visible_to``)."""
         in_team = Team.members.through.objects.filter(team=OuterRef("team"), user=user)
         return self.filter(Q(requester=user) | Exists(in_team))
+
+    def decided_since(self, since):
+        """Requests someone other than their requester approved or denied after ``since``
+        (a requester's own request executed at once is not news to them)."""
+        return (
+            self.filter(approver__isnull=False, updated_at__gt=since)
+            .exclude(approver=F("requester"))
+            .exclude(status=Status.PENDING)
+        )
+
+    def search(self, text: str):
+        """Requests whose subject DN or one of the requested SAN values contains ``text``
+        (ignoring case; the JSON's member names and the CSR are not searched)."""
+        text = text.strip()
+        if not text:
+            return self
+        return self.filter(
+            Q(dn__icontains=text)
+            | JsonItemsContain(KeyTransform("sans", "template"), text, ("value",))
+        )
 
 
 def _approvable_by(user):

@@ -129,7 +129,8 @@ def _check_envelope(request: Request, data: dict) -> None:
             )
 
 
-def _check_pending(request: Request) -> None:
+def check_pending(request: Request) -> None:
+    """Only a pending request that has not expired can be decided or withdrawn."""
     if request.status != Status.PENDING:
         raise DomainError("REQ-004", f"the request is {request.status}, not pending")
     if request.is_expired:
@@ -165,7 +166,7 @@ def request_approve(user, request_id: str, data: dict) -> Outcome:
         request = _locked_request(user, request_id)
         _check_envelope(request, data)
         check_may_decide(user, request)
-        _check_pending(request)
+        check_pending(request)
         if request.profile and not request.profile.enabled:
             raise DomainError("REQ-010", f"profile {request.profile.name} is disabled")
         handler = handler_for(request.module, request.workflow)
@@ -213,22 +214,43 @@ def request_approve(user, request_id: str, data: dict) -> Outcome:
             f"request.approve.{request.workflow}",
             request,
             changed=changed,
-            edited=sorted(key for key, value in (data.get("template") or {}).items() if value),
+            edited=_edited(before, after, data.get("template") or {}),
             comment=request.approver_comment,
-            outcome=_outcome(request),
+            outcome=outcome_text(request),
         )
     return Outcome(request)
+
+
+# Where each part of an approval template lands in the request's snapshot.
+EDITABLE = {"labels": "labels", "owner": "owner", "team": "team", "contactEmail": "contact"}
+
+
+def _edited(before: dict, after: dict, edits: dict) -> list[str]:
+    """The parts of the request the approver's template really changed (a browser sends
+    every field back, changed or not)."""
+    out = []
+    for key in edits:
+        if key in EDITABLE:
+            differs = before[EDITABLE[key]] != after[EDITABLE[key]]
+        else:
+            differs = before["template"].get(key) != after["template"].get(key)
+        if differs:
+            out.append(key)
+    return sorted(out)
 
 
 OUTCOME_VERBS = {"enroll": "issued", "renew": "issued", "import": "imported", "revoke": "revoked"}
 
 
-def _outcome(request: Request) -> str:
-    """What an approval did, in words, for the audit log and the request's history."""
+def outcome_text(request: Request) -> str:
+    """What an approval did, in words, for the audit log, the request's history and the
+    approver's pages."""
     verb = OUTCOME_VERBS.get(request.workflow)
     if verb and request.certificate is not None:
         return f"certificate {request.certificate.serial} {verb}"
-    return f"{request.workflow} done" if request.status == Status.COMPLETED else request.status
+    if request.status == Status.APPROVED:
+        return "challenge ready for its device"
+    return f"{request.workflow} done"
 
 
 def request_deny(user, request_id: str, data: dict) -> Outcome:
@@ -236,7 +258,7 @@ def request_deny(user, request_id: str, data: dict) -> Outcome:
         request = _locked_request(user, request_id)
         _check_envelope(request, data)
         check_may_decide(user, request)
-        _check_pending(request)
+        check_pending(request)
         _close(request, Status.DENIED, approver=user, comment=data.get("approverComment"))
         record(
             user,
@@ -275,7 +297,7 @@ def check_may_cancel(user, request: Request) -> None:
         )
         if team_ids != {user.pk, request.requester_id}:
             raise forbidden("only the requester or their team may cancel a request")
-    _check_pending(request)
+    check_pending(request)
 
 
 def _close(request: Request, status: str, *, approver=None, comment: str | None = "") -> None:

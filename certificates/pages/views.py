@@ -34,11 +34,6 @@ def status_of(certificate: Certificate, now=None) -> str:
     return "valid"
 
 
-def mine(user):
-    """Certificates the user owns or shares with a team."""
-    return Certificate.objects.owned_by(user)
-
-
 def with_status(certificates, wanted: str, now):
     """The certificates whose ``status_of`` is ``wanted`` (one of STATUSES)."""
     live = Q(revocation_date__isnull=True)

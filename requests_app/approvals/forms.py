@@ -72,14 +72,19 @@ class DecisionForm(ServiceErrorsMixin, forms.Form):
                         choices=rule.enum,
                     )
         if "contactEmail" in parts and profile.contact_email_editable_by_approver:
-            self._edit("contactEmail", "Contact email", req.contact_email)
+            self._edit("contactEmail", "Contact email", req.contact_email, email=True)
 
-    def _edit(self, key, label, initial, *, textarea=False, choices=None, error_key=None):
+    def _edit(
+        self, key, label, initial, *, textarea=False, choices=None, error_key=None, email=False
+    ):
         """A field named after the services' element key, so their errors land beside it."""
         if choices:
-            field = forms.ChoiceField(
-                label=label, required=False, choices=[("", "—")] + [(c, c) for c in choices]
-            )
+            options = [("", "—")] + [(c, c) for c in choices]
+            if initial and initial not in choices:  # the rule changed since: keep it visible
+                options.append((initial, f"{initial} (no longer in the profile's list)"))
+            field = forms.ChoiceField(label=label, required=False, choices=options)
+        elif email:
+            field = forms.EmailField(label=label, required=False)
         else:
             widget = forms.Textarea(attrs={"rows": 2}) if textarea else forms.TextInput
             field = forms.CharField(label=label, required=False, widget=widget, max_length=4000)
@@ -104,14 +109,13 @@ class DecisionForm(ServiceErrorsMixin, forms.Form):
             if key not in self.data:
                 continue  # not sent at all: unchanged (a blank field is sent, and clears)
             after = (self.cleaned_data.get(key) or "").strip()
-            if after == before.strip():
+            if _lines(after) == _lines(before):  # browsers send textarea lines as CRLF
                 continue
             kind, _, name = key.partition(":")
             if kind == "subject":
                 template.setdefault("subject", []).append({"element": name, "value": after})
             elif kind == "san":
-                values = [line.strip() for line in after.splitlines() if line.strip()]
-                template.setdefault("sans", []).append({"type": name, "value": values})
+                template.setdefault("sans", []).append({"type": name, "value": _lines(after)})
             elif kind == "label":
                 template.setdefault("labels", []).append({"label": name, "value": after})
             else:
@@ -123,6 +127,10 @@ class DecisionForm(ServiceErrorsMixin, forms.Form):
         if self.cleaned_data["decision"] == APPROVE and self.edits():
             body["template"] = self.edits()
         return body
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
 class BulkForm(forms.Form):

@@ -3,10 +3,10 @@ the queue page asks, with the counts per workflow."""
 
 import datetime as dt
 
-from django.db.models import Count, Q
-from django.db.models.fields.json import KT
+from django.db.models import Count
 from django.utils import timezone
 
+from profiles.models import Workflow
 from requests_app.models import Request
 
 SORTS = {"newest": "-created_at", "oldest": "created_at"}
@@ -20,8 +20,8 @@ def approval_queue(user, params) -> tuple:
     their own), filtered by profile, workflow, requester, team, age and a text search on the
     subject and SANs; returns (queryset, filters as understood)."""
     queryset = (
-        Request.objects.pending_for(user)
-        .select_related("profile", "requester", "team", "certificate")
+        Request.objects.decidable_by(user)
+        .select_related("profile", "requester", "team")
         .defer("sealed_password", "sealed_pkcs12", "sealed_key", "template", "metadata")
     )
     filters = {
@@ -31,6 +31,8 @@ def approval_queue(user, params) -> tuple:
     filters["sort"] = params.get("sort") if params.get("sort") in SORTS else "oldest"
     if filters["profile"]:
         queryset = queryset.filter(profile__name=filters["profile"])
+    if filters["workflow"] not in Workflow.values:
+        filters["workflow"] = ""
     if filters["workflow"]:
         queryset = queryset.filter(workflow=filters["workflow"])
     if filters["requester"]:
@@ -42,17 +44,14 @@ def approval_queue(user, params) -> tuple:
     else:
         filters["age"] = ""
     if filters["q"]:
-        # The SANs as requested (the template's other members hold a CSR: not searched).
-        queryset = queryset.annotate(sans_text=KT("template__sans")).filter(
-            Q(dn__icontains=filters["q"]) | Q(sans_text__icontains=filters["q"])
-        )
+        queryset = queryset.search(filters["q"])
     return queryset.order_by(SORTS[filters["sort"]], "pk"), filters
 
 
 def counts_per_workflow(user) -> dict[str, int]:
     """How many requests wait for ``user``, per workflow (one query)."""
     rows = (
-        Request.objects.pending_for(user)
+        Request.objects.decidable_by(user)
         .order_by()
         .values("workflow")
         .annotate(n=Count("pk"))

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 
 from cryptography import x509
 
-from certificates.models import Certificate
 from certificates.pki import names
 from certificates.pki.csr import load_csr
 from certificates.pki.keys import key_type_of
@@ -14,6 +13,7 @@ from profiles import template_rules as rules
 from raportal.errors import DomainError
 from requests_app.models import Request
 from requests_app.workflows.certificate_data import FIELDS
+from requests_app.workflows.holder_limit import holder_counts
 from requests_app.workflows.migrate import SOURCE
 
 
@@ -51,10 +51,8 @@ def review(request: Request, approver) -> Review:
     if request.workflow == "enroll" and request.profile_id:
         out.rules = rule_results(request)
     if request.holder_id:
-        valid = Certificate.objects.valid().with_holder(request.holder_id)
-        out.holder_overall = valid.count()
-        out.holder_in_profile = (
-            valid.filter(profile_id=request.profile_id).count() if request.profile_id else 0
+        out.holder_overall, out.holder_in_profile = holder_counts(
+            request.holder_id, request.profile
         )
         out.previous = list(
             Request.objects.visible_to(approver)

@@ -1,6 +1,7 @@
 """The approver's pages: the queue, one request's decision page, bulk decisions. They call the
 same services as the API's approve and deny (requests_app/services.py)."""
 
+import logging
 import uuid
 
 from django.contrib import messages
@@ -18,7 +19,10 @@ from requests_app.approvals.forms import APPROVE, BulkForm, DecisionForm
 from requests_app.approvals.queue import approval_queue, close_to_expiry, counts_per_workflow
 from requests_app.approvals.review import review
 from requests_app.models import Request, Status
+from requests_app.pages.queries import profile_label
 from requests_app.pages.summary import requested
+
+log = logging.getLogger(__name__)
 
 PAGE_SIZE = 25
 BULK_MAX = 100
@@ -40,9 +44,9 @@ def queue(request):
             "counts": counts,
             "total": sum(counts.values()),
             "workflows": Workflow.values,
-            "profiles": Profile.objects.filter(name__in=_waiting_profiles(request.user)).order_by(
-                "display_name", "name"
-            ),
+            "profiles": Profile.objects.filter(pk__in=_waiting(request.user, "profile"))
+            .annotate(label=profile_label())
+            .order_by("label", "name"),
             "teams": Team.objects.filter(pk__in=_waiting(request.user, "team")).order_by("name"),
             "bulk": BulkForm(),
         },
@@ -50,11 +54,8 @@ def queue(request):
 
 
 def _waiting(user, field: str):
-    return Request.objects.pending_for(user).order_by().values(field).distinct()
-
-
-def _waiting_profiles(user):
-    return Request.objects.pending_for(user).order_by().values("profile__name").distinct()
+    """The distinct ``field`` values (profile, team) of what waits for the user."""
+    return Request.objects.decidable_by(user).order_by().values(field).distinct()
 
 
 def _pending_request(user, request_id) -> Request:
@@ -66,11 +67,11 @@ def _pending_request(user, request_id) -> Request:
 
 
 def _refusal(user, req: Request) -> str:
-    """Why the user cannot decide on this request now; empty when they can."""
-    if req.status != Status.PENDING:
-        return f"This request is {req.get_status_display().lower()}: there is nothing to decide."
+    """Why the user cannot decide on this request now (the services' own checks, in the
+    order they make them); empty when they can."""
     try:
         services.check_may_decide(user, req)
+        services.check_pending(req)
     except DomainError as error:
         return f"You cannot decide on it: {error.detail}."
     return ""
@@ -81,6 +82,7 @@ def decide(request, request_id):
     req = _pending_request(request.user, request_id)
     refusal = _refusal(request.user, req)
     form = DecisionForm(req, request.POST or None)
+    status = 403 if request.method == "POST" and refusal else 200
     if request.method == "POST" and not refusal and form.is_valid():
         decide_with = (
             services.request_approve
@@ -105,17 +107,14 @@ def decide(request, request_id):
             "review": review(req, request.user),
             "close_to_expiry": req.status == Status.PENDING and close_to_expiry(req),
         },
+        status=status,
     )
 
 
 def _said(req: Request) -> str:
     if req.status == Status.DENIED:
         return "Denied: the requester sees your comment."
-    if req.certificate_id and req.workflow in ("enroll", "renew"):
-        return f"Approved: certificate {req.certificate.serial} issued."
-    if req.workflow == "revoke":
-        return "Approved: the certificate is revoked."
-    return f"Approved: the {req.workflow} is done."
+    return f"Approved: {services.outcome_text(req)}."
 
 
 @login_required
@@ -124,7 +123,10 @@ def bulk(request):
     """Each selected request is decided on its own: one that fails does not stop the others,
     and the page says what happened to each."""
     form = BulkForm(request.POST)
-    ids = request.POST.getlist("ids")[:BULK_MAX]
+    ids = request.POST.getlist("ids")
+    if len(ids) > BULK_MAX:
+        messages.warning(request, f"At most {BULK_MAX} at a time: the first {BULK_MAX} only.")
+        ids = ids[:BULK_MAX]
     if not ids:
         messages.error(request, "Select at least one request.")
         return redirect("approval-queue")
@@ -150,11 +152,14 @@ def bulk(request):
 
 
 def _decide_one(user, request_id: str, decide_with, data: dict) -> dict:
+    """One request of a bulk decision, in its own transaction (the services'): whatever
+    happens to it is reported, and the next one is decided all the same."""
     try:
         uuid.UUID(request_id)
-        outcome = decide_with(user, request_id, {"approverComment": data["comment"]})
     except ValueError:
         return {"id": request_id, "ok": False, "message": "not a request identifier"}
+    try:
+        outcome = decide_with(user, request_id, {"approverComment": data["comment"]})
     except DomainError as error:
         req = Request.objects.visible_to(user).filter(pk=request_id).first()
         return {
@@ -164,4 +169,7 @@ def _decide_one(user, request_id: str, decide_with, data: dict) -> dict:
             "message": error.detail,
             "code": error.code,
         }
+    except Exception:  # reported on the page; the others are still decided
+        log.exception("bulk decision on request %s failed", request_id)
+        return {"id": request_id, "ok": False, "message": "an unexpected error (logged)"}
     return {"id": request_id, "req": outcome.request, "ok": True, "message": _said(outcome.request)}

@@ -133,14 +133,13 @@ class ServiceErrorsMixin:
         return self.error_fields.get(key)
 
     def apply_domain_error(self, error: DomainError) -> None:
-        placed = False
+        """Each message beside its field; those about an element the form has no field for
+        above the form (none is dropped)."""
+        if not error.fields:
+            self.add_error(None, f"{error.detail} ({error.code})")
         for key, message in error.fields.items():
             field = self.field_for(key)
-            if field and field in self.fields:
-                self.add_error(field, f"{message} ({error.code})")
-                placed = True
-        if not placed:
-            self.add_error(None, f"{error.detail} ({error.code})")
+            self.add_error(field if field in self.fields else None, f"{message} ({error.code})")
 
 
 def read_csr_upload(upload) -> str:

@@ -10,7 +10,7 @@ from profiles.models import GrantLevel, Profile, Workflow
 from requests_app.models import Request, Status
 
 
-def _profile_label(path: str = ""):
+def profile_label(path: str = ""):
     """A profile as the pages name it (``str(profile)``): its display name, else its name."""
     return Coalesce(
         NullIf(F(f"{path}display_name"), Value("")), F(f"{path}name"), output_field=CharField()
@@ -28,7 +28,7 @@ SORTS = {
     **_both_ways("date", F("created_at")),
     **_both_ways("status", F("status")),
     **_both_ways("workflow", F("workflow")),
-    **_both_ways("profile", _profile_label("profile__")),
+    **_both_ways("profile", profile_label("profile__")),
 }
 DEFAULT_SORT = "-date"
 
@@ -57,7 +57,7 @@ def my_requests(user, params) -> tuple:
     # Only the profiles of the user's own requests: the choices reveal nothing else.
     profiles = list(
         Profile.objects.filter(pk__in=mine.values("profile"))
-        .annotate(label=_profile_label())
+        .annotate(label=profile_label())
         .order_by("label", "name")
         .values_list("name", "label")
     )

@@ -36,7 +36,7 @@ def requested(req: Request) -> list[tuple[str, str]]:
     if template.get("revocationReason"):
         reason = template["revocationReason"]
         rows.append(("Reason", dict(RevocationReason.choices).get(reason, reason)))
-    changed = set(req.template.get("fields") or FIELDS.values())
+    changed = set(req.template["fields"] if "fields" in req.template else FIELDS.values())
     for field, label in DATA_FIELDS.items():
         if field not in template or (req.workflow in CHANGES_DATA and FIELDS[field] not in changed):
             continue

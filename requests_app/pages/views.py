@@ -127,23 +127,20 @@ def request_list(request):
             "filters": filters,
             "statuses": Status.values,
             "workflows": Workflow.values,
-            "decided": _decided_since_last_visit(request.user),
+            "decided": _decided_since_last_visit(
+                request.user, mark=page.number == 1 and not filters["active"]
+            ),
         },
     )
 
 
-def _decided_since_last_visit(user) -> set:
-    """The user's requests that someone else decided since they last opened their list."""
-    since = PageVisit.previous_and_mark(user, "my-requests", timezone.now())
+def _decided_since_last_visit(user, *, mark: bool) -> set:
+    """The user's requests someone else decided since they last saw their whole list. Only
+    the unfiltered first page counts as seeing it: paging or filtering does not reset it."""
+    since = PageVisit.previous(user, "my-requests", mark_at=timezone.now() if mark else None)
     if since is None:
         return set()
-    return set(
-        Request.objects.mine(user)
-        .filter(approver__isnull=False, updated_at__gt=since)
-        .exclude(approver=user)
-        .exclude(status=Status.PENDING)
-        .values_list("pk", flat=True)
-    )
+    return set(Request.objects.mine(user).decided_since(since).values_list("pk", flat=True))
 
 
 @login_required

@@ -177,3 +177,97 @@ def test_the_requester_sees_which_requests_were_decided_since_their_last_visit(
     assert page.count(">new</span>") == 2, "the banner's example and the one row"
     again = client.get("/requests/").content.decode()
     assert "since your last visit" not in again, "seen now"
+
+
+def test_a_form_sent_back_unchanged_edits_nothing(pending, approver, client):
+    """A browser sends every field back, textareas with CRLF line ends."""
+    request_id = pending(
+        sans=[{"type": "DNSNAME", "value": ["app.example.com", "www.example.com"]}],
+        labels=[{"label": "env", "value": "dev"}],
+    )
+    client.force_login(approver)
+    form = client.get(f"/approvals/{request_id}/").context["form"]
+    body = {name: form[name].value() or "" for name in form.initials}
+    body["san:DNSNAME"] = body["san:DNSNAME"].replace("\n", "\r\n")
+    assert "\r\n" in body["san:DNSNAME"], body
+    response = client.post(
+        f"/approvals/{request_id}/", body | {"decision": "approve", "comment": ""}
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    event = AuditEvent.objects.get(action="request.approve.enroll", object_id=request_id)
+    assert event.detail["edited"] == [], event.detail
+
+
+def test_a_label_value_the_profile_no_longer_lists_is_kept_unless_changed(
+    pending, approver, profile, client
+):
+    request_id = pending(labels=[{"label": "env", "value": "dev"}])
+    profile.label_rules.filter(label="env").update(enum=["staging", "prod"])
+    client.force_login(approver)
+    page = page_of(client, request_id)
+    assert "dev (no longer in the profile" in page, page
+
+
+def test_an_error_about_an_element_without_a_field_is_shown_above_the_form(
+    pending, approver, profile, client
+):
+    request_id = pending()
+    profile.subject_rules.filter(element="cn.1").update(
+        regex=r"[a-z]+\.internal", editable_by_approver=False
+    )
+    client.force_login(approver)
+    response = client.post(
+        f"/approvals/{request_id}/",
+        {"decision": "approve", "comment": "", "label:env": "prod"},
+    )
+    errors = response.context["form"].non_field_errors()
+    assert any("cn.1" in error for error in errors), response.context["form"].errors
+
+
+def test_the_rules_table_shows_each_rule_with_its_own_result(pending, approver, profile, client):
+    request_id = pending("app.example.com")
+    profile.subject_rules.filter(element="o.1").update(mandatory=True)
+    client.force_login(approver)
+    page = page_of(client, request_id)
+    rules = page[page.index('id="rules"') : page.index("</table>", page.index('id="rules"'))]
+    cn = rules[rules.index("<td>cn.1</td>") :].split("</tr>")[0]
+    assert ">ok</span>" in cn and "app.example.com" in cn, cn
+    o = rules[rules.index("<td>o.1</td>") :].split("</tr>")[0]
+    assert ">fails</span>" in o and "mandatory" in o, o
+
+
+def test_a_post_by_someone_who_may_not_decide_is_refused_with_403(pending, requester, client):
+    request_id = pending()
+    client.force_login(requester)
+    response = client.post(f"/approvals/{request_id}/", {"decision": "approve", "comment": ""})
+    assert response.status_code == 403
+    assert Request.objects.get(pk=request_id).status == "pending"
+
+
+def test_an_expired_request_cannot_be_decided_from_its_page(pending, approver, client):
+    from django.utils import timezone
+
+    request_id = pending()
+    Request.objects.filter(pk=request_id).update(expires_at=timezone.now())
+    client.force_login(approver)
+    page = page_of(client, request_id)
+    assert 'value="approve"' not in page and "expired" in page, page
+
+
+def test_a_teammates_own_immediate_request_is_not_news_and_paging_keeps_the_marks(
+    pending, team, requester, approver, approver_api, client
+):
+    from tests.conftest import enroll_body as body
+
+    client.force_login(requester)
+    client.get("/requests/")  # the visit the marks count from
+    status, own = approver_api.submit(body(csr=make_csr()[0], team={"value": "demo-team"}))
+    assert status == 201 and own["status"] == "completed", own
+    decided = pending("decided.example.com")
+    client.force_login(approver)
+    client.post(f"/approvals/{decided}/", {"decision": "deny", "comment": "no"})
+    client.force_login(requester)
+    filtered = client.get("/requests/?status=denied").content.decode()
+    assert "1 of your requests was decided" in filtered, filtered
+    page = client.get("/requests/").content.decode()
+    assert "1 of your requests was decided" in page, "the filtered view did not reset it"

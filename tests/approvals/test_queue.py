@@ -77,7 +77,7 @@ def test_an_approver_without_a_grant_sees_nothing_of_a_profile(three, outsider, 
 
 
 def test_the_queue_makes_as_many_queries_for_200_requests_as_for_5(
-    profile, requester, approver, client, django_assert_max_num_queries
+    profile, team, requester, approver, client, django_assert_max_num_queries
 ):
     def fill(n):
         Request.objects.bulk_create(
@@ -87,6 +87,7 @@ def test_the_queue_makes_as_many_queries_for_200_requests_as_for_5(
                 status="pending",
                 profile=profile,
                 requester=requester,
+                team=team,
                 dn=f"CN=bulk{i}.example.com",
                 template={"subject": [{"element": "cn.1", "value": f"bulk{i}.example.com"}]},
                 expires_at=timezone.now() + dt.timedelta(days=7),
@@ -158,3 +159,44 @@ def test_bulk_never_approves_ones_own_request(profile, approver, approver_api, c
 def test_bulk_only_answers_post(approver, client):
     client.force_login(approver)
     assert client.get("/approvals/bulk").status_code == 405
+
+
+def test_the_queue_search_looks_at_values_not_at_json_member_names(three, approver, client):
+    client.force_login(approver)
+    for query in ("value", "type", "DNSNAME", "sans"):
+        page = client.get("/approvals/", {"q": query}).content.decode()
+        assert queue_rows(page) == [], (query, page)
+
+
+def test_an_expired_request_leaves_the_queue_and_the_count(three, approver, client):
+    Request.objects.filter(pk=three[0]).update(expires_at=timezone.now())
+    client.force_login(approver)
+    assert queue_rows(client.get("/approvals/").content.decode()) == three[1:]
+    assert re.search(r"To decide <span[^>]*>2<", client.get("/").content.decode())
+
+
+def test_a_migration_waits_only_for_approvers_of_both_profiles(
+    issue, requester, requester_api, approver, outsider, pki, client
+):
+    from certificates.models import Certificate
+
+    target = ProfileFactory(name="webra-target", ca=pki["issuing"])
+    grant(target, requester, "request", "migrate")
+    grant(target, approver, "perform", "migrate")
+    grant(target, outsider, "perform", "migrate")  # but nothing on the source profile
+    certificate = issue()
+    Certificate.objects.filter(pk=certificate["_id"]).update(owner=requester)
+    status, answer = requester_api.submit(
+        {
+            "module": "webra",
+            "workflow": "migrate",
+            "certificateId": certificate["_id"],
+            "profile": "webra-target",
+            "template": {},
+        }
+    )
+    assert status == 201 and answer["status"] == "pending", answer
+    client.force_login(approver)
+    assert queue_rows(client.get("/approvals/").content.decode()) == [answer["_id"]]
+    client.force_login(outsider)
+    assert queue_rows(client.get("/approvals/").content.decode()) == []
