@@ -65,6 +65,14 @@ class RequestQuerySet(models.QuerySet):
         in_team = Team.members.through.objects.filter(team=OuterRef("team"), user=user)
         return self.filter(Q(requester=user) | Exists(in_team))
 
+    def with_secrets_for(self, user):
+        """Requests whose PKCS#12 waits for ``user`` to take it (see ``has_secrets_for``)."""
+        return (
+            self.filter(requester=user)
+            .exclude(status=Status.PENDING)
+            .filter(Q(sealed_pkcs12__isnull=False) | Q(sealed_password__isnull=False))
+        )
+
     def decided_since(self, since):
         """Requests someone other than their requester approved or denied after ``since``
         (a requester's own request executed at once is not news to them)."""

@@ -51,6 +51,8 @@ def request_submit(
     if level is None:
         where = target.profile.name if target.profile else "unprofiled certificates"
         raise forbidden(f"you may not {handler.name} on {where}")
+    if level != GrantLevel.PERFORM:  # who may act at once (a key compromise) is not held up
+        handler.check_not_duplicate(target)
     prepared = handler.prepare_submission(data, target, user)
     profile = target.profile
     now = timezone.now()
@@ -239,6 +241,11 @@ def _edited(before: dict, after: dict, edits: dict) -> list[str]:
     return sorted(out)
 
 
+OUTCOME_WORDS = {
+    "update": "certificate updated",
+    "migrate": "certificate moved to its new profile",
+    "recover": "key ready for the requester",
+}
 OUTCOME_VERBS = {"enroll": "issued", "renew": "issued", "import": "imported", "revoke": "revoked"}
 
 
@@ -250,7 +257,7 @@ def outcome_text(request: Request) -> str:
         return f"certificate {request.certificate.serial} {verb}"
     if request.status == Status.APPROVED:
         return "challenge ready for its device"
-    return f"{request.workflow} done"
+    return OUTCOME_WORDS.get(request.workflow, f"{request.workflow} done")
 
 
 def request_deny(user, request_id: str, data: dict) -> Outcome:

@@ -118,6 +118,10 @@ def certificate_detail(request, certificate_id):
             "requests": related,
             "actions": available_actions(request.user, certificate),
             "renewals": _renewals(request.user, certificate),
+            "key_waiting": Request.objects.with_secrets_for(request.user)
+            .filter(certificate=certificate)
+            .only("pk")
+            .first(),
             "extensions": _extension_summary(parsed),
         },
     )

@@ -5,7 +5,9 @@ the approver changed; the services check it all again)."""
 from django import forms
 
 from profiles.models import Profile
+from requests_app.approvals.review import element_label
 from requests_app.models import Request
+from requests_app.pages import advice
 from requests_app.pages.forms import ServiceErrorsMixin
 
 APPROVE, DENY = "approve", "deny"
@@ -47,7 +49,7 @@ class DecisionForm(ServiceErrorsMixin, forms.Form):
                 if rule.editable_by_approver:
                     self._edit(
                         f"subject:{rule.element}",
-                        rule.element,
+                        element_label(rule.element),
                         values.get(rule.element),
                         error_key=rule.element,
                     )
@@ -100,6 +102,10 @@ class DecisionForm(ServiceErrorsMixin, forms.Form):
         cleaned = super().clean()
         if cleaned.get("decision") == DENY and not (cleaned.get("comment") or "").strip():
             self.add_error("comment", "Say why you deny it: the requester will read this.")
+        for line in _lines(cleaned.get("san:DNSNAME") or ""):
+            problem = advice.dns_value_error(line)  # the requester's form explains the same
+            if problem:
+                self.add_error("san:DNSNAME", f"{line}: {problem}")
         return cleaned
 
     def edits(self) -> dict:

@@ -36,7 +36,7 @@ def approval_queue(user, params) -> tuple:
     if filters["workflow"]:
         queryset = queryset.filter(workflow=filters["workflow"])
     if filters["requester"]:
-        queryset = queryset.filter(requester__username=filters["requester"])
+        queryset = queryset.filter(requester__username__icontains=filters["requester"])
     if filters["team"]:
         queryset = queryset.filter(team__name=filters["team"])
     if filters["age"] in AGES:

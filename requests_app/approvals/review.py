@@ -119,7 +119,7 @@ def rule_results(request: Request) -> list[RuleResult]:
     for rule in profile.subject_rules.all():
         results.append(
             RuleResult(
-                rule.element,
+                element_label(rule.element),
                 _describe(rule, rule.mandatory),
                 subject.get(rule.element, ""),
                 problems.get(rule.element, ""),
@@ -147,6 +147,15 @@ def rule_results(request: Request) -> list[RuleResult]:
     if "" in problems:
         results.append(RuleResult("request", "", "", problems[""]))
     return results
+
+
+def element_label(element: str) -> str:
+    """``cn.1`` → ``Common name (cn.1)``: words first, the profile's key for reference."""
+    try:
+        dn_type, _ = names.parse_element(element)
+    except ValueError:
+        return element
+    return f"{dn_type.label} ({element})"
 
 
 def _describe(rule, mandatory: bool, extra: str = "") -> str:

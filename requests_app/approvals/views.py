@@ -30,6 +30,12 @@ BULK_MAX = 100
 
 @login_required
 def queue(request):
+    return _queue_page(request, BulkForm())
+
+
+def _queue_page(request, bulk_form, selected=(), status=200):
+    """The queue as its query string asks (the bulk form posts back to the same query, so a
+    refused bulk decision shows the same page with the same boxes ticked)."""
     queryset, filters = approval_queue(request.user, request.GET)
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
@@ -48,8 +54,10 @@ def queue(request):
             .annotate(label=profile_label())
             .order_by("label", "name"),
             "teams": Team.objects.filter(pk__in=_waiting(request.user, "team")).order_by("name"),
-            "bulk": BulkForm(),
+            "bulk": bulk_form,
+            "selected": {str(pk) for pk in selected},
         },
+        status=status,
     )
 
 
@@ -128,13 +136,10 @@ def bulk(request):
         messages.warning(request, f"At most {BULK_MAX} at a time: the first {BULK_MAX} only.")
         ids = ids[:BULK_MAX]
     if not ids:
-        messages.error(request, "Select at least one request.")
-        return redirect("approval-queue")
+        form.is_valid()
+        form.add_error(None, "Select at least one request.")
     if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-        return redirect("approval-queue")
+        return _queue_page(request, form, selected=ids, status=400)
     decide_with = (
         services.request_approve
         if form.cleaned_data["decision"] == APPROVE

@@ -15,6 +15,8 @@ from requests_app.pages.forms import (
     ServiceErrorsMixin,
     comment_field,
 )
+from requests_app.workflows import handler_for
+from requests_app.workflows.base import Target
 from requests_app.workflows.fitness import check_fits
 from requests_app.workflows.migrate import INVALID_TARGET
 from requests_app.workflows.on_certificate import CertificateWorkflow
@@ -50,7 +52,12 @@ class RevokeForm(ActionForm):
     def build(self):
         self.fields["reason"] = forms.ChoiceField(
             label="Why",
-            choices=RevocationReason.choices,
+            # CA compromise concerns certificate authorities, never the certificates here.
+            choices=[
+                choice
+                for choice in RevocationReason.choices
+                if choice[0] != RevocationReason.CA_COMPROMISE
+            ],
             initial=RevocationReason.UNSPECIFIED,
             help_text="Key compromise if the private key may be known to someone else.",
         )
@@ -215,6 +222,11 @@ def available_actions(user, certificate: Certificate) -> list[Action]:
     if Workflow.MIGRATE in granted:
         reason = "" if migration_targets(user, certificate) else "no other profile to move to"
         actions.append(Action(Workflow.MIGRATE, "Move to another profile", not reason, reason))
+    for action in actions:  # a request that would wait behind one of its kind (services' rule)
+        if action.allowed and levels[action.workflow] != GrantLevel.PERFORM:
+            handler = handler_for("webra", action.workflow)
+            action.reason = _refusal(handler.check_not_duplicate, Target(profile, certificate))
+            action.allowed = not action.reason
     return actions
 
 

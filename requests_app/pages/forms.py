@@ -139,7 +139,14 @@ class ServiceErrorsMixin:
             self.add_error(None, f"{error.detail} ({error.code})")
         for key, message in error.fields.items():
             field = self.field_for(key)
-            self.add_error(field if field in self.fields else None, f"{message} ({error.code})")
+            if field in self.fields:
+                self.add_error(field, f"{message} ({error.code})")
+            else:
+                self.add_error(None, f"{self.unplaced(message)} ({error.code})")
+
+    def unplaced(self, message: str) -> str:
+        """A message about an element the form shows no (filled) field for."""
+        return message
 
 
 def read_csr_upload(upload) -> str:
@@ -349,10 +356,27 @@ class EnrollForm(ServiceErrorsMixin, CertificateDataFields, KeyFields, forms.For
         self.add_data_fields(profile, user)
         self.add_key_fields(profile)
         self.fields["requester_comment"] = comment_field()
+        if "csr" in self.fields:
+            # The browser must not demand a name a CSR may bring: without JavaScript nothing
+            # would lift it (portal.js sets it back while "generate" is chosen); the server
+            # still requires it when no CSR is given.
+            for field in self.fields.values():
+                if "data-names-mandatory" in field.widget.attrs:
+                    field.widget.use_required_attribute = lambda initial: False
         if self._brings_a_csr():
             # With a CSR, names left blank are taken from it (the services decide).
             for name in self.subject_fields + [n for g in self.san_groups for n in g.fields]:
                 self.fields[name].required = False
+
+    def field_for(self, key: str) -> str | None:
+        """With a CSR, an error about a name left blank in the form is about the CSR's: it
+        goes above the form, not on the empty field."""
+        field = super().field_for(key)
+        blank = field and not (self.data.get(self.add_prefix(field)) or "").strip()
+        return None if blank and self._brings_a_csr() else field
+
+    def unplaced(self, message: str) -> str:
+        return f"In your CSR: {message}" if self._brings_a_csr() else message
 
     def _brings_a_csr(self) -> bool:
         """The requester chose "I have a CSR", or (without JavaScript, where the default

@@ -3,10 +3,11 @@ template the API returns for it (the workflow handler's ``template_json``)."""
 
 from certificates.models import RevocationReason
 from certificates.pki import names
+from profiles.models import Profile
 from requests_app.models import Request
 from requests_app.workflows import handler_for
 from requests_app.workflows.certificate_data import FIELDS
-from requests_app.workflows.migrate import SOURCE
+from requests_app.workflows.migrate import SOURCE, SOURCE_ID
 
 # Update and migrate list the data fields they change; the other workflows carry them whole.
 CHANGES_DATA = ("update", "migrate")
@@ -23,7 +24,8 @@ def requested(req: Request) -> list[tuple[str, str]]:
     template = handler_for(req.module, req.workflow).template_json(req) or {}
     rows: list[tuple[str, str]] = []
     if req.workflow == "migrate":
-        rows.append(("From profile", req.template.get(SOURCE) or "—"))
+        source = Profile.objects.filter(pk=req.template.get(SOURCE_ID)).first()
+        rows.append(("From profile", str(source) if source else req.template.get(SOURCE) or "—"))
     for item in template.get("sans") or []:
         label = names.SAN_LABELS.get(item.get("type"), item.get("type"))
         rows += [(label, value) for value in item.get("value") or []]
@@ -42,7 +44,11 @@ def requested(req: Request) -> list[tuple[str, str]]:
             continue
         if field == "labels":
             value = ", ".join(f"{item['label']}={item['value']}" for item in template["labels"])
+        elif field == "team":
+            value = str(req.team) if req.team_id else ""
         else:
             value = (template[field] or {}).get("value") or ""
         rows.append((label, value or "—"))
+    if req.team_id and not any(label == "Team" for label, _ in rows):
+        rows.append(("Team", str(req.team)))  # shared with that team (revoke, renew…)
     return rows

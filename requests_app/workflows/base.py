@@ -69,6 +69,9 @@ class WorkflowHandler:
             return None
         return min(levels, key=lambda level: LEVEL_RANK[level])
 
+    def check_not_duplicate(self, target: Target) -> None:
+        """Refuses a submission that would duplicate a pending request. Default: none does."""
+
     def prepare_submission(self, data: dict, target: Target, user) -> Prepared:
         raise NotImplementedError
 

@@ -26,6 +26,20 @@ class CertificateData:
         """From a Certificate or a Request (both carry these four fields)."""
         return cls(list(obj.labels), obj.owner, obj.team, obj.contact_email)
 
+    def changed_from(self, current: "CertificateData") -> list[str]:
+        """The fields among ``self.fields`` whose value differs from ``current``'s."""
+
+        def comparable(name, value):
+            if name == "labels":
+                return sorted((item["key"], item["value"]) for item in value)
+            return value
+
+        return sorted(
+            name
+            for name in self.fields
+            if comparable(name, getattr(self, name)) != comparable(name, getattr(current, name))
+        )
+
     def apply_to(self, obj, fields=None) -> list[str]:
         """Writes the values (all of them, or ``fields``) onto obj; returns the field names."""
         fields = sorted(FIELDS.values() if fields is None else fields)

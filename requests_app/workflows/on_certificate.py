@@ -26,6 +26,24 @@ class CertificateWorkflow(WorkflowHandler):
         )
         return Target(self.usable_profile(certificate), certificate)
 
+    def check_not_duplicate(self, target: Target) -> None:
+        """One pending request of a kind per certificate: a second one would be decided
+        against a certificate the first may have changed (an old update undoing a newer one,
+        a revocation of a revoked certificate). Asked of submissions that would wait."""
+        waiting = (
+            Request.objects.pending()
+            .filter(certificate=target.certificate, workflow=self.name)
+            .select_related("requester")
+            .first()
+        )
+        if waiting is not None:
+            raise DomainError(
+                "REQ-002",
+                f"a {self.name} request on this certificate is already waiting for approval "
+                f"(submitted by {waiting.requester.get_username()} on "
+                f"{waiting.created_at:%Y-%m-%d}): cancel it, or wait for its decision",
+            )
+
     def usable_profile(self, certificate: Certificate) -> Profile:
         profile = certificate.profile
         if profile is None:

@@ -3,6 +3,7 @@ contact email — within its profile's rules. The certificate itself does not ch
 
 from certificates.services import save_certificate
 from profiles import template_rules as rules
+from raportal.errors import DomainError
 from requests_app.api.inputs import UpdateSubmitInput
 from requests_app.models import Request
 from requests_app.workflows import template_description as describe
@@ -27,13 +28,16 @@ class UpdateWorkflow(CertificateWorkflow):
         template = data.get("template") or {}
         reject_metadata(template)
         certificate = target.certificate
+        current = CertificateData.of(certificate)
         checked = check_data(
-            target.profile,
-            template,
-            editor=rules.REQUESTER,
-            user=user,
-            current=CertificateData.of(certificate),
+            target.profile, template, editor=rules.REQUESTER, user=user, current=current
         )
+        if not checked.changed_from(current):
+            raise DomainError(
+                "REQ-002",
+                "nothing to change: the labels, owner, team and contact email given are the "
+                "certificate's already",
+            )
         return Prepared(target.profile, certificate, {"data": checked})
 
     def fill_request(self, request: Request, prepared: Prepared) -> None:

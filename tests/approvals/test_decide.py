@@ -230,9 +230,9 @@ def test_the_rules_table_shows_each_rule_with_its_own_result(pending, approver, 
     client.force_login(approver)
     page = page_of(client, request_id)
     rules = page[page.index('id="rules"') : page.index("</table>", page.index('id="rules"'))]
-    cn = rules[rules.index("<td>cn.1</td>") :].split("</tr>")[0]
+    cn = rules[rules.index("<td>Common name (cn.1)</td>") :].split("</tr>")[0]
     assert ">ok</span>" in cn and "app.example.com" in cn, cn
-    o = rules[rules.index("<td>o.1</td>") :].split("</tr>")[0]
+    o = rules[rules.index("<td>Organization (o.1)</td>") :].split("</tr>")[0]
     assert ">fails</span>" in o and "mandatory" in o, o
 
 

@@ -47,6 +47,7 @@ def test_the_queue_filters_by_name_age_requester_and_workflow(three, approver, c
     Request.objects.filter(pk=three[2]).update(created_at=timezone.now())
     assert queue_rows(client.get("/approvals/?age=1").content.decode()) == three[:2]
     assert queue_rows(client.get("/approvals/?requester=requester").content.decode()) == three
+    assert queue_rows(client.get("/approvals/?requester=REQ").content.decode()) == three
     assert queue_rows(client.get("/approvals/?requester=nobody").content.decode()) == []
     assert queue_rows(client.get("/approvals/?workflow=revoke").content.decode()) == []
     page = client.get("/approvals/?workflow=revoke").content.decode()
@@ -133,10 +134,13 @@ def test_bulk_approval_decides_each_and_reports_the_one_that_failed(
     assert "9 decided, 1 not" in page and "disabled" in page and "REQ-010" in page, page
 
 
-def test_bulk_deny_needs_a_comment(three, approver, client):
+def test_bulk_deny_needs_a_comment_and_keeps_the_selection_meanwhile(three, approver, client):
     client.force_login(approver)
-    response = client.post("/approvals/bulk", {"ids": three, "decision": "deny"}, follow=True)
-    assert "Say why you deny them" in response.content.decode()
+    response = client.post("/approvals/bulk?sort=newest", {"ids": three[:2], "decision": "deny"})
+    page = response.content.decode()
+    assert response.status_code == 400 and "Say why you deny them" in page, page
+    assert queue_rows(page) == three[::-1], "the same query: newest first"
+    assert page.count(" checked") == 2, page
     assert not Request.objects.exclude(status="pending").exists()
     client.post("/approvals/bulk", {"ids": three, "decision": "deny", "comment": "dup"})
     assert set(Request.objects.values_list("status", flat=True)) == {"denied"}
@@ -200,3 +204,9 @@ def test_a_migration_waits_only_for_approvers_of_both_profiles(
     assert queue_rows(client.get("/approvals/").content.decode()) == [answer["_id"]]
     client.force_login(outsider)
     assert queue_rows(client.get("/approvals/").content.decode()) == []
+
+
+def test_bulk_without_a_selection_says_so(three, approver, client):
+    client.force_login(approver)
+    response = client.post("/approvals/bulk", {"decision": "approve"})
+    assert response.status_code == 400 and "Select at least one" in response.content.decode()

@@ -231,3 +231,40 @@ def test_an_administrator_may_import_outside_any_profile_from_the_page(db, pki, 
     response = client.post("/import/", {"profile": "-", "certificate": pem})
     assert response.status_code == 302, response.content.decode()[:2000]
     assert Certificate.objects.get(dn="CN=legacy.example.com").profile is None
+
+
+def test_an_action_already_waiting_for_approval_is_not_offered_again(issue, requester, client):
+    certificate = owned(issue, requester)
+    client.force_login(requester)
+    client.post(
+        f"/certificates/{certificate['_id']}/revoke/", {"reason": "superseded", "confirm": "on"}
+    )
+    page = client.get(f"/certificates/{certificate['_id']}/").content.decode()
+    assert "already waiting for approval" in page, page
+    again = client.post(
+        f"/certificates/{certificate['_id']}/revoke/", {"reason": "superseded", "confirm": "on"}
+    )
+    assert again.status_code == 200 and Request.objects.filter(workflow="revoke").count() == 1
+
+
+def test_the_certificate_page_leads_to_a_generated_key_not_yet_collected(profile, approver, client):
+    client.force_login(approver)
+    response = client.post(
+        "/enroll/webra-demo/",
+        {
+            "subject_cn.1": "keyed.example.com",
+            "key_mode": "generate",
+            "key_type": "ec-secp256r1",
+            "password": PASSWORD,
+            "password2": PASSWORD,
+            "action": "submit",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    request_page = response["Location"]
+    certificate = Certificate.objects.get(dn="CN=keyed.example.com")
+    page = client.get(f"/certificates/{certificate.pk}/").content.decode()
+    assert f'href="{request_page}"' in page and "get your PKCS#12" in page, page
+    client.post(request_page, {"action": "collect"})
+    page = client.get(f"/certificates/{certificate.pk}/").content.decode()
+    assert "get your PKCS#12" not in page

@@ -435,3 +435,25 @@ def test_values_fixed_by_the_profile_are_not_sent_as_the_requester_s(profile, re
     request = Request.objects.get()
     assert request.dn == "CN=web.example.com,O=Acme", request.dn
     assert request.labels == [{"key": "env", "value": "prod"}], request.labels
+
+
+def test_without_javascript_the_browser_does_not_demand_names_a_csr_may_bring(
+    profile, requester, client
+):
+    """portal.js requires them while "generate" is chosen; the server requires them when no
+    CSR is given."""
+    client.force_login(requester)
+    page = client.get("/enroll/webra-demo/").content.decode()
+    cn_input = re.search(r'<input[^>]*name="subject_cn.1"[^>]*>', page).group(0)
+    assert "data-names-mandatory" in cn_input and " required" not in cn_input, cn_input
+
+
+def test_an_error_in_a_name_taken_from_the_csr_is_said_of_the_csr(profile, requester, client):
+    csr, _ = make_csr(subject=[("cn.1", "csr.example.com"), ("c.1", "fr")])
+    client.force_login(requester)
+    response = client.post(
+        "/enroll/webra-demo/", {"key_mode": "csr", "csr": csr, "action": "submit"}
+    )
+    form = response.context["form"]
+    assert "subject_c.1" not in form.errors, form.errors
+    assert any("In your CSR" in e and "c.1" in e for e in form.non_field_errors()), form.errors
