@@ -48,5 +48,9 @@ check: lint test
 bench: $(VENV)/.installed-test
 	$(PY) bench/submit.py
 
+.PHONY: bench-queue
+bench-queue: $(VENV)/.installed-test
+	$(PY) bench/queue.py $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) db.sqlite3 .pytest_cache

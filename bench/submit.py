@@ -12,23 +12,29 @@ Scenarios (each: several runs, the median run is reported):
 The machine is shared and noisy: compare ratios between scenarios, not absolute numbers.
 """
 
+import sys
+from pathlib import Path
+
+# The project root instead of bench/ first on sys.path: bench/queue.py would shadow the
+# standard library's queue module (see bench/common.py).
+if Path(sys.path[0] or ".").resolve() == Path(__file__).resolve().parent:
+    sys.path[0] = str(Path(__file__).resolve().parent.parent)
+
 import argparse
-import base64
 import json
 import os
 import shutil
 import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench.common import ROOT, fresh_secrets, postgres_reachable, recreate_database
+
 sys.path.insert(0, str(ROOT))
 
 PASSWORD = "Bench-Password-123"
@@ -43,18 +49,8 @@ def free_port() -> int:
 def database_url(workdir: Path) -> str:
     if os.environ.get("DATABASE_URL"):
         return os.environ["DATABASE_URL"]
-    if (
-        shutil.which("psql")
-        and subprocess.run(["pg_isready", "-h", "127.0.0.1", "-q"], check=False).returncode == 0
-    ):
-        subprocess.run(
-            ["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", "raportal_bench"],
-            check=True,
-        )
-        subprocess.run(
-            ["createdb", "-h", "127.0.0.1", "-U", "postgres", "raportal_bench"], check=True
-        )
-        return "postgres://postgres@127.0.0.1:5432/raportal_bench"
+    if postgres_reachable():
+        return recreate_database("raportal_bench")
     return f"sqlite:///{workdir / 'bench.sqlite3'}"
 
 
@@ -125,8 +121,7 @@ def main() -> None:
     env = {
         **os.environ,
         "DATABASE_URL": database_url(workdir),
-        "DJANGO_SECRET_KEY": base64.b64encode(os.urandom(32)).decode(),
-        "RAPORTAL_KEK": base64.b64encode(os.urandom(32)).decode(),
+        **fresh_secrets(),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "RAPORTAL_BASE_URL": f"http://127.0.0.1:{port}",
         "DJANGO_LOG_LEVEL": "WARNING",
