@@ -23,6 +23,18 @@ def navigation(request):
             "enroll": Workflow.ENROLL in webra,
             "import": Workflow.IMPORT in webra or user.is_superuser,
             "approver": approver,
-            "to_decide": Request.objects.decidable_by(user).count() if approver else 0,
+            "to_decide": _to_decide(request) if approver else 0,
         }
     }
+
+
+MENU_COUNT_LIMIT = 100  # beyond, the menu says "99+": counting 100 000 rows on every page
+# would cost more than the page itself; the queue page gives the exact number.
+
+
+def _to_decide(request) -> int | str:
+    """How many requests wait for the user (the queue page has counted them already)."""
+    counted = getattr(request, "to_decide", None)
+    if counted is None:
+        counted = Request.objects.decidable_by(request.user)[:MENU_COUNT_LIMIT].count()
+    return counted if counted < MENU_COUNT_LIMIT else f"{MENU_COUNT_LIMIT - 1}+"

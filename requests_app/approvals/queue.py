@@ -9,6 +9,7 @@ from django.utils import timezone
 from profiles.models import Workflow
 from requests_app.models import Request
 
+FILTERS = ("profile", "workflow", "requester", "team", "age", "q")
 SORTS = {"newest": "-created_at", "oldest": "created_at"}
 AGES = {"1": dt.timedelta(days=1), "7": dt.timedelta(days=7), "30": dt.timedelta(days=30)}
 # A request is flagged when less than this is left before it expires undecided.
@@ -24,10 +25,7 @@ def approval_queue(user, params) -> tuple:
         .select_related("profile", "requester", "team")
         .defer("sealed_password", "sealed_pkcs12", "sealed_key", "template", "metadata")
     )
-    filters = {
-        key: (params.get(key) or "").strip()
-        for key in ("profile", "workflow", "requester", "team", "age", "q")
-    }
+    filters = {key: (params.get(key) or "").strip() for key in FILTERS}
     filters["sort"] = params.get("sort") if params.get("sort") in SORTS else "oldest"
     if filters["profile"]:
         queryset = queryset.filter(profile__name=filters["profile"])
@@ -45,19 +43,34 @@ def approval_queue(user, params) -> tuple:
         filters["age"] = ""
     if filters["q"]:
         queryset = queryset.search(filters["q"])
+    filters["active"] = any(
+        filters[k] for k in ("profile", "workflow", "requester", "team", "age", "q")
+    )
     return queryset.order_by(SORTS[filters["sort"]], "pk"), filters
 
 
-def counts_per_workflow(user) -> dict[str, int]:
-    """How many requests wait for ``user``, per workflow (one query)."""
+def waiting_summary(user) -> dict:
+    """What waits for ``user``, in one pass over it: the count per workflow (in workflow
+    order), the total, and the profiles and teams it comes from (the filters' choices)."""
     rows = (
         Request.objects.decidable_by(user)
         .order_by()
-        .values("workflow")
-        .annotate(n=Count("pk"))
-        .values_list("workflow", "n")
+        .values_list("workflow", "profile", "team")
+        .annotate(n=Count("*"))
     )
-    return dict(rows)
+    counts: dict[str, int] = {}
+    profiles, teams = set(), set()
+    for workflow, profile, team, n in rows:
+        counts[workflow] = counts.get(workflow, 0) + n
+        profiles.add(profile)
+        if team is not None:
+            teams.add(team)
+    return {
+        "counts": {w: counts[w] for w in Workflow.values if w in counts},
+        "total": sum(counts.values()),
+        "profiles": profiles,
+        "teams": teams,
+    }
 
 
 def close_to_expiry(request: Request, now=None) -> bool:

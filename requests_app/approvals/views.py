@@ -16,7 +16,7 @@ from profiles.models import Profile, Team, Workflow
 from raportal.errors import DomainError
 from requests_app import services
 from requests_app.approvals.forms import APPROVE, BulkForm, DecisionForm
-from requests_app.approvals.queue import approval_queue, close_to_expiry, counts_per_workflow
+from requests_app.approvals.queue import approval_queue, close_to_expiry, waiting_summary
 from requests_app.approvals.review import review
 from requests_app.models import Request, Status
 from requests_app.pages.queries import profile_label
@@ -37,9 +37,13 @@ def _queue_page(request, bulk_form, selected=(), status=200):
     """The queue as its query string asks (the bulk form posts back to the same query, so a
     refused bulk decision shows the same page with the same boxes ticked)."""
     queryset, filters = approval_queue(request.user, request.GET)
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    waiting = waiting_summary(request.user)
+    request.to_decide = waiting["total"]  # the menu's count: not counted twice
+    paginator = Paginator(queryset, PAGE_SIZE)
+    if not filters["active"]:
+        paginator.count = waiting["total"]  # the same rows: no second count
+    page = paginator.get_page(request.GET.get("page"))
     now = timezone.now()
-    counts = counts_per_workflow(request.user)
     return render(
         request,
         "approvals/queue.html",
@@ -47,23 +51,18 @@ def _queue_page(request, bulk_form, selected=(), status=200):
             "page": page,
             "rows": [(r, close_to_expiry(r, now)) for r in page],
             "filters": filters,
-            "counts": counts,
-            "total": sum(counts.values()),
+            "counts": waiting["counts"],
+            "total": waiting["total"],
             "workflows": Workflow.values,
-            "profiles": Profile.objects.filter(pk__in=_waiting(request.user, "profile"))
+            "profiles": Profile.objects.filter(pk__in=waiting["profiles"])
             .annotate(label=profile_label())
             .order_by("label", "name"),
-            "teams": Team.objects.filter(pk__in=_waiting(request.user, "team")).order_by("name"),
+            "teams": Team.objects.filter(pk__in=waiting["teams"]).order_by("name"),
             "bulk": bulk_form,
             "selected": {str(pk) for pk in selected},
         },
         status=status,
     )
-
-
-def _waiting(user, field: str):
-    """The distinct ``field`` values (profile, team) of what waits for the user."""
-    return Request.objects.decidable_by(user).order_by().values(field).distinct()
 
 
 def _pending_request(user, request_id) -> Request:

@@ -210,3 +210,23 @@ def test_bulk_without_a_selection_says_so(three, approver, client):
     client.force_login(approver)
     response = client.post("/approvals/bulk", {"decision": "approve"})
     assert response.status_code == 400 and "Select at least one" in response.content.decode()
+
+
+def test_the_menu_says_99_plus_beyond_a_hundred_waiting(profile, requester, approver, client):
+    Request.objects.bulk_create(
+        Request(
+            module="webra",
+            workflow="enroll",
+            status="pending",
+            profile=profile,
+            requester=requester,
+            dn=f"CN=many{i}.example.com",
+            expires_at=timezone.now() + dt.timedelta(days=7),
+            remove_at=timezone.now() + dt.timedelta(days=30),
+        )
+        for i in range(120)
+    )
+    client.force_login(approver)
+    assert re.search(r"To decide <span[^>]*>99\+<", client.get("/").content.decode())
+    queue = client.get("/approvals/").content.decode()
+    assert re.search(r"To decide <span[^>]*>120<", queue), "the queue page counts exactly"
