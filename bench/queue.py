@@ -1,7 +1,7 @@
 """Server time of the approver's queue and its neighbours with many pending requests, on a
 throw-away PostgreSQL database (raportal_bench_queue, dropped and recreated).
 
-    make bench-queue                                  # 100 000 pending requests, 7 runs
+    make bench-queue                  # 100 000 pending requests, 1 000 000 certificates, 7 runs
     make bench-queue BENCH_ARGS="--requests 5000 --runs 3 --explain"
     .venv/bin/python bench/queue.py --reuse --queries # time again, without refilling
 
@@ -12,6 +12,12 @@ Pages (Django's test client in-process, signed in: server time without the netwo
   queue-profile     GET /approvals/?profile=…&sort=newest    one profile, newest first
   my-requests       GET /requests/                           the requester's own list
   decide            GET /approvals/<id>/                     the oldest enrollment's decision page
+  my-certificates   GET /certificates/                       the requester's certificates
+  my-certificates-q GET /certificates/?q=<CN>                their search by name
+  api-search-cn     POST /api/v1/certificates/search         dn contains "<CN>" (API key)
+  api-search-serial POST /api/v1/certificates/search         serial equals "<serial>"
+With --certificates N (default 1 000 000; 0 to skip), N certificates are filled first (one
+issued for real, its row cloned with its own serial, names, dates and owner).
 Each page: one warm-up, one run counting the SQL queries (and their time), then --runs timed
 runs; the median and p90 are reported. The approver holds ``perform`` on every workflow of 4
 of the 5 profiles, so about 80 % of the pending requests wait for them.
@@ -33,6 +39,7 @@ if Path(sys.path[0] or ".").resolve() == Path(__file__).resolve().parent:
 import argparse
 import datetime as dt
 import hashlib
+import json
 import os
 import platform
 import random
@@ -77,7 +84,7 @@ def main() -> None:
     parser.add_argument(
         "--certificates",
         type=int,
-        default=0,
+        default=1_000_000,
         help="also this many certificates (one real certificate, its rows cloned); the "
         "pending revoke/renew/update/recover/migrate requests then point at them",
     )
@@ -181,9 +188,17 @@ def fill(args) -> dict:
                 grant(profile, approver, GrantLevel.PERFORM, workflow)
     team_of = {user.pk: teams[i % TEAMS] for i, user in enumerate(requesters)}
     hosts = max(args.requests // 2, 1)  # about two requests per holder
-    certificates = fill_certificates(args.certificates, profiles, hosts, rng)
+    certificates = fill_certificates(args.certificates, profiles, hosts, rng, requesters)
     fill_requests(args, rng, profiles, requesters, team_of, hosts, certificates, approver=approver)
+    from tests.factories import api_key_for
+
+    api_key_for(approver, API_KEY)
     return {"approver": approver, "requester": requesters[0], "profiles": profiles}
+
+
+API_KEY = "bench-approver-key"
+SEARCH = "/api/v1/certificates/search"
+SEARCH = "/api/v1/certificates/search"
 
 
 def existing_fixtures() -> dict:
@@ -231,7 +246,7 @@ def some_csrs(count: int) -> list[str]:
     ]
 
 
-def fill_certificates(count: int, profiles, hosts: int, rng) -> list:
+def fill_certificates(count: int, profiles, hosts: int, rng, owners) -> list:
     """``count`` certificate rows: one certificate issued for real, its row cloned with its
     own serial, thumbprint, names and dates (the PEM stays the first one's: enough for lists
     and counts, not for reading the certificates back)."""
@@ -277,6 +292,7 @@ def fill_certificates(count: int, profiles, hosts: int, rng) -> list:
                 sans=[{"sanType": t, "value": v} for t, v in sans],
                 holder_id=holder,
                 labels=[{"key": "env", "value": rng.choice(("dev", "staging", "prod"))}],
+                owner=rng.choice(owners),
                 revocation_date=now if revoked else None,
                 revocation_reason="superseded" if revoked else "",
             )
@@ -380,7 +396,7 @@ def pages(fixtures) -> list[tuple[str, str, str]]:
     if first is None:
         raise SystemExit("no enrollment waits for the approver: nothing to measure")
     profile = fixtures["profiles"][1].name
-    return [
+    measured = [
         ("queue", "approver", "/approvals/"),
         ("queue-p100", "approver", "/approvals/?page=100"),
         ("queue-search", "approver", "/approvals/?q=host123"),
@@ -388,6 +404,18 @@ def pages(fixtures) -> list[tuple[str, str, str]]:
         ("my-requests", "requester", "/requests/"),
         ("decide", "approver", f"/approvals/{first.pk}/"),
     ]
+    from certificates.models import Certificate
+
+    sample = Certificate.objects.order_by("-serial").only("serial", "dn").first()
+    if sample is not None:
+        cn = sample.dn.removeprefix("CN=").split(",")[0]
+        measured += [
+            ("my-certificates", "requester", "/certificates/"),
+            ("my-certificates-q", "requester", f"/certificates/?q={cn}"),
+            ("api-search-cn", "api", (SEARCH, f'dn contains "{cn}"')),
+            ("api-search-serial", "api", (SEARCH, f'serial equals "{sample.serial}"')),
+        ]
+    return measured
 
 
 def measure(fixtures, args) -> dict:
@@ -399,18 +427,30 @@ def measure(fixtures, args) -> dict:
     for who in ("approver", "requester"):
         clients[who] = Client()
         clients[who].force_login(fixtures[who])
+    api = Client(headers={"X-API-ID": "approver", "X-API-KEY": API_KEY})
+
+    def getter(who, target):
+        if who != "api":
+            return lambda: clients[who].get(target)
+        path, query = target
+        body = json.dumps({"query": query, "pageSize": 50, "withCount": True})
+        return lambda: api.post(path, body, content_type="application/json")
+
     results = {}
-    for name, who, url in pages(fixtures):
-        client = clients[who]
-        response = client.get(url)  # warm-up: templates, content types, connection
+    for name, who, target in pages(fixtures):
+        get = getter(who, target)
+        url = target if who != "api" else f"POST {target[0]} {target[1]}"
+        response = get()  # warm-up: templates, content types, connection
         if response.status_code != 200:
-            raise SystemExit(f"{name}: GET {url} answered {response.status_code}")
+            raise SystemExit(
+                f"{name}: {url} answered {response.status_code}: {response.content[:300]}"
+            )
         durations = []
         with (
             CaptureQueriesContext(connection) as captured,
             connection.execute_wrapper(partial(timed, durations)),
         ):
-            client.get(url)
+            get()
         # Read now: the next request clears the connection's query log. Django rounds its
         # times to the millisecond: the wrapper's, in the same order, replace them.
         queries = [
@@ -420,7 +460,7 @@ def measure(fixtures, args) -> dict:
         timings = []
         for _ in range(args.runs):
             start = time.perf_counter()
-            response = client.get(url)
+            response = get()
             timings.append((time.perf_counter() - start) * 1000)
         slowest = max(queries, key=lambda q: q["ms"])
         results[name] = {
