@@ -80,6 +80,83 @@ def call(url: str, headers: dict, body: bytes | None) -> tuple[float, int]:
     return time.perf_counter() - start, status
 
 
+WRK_SCRIPT = """
+local bodies, id, n = {}, 0, 0
+wrk.method = "%(method)s"
+%(headers)s
+setup = function(thread) thread:set("id", id); id = id + 1 end
+init = function(args)
+  if "%(bodies)s" ~= "" then
+    for line in io.lines("%(bodies)s") do bodies[#bodies + 1] = line end
+  end
+  n = id * 7919
+end
+request = function()
+  n = n + 1
+  if #bodies == 0 then return wrk.format() end
+  return wrk.format(nil, nil, nil, bodies[(n %% #bodies) + 1])
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'RESULT {"requests": %%d, "seconds": %%f, "status_errors": %%d, "socket_errors": %%d, '
+    .. '"p50_ms": %%f, "p95_ms": %%f, "p99_ms": %%f}\\n',
+    summary.requests, summary.duration / 1e6, e.status, e.connect + e.read + e.write + e.timeout,
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000))
+end
+"""
+
+
+def run_wrk(base, path, headers, bodies, concurrency, seconds, workdir) -> dict:
+    """The same measure with wrk (C, one connection per client): the load generator then
+    takes little of the CPUs the server needs. Bodies are cycled (a CSR may be used twice)."""
+    body_file = ""
+    if bodies:
+        body_file = str(workdir / f"bodies-{abs(hash(path + str(len(bodies))))}.txt")
+        Path(body_file).write_text("\n".join(b.decode() for b in bodies) + "\n")
+    script = workdir / "bench.lua"
+    script.write_text(
+        WRK_SCRIPT
+        % {
+            "method": "POST" if bodies else "GET",
+            "headers": "\n".join(f'wrk.headers["{k}"] = "{v}"' for k, v in headers.items()),
+            "bodies": body_file,
+        }
+    )
+    threads = min(concurrency, os.cpu_count() or 2)
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t",
+            str(threads),
+            "-c",
+            str(concurrency),
+            "-d",
+            f"{seconds}s",
+            "--timeout",
+            "10s",
+            "-s",
+            str(script),
+            base + path,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    line = next(line for line in out.splitlines() if line.startswith("RESULT "))
+    r = json.loads(line.removeprefix("RESULT "))
+    return {
+        "requests": r["requests"],
+        "rps": r["requests"] / r["seconds"],
+        "p50_ms": r["p50_ms"],
+        "p95_ms": r["p95_ms"],
+        "p99_ms": r["p99_ms"],
+        "errors": r["status_errors"] + r["socket_errors"],
+        "status_errors": r["status_errors"],
+        "socket_errors": r["socket_errors"],
+    }
+
+
 def percentile(sorted_values: list[float], share: float) -> float:
     """Nearest-rank percentile of an already sorted list."""
     index = max(0, min(len(sorted_values) - 1, round(share * len(sorted_values) + 0.5) - 1))
@@ -128,12 +205,21 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--scenarios", default=",".join(SCENARIOS))
     parser.add_argument("--max-seconds", type=float, default=60, help="bound on one run")
+    parser.add_argument(
+        "--client",
+        choices=("auto", "wrk", "python"),
+        default="auto",
+        help="load generator: wrk (apt-get install wrk) when found, else Python threads",
+    )
+    parser.add_argument("--seconds", type=int, default=10, help="wrk: duration of a run")
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args()
+    if args.client == "auto":
+        args.client = "wrk" if shutil.which("wrk") else "python"
     args.concurrency = [int(c) for c in args.concurrency.split(",")]
     args.scenarios = [name for name in args.scenarios.split(",") if name]
 
-    workdir = Path(tempfile.mkdtemp(prefix="raportal-bench-"))
+    workdir = args.workdir = Path(tempfile.mkdtemp(prefix="raportal-bench-"))
     port = free_port()
     env = {
         **os.environ,
@@ -178,6 +264,7 @@ def main() -> None:
     report(results, args, env["DATABASE_URL"])
 
 
+WRK_BODIES = 2000  # request bodies per scenario, cycled by wrk
 SCENARIOS = {
     "floor": "GET /api/v1/security/principals/self (API key auth + grants): the framework floor",
     "enroll-ec": "submit, decentralized EC P-256 CSR, caller holds perform: issued (completed)",
@@ -193,7 +280,8 @@ def measure(base: str, args) -> dict:
     approver = {**json_headers, "X-API-ID": "approver", "X-API-KEY": "approver-key"}
     requester = {**json_headers, "X-API-ID": "requester", "X-API-KEY": "requester-key"}
     per_level = args.requests * (args.runs + 1)
-    csrs = make_csrs(per_level * len(args.concurrency) * len(args.scenarios))
+    # Enough distinct CSRs for a run; reused beyond (the demo profile has no holder limit).
+    csrs = make_csrs(min(per_level * len(args.concurrency) * len(args.scenarios), WRK_BODIES))
 
     def submit(headers, template, **extra):
         body = {"profile": "webra-demo", "module": "webra", "workflow": "enroll"}
@@ -209,11 +297,11 @@ def measure(base: str, args) -> dict:
 
     makers = {
         "floor": lambda i: ("/api/v1/security/principals/self", approver, None),
-        "enroll-ec": lambda i: submit(approver, {"csr": csrs[i]}),
-        "dry-run": lambda i: submit(approver, {"csr": csrs[i]}, dryRun=True),
+        "enroll-ec": lambda i: submit(approver, {"csr": csrs[i % len(csrs)]}),
+        "dry-run": lambda i: submit(approver, {"csr": csrs[i % len(csrs)]}, dryRun=True),
         "p12-ec": centralized("ec-secp256r1"),
         "p12-rsa": centralized("rsa-2048"),
-        "pending": lambda i: submit(requester, {"csr": csrs[i]}),
+        "pending": lambda i: submit(requester, {"csr": csrs[i % len(csrs)]}),
     }
     results: dict = {}
     serial = itertools.count()  # next() is atomic: each request its own CSR and name
@@ -221,14 +309,24 @@ def measure(base: str, args) -> dict:
         count = max(args.requests // 4, 10) if name == "p12-rsa" else args.requests
         for concurrency in args.concurrency:
             runs = []
+            if args.client == "wrk":
+                samples = [makers[name](next(serial)) for _ in range(WRK_BODIES)]
+                path, headers, _ = samples[0]
+                bodies = [body for _, _, body in samples if body]
             for run in range(args.runs + 1):  # the first run warms up and is dropped
-                outcome = run_scenario(
-                    base,
-                    count,
-                    concurrency,
-                    lambda i, m=makers[name]: m(next(serial)),
-                    args.max_seconds,
-                )
+                if args.client == "wrk":
+                    seconds = args.seconds if run else max(args.seconds // 3, 2)
+                    outcome = run_wrk(
+                        base, path, headers, bodies, concurrency, seconds, args.workdir
+                    )
+                else:
+                    outcome = run_scenario(
+                        base,
+                        count,
+                        concurrency,
+                        lambda i, m=makers[name]: m(next(serial)),
+                        args.max_seconds,
+                    )
                 if run:
                     runs.append(outcome)
             runs.sort(key=lambda r: r["rps"])
@@ -243,7 +341,9 @@ def report(results: dict, args, database: str) -> None:
     engine = "PostgreSQL" if database.startswith("postgres") else "SQLite"
     print(
         f"\n{engine}, gunicorn {args.workers} sync workers, {os.cpu_count()} CPUs, "
-        f"Python {sys.version.split()[0]}; median of {args.runs} runs after a warm-up\n"
+        f"Python {sys.version.split()[0]}, load from {args.client}"
+        f"{f' ({args.seconds} s runs)' if args.client == 'wrk' else ''}; "
+        f"median of {args.runs} runs after a warm-up\n"
     )
     print("| scenario | clients | req/s | p50 ms | p95 ms | p99 ms | errors | vs floor |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
