@@ -31,6 +31,33 @@ run: $(VENV)/.installed-run
 	$(RUN_ENV) $(PY) manage.py seed_demo
 	$(RUN_ENV) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
+# Background work (see README, "Background work"): a Celery worker, and the scheduler (Celery
+# beat) that sends the periodic tasks. Both talk to a broker: CELERY_BROKER_URL, Redis on
+# this machine unless set. Start `make run` with the same CELERY_BROKER_URL to hand its work
+# to them; without a broker the portal runs every task at once, in-process.
+WORKER_ENV = $(RUN_ENV) CELERY_BROKER_URL=$${CELERY_BROKER_URL:-redis://127.0.0.1:6379/0}
+
+.PHONY: worker scheduler
+worker: $(VENV)/.installed-run
+	$(WORKER_ENV) $(VENV)/bin/celery -A raportal worker --loglevel INFO
+
+scheduler: $(VENV)/.installed-run
+	$(WORKER_ENV) $(VENV)/bin/celery -A raportal beat --loglevel INFO
+
+# Production (README, "Running in production"): gunicorn with deploy/gunicorn.conf.py, DEBUG
+# off, static files collected into STATIC_ROOT and served by WhiteNoise. Needs the production
+# environment: DATABASE_URL (PostgreSQL), DJANGO_SECRET_KEY, RAPORTAL_KEK, DJANGO_ALLOWED_HOSTS,
+# RAPORTAL_BASE_URL; RAPORTAL_BIND and WEB_CONCURRENCY choose the address and the workers.
+# Migrations are not run here (several servers start at once): `manage.py migrate` once per
+# release, before the servers.
+SERVE_ENV = DJANGO_DEBUG=0
+
+.PHONY: serve
+serve: $(VENV)/.installed-run
+	$(SERVE_ENV) $(PY) manage.py check --deploy
+	$(SERVE_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
+	$(SERVE_ENV) exec $(VENV)/bin/gunicorn --config deploy/gunicorn.conf.py
+
 test: $(VENV)/.installed-test
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 

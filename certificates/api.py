@@ -5,7 +5,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 from django.http import Http404, HttpResponse
 from django.views.decorators.http import require_GET
-from drf_spectacular.utils import OpenApiTypes, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -13,6 +13,7 @@ from certificates.models import CertificateAuthority
 from certificates.pki import fingerprints, names
 from certificates.pki.keys import key_type_of
 from certificates.services import current_crl
+from raportal.api.schema import LIST_OF_OBJECTS, OBJECT, answers
 from raportal.errors import DomainError
 
 
@@ -99,14 +100,15 @@ def ca_json(ca: CertificateAuthority) -> dict:
     }
 
 
-@extend_schema(responses={200: OpenApiTypes.OBJECT})
 class CaListView(APIView):
+    # Named: drf-spectacular would call it v1_cas_retrieve, as it does the detail below.
+    @extend_schema(operation_id="v1_cas_list", responses=answers(LIST_OF_OBJECTS))
     def get(self, request):
         cas = CertificateAuthority.objects.select_related("parent").order_by("created_at")
         return Response([ca_json(ca) for ca in cas])
 
 
-@extend_schema(responses={200: OpenApiTypes.OBJECT})
+@extend_schema(responses=answers(OBJECT, 404))
 class CaDetailView(APIView):
     def get(self, request, name: str):
         ca = CertificateAuthority.objects.select_related("parent").filter(name=name).first()

@@ -14,7 +14,8 @@ Only certificates ``Certificate.objects.visible_to(user)`` allows are found; any
 
 import uuid
 
-from drf_spectacular.utils import OpenApiTypes, extend_schema
+from django.views.decorators.common import no_append_slash
+from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
 from rest_framework.request import Request as ApiRequest
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -29,6 +30,7 @@ from certificates.search_fields import (
     DEFAULT_CERTIFICATE_ORDER,
 )
 from certificates.trust_chain import load_certificate_text, trust_chain
+from raportal.api.schema import LIST_OF_OBJECTS, OBJECT, answers
 from raportal.errors import DomainError, invalid_request
 from requests_app.api.outputs import certificate_json
 from requests_app.search import page
@@ -52,8 +54,15 @@ def bad_search(detail: str) -> DomainError:
     return DomainError("CERT-SEARCH-002", detail)
 
 
-@extend_schema(responses={200: OpenApiTypes.OBJECT})
+@extend_schema(responses=answers(OBJECT, 400, 404))
 class CertificateDetailView(APIView):
+    @classmethod
+    def as_view(cls, **initkwargs):
+        # Its path takes a PEM, "/" included: CommonMiddleware would answer a path one
+        # slash short of matching ("…/-----BEGIN", 63 base64 characters) with an HTML 301
+        # to the slashed path instead of this API's problem.
+        return no_append_slash(super().as_view(**initkwargs))
+
     def get(self, request: ApiRequest, reference: str) -> Response:
         try:
             certificate_id = uuid.UUID(reference)
@@ -83,7 +92,7 @@ class CertificateDetailView(APIView):
         return Response(certificate_json(certificate))
 
 
-@extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT})
+@extend_schema(request=OpenApiTypes.OBJECT, responses=answers(OBJECT, 400, 413))
 class CertificateSearchView(APIView):
     def post(self, request: ApiRequest) -> Response:
         search = page.read_search_body(request.data, bad_search)
@@ -106,7 +115,10 @@ class CertificateSearchView(APIView):
         return Response(page.results_json(results, search, has_more, count))
 
 
-@extend_schema(responses={200: OpenApiTypes.OBJECT})
+@extend_schema(
+    parameters=[OpenApiParameter("order", str, enum=list(ORDERS))],
+    responses=answers(LIST_OF_OBJECTS, 400),
+)
 class TrustChainView(APIView):
     """The trust chain of any certificate the caller sends (its content is theirs; the CAs
     are public), leaf first — or root first with ``?order=root-to-leaf``."""

@@ -8,11 +8,13 @@ start with a key that is published in this repository.
 import base64
 import binascii
 import os
+import re
 import tempfile
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -28,6 +30,19 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def env_int(name: str, default: int, minimum: int = 0) -> int:
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
+    if number < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}.")
+    return number
 
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
@@ -63,6 +78,12 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if 
 if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must list the portal's host names.")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+for _origin in CSRF_TRUSTED_ORIGINS:
+    if not _origin.startswith(("http://", "https://")):
+        raise ImproperlyConfigured(
+            f"DJANGO_CSRF_TRUSTED_ORIGINS lists origins with their scheme (https://…), "
+            f"not {_origin!r}."
+        )
 
 # Public base URL of this portal: written into issued certificates (CRL distribution point,
 # authority information access), so it must be reachable by relying parties.
@@ -102,19 +123,29 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # Outermost: JSON answers under /api/ carry their media type without parameters.
+    # Outermost: a request id (X-Request-ID) in every log line written for the request.
+    "raportal.logging_json.RequestContextMiddleware",
+    # JSON answers under /api/ carry their media type without parameters.
     "raportal.api.content_type.JsonContentTypeMiddleware",
+    # Security headers (HSTS, nosniff, Referrer-Policy, CSP, X-Frame-Options) outside
+    # everything that may write an answer, problems and static files included. None of them
+    # raises (SECURE_SSL_REDIRECT stays off: the TLS proxy redirects).
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # GET /healthz for load balancers: before host validation, sessions and the database.
+    "raportal.health.HealthCheckMiddleware",
+    # 429 + Retry-After for sign-ins refused by the authentication throttle.
+    "raportal.throttling.AuthThrottleMiddleware",
     # Next, so that errors raised by any other middleware under /api/ (a bad Host, CSRF…)
     # still reach API clients as problem+json.
     "raportal.api.middleware.ApiProblemMiddleware",
-    "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
 ROOT_URLCONF = "raportal.urls"
@@ -142,10 +173,21 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
-        conn_max_age=int(os.environ.get("DJANGO_CONN_MAX_AGE", "60")),
+        conn_max_age=env_int("DJANGO_CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )
 }
+if (
+    DATABASES["default"]["ENGINE"].endswith("sqlite3")
+    and not DEBUG
+    and not env_bool("RAPORTAL_ALLOW_SQLITE")
+):
+    # One file on one machine: several app servers cannot share it, and its writers queue.
+    raise ImproperlyConfigured(
+        "DATABASE_URL must name a PostgreSQL database when DJANGO_DEBUG is off "
+        "(postgres://user:password@host:5432/name); SQLite is for development. "
+        "Set RAPORTAL_ALLOW_SQLITE=1 to run on SQLite anyway (a single server, tests)."
+    )
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Writers take the lock when their transaction begins: concurrent approvals wait in turn
     # instead of failing with "database is locked" (SQLite has no SELECT … FOR UPDATE).
@@ -197,10 +239,98 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # the browser-side forms read it for fetch() calls
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
-if not DEBUG and RAPORTAL_BASE_URL.startswith("https://"):
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Content-Security-Policy on every answer (django.middleware.csp): the portal's own files
+# only — no inline script or style, no CDN (an air-gapped PKI zone has none), no framing.
+# data: images are Bootstrap's own: its CSS draws checkboxes, selects and the navbar toggler
+# with inline SVG. The Swagger UI at /api/docs/ relaxes style-src (raportal/security.py).
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+
+# HTTPS: the portal is public over https:// when RAPORTAL_BASE_URL says so. gunicorn serves
+# plain HTTP, so TLS ends at a reverse proxy / load balancer in front of it, which must set
+# X-Forwarded-Proto (overwriting whatever the client sent): Django then knows the request
+# came over HTTPS (secure cookies, CSRF origin checks, HSTS). The proxy also redirects
+# http:// to https://, hence no SECURE_SSL_REDIRECT here (and its deploy check is silenced).
+SILENCED_SYSTEM_CHECKS = ["security.W008"]
+RAPORTAL_HTTPS = not DEBUG and RAPORTAL_BASE_URL.startswith("https://")
+_proxy_header = os.environ.get(
+    "DJANGO_SECURE_PROXY_SSL_HEADER", "X-Forwarded-Proto" if RAPORTAL_HTTPS else ""
+).strip()
+if _proxy_header and _proxy_header.lower() not in {"0", "off", "none", "false"}:
+    # "X-Forwarded-Proto" (value https), or "Name=value" (X-Forwarded-Ssl=on).
+    _name, _, _value = _proxy_header.partition("=")
+    if not re.fullmatch(r"[A-Za-z0-9-]+", _name.strip()):
+        raise ImproperlyConfigured(
+            "DJANGO_SECURE_PROXY_SSL_HEADER is a header name such as X-Forwarded-Proto "
+            "(optionally Name=value), or off."
+        )
+    SECURE_PROXY_SSL_HEADER = (
+        "HTTP_" + _name.strip().upper().replace("-", "_"),
+        _value.strip() or "https",
+    )
+if RAPORTAL_HTTPS:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Browsers then refuse plain HTTP to this host for a year (RFC 6797). Subdomains and the
+    # preload list are opt-in: they bind more than this portal.
+    SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS")
+    SECURE_HSTS_PRELOAD = env_bool("DJANGO_SECURE_HSTS_PRELOAD")
+
+# --- cache and authentication throttle ---------------------------------------------------
+# Redis when RAPORTAL_CACHE_URL (or else REDIS_URL) names one — shared by every app server,
+# which the authentication throttle needs to count failures across them; local memory
+# otherwise (per process: one server, development, tests).
+_cache_url = (os.environ.get("RAPORTAL_CACHE_URL") or os.environ.get("REDIS_URL") or "").strip()
+if _cache_url.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _cache_url,
+            "KEY_PREFIX": "raportal",
+            # A Redis that hangs must not hold requests up (the throttle then fails open).
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+elif _cache_url in ("", "locmem://"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "raportal",
+        }
+    }
+else:
+    raise ImproperlyConfigured(
+        "RAPORTAL_CACHE_URL / REDIS_URL must be a redis://, rediss:// or unix:// URL "
+        "(or locmem:// for a per-process cache)."
+    )
+
+# After this many wrong API keys or passwords within the window, for one account or from
+# one address, further attempts answer 429 until the window has passed (raportal/throttling.py).
+# 0 turns a limit off. The address limit is higher: an office behind NAT shares one.
+RAPORTAL_AUTH_FAILURES_PER_ACCOUNT = env_int("RAPORTAL_AUTH_FAILURES_PER_ACCOUNT", 10)
+RAPORTAL_AUTH_FAILURES_PER_IP = env_int("RAPORTAL_AUTH_FAILURES_PER_IP", 50)
+RAPORTAL_AUTH_FAILURE_WINDOW = env_int("RAPORTAL_AUTH_FAILURE_WINDOW", 300, minimum=1)
+# How many reverse proxies in front of the app append to X-Forwarded-For: the client's
+# address is the entry the outermost of them wrote. 0: REMOTE_ADDR (no proxy). Behind a
+# proxy, leaving 0 makes every client share the proxy's address (and its limit).
+RAPORTAL_TRUSTED_PROXY_COUNT = env_int("RAPORTAL_TRUSTED_PROXY_COUNT", 0)
+
+# Django's ModelBackend, refusing sign-ins while the account or the address is throttled.
+AUTHENTICATION_BACKENDS = ["raportal.throttling.ThrottledModelBackend"]
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -234,14 +364,108 @@ SPECTACULAR_SETTINGS = {
 # Debug pages and error reports mask settings whose names look secret; KEK is one more.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "raportal.reporting.SecretSettingsFilter"
 
+# Logs go to stdout: JSON lines in production (time, level, logger, message, and the request
+# id, method, path and status where known — raportal/logging_json.py), readable lines with
+# DEBUG. RAPORTAL_LOG_FORMAT=json|text overrides the choice.
+RAPORTAL_LOG_FORMAT = os.environ.get("RAPORTAL_LOG_FORMAT", "").strip().lower() or (
+    "text" if DEBUG else "json"
+)
+if RAPORTAL_LOG_FORMAT not in {"json", "text"}:
+    raise ImproperlyConfigured("RAPORTAL_LOG_FORMAT must be json or text.")
+_log_level = os.environ.get("DJANGO_LOG_LEVEL", "").strip().upper() or "INFO"
+if _log_level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+    raise ImproperlyConfigured("DJANGO_LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL.")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    "formatters": {
+        "json": {"()": "raportal.logging_json.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)-7s %(name)s: %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "formatter": RAPORTAL_LOG_FORMAT,
+        }
+    },
+    "root": {"handlers": ["console"], "level": _log_level},
     "loggers": {
         # Django's own console handler would print every line a second time.
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "WARNING"},
     },
 }
+
+# --- background work (Celery) ------------------------------------------------------------
+# Notifications, CRL refresh, request expiry and retention purge run as Celery tasks
+# (raportal/celery.py; the tasks live in <app>/tasks.py). With a broker (Redis) they go to a
+# worker (`celery -A raportal worker`) and the periodic ones are sent by one scheduler
+# (`celery -A raportal beat`). Without one (CELERY_BROKER_URL unset: `make run`, the tests)
+# every task runs at once in the calling process and nothing is scheduled.
+from celery.schedules import crontab  # noqa: E402 (this block is appended to the settings)
+
+CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "").strip()
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+# Results are kept (a day) only to be waited for by someone: tests, an operator's shell.
+CELERY_RESULT_BACKEND = os.environ.get("CELERY_RESULT_BACKEND", CELERY_BROKER_URL) or None
+CELERY_RESULT_EXPIRES = 24 * 3600
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_DEFAULT_QUEUE", "raportal")
+CELERY_TASK_SERIALIZER = CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # the worker logs through LOGGING above
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A broker that is down must not hold a web request up for long: a notification queued
+# after commit gives up after about a second (logged and audited, the request stands).
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 0.5,
+}
+CELERY_BEAT_SCHEDULE_FILENAME = os.environ.get(
+    "CELERY_BEAT_SCHEDULE_FILENAME",
+    str(Path(tempfile.gettempdir()) / "raportal-celerybeat-schedule"),
+)
+CELERY_BEAT_SCHEDULE = {
+    # current_crl() regenerates a CRL that is stale or past half its validity: hourly,
+    # relying parties never see one past its nextUpdate, fetched or not.
+    "refresh-crls": {"task": "certificates.tasks.refresh_crls", "schedule": crontab(minute=7)},
+    "expire-requests": {
+        "task": "requests_app.tasks.expire_requests",
+        "schedule": crontab(minute=17),
+    },
+    "purge-requests": {
+        "task": "requests_app.tasks.purge_requests",
+        "schedule": crontab(hour=3, minute=27),
+    },
+}
+
+# Notifications by email (requests_app/notifications.py), through Django's default mailer:
+# SMTP (EMAIL_HOST, by default a local MTA on localhost:25); with DEBUG the mails are written
+# to the console instead. EMAIL_BACKEND names another backend (a dotted path) outright.
+_email_backend = os.environ.get("EMAIL_BACKEND") or (
+    "django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend"
+)
+_smtp_options = {}
+if _email_backend == "django.core.mail.backends.smtp.EmailBackend":
+    _smtp_options = {
+        "host": os.environ.get("EMAIL_HOST", "localhost"),
+        "port": int(os.environ.get("EMAIL_PORT", "25")),
+        "username": os.environ.get("EMAIL_HOST_USER", ""),
+        "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+        "use_tls": env_bool("EMAIL_USE_TLS"),
+        "use_ssl": env_bool("EMAIL_USE_SSL"),
+        "timeout": int(os.environ.get("EMAIL_TIMEOUT", "30")),
+    }
+    if _smtp_options["use_tls"] and _smtp_options["use_ssl"]:
+        raise ImproperlyConfigured(
+            "Set EMAIL_USE_TLS (STARTTLS, port 587) or EMAIL_USE_SSL (port 465), not both."
+        )
+MAILERS = {"default": {"BACKEND": _email_backend, "OPTIONS": _smtp_options}}
+DEFAULT_FROM_EMAIL = os.environ.get("EMAIL_FROM", "RA Portal <ra-portal@localhost>")

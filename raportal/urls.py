@@ -1,14 +1,16 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path, register_converter
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
 from certificates import api as ca_api
 from certificates import read_api as certificate_read_api
-from raportal import pages
+from raportal import health, pages
 from raportal.api.password_policies import GeneratePasswordView
 from raportal.api.path_converters import CertificateReferenceConverter, CertificateTextConverter
 from raportal.api.views import PrincipalSelfView
+from raportal.security import api_docs_view
+from raportal.throttling import ThrottledAdminAuthenticationForm, ThrottledAuthenticationForm
 from requests_app.api import read_views as request_read_api
 from requests_app.api import views as request_api
 
@@ -63,12 +65,22 @@ api_v1 = [
     path("api/v1/cas", ca_api.CaListView.as_view(), name="api-cas"),
     path("api/v1/cas/<slug:name>", ca_api.CaDetailView.as_view(), name="api-ca"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # Its start-up script served apart, under a CSP of its own (raportal/security.py).
+    path("api/docs/", api_docs_view(url_name="api-schema"), name="api-docs"),
 ]
+
+# Sign-in forms that say so when the authentication throttle refuses (raportal/throttling.py).
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 urlpatterns = [
     path("", pages.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    # Answered by raportal.health.HealthCheckMiddleware first; routed too for reverse().
+    path("healthz", health.healthz, name="healthz"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(authentication_form=ThrottledAuthenticationForm),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("pki/<slug:name>.crt", ca_api.ca_certificate, name="ca-certificate"),
     path("pki/<slug:name>.crl", ca_api.ca_crl, name="ca-crl"),

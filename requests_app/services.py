@@ -18,6 +18,7 @@ from django.utils import timezone
 from profiles.models import GrantLevel, Profile
 from raportal.errors import DomainError, forbidden, invalid_request, request_not_found
 from raportal.models import record
+from requests_app import notifications
 from requests_app.models import Request, Status
 from requests_app.workflows import handler_for
 from requests_app.workflows.base import Secrets, Target, WorkflowHandler
@@ -87,6 +88,7 @@ def request_submit(
                 secrets = None
         request.save(force_insert=True)
         record(user, f"request.submit.{handler.name}", request, status=request.status)
+        notifications.request_submitted(request)  # mailed after commit
     return Outcome(request, secrets)
 
 
@@ -220,6 +222,7 @@ def request_approve(user, request_id: str, data: dict) -> Outcome:
             comment=request.approver_comment,
             outcome=outcome_text(request),
         )
+        notifications.request_decided(request)
     return Outcome(request)
 
 
@@ -274,6 +277,7 @@ def request_deny(user, request_id: str, data: dict) -> Outcome:
             comment=request.approver_comment,
             outcome="denied",
         )
+        notifications.request_decided(request)
     return Outcome(request)
 
 

@@ -7,6 +7,7 @@ from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.views import APIView
 
 from profiles.models import PasswordPolicy
+from raportal.api.schema import answers
 
 
 class AnyAccept(BaseContentNegotiation):
@@ -20,7 +21,7 @@ class AnyAccept(BaseContentNegotiation):
         return renderers[0], renderers[0].media_type
 
 
-@extend_schema(responses={(200, "text/plain"): OpenApiTypes.STR})
+@extend_schema(responses=answers(OpenApiTypes.STR, ok_media="text/plain"))
 class GeneratePasswordView(APIView):
     content_negotiation_class = AnyAccept
 

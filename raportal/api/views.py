@@ -1,13 +1,14 @@
 """Security endpoints of the Horizon API."""
 
-from drf_spectacular.utils import OpenApiTypes, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from profiles.models import Grant
+from raportal.api.schema import OBJECT, answers
 
 
-@extend_schema(responses={200: OpenApiTypes.OBJECT})
+@extend_schema(responses=answers(OBJECT))
 class PrincipalSelfView(APIView):
     """Who the caller is (the contract's PrincipalResponse): check credentials with it."""
 

@@ -1,10 +1,11 @@
 """The read side of the request API: search (HRQL) and the profiles a caller may use."""
 
-from drf_spectacular.utils import OpenApiTypes, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
 from rest_framework.request import Request as ApiRequest
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from raportal.api.schema import LIST_OF_OBJECTS, OBJECT, answers
 from raportal.errors import DomainError
 from requests_app.api.requestable_profiles import requestable_profiles
 from requests_app.search import page
@@ -23,7 +24,7 @@ def bad_search(detail: str) -> DomainError:
     return DomainError("REQ-006", detail)
 
 
-@extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT})
+@extend_schema(request=OpenApiTypes.OBJECT, responses=answers(OBJECT, 400, 413))
 class RequestSearchView(APIView):
     """``POST /api/v1/requests/search``: the client's RequestSearchQuery → its
     RequestSearchResultsResponse. Query language: ``requests_app.search.hrql``."""
@@ -53,7 +54,10 @@ class RequestSearchView(APIView):
         return Response(page.results_json(results, search, has_more, count))
 
 
-@extend_schema(responses={200: OpenApiTypes.OBJECT})
+@extend_schema(
+    parameters=[OpenApiParameter("module", str), OpenApiParameter("workflow", str)],
+    responses=answers(LIST_OF_OBJECTS),
+)
 class RequestableProfilesView(APIView):
     """``GET /api/v1/requests/profiles?module=&workflow=``: the client's list of
     RequestableCertificateProfileResponse."""

@@ -1,10 +1,11 @@
 """The Horizon request API: submit, approve, deny, cancel, get."""
 
-from drf_spectacular.utils import OpenApiTypes, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiTypes, extend_schema
 from rest_framework.request import Request as ApiRequest
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from raportal.api.schema import OBJECT, answers
 from requests_app import services
 from requests_app.api import inputs
 from requests_app.api.inputs import parse
@@ -12,7 +13,29 @@ from requests_app.api.outputs import request_json
 from requests_app.workflows import handler_for
 
 
-@extend_schema(request=OpenApiTypes.OBJECT, responses={201: OpenApiTypes.OBJECT})
+# Every workflow's body extends SubmitInput (the envelope); the rest depends on module +
+# workflow (the contract's oneOf), which the workflow's own serializer checks.
+@extend_schema(
+    request=inputs.SubmitInput,
+    responses=answers(OBJECT, 400, 403, 404, 413, ok_status=201),
+    examples=[
+        OpenApiExample(
+            "Enroll with a generated key (dry run, on the demo profile)",
+            request_only=True,
+            value={
+                "profile": "webra-demo",
+                "module": "webra",
+                "workflow": "enroll",
+                "template": {
+                    "keyType": "ec-secp256r1",
+                    "subject": [{"element": "cn.1", "value": "www.example.com"}],
+                },
+                "password": {"value": "Example-Pkcs12-Passw0rd"},
+                "dryRun": True,
+            },
+        )
+    ],
+)
 class SubmitView(APIView):
     """Submit a request (every workflow of the contract's RequestSubmitRequest)."""
 
@@ -24,7 +47,17 @@ class SubmitView(APIView):
         return secret_aware(Response(request_json(outcome), status=201), outcome)
 
 
-@extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT})
+@extend_schema(
+    request=inputs.TemplateInput,
+    responses=answers(OBJECT, 400, 403, 404, 413),
+    examples=[
+        OpenApiExample(
+            "What an enrollment on the demo profile may ask for",
+            request_only=True,
+            value={"module": "webra", "workflow": "enroll", "profile": "webra-demo"},
+        )
+    ],
+)
 class TemplateView(APIView):
     """What may be asked for with a workflow on a profile (the client's *OnTemplateResponse)."""
 
@@ -34,7 +67,7 @@ class TemplateView(APIView):
         return Response(services.request_template(request.user, handler, data))
 
 
-@extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT})
+@extend_schema(request=inputs.ApproveInput, responses=answers(OBJECT, 400, 403, 404, 413))
 class ApproveView(APIView):
     def post(self, request: ApiRequest) -> Response:
         data = parse(inputs.ApproveInput, request.data)
@@ -42,7 +75,7 @@ class ApproveView(APIView):
         return Response(request_json(outcome))
 
 
-@extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT})
+@extend_schema(request=inputs.DenyInput, responses=answers(OBJECT, 400, 403, 404, 413))
 class DenyView(APIView):
     def post(self, request: ApiRequest) -> Response:
         data = parse(inputs.DenyInput, request.data)
@@ -50,7 +83,7 @@ class DenyView(APIView):
         return Response(request_json(outcome))
 
 
-@extend_schema(request=OpenApiTypes.OBJECT, responses={200: OpenApiTypes.OBJECT})
+@extend_schema(request=inputs.CancelInput, responses=answers(OBJECT, 400, 403, 404, 413))
 class CancelView(APIView):
     def post(self, request: ApiRequest) -> Response:
         data = parse(inputs.CancelInput, request.data)
@@ -58,7 +91,11 @@ class CancelView(APIView):
         return Response(request_json(outcome))
 
 
-@extend_schema(responses={200: OpenApiTypes.OBJECT})
+# A request's _id is a UUID; other words reach the sibling routes (search, profiles…).
+@extend_schema(
+    parameters=[OpenApiParameter("request_id", OpenApiTypes.UUID, OpenApiParameter.PATH)],
+    responses=answers(OBJECT, 403, 404),
+)
 class RequestDetailView(APIView):
     def get(self, request: ApiRequest, request_id: str) -> Response:
         # The one-time PKCS#12 goes out on a real GET only: not on HEAD (no body would carry

@@ -25,6 +25,7 @@ GOOD = {
     "RAPORTAL_KEK": "dGVzdC1vbmx5LWtlay0wMTIzNDU2Nzg5YWJjZGVmZ2g=",
     "DJANGO_ALLOWED_HOSTS": "ra.example.com",
     "RAPORTAL_BASE_URL": "https://ra.example.com",
+    "RAPORTAL_ALLOW_SQLITE": "1",  # DEBUG off refuses SQLite otherwise (see test_serving.py)
 }
 
 

@@ -1,11 +1,12 @@
-"""Housekeeping, to run daily (cron, systemd timer): deletes requests past their removeAt and
-wipes the sealed secrets of pending requests that expired (they can never be approved)."""
+"""Housekeeping: deletes requests past their removeAt and wipes the sealed secrets of pending
+requests that expired (they can never be approved). With a Celery worker and scheduler
+running, the beat schedule does the same (requests_app.tasks.expire_requests hourly,
+requests_app.tasks.purge_requests daily); without them, run this daily (cron, systemd timer)."""
 
 from django.core.management.base import BaseCommand
-from django.db.models import Q
 from django.utils import timezone
 
-from requests_app.models import Request, Status
+from requests_app.housekeeping import expire_requests, purge_requests
 
 
 class Command(BaseCommand):
@@ -13,14 +14,6 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         now = timezone.now()
-        wiped = (
-            Request.objects.filter(status=Status.PENDING, expires_at__lte=now)
-            .filter(
-                Q(sealed_password__isnull=False)
-                | Q(sealed_pkcs12__isnull=False)
-                | Q(sealed_key__isnull=False)
-            )
-            .update(sealed_password=None, sealed_pkcs12=None, sealed_key=None)
-        )
-        deleted, _ = Request.objects.filter(remove_at__lte=now).delete()
+        wiped = expire_requests(now)
+        deleted = purge_requests(now)
         self.stdout.write(f"{deleted} request(s) deleted, {wiped} expired request(s) wiped")

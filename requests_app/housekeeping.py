@@ -1,0 +1,35 @@
+"""Periodic upkeep of requests: expiry and retention.
+
+One implementation for the ``purge_requests`` management command and the Celery beat tasks
+``requests_app.tasks.expire_requests`` (hourly) and ``requests_app.tasks.purge_requests``
+(daily).
+"""
+
+from django.db.models import Q
+from django.utils import timezone
+
+from requests_app.models import Request, Status
+
+
+def expire_requests(now=None) -> int:
+    """Wipes the sealed secrets (PKCS#12 password, an import's key) of pending requests past
+    their expiration date: they can never be approved any more (REQ-005), so what they kept
+    for their approval must not outlive them. Their status stays ``pending``, as the
+    contract has no expired status: ``expirationDate`` tells. Returns how many were wiped."""
+    now = now or timezone.now()
+    return (
+        Request.objects.filter(status=Status.PENDING, expires_at__lte=now)
+        .filter(
+            Q(sealed_password__isnull=False)
+            | Q(sealed_pkcs12__isnull=False)
+            | Q(sealed_key__isnull=False)
+        )
+        .update(sealed_password=None, sealed_pkcs12=None, sealed_key=None)
+    )
+
+
+def purge_requests(now=None) -> int:
+    """Deletes the requests past their ``removeAt`` date (expiration date + the retention,
+    RAPORTAL_REQUEST_RETENTION_DAYS). Returns how many were deleted."""
+    deleted, _ = Request.objects.filter(remove_at__lte=now or timezone.now()).delete()
+    return deleted

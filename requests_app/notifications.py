@@ -1,0 +1,189 @@
+"""Email notifications about requests: the approvers hear of a request that waits for them,
+the requester hears of the decision on theirs.
+
+Two hooks for the services (``request_submitted``, ``request_decided``) queue a background
+task once the transaction commits (DESIGN: side effects after commit), so a rolled-back
+request never sends mail and a slow mail server never holds a request up. The tasks
+(``requests_app.tasks``) call the senders below, which record their failures in the audit
+log (``notification.failed``) instead of raising. Mails carry no secret: a PKCS#12 or a
+password is only ever handed over on the request's page.
+"""
+
+import logging
+import smtplib
+from functools import partial
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.mail import EmailMessage, mailers
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+
+from profiles.models import GrantLevel
+from raportal.models import record
+from requests_app.models import Request, Status
+
+logger = logging.getLogger(__name__)
+
+DECISION_WORDS = {
+    Status.COMPLETED: "approved",
+    Status.APPROVED: "approved",  # an EST/SCEP challenge, ready for its device
+    Status.DENIED: "denied",
+}
+
+
+# --- hooks, called by the services inside their transaction --------------------------------
+
+
+def request_submitted(request: Request) -> None:
+    """After ``request_submit``: a request left pending waits for its approvers."""
+    if request.status == Status.PENDING:
+        from requests_app.tasks import notify_request_pending
+
+        _after_commit(notify_request_pending, request, "pending")
+
+
+def request_decided(request: Request) -> None:
+    """After ``request_approve`` / ``request_deny``: the requester hears of the decision made
+    by someone else (a request they executed themselves is not news to them)."""
+    if request.status in DECISION_WORDS and request.approver_id != request.requester_id:
+        from requests_app.tasks import notify_request_decided
+
+        _after_commit(notify_request_decided, request, "decided")
+
+
+def _after_commit(task, request: Request, kind: str) -> None:
+    transaction.on_commit(partial(_enqueue, task, str(request.pk), kind), robust=True)
+
+
+def _enqueue(task, request_id: str, kind: str) -> None:
+    """Hands the task to the broker (or runs it now, without one). A broker that is down
+    loses the notification, never the request: the failure is logged and audited."""
+    try:
+        task.delay(request_id)
+    except Exception as exc:
+        logger.exception("could not queue the %s notification of request %s", kind, request_id)
+        _record_failure(request_id, kind, exc)
+
+
+# --- senders, run by the tasks ---------------------------------------------------------------
+
+
+def send_pending_notice(request_id: str) -> int:
+    """Mails each approver who may decide on the request (never its requester). Returns the
+    number of mails sent (0 when the request was decided, withdrawn or purged meanwhile)."""
+    request = _load(request_id)
+    if request is None or request.status != Status.PENDING:
+        return 0
+    recipients = approvers_of(request)
+    if not recipients:
+        return 0
+    profile = request.profile.name if request.profile else "no profile"
+    subject = f"[RA Portal] Waiting for your decision: {request.workflow} on {profile}"
+    link = _url("approval-decide", request)
+    lines = [
+        f"{_name(request.requester)} asks to {request.workflow} on profile {profile}:",
+        f"  {request.dn or '(no subject)'}",
+    ]
+    if request.requester_comment:
+        lines.append(f"Their comment: {request.requester_comment}")
+    lines += [
+        "",
+        f"It expires on {request.expires_at:%Y-%m-%d %H:%M} UTC if nobody decides.",
+        f"Review it: {link}",
+    ]
+    body = "\n".join(lines) + "\n"
+    # One mail per approver: they do not learn each other's addresses.
+    return _send(request, "pending", [_mail(subject, body, user.email) for user in recipients])
+
+
+def send_decision_notice(request_id: str) -> int:
+    """Mails the requester the decision on their request. Returns the number of mails sent."""
+    request = _load(request_id)
+    if request is None or request.status not in DECISION_WORDS:
+        return 0
+    requester = request.requester
+    if not requester.email or not requester.is_active:
+        return 0
+    word = DECISION_WORDS[request.status]
+    subject = f"[RA Portal] Your {request.workflow} request was {word}"
+    profile = request.profile.name if request.profile else "no profile"
+    approver = _name(request.approver) if request.approver else "an approver"
+    lines = [
+        f"Your {request.workflow} request on profile {profile} was {word} by {approver}:",
+        f"  {request.dn or '(no subject)'}",
+    ]
+    if request.approver_comment:
+        lines.append(f"Their comment: {request.approver_comment}")
+    if request.sealed_pkcs12 or request.sealed_password:
+        lines.append("Your PKCS#12 waits on the request's page: it is handed over only once.")
+    lines += ["", f"See it: {_url('request-detail', request)}"]
+    body = "\n".join(lines) + "\n"
+    return _send(request, "decided", [_mail(subject, body, requester.email)])
+
+
+def approvers_of(request: Request) -> list:
+    """Active users with an email address who may decide on the request now: ``perform`` on
+    its profile and workflow (directly or through a team), and whatever else the approver's
+    queue asks (``Request.objects.decidable_by``: not their own, not expired, a migration's
+    source profile)."""
+    if request.profile_id is None:
+        return []
+    grants = Q(
+        rap_grants__profile=request.profile_id,
+        rap_grants__workflow=request.workflow,
+        rap_grants__level=GrantLevel.PERFORM,
+    ) | Q(
+        rap_teams__grants__profile=request.profile_id,
+        rap_teams__grants__workflow=request.workflow,
+        rap_teams__grants__level=GrantLevel.PERFORM,
+    )
+    candidates = (
+        get_user_model()
+        .objects.filter(grants, is_active=True)
+        .exclude(email="")
+        .exclude(pk=request.requester_id)
+        .distinct()
+        .order_by("pk")
+    )
+    return [
+        user
+        for user in candidates
+        if Request.objects.decidable_by(user).filter(pk=request.pk).exists()
+    ]
+
+
+def _load(request_id: str) -> Request | None:
+    return (
+        Request.objects.select_related("profile", "requester", "approver")
+        .filter(pk=request_id)
+        .first()
+    )
+
+
+def _mail(subject: str, body: str, to: str) -> EmailMessage:
+    return EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [to])
+
+
+def _send(request: Request, kind: str, messages: list[EmailMessage]) -> int:
+    try:
+        return mailers.default.send_messages(messages) or 0
+    except (smtplib.SMTPException, OSError) as exc:
+        logger.warning("the %s notification of request %s failed: %s", kind, request.pk, exc)
+        _record_failure(str(request.pk), kind, exc)
+        return 0
+
+
+def _record_failure(request_id: str, kind: str, exc: Exception) -> None:
+    request = Request.objects.filter(pk=request_id).first()
+    if request is not None:
+        record(None, "notification.failed", request, kind=kind, error=str(exc)[:200])
+
+
+def _name(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def _url(name: str, request: Request) -> str:
+    return settings.RAPORTAL_BASE_URL + reverse(name, args=[request.pk])
