@@ -45,22 +45,6 @@ FUZZ_USER = "approver"  # holds `perform` on every workflow: the deepest code pa
 MAX_EXAMPLES = 30  # per operation, in the fuzzing phase; the file takes well under 2 minutes
 
 
-@pytest.fixture(autouse=True)
-def _inputs_independent_of_loaded_modules(monkeypatch):
-    """Hypothesis also draws, now and then, literals found in whichever of the project's
-    modules happen to be imported, so the inputs would depend on the tests that ran before in
-    the same process. Without them, every run (CI, a developer, one file or the suite) sends
-    the same inputs."""
-    from hypothesis.internal.conjecture import providers
-    from hypothesis.internal.constants_ast import Constants
-
-    none = Constants()
-    monkeypatch.setattr(providers, "_get_local_constants", lambda: none)
-    providers.CONSTANTS_CACHE.cache.clear()
-    yield
-    providers.CONSTANTS_CACHE.cache.clear()
-
-
 def in_test_transaction(handler):
     """Django's WSGI handler, minus the per-request ``close_old_connections``: the test runs
     inside a transaction (pytest-django), which closing the connection would abort. Django's

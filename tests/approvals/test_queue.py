@@ -20,6 +20,27 @@ def submit(api, cn: str, profile: str = "webra-demo") -> str:
     return answer["_id"]
 
 
+def bulk_pending(count: int, profile, requester, team=None) -> None:
+    """``count`` pending enrollments inserted at once (no submission: only the queue's
+    queries are under test)."""
+    now = timezone.now()
+    Request.objects.bulk_create(
+        Request(
+            module="webra",
+            workflow="enroll",
+            status="pending",
+            profile=profile,
+            requester=requester,
+            team=team,
+            dn=f"CN=bulk{i}.example.com",
+            template={"subject": [{"element": "cn.1", "value": f"bulk{i}.example.com"}]},
+            expires_at=now + dt.timedelta(days=7),
+            remove_at=now + dt.timedelta(days=30),
+        )
+        for i in range(count)
+    )
+
+
 def queue_rows(page: str) -> list[str]:
     return re.findall(r'name="ids" value="([0-9a-f-]+)"', page)
 
@@ -81,21 +102,7 @@ def test_the_queue_makes_as_many_queries_for_200_requests_as_for_5(
     profile, team, requester, approver, client, django_assert_max_num_queries
 ):
     def fill(n):
-        Request.objects.bulk_create(
-            Request(
-                module="webra",
-                workflow="enroll",
-                status="pending",
-                profile=profile,
-                requester=requester,
-                team=team,
-                dn=f"CN=bulk{i}.example.com",
-                template={"subject": [{"element": "cn.1", "value": f"bulk{i}.example.com"}]},
-                expires_at=timezone.now() + dt.timedelta(days=7),
-                remove_at=timezone.now() + dt.timedelta(days=30),
-            )
-            for i in range(n)
-        )
+        bulk_pending(n, profile, requester, team=team)
 
     client.force_login(approver)
     fill(5)
@@ -213,19 +220,7 @@ def test_bulk_without_a_selection_says_so(three, approver, client):
 
 
 def test_the_menu_says_99_plus_beyond_a_hundred_waiting(profile, requester, approver, client):
-    Request.objects.bulk_create(
-        Request(
-            module="webra",
-            workflow="enroll",
-            status="pending",
-            profile=profile,
-            requester=requester,
-            dn=f"CN=many{i}.example.com",
-            expires_at=timezone.now() + dt.timedelta(days=7),
-            remove_at=timezone.now() + dt.timedelta(days=30),
-        )
-        for i in range(120)
-    )
+    bulk_pending(120, profile, requester)
     client.force_login(approver)
     assert re.search(r"To decide <span[^>]*>99\+<", client.get("/").content.decode())
     queue = client.get("/approvals/").content.decode()

@@ -444,16 +444,9 @@ def test_hsts_when_the_request_came_over_https(db, settings):
 
 # --- the real browser: no page breaks the CSP ---------------------------------------------
 
-CHROMIUM = os.environ.get("RAPORTAL_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from tests.browser.conftest import CHROMIUM  # noqa: E402 (the browser tests' settings)
+from tests.browser.conftest import FLAGS as CHROMIUM_FLAGS  # noqa: E402
+
 REPORT_VIOLATIONS = """
 document.addEventListener("securitypolicyviolation", (e) => {
   console.error("CSP violation: " + e.violatedDirective + " " + e.blockedURI + " " +
