@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from certificates.pki.keys import KEY_TYPE_CHOICES
 from profiles.models import Grant, Team
+from profiles.revision import RevisedQuerySet
 from raportal.json_search import JsonItemsContain
 
 
@@ -35,6 +36,8 @@ class CertificateAuthority(models.Model):
     crl_next_update = models.DateTimeField(null=True, blank=True, editable=False)
     crl_stale = models.BooleanField(default=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RevisedQuerySet.as_manager()
 
     class Meta:
         verbose_name = "certificate authority"

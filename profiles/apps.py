@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class ProfilesConfig(AppConfig):
     name = "profiles"
     verbose_name = "Profiles, teams and grants"
+
+    def ready(self):
+        from profiles.revision import connect_signals
+
+        connect_signals()

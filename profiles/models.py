@@ -13,6 +13,7 @@ from certificates.pki import names
 from certificates.pki.keys import KEY_TYPE_CHOICES, KEY_TYPES
 from certificates.pki.pkcs12 import random_password
 from certificates.pki.signing import EKU_CHOICES
+from profiles.revision import RevisedQuerySet
 
 
 class Module(models.TextChoices):
@@ -37,6 +38,25 @@ class Team(models.Model):
     description = models.TextField(blank=True)
     contact_email = models.EmailField(blank=True)
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="rap_teams", blank=True)
+    managers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="rap_managed_teams", blank=True
+    )
+
+    objects = RevisedQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return self.display_name or self.name
+
+
+class Label(models.Model):
+    """A label of the catalogue that profiles' label rules refer to (Horizon's Label)."""
+
+    name = models.SlugField(max_length=64, unique=True)
+    display_name = models.CharField(max_length=128, blank=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
 
     def __str__(self) -> str:
         return self.display_name or self.name
@@ -62,6 +82,8 @@ class PasswordPolicy(models.Model):
     min_digits = models.PositiveSmallIntegerField(default=1)
     min_special = models.PositiveSmallIntegerField(default=0)
     special_chars = models.CharField(max_length=64, default="!#$%&*+-=?@_~")
+
+    objects = RevisedQuerySet.as_manager()
 
     class Meta:
         verbose_name_plural = "password policies"
@@ -140,7 +162,7 @@ class HolderBehavior(models.TextChoices):
     REVOKE = "revoke", "Revoke the oldest certificates (superseded)"
 
 
-class ProfileQuerySet(models.QuerySet):
+class ProfileQuerySet(RevisedQuerySet):
     def enabled(self):
         return self.filter(enabled=True)
 
@@ -207,6 +229,12 @@ class Profile(models.Model):
     team_default = models.ForeignKey(
         Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    team_whitelist = models.ManyToManyField(
+        Team,
+        blank=True,
+        related_name="+",
+        help_text="If not empty, the only teams a certificate of this profile may belong to.",
+    )
     contact_email_mandatory = models.BooleanField(default=False)
     contact_email_editable_by_requester = models.BooleanField(default=True)
     contact_email_editable_by_approver = models.BooleanField(default=True)
@@ -216,6 +244,15 @@ class Profile(models.Model):
         help_text="Accept DNS names like *.example.com (CA/Browser Forum TLS practice; "
         "RFC 5280 does not define wildcards, and PKIX linters flag them).",
     )
+
+    # Workflows any signed-in account may use at a level without a grant (Horizon's
+    # "authenticated" authorization level): {"enroll": "request", "revoke": "perform"…}.
+    authenticated_levels = models.JSONField(default=dict, blank=True)
+    # Horizon's self permissions: what the owner of a certificate may do on it.
+    self_revoke = models.BooleanField(default=False)
+    self_update = models.BooleanField(default=False)
+    self_renew = models.BooleanField(default=False)
+    self_recover = models.BooleanField(default=False)
 
     # lifecycle policy
     renewal_enabled = models.BooleanField(default=True)
@@ -279,6 +316,12 @@ class Profile(models.Model):
             errors["authorized_key_types"] = f"unknown key types: {', '.join(unknown)}"
         elif self.authorized_key_types and self.default_key_type not in self.authorized_key_types:
             errors["default_key_type"] = "the default key type must be one of the authorized ones"
+        levels = self.authenticated_levels or {}
+        if not isinstance(levels, dict) or any(
+            workflow not in Workflow.values or level not in GrantLevel.values
+            for workflow, level in levels.items()
+        ):
+            errors["authenticated_levels"] = "map workflows (enroll, revoke…) to request or perform"
         if not self.centralized and not self.decentralized:
             errors["centralized"] = "enable centralized or decentralized enrollment (or both)"
         known_ekus = {value for value, _ in EKU_CHOICES}
@@ -303,6 +346,8 @@ class RuleFlags(models.Model):
         validators=[validate_regex],
         help_text="The whole value must match (Python syntax).",
     )
+
+    objects = RevisedQuerySet.as_manager()
 
     class Meta:
         abstract = True
@@ -434,6 +479,17 @@ def grant_level(user, profile: Profile, workflow: str) -> str | None:
         .for_user(user)
         .values_list("level", flat=True)
     )
+    if everyone := (profile.authenticated_levels or {}).get(workflow):
+        levels.add(everyone)
     if not levels:
         return None
     return max(levels, key=lambda level: LEVEL_RANK[level])
+
+
+class ConfigRevision(models.Model):
+    """One row: the token of the configuration's current revision (profiles/revision.py)."""
+
+    token = models.CharField(max_length=32)
+
+    def __str__(self) -> str:
+        return self.token

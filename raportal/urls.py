@@ -64,6 +64,8 @@ api_v1 = [
     path("api/v1/security/principals/self", PrincipalSelfView.as_view(), name="api-self"),
     path("api/v1/cas", ca_api.CaListView.as_view(), name="api-cas"),
     path("api/v1/cas/<slug:name>", ca_api.CaDetailView.as_view(), name="api-ca"),
+    # Horizon's admin API (configuration as code): staff only.
+    path("", include("administration.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # Its start-up script served apart, under a CSP of its own (raportal/security.py).
     path("api/docs/", api_docs_view(url_name="api-schema"), name="api-docs"),

@@ -7,20 +7,15 @@ from cryptography import x509
 from certificates.models import Certificate
 from certificates.pki.fingerprints import thumbprint
 from certificates.pki.readable import readable_certificate
+from profiles import cache
 from profiles.models import Profile
 from raportal.errors import DomainError
 
-PROFILE_RELATED = ("ca", "ca__parent", "team_default", "password_policy")
+PROFILE_RELATED = cache.RELATED
 
 
 def find_profile(name: str, module: str) -> Profile:
-    profile = (
-        Profile.objects.enabled()
-        .select_related(*PROFILE_RELATED)
-        .prefetch_related("subject_rules", "san_rules", "label_rules")
-        .filter(name=name, module=module)
-        .first()
-    )
+    profile = cache.enabled_profile(name, module)
     if profile is None:
         raise DomainError("REQ-010", f"profile {name!r} does not exist or is disabled")
     return profile
