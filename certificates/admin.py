@@ -5,11 +5,12 @@ from certificates.models import Certificate, CertificateAuthority
 
 @admin.register(CertificateAuthority)
 class CertificateAuthorityAdmin(admin.ModelAdmin):
-    list_display = ["name", "parent", "key_type", "crl_number", "created_at"]
+    list_display = ["name", "parent", "key_type", "signs", "crl_number", "created_at"]
     readonly_fields = [
         "name",
         "parent",
         "key_type",
+        "signs",
         "certificate_pem",
         "crl_number",
         "crl_next_update",
@@ -19,6 +20,9 @@ class CertificateAuthorityAdmin(admin.ModelAdmin):
         "name",
         "parent",
         "key_type",
+        "signs",
+        "certificate_lifetime",
+        "backdate",
         "crl_validity_hours",
         "certificate_pem",
         "crl_number",
@@ -26,8 +30,14 @@ class CertificateAuthorityAdmin(admin.ModelAdmin):
         "created_at",
     ]
 
+    @admin.display(boolean=True, description="has its key (signs)")
+    def signs(self, obj):
+        return obj.has_key  # the key itself is never shown
+
     def has_add_permission(self, request):
-        return False  # CAs are created with `manage.py init_pki`, which seals their keys
+        # CAs are created with `manage.py init_pki`, which seals their keys, or through the
+        # admin API (/api/v1/pki/connectors with a key, /api/v1/cas for trust entries).
+        return False
 
 
 @admin.register(Certificate)

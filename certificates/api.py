@@ -1,20 +1,16 @@
-"""Certificate authorities: the API listing (Horizon's CertificateAuthorityResponse shape) and
-the public downloads relying parties fetch (CA certificate for AIA, CRL)."""
+"""Certificate authorities: Horizon's CertificateAuthorityResponse shape (the ``/api/v1/cas``
+views are in administration/api/authorities.py) and the public downloads relying parties
+fetch (CA certificate for AIA, CRL)."""
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 from django.http import Http404, HttpResponse
 from django.views.decorators.http import require_GET
-from drf_spectacular.utils import extend_schema
-from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from certificates.models import CertificateAuthority
 from certificates.pki import fingerprints, names
 from certificates.pki.keys import key_type_of
 from certificates.services import current_crl
-from raportal.api.schema import LIST_OF_OBJECTS, OBJECT, answers
-from raportal.errors import DomainError
 
 
 def _extension(cert: x509.Certificate, ext_class):
@@ -93,28 +89,11 @@ def ca_json(ca: CertificateAuthority) -> dict:
         "name": ca.name,
         "certificate": details,
         "subjectKeyIdentifier": details["subjectKeyIdentifier"],
-        "crlUrl": ca.crl_url(),
+        "crlUrl": ca.crl_url() if ca.has_key else None,  # a trust entry publishes no CRL
         "public": True,
         "downloadable": True,
         "issuer": ca.parent.name if ca.parent_id else None,
     }
-
-
-class CaListView(APIView):
-    # Named: drf-spectacular would call it v1_cas_retrieve, as it does the detail below.
-    @extend_schema(operation_id="v1_cas_list", responses=answers(LIST_OF_OBJECTS))
-    def get(self, request):
-        cas = CertificateAuthority.objects.select_related("parent").order_by("created_at")
-        return Response([ca_json(ca) for ca in cas])
-
-
-@extend_schema(responses=answers(OBJECT, 404))
-class CaDetailView(APIView):
-    def get(self, request, name: str):
-        ca = CertificateAuthority.objects.select_related("parent").filter(name=name).first()
-        if ca is None:
-            raise DomainError("REQ-001", f"no CA named {name!r}", status=404)
-        return Response(ca_json(ca))
 
 
 @require_GET
@@ -130,8 +109,9 @@ def ca_certificate(request, name: str) -> HttpResponse:
 
 @require_GET
 def ca_crl(request, name: str) -> HttpResponse:
-    """The CA's current CRL in DER (RFC 5280 §5; media type from RFC 2585)."""
-    ca = CertificateAuthority.objects.filter(name=name).first()
+    """The CA's current CRL in DER (RFC 5280 §5; media type from RFC 2585). A keyless CA (a
+    trust entry) signs nothing here: no CRL either."""
+    ca = CertificateAuthority.objects.issuers().filter(name=name).first()
     if ca is None:
         raise Http404("no such CA")
     response = HttpResponse(current_crl(ca), content_type="application/pkix-crl")

@@ -4,6 +4,7 @@ pay an AES-GCM open and a key parse on every certificate)."""
 from cryptography.hazmat.primitives import serialization
 
 from raportal.crypto import open_sealed, seal
+from raportal.errors import DomainError
 
 _cache: dict[tuple[int, bytes], object] = {}
 
@@ -18,6 +19,15 @@ def seal_ca_key(ca_pk: int, key) -> bytes:
 
 
 def ca_private_key(ca):
+    """The CA's private key. A keyless CA (a trust entry) has none: DomainError, never a
+    signature with something else."""
+    if not ca.sealed_key:
+        raise DomainError(
+            "WEBRA-ENROLL-011",
+            f"the CA {ca.name} has no private key here (it is a trust entry, known for "
+            "chains): it cannot sign; an administrator must give it a key (an integrated "
+            "PKI connector) or choose another CA",
+        )
     sealed = bytes(ca.sealed_key)
     cache_key = (ca.pk, sealed[-16:])  # the GCM tag changes whenever the key is re-sealed
     key = _cache.get(cache_key)

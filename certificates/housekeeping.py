@@ -21,7 +21,9 @@ def refresh_crls() -> dict[str, int | None]:
     Returns each CA's CRL number (None for a CA whose CRL could not be signed: logged, and
     the other CAs are still refreshed)."""
     numbers: dict[str, int | None] = {}
-    for ca in CertificateAuthority.objects.order_by("created_at"):
+    for ca in CertificateAuthority.objects.issuers().order_by(
+        "created_at"
+    ):  # trust entries sign none
         try:
             current_crl(ca)  # regenerates only when needed, under the CA's row lock
         except Exception:

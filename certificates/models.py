@@ -1,11 +1,13 @@
 """Certificate authorities, certificates and escrowed keys."""
 
+import datetime as dt
 import re
 import uuid
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
@@ -17,18 +19,41 @@ from profiles.revision import RevisedQuerySet
 from raportal.json_search import JsonItemsContain
 
 
+class CertificateAuthorityQuerySet(RevisedQuerySet):
+    def issuers(self):
+        """CAs that hold their private key: those that can sign (and publish a CRL)."""
+        return self.filter(sealed_key__isnull=False)
+
+    def trust_entries(self):
+        return self.filter(sealed_key__isnull=True)
+
+
 class CertificateAuthority(models.Model):
-    """A CA of the built-in PKI. Its private key is sealed under RAPORTAL_KEK."""
+    """A CA of the built-in PKI, its private key sealed under RAPORTAL_KEK; or, without a key,
+    a trust entry: a CA certificate known for chains, which never signs anything here."""
 
     name = models.SlugField(max_length=64, unique=True, help_text="Identifier used in URLs.")
     certificate_pem = models.TextField()
-    sealed_key = models.BinaryField(editable=False)
+    # Null for a trust entry (keyless). Never empty otherwise: the manager's ``issuers()``
+    # and the profiles' choice of CA rely on it.
+    sealed_key = models.BinaryField(null=True, blank=True, editable=False)
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
     key_type = models.CharField(max_length=32, choices=KEY_TYPE_CHOICES)
     crl_validity_hours = models.PositiveIntegerField(
-        default=168, help_text="How long a published CRL stays valid (nextUpdate)."
+        default=168,
+        validators=[MinValueValidator(1)],
+        help_text="How long a published CRL stays valid (nextUpdate).",
+    )
+    certificate_lifetime = models.DurationField(
+        null=True,
+        blank=True,
+        help_text="How long the certificates it signs are valid; empty: the profile decides.",
+    )
+    backdate = models.DurationField(
+        default=dt.timedelta(0),
+        help_text="How far before the moment of signing certificates start (clock skew).",
     )
     # The current CRL, regenerated on revocation and before it goes stale.
     crl_number = models.PositiveBigIntegerField(default=0, editable=False)
@@ -37,7 +62,7 @@ class CertificateAuthority(models.Model):
     crl_stale = models.BooleanField(default=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
-    objects = RevisedQuerySet.as_manager()
+    objects = CertificateAuthorityQuerySet.as_manager()
 
     class Meta:
         verbose_name = "certificate authority"
@@ -58,6 +83,11 @@ class CertificateAuthority(models.Model):
     def certificate_der(self) -> bytes:
         return self.certificate.public_bytes(Encoding.DER)
 
+    @property
+    def has_key(self) -> bool:
+        """Whether it can sign: a keyless CA is a trust entry, for chains only."""
+        return bool(self.sealed_key)
+
     def crl_url(self) -> str:
         return settings.RAPORTAL_BASE_URL + reverse("ca-crl", args=[self.name])
 
@@ -67,7 +97,7 @@ class CertificateAuthority(models.Model):
     def chain(self) -> list["CertificateAuthority"]:
         """This CA, then its parents up to the root."""
         chain, ca = [], self
-        while ca is not None:
+        while ca is not None and ca not in chain:  # a loop of cross-signed CAs ends here
             chain.append(ca)
             ca = ca.parent
         return chain

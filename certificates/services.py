@@ -7,10 +7,12 @@ inside ``transaction.atomic()`` so that a failure later in the same request roll
 import datetime as dt
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import Encoding
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -23,10 +25,17 @@ from certificates.models import (
     RevocationReason,
 )
 from certificates.pki import fingerprints, names, signing
-from certificates.pki.keys import generate_private_key, key_type_of
+from certificates.pki.keys import KEY_TYPES, generate_private_key, key_type_of
 from raportal.crypto import open_sealed, seal
 from raportal.errors import DomainError
 from raportal.models import record
+
+SIGNING_KEYS = (
+    rsa.RSAPrivateKey,
+    ec.EllipticCurvePrivateKey,
+    ed25519.Ed25519PrivateKey,
+    ed448.Ed448PrivateKey,
+)
 
 REASON_FLAGS = {
     RevocationReason.UNSPECIFIED: x509.ReasonFlags.unspecified,
@@ -61,7 +70,11 @@ def create_ca(
     key = generate_private_key(key_type)
     with transaction.atomic():
         ca = CertificateAuthority.objects.create(
-            name=slugify(common_name), key_type=key_type, parent=parent, sealed_key=b""
+            name=slugify(common_name),
+            key_type=key_type,
+            parent=parent,
+            sealed_key=b"",  # sealed below, once the row has the id the seal is bound to
+            backdate=signing.BACKDATE,
         )
         certificate = signing.sign_ca(
             subject=subject,
@@ -105,7 +118,10 @@ def certificate_fields(certificate: x509.Certificate) -> dict:
 
 
 def ensure_ca_can_issue(ca: CertificateAuthority) -> None:
-    """A CA outside its validity period cannot sign: say so instead of failing to sign."""
+    """A CA without its key (a trust entry) or outside its validity period cannot sign: say
+    so instead of failing to sign."""
+    if not ca.has_key:
+        ca_private_key(ca)  # raises the DomainError that explains it
     now = dt.datetime.now(dt.UTC)
     certificate = ca.certificate
     if not certificate.not_valid_before_utc <= now < certificate.not_valid_after_utc:
@@ -115,6 +131,14 @@ def ensure_ca_can_issue(ca: CertificateAuthority) -> None:
             f"({certificate.not_valid_before_utc:%Y-%m-%d} to "
             f"{certificate.not_valid_after_utc:%Y-%m-%d}); an administrator must renew it",
         )
+
+
+def leaf_lifetime(ca: CertificateAuthority, profile) -> dt.timedelta:
+    """The CA's certificate lifetime when it has one (an integrated connector's crtLifetime),
+    else the profile's validity."""
+    if ca.certificate_lifetime:
+        return ca.certificate_lifetime
+    return dt.timedelta(days=profile.validity_days)
 
 
 def issue_certificate(
@@ -140,7 +164,8 @@ def issue_certificate(
         public_key=public_key,
         subject=subject,
         sans=[names.general_name(t, v) for t, v in sans],
-        validity_days=profile.validity_days,
+        validity=leaf_lifetime(ca, profile),
+        backdate=ca.backdate,
         ekus=profile.extended_key_usages,
         crl_url=ca.crl_url(),
         ca_issuers_url=ca.certificate_url(),
@@ -205,8 +230,9 @@ def escrowed_private_key(certificate: Certificate):
 
 
 def issuing_authority(certificate: x509.Certificate) -> CertificateAuthority | None:
-    """The built-in CA that signed this certificate, if any (name match + signature)."""
-    for ca in CertificateAuthority.objects.all():
+    """The built-in CA that signed this certificate, if any (name match + signature). A
+    trust entry (keyless) is not one: it publishes no CRL for what it signed."""
+    for ca in CertificateAuthority.objects.issuers():
         if ca.certificate.subject != certificate.issuer:
             continue
         try:
@@ -247,7 +273,10 @@ def revoke_certificate(certificate: Certificate, reason: str, actor=None) -> Cer
 
 def current_crl(ca: CertificateAuthority) -> bytes:
     """The CA's CRL (DER). Regenerated after a revocation and once half its validity has
-    passed, so relying parties never fetch one past its nextUpdate."""
+    passed, so relying parties never fetch one past its nextUpdate. A keyless CA (a trust
+    entry) publishes none: DomainError."""
+    if not ca.has_key:
+        ca_private_key(ca)  # raises the DomainError that explains it
     now = timezone.now()
     validity = dt.timedelta(hours=ca.crl_validity_hours)
     if ca.crl_der and not ca.crl_stale and ca.crl_next_update - now > validity / 2:
@@ -284,3 +313,252 @@ def _revoked_entries(ca: CertificateAuthority):
         .order_by("revocation_date")
         .values_list("serial", "revocation_date", "revocation_reason")
     )
+
+
+# --- CAs registered by administrators (integrated connectors and trust entries) ------------
+
+
+def invalid_ca(detail: str) -> DomainError:
+    return DomainError("REQ-002", detail)
+
+
+def conflict(detail: str) -> DomainError:
+    return DomainError("REQ-002", detail, status=409)
+
+
+def _extension_value(certificate: x509.Certificate, ext_class):
+    try:
+        return certificate.extensions.get_extension_for_class(ext_class).value
+    except x509.ExtensionNotFound:
+        return None
+
+
+def check_ca_certificate(certificate: x509.Certificate) -> None:
+    """RFC 5280 §4.2.1.9 and §4.2.1.3: a certificate that signs certificates says it is a CA
+    (basicConstraints cA TRUE) and may sign them (keyUsage keyCertSign)."""
+    basic = _extension_value(certificate, x509.BasicConstraints)
+    if basic is None or not basic.ca:
+        raise invalid_ca(
+            "not a CA certificate: its basicConstraints extension does not say cA=TRUE"
+        )
+    usage = _extension_value(certificate, x509.KeyUsage)
+    if usage is None or not usage.key_cert_sign:
+        raise invalid_ca("not a CA certificate: its keyUsage does not include keyCertSign")
+
+
+def load_ca_key(text: str):
+    """A private key from PEM (PKCS#8, or the traditional RSA/EC forms), unencrypted. The
+    errors never quote the text: it is a secret."""
+    data = (text or "").strip().encode()
+    if not data:
+        raise invalid_ca("caKey: the private key is empty")
+    try:
+        key = serialization.load_pem_private_key(data, password=None)
+    except TypeError:
+        raise invalid_ca(
+            "caKey: the private key is encrypted; send it unencrypted (it is sealed at rest)"
+        ) from None
+    except (ValueError, UnsupportedAlgorithm):
+        raise invalid_ca("caKey: not a PEM private key that can be read") from None
+    if not isinstance(key, SIGNING_KEYS):
+        raise invalid_ca(f"caKey: a {type(key).__name__} cannot sign certificates") from None
+    return key
+
+
+def check_key_pair(certificate: x509.Certificate, key) -> str:
+    """The key must be the certificate's and of a type we support; its type (``key_type``)."""
+    if _public_bytes(key) != _public_bytes(certificate):
+        raise invalid_ca("caKey does not match caCert: it is not the certificate's private key")
+    return supported_key_type(certificate)
+
+
+def supported_key_type(certificate: x509.Certificate) -> str:
+    key_type = key_type_of(certificate.public_key())
+    if key_type not in KEY_TYPES:
+        raise invalid_ca(
+            f"the CA key type {key_type} is not supported (supported: {', '.join(KEY_TYPES)})"
+        )
+    return key_type
+
+
+def authority_with_certificate(certificate: x509.Certificate) -> CertificateAuthority | None:
+    der = certificate.public_bytes(Encoding.DER)
+    for ca in CertificateAuthority.objects.all():
+        if ca.certificate_der == der:
+            return ca
+    return None
+
+
+def _issued_by(certificate: x509.Certificate, issuer: x509.Certificate) -> bool:
+    if certificate.issuer != issuer.subject:
+        return False
+    try:
+        certificate.verify_directly_issued_by(issuer)
+    except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
+        return False
+    return True
+
+
+def _self_signed(certificate: x509.Certificate) -> bool:
+    return _issued_by(certificate, certificate)
+
+
+def _ancestors(ca: CertificateAuthority | None) -> set[int]:
+    seen: set[int] = set()
+    while ca is not None and ca.pk not in seen:
+        seen.add(ca.pk)
+        ca = ca.parent
+    return seen
+
+
+def link_chain(ca: CertificateAuthority) -> None:
+    """Sets the CA's parent (the registered CA whose subject is its issuer and whose key
+    verifies its signature; none for a self-signed root) and fixes the others' links to it:
+    a CA it signed that had no parent gets it (an issuing CA registered before its root
+    chains once the root comes), a child whose signature it no longer verifies loses it."""
+    others = list(CertificateAuthority.objects.exclude(pk=ca.pk).select_related("parent"))
+    parent = None
+    if not _self_signed(ca.certificate):
+        parent = next(
+            (
+                other
+                for other in others
+                if _issued_by(ca.certificate, other.certificate)
+                and ca.pk not in _ancestors(other)  # a loop of cross-signed CAs: no link
+            ),
+            None,
+        )
+    if ca.parent_id != (parent.pk if parent else None):
+        ca.parent = parent
+        ca.save(update_fields=["parent"])
+    for other in others:
+        signed = not _self_signed(other.certificate) and _issued_by(
+            other.certificate, ca.certificate
+        )
+        if other.parent_id == ca.pk and not signed:
+            other.parent = None
+            other.save(update_fields=["parent"])
+        elif other.parent_id is None and signed and other.pk not in _ancestors(ca):
+            other.parent = ca
+            other.save(update_fields=["parent"])
+
+
+def register_authority(
+    *,
+    name: str,
+    certificate: x509.Certificate,
+    key=None,
+    certificate_lifetime: dt.timedelta | None = None,
+    backdate: dt.timedelta = dt.timedelta(0),
+    crl_validity_hours: int | None = None,
+    actor=None,
+) -> CertificateAuthority:
+    """A CA with its key (it signs: an integrated connector) or without (a trust entry, for
+    chains). The caller has checked the certificate and the key (``check_ca_certificate``,
+    ``check_key_pair``) and holds the transaction."""
+    existing = authority_with_certificate(certificate)
+    if existing is not None:
+        kind = "an integrated connector" if existing.has_key else "a trust entry"
+        raise conflict(
+            f"this CA certificate is already registered as {existing.name!r} ({kind}); "
+            "a CA is registered once (a connector is a CA too): update or delete that one"
+        )
+    if CertificateAuthority.objects.filter(name=name).exists():
+        raise conflict(f"a CA named {name!r} already exists")
+    ca = CertificateAuthority.objects.create(
+        name=name,
+        certificate_pem=certificate.public_bytes(Encoding.PEM).decode(),
+        key_type=key_type_of(certificate.public_key()),
+        sealed_key=None,
+        certificate_lifetime=certificate_lifetime,
+        backdate=backdate,
+        **({"crl_validity_hours": crl_validity_hours} if crl_validity_hours else {}),
+    )
+    if key is not None:
+        ca.sealed_key = seal_ca_key(ca.pk, key)
+        ca.save(update_fields=["sealed_key"])
+    link_chain(ca)
+    record(
+        actor,
+        "ca.register",
+        ca,
+        subject=names.name_string(certificate.subject),
+        with_key=key is not None,
+    )
+    return ca
+
+
+def replace_authority_certificate(
+    ca: CertificateAuthority, certificate: x509.Certificate, key=None, actor=None
+) -> list[str]:
+    """A new certificate (and key) for a registered CA. One that has issued certificates
+    keeps its subject and key: its CRL must still verify for them. The same certificate and
+    key sent again change nothing (configuration replayed). The caller has checked the pair
+    and holds the transaction (and the row lock). Returns the fields changed."""
+    changed = []
+    same_certificate = ca.certificate_der == certificate.public_bytes(Encoding.DER)
+    old_public_key = _public_bytes(ca.certificate)
+    if not same_certificate:
+        other = authority_with_certificate(certificate)
+        if other is not None and other.pk != ca.pk:
+            raise conflict(f"this CA certificate is already registered as {other.name!r}")
+        same_key = old_public_key == _public_bytes(certificate)
+        if ca.certificates.exists() and (
+            certificate.subject != ca.certificate.subject or not same_key
+        ):
+            raise conflict(
+                f"the CA {ca.name} has issued certificates: a new certificate must keep its "
+                "subject and key (its CRL must still verify for them); register a new "
+                "connector for a new CA"
+            )
+        ca.certificate_pem = certificate.public_bytes(Encoding.PEM).decode()
+        ca.key_type = key_type_of(certificate.public_key())
+        ca.__dict__.pop("_certificate", None)
+        ca.crl_stale = True  # its CRL names the issuer and is signed by the key
+        changed += ["certificate_pem", "key_type", "crl_stale"]
+    new_key = key is not None and (
+        not ca.has_key or _public_bytes(key) != old_public_key
+    )  # a key matches its certificate (checked): the same public key is the same key
+    if new_key:
+        ca.sealed_key = seal_ca_key(ca.pk, key)
+        changed.append("sealed_key")
+    if changed:
+        ca.save(update_fields=changed)
+    if not same_certificate:
+        link_chain(ca)
+        record(actor, "ca.certificate", ca, subject=names.name_string(certificate.subject))
+    if new_key:
+        record(actor, "ca.key", ca)  # that it changed; never what it is
+    return changed
+
+
+def _public_bytes(holder) -> bytes:
+    """The SubjectPublicKeyInfo of a certificate or of a private key."""
+    public_key = holder.public_key()
+    return public_key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+
+
+def delete_authority(ca: CertificateAuthority, actor=None) -> None:
+    """Deletes a registered CA unless something depends on it: profiles that issue with it,
+    certificates it issued (their revocation needs its CRL), CAs it signed. The caller holds
+    the transaction."""
+    reasons = []
+    profiles = list(ca.profiles.values_list("name", flat=True)[:5])
+    if profiles:
+        reasons.append(f"profiles issue with it ({', '.join(profiles)})")
+    if ca.certificates.exists():
+        reasons.append("it has issued certificates (their revocation needs its CRL)")
+    children = list(ca.children.values_list("name", flat=True)[:5])
+    if children:
+        reasons.append(f"it signed the CAs {', '.join(children)}")
+    if reasons:
+        raise conflict(f"the CA {ca.name} cannot be deleted: {'; '.join(reasons)}")
+    name, pk = ca.name, ca.pk
+    try:
+        with transaction.atomic():
+            ca.delete()
+    except ProtectedError:
+        raise conflict(f"the CA {name} cannot be deleted: other records refer to it") from None
+    record(actor, "ca.delete", CertificateAuthority(pk=pk), name=name)

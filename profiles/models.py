@@ -180,7 +180,8 @@ class Profile(models.Model):
         on_delete=models.PROTECT,
         related_name="profiles",
         verbose_name="issuing CA",
-        limit_choices_to={"parent__isnull": False},
+        # A CA with its key (a keyless one is a trust entry: it cannot sign), subordinate.
+        limit_choices_to={"parent__isnull": False, "sealed_key__isnull": False},
         help_text="A subordinate CA: end-entity certificates are never signed by the root.",
     )
     validity_days = models.PositiveIntegerField(default=365, validators=[MinValueValidator(1)])
@@ -309,8 +310,16 @@ class Profile(models.Model):
 
     def clean(self):
         errors = {}
-        if self.ca_id and self.ca.parent_id is None:
-            errors["ca"] = "choose a subordinate (issuing) CA, not a root"
+        if self.ca_id and not self.ca.has_key:
+            errors["ca"] = (
+                f"the CA {self.ca.name} has no private key here (a trust entry, for chains): "
+                "choose a CA that can sign (an integrated PKI connector)"
+            )
+        elif self.ca_id and self.ca.parent_id is None:
+            errors["ca"] = (
+                "choose a subordinate (issuing) CA, not a root (for an issuing CA whose root "
+                "is not registered yet: register the root CA first)"
+            )
         unknown = [kt for kt in self.authorized_key_types or [] if kt not in KEY_TYPES]
         if unknown:
             errors["authorized_key_types"] = f"unknown key types: {', '.join(unknown)}"
@@ -391,11 +400,19 @@ class SanRule(RuleFlags):
         ordering = ["id"]
         constraints = [
             models.UniqueConstraint(fields=["profile", "san_type"], name="uniq_san_rule"),
-            models.CheckConstraint(condition=Q(min__lte=models.F("max")), name="san_min_le_max"),
+            models.CheckConstraint(
+                condition=Q(min__lte=models.F("max")),
+                name="san_min_le_max",
+                violation_error_message="min is more than max",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.san_type} {self.min}..{self.max}"
+
+    def clean(self):
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValidationError({"min": f"min ({self.min}) is more than max ({self.max})"})
 
 
 class LabelRule(RuleFlags):

@@ -6,12 +6,28 @@ from raportal.models import ApiCredential, AuditEvent, record
 
 @admin.register(ApiCredential)
 class ApiCredentialAdmin(admin.ModelAdmin):
-    list_display = ["api_id", "user", "description", "enabled", "created_at", "last_used_at"]
+    list_display = [
+        "api_id",
+        "user",
+        "description",
+        "enabled",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+    ]
     list_filter = ["enabled"]
     search_fields = ["api_id", "user__username", "description"]
     readonly_fields = ["created_at", "last_used_at"]
     actions = ["regenerate_key"]
-    fields = ["api_id", "user", "description", "enabled", "created_at", "last_used_at"]
+    fields = [
+        "api_id",
+        "user",
+        "description",
+        "enabled",
+        "expires_at",
+        "created_at",
+        "last_used_at",
+    ]
 
     def get_readonly_fields(self, request, obj=None):
         # A live key is never re-pointed at another user: create a new credential instead.

@@ -6,6 +6,8 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 
 
 def hash_api_key(key: str) -> str:
@@ -16,7 +18,10 @@ def hash_api_key(key: str) -> str:
 
 class ApiCredentialQuerySet(models.QuerySet):
     def active(self):
-        return self.filter(enabled=True, user__is_active=True)
+        """Keys that authenticate now: enabled, of an active account, not expired."""
+        return self.filter(enabled=True, user__is_active=True).filter(
+            Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
+        )
 
 
 class ApiCredential(models.Model):
@@ -32,6 +37,9 @@ class ApiCredential(models.Model):
     enabled = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="Empty: the key does not expire."
+    )
 
     objects = ApiCredentialQuerySet.as_manager()
 

@@ -329,6 +329,10 @@ RAPORTAL_AUTH_FAILURE_WINDOW = env_int("RAPORTAL_AUTH_FAILURE_WINDOW", 300, mini
 # address is the entry the outermost of them wrote. 0: REMOTE_ADDR (no proxy). Behind a
 # proxy, leaving 0 makes every client share the proxy's address (and its limit).
 RAPORTAL_TRUSTED_PROXY_COUNT = env_int("RAPORTAL_TRUSTED_PROXY_COUNT", 0)
+# A local account's password is accepted as its X-API-KEY (as in Horizon); a verified one is
+# remembered this many seconds (an HMAC in the cache, never the password), so that calls do not
+# each cost a password hash. A password change ends it at once. 0: verify on every call.
+RAPORTAL_PASSWORD_AUTH_CACHE_SECONDS = env_int("RAPORTAL_PASSWORD_AUTH_CACHE_SECONDS", 300)
 
 # Django's ModelBackend, refusing sign-ins while the account or the address is throttled.
 AUTHENTICATION_BACKENDS = ["raportal.throttling.ThrottledModelBackend"]

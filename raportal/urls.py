@@ -62,8 +62,6 @@ api_v1 = [
         name="api-request",
     ),
     path("api/v1/security/principals/self", PrincipalSelfView.as_view(), name="api-self"),
-    path("api/v1/cas", ca_api.CaListView.as_view(), name="api-cas"),
-    path("api/v1/cas/<slug:name>", ca_api.CaDetailView.as_view(), name="api-ca"),
     # Horizon's admin API (configuration as code): staff only.
     path("", include("administration.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -87,6 +85,7 @@ urlpatterns = [
     path("pki/<slug:name>.crt", ca_api.ca_certificate, name="ca-certificate"),
     path("pki/<slug:name>.crl", ca_api.ca_crl, name="ca-crl"),
     path("admin/", admin.site.urls),
+    path("manage/", include("administration.pages.urls")),
     path("", include("requests_app.approvals.urls")),
     path("", include("requests_app.pages.urls")),
     path("", include("certificates.pages.urls")),

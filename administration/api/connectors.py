@@ -1,3 +1,255 @@
-"""(being written)"""
+"""``/api/v1/pki/connectors``: PKI connectors, of one type here: ``integrated``, the built-in
+CA. An integrated connector IS a ``CertificateAuthority`` with its key: caCert and caKey become
+its certificate and its sealed key; crtLifetime, crtBackDate and crlLifetime its certificate
+lifetime, backdating and CRL validity. Profiles issue with it by choosing that CA.
 
-urlpatterns = []
+The key goes one way: it is read, checked against the certificate and sealed at rest
+(certificates/ca_keys.py). No answer carries it, no log line or audit event holds it.
+"""
+
+import datetime as dt
+import re
+
+from django.db import transaction
+from django.urls import path
+from drf_spectacular.utils import extend_schema
+from horizon.models.integrated_ca_connector import IntegratedCAConnector
+from rest_framework.response import Response
+
+from administration.api.authorities import (
+    check_name,
+    read_certificate,
+    with_conflict,
+)
+from administration.api.base import (
+    AdminApiView,
+    ignore,
+    no_content_if_empty,
+    not_found,
+    read_body,
+    set_fields,
+)
+from certificates.ca_keys import ca_private_key
+from certificates.models import CertificateAuthority
+from certificates.services import (
+    check_key_pair,
+    delete_authority,
+    load_ca_key,
+    register_authority,
+    replace_authority_certificate,
+)
+from raportal.api.schema import LIST_OF_OBJECTS, OBJECT, answers
+from raportal.durations import format_duration, parse_duration
+from raportal.errors import DomainError, invalid_request
+from raportal.models import record
+
+TYPE = "integrated"
+FIELD_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+ACTED_ON = {"name", "type", "caCert", "caKey", "crtLifetime", "crtBackDate", "crlLifetime"}
+KNOWN_FIELDS = {
+    field.alias or name for name, field in IntegratedCAConnector.model_fields.items()
+} | {"_id", "status"}  # what our own answers carry, sent back as they were
+DEFAULT_CRL_HOURS = CertificateAuthority._meta.get_field("crl_validity_hours").default
+
+
+def read_connector(request) -> IntegratedCAConnector:
+    data = request.data
+    if not isinstance(data, dict):
+        raise invalid_request("expected a JSON object")
+    kind = data.get("type")
+    if kind != TYPE:
+        raise invalid_request(
+            f"type: {str(kind)[:40]!r} is not supported here; only integrated connectors "
+            "(the built-in CA, with its certificate and key) are"
+        )
+    body = read_body(request, IntegratedCAConnector)
+    unknown = sorted(
+        field if FIELD_NAME.fullmatch(field) else "(a field with an unusual name)"
+        for field in data
+        if field not in KNOWN_FIELDS
+    )  # named in a response header: no control characters, nothing long
+    ignored = set_fields(body) - ACTED_ON
+    if body.crypto_type == "legacy":
+        ignored.discard("cryptoType")  # the one we do: RSA, ECDSA and EdDSA keys
+    ignore(request, *sorted(ignored), *unknown)
+    check_name(body.name)
+    return body
+
+
+def duration(field: str, text: str) -> dt.timedelta:
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise invalid_request(f"{field}: {exc}") from None
+
+
+def lifetimes(body: IntegratedCAConnector) -> dict:
+    """crtLifetime, crtBackDate and crlLifetime as the CA's fields; absent: the defaults (the
+    profile's validity, no backdating, a week)."""
+    certificate_lifetime = None
+    if body.crt_lifetime is not None:
+        certificate_lifetime = duration("crtLifetime", body.crt_lifetime)
+        if certificate_lifetime < dt.timedelta(seconds=1):
+            raise invalid_request("crtLifetime: must be at least 1 second")
+    backdate = dt.timedelta(0)
+    if body.crt_back_date is not None:
+        backdate = duration("crtBackDate", body.crt_back_date)
+    crl_hours = DEFAULT_CRL_HOURS
+    if body.crl_lifetime is not None:
+        crl = duration("crlLifetime", body.crl_lifetime)
+        if crl < dt.timedelta(hours=1) or crl.total_seconds() % 3600:
+            raise invalid_request(
+                f"crlLifetime: {body.crl_lifetime!r} must be a whole number of hours, at "
+                "least 1 hour (the CRL's nextUpdate)"
+            )
+        crl_hours = int(crl.total_seconds() // 3600)
+    return {
+        "certificate_lifetime": certificate_lifetime,
+        "backdate": backdate,
+        "crl_validity_hours": crl_hours,
+    }
+
+
+def read_key(body: IntegratedCAConnector):
+    """The key of the body, or None when it has none (an update that keeps the key)."""
+    if body.ca_key is None or body.ca_key.value is None:
+        return None
+    return load_ca_key(body.ca_key.value)
+
+
+def check_valid_now(certificate) -> None:
+    now = dt.datetime.now(dt.UTC)
+    if certificate.not_valid_after_utc <= now:
+        raise invalid_request(
+            f"caCert: the CA certificate expired on {certificate.not_valid_after_utc:%Y-%m-%d}"
+        )
+
+
+def status_of(ca: CertificateAuthority) -> dict:
+    """Horizon's PKIConnectorStatus: whether the CA can sign now."""
+    now = dt.datetime.now(dt.UTC)
+    certificate = ca.certificate
+    status = {"lastCheck": int(now.timestamp() * 1000), "status": "success"}
+    if not certificate.not_valid_before_utc <= now < certificate.not_valid_after_utc:
+        status["status"] = "failure"
+        status["message"] = (
+            f"the CA certificate is valid from {certificate.not_valid_before_utc:%Y-%m-%d} "
+            f"to {certificate.not_valid_after_utc:%Y-%m-%d}"
+        )
+    return status
+
+
+def connector_json(ca: CertificateAuthority) -> dict:
+    """Horizon's IntegratedCAConnectorResponse, without caKey: the key is never given back."""
+    answer = {
+        "_id": str(ca.pk),
+        "name": ca.name,
+        "type": TYPE,
+        "caCert": ca.certificate_pem,
+        "crlLifetime": format_duration(dt.timedelta(hours=ca.crl_validity_hours)),
+        "crtBackDate": format_duration(ca.backdate),
+        "cryptoType": "legacy",
+        "status": status_of(ca),
+    }
+    if ca.certificate_lifetime:
+        answer["crtLifetime"] = format_duration(ca.certificate_lifetime)
+    return answer
+
+
+def connector(name: str, *, lock: bool = False) -> CertificateAuthority:
+    cas = CertificateAuthority.objects.issuers()
+    ca = (cas.select_for_update() if lock else cas).filter(name=name).first()
+    if ca is None:
+        raise not_found("PKI connector", name)
+    return ca
+
+
+class ConnectorListView(AdminApiView):
+    @extend_schema(operation_id="v1_pki_connectors_list", responses=answers(LIST_OF_OBJECTS, 403))
+    def get(self, request):
+        cas = CertificateAuthority.objects.issuers().order_by("created_at")
+        return no_content_if_empty([connector_json(ca) for ca in cas])
+
+    @extend_schema(
+        operation_id="v1_pki_connectors_add",
+        responses=with_conflict(answers(OBJECT, 400, 403, ok_status=201)),
+    )
+    def post(self, request):
+        body = read_connector(request)
+        if not body.ca_cert:
+            raise invalid_request("caCert: the CA certificate (PEM) is required")
+        certificate = read_certificate(body.ca_cert, "caCert")
+        check_valid_now(certificate)
+        key = read_key(body)
+        if key is None:
+            raise invalid_request("caKey: the CA's private key (PEM, in caKey.value) is required")
+        check_key_pair(certificate, key)
+        settings = lifetimes(body)
+        with transaction.atomic():
+            ca = register_authority(
+                name=body.name, certificate=certificate, key=key, actor=request.user, **settings
+            )
+        return Response(connector_json(ca), status=201)
+
+    @extend_schema(
+        operation_id="v1_pki_connectors_update",
+        responses=with_conflict(answers(OBJECT, 400, 403, 404)),
+    )
+    def put(self, request):
+        """Lifetimes always (absent: the defaults); the certificate, the key or both when
+        given. A new certificate without a key must be for the key the CA has."""
+        body = read_connector(request)
+        certificate = read_certificate(body.ca_cert, "caCert") if body.ca_cert else None
+        if certificate is not None:
+            check_valid_now(certificate)
+        key = read_key(body)
+        settings = lifetimes(body)
+        with transaction.atomic():
+            ca = connector(body.name, lock=True)
+            if certificate is not None and key is None:
+                try:
+                    check_key_pair(certificate, ca_private_key(ca))
+                except DomainError:
+                    raise invalid_request(
+                        f"caCert: not a certificate for the key of {ca.name}; a new key comes "
+                        "with it in caKey"
+                    ) from None
+            elif key is not None:
+                check_key_pair(certificate or ca.certificate, key)
+            if certificate is not None or key is not None:
+                certificate = certificate or ca.certificate
+                replace_authority_certificate(ca, certificate, key, actor=request.user)
+            changed = [field for field, value in settings.items() if getattr(ca, field) != value]
+            if changed:
+                if "crl_validity_hours" in changed:
+                    ca.crl_stale = True  # the next CRL has the new validity
+                for field in changed:
+                    setattr(ca, field, settings[field])
+                ca.save(update_fields=[*changed, "crl_stale"])
+                record(request.user, "ca.settings", ca, changed=changed)
+        return Response(connector_json(connector(ca.name)))
+
+
+class ConnectorDetailView(AdminApiView):
+    @extend_schema(operation_id="v1_pki_connectors_get", responses=answers(OBJECT, 403, 404))
+    def get(self, request, name: str):
+        return Response(connector_json(connector(name)))
+
+    @extend_schema(
+        operation_id="v1_pki_connectors_delete",
+        responses=with_conflict(answers(None, 403, 404, ok_status=204)),
+    )
+    def delete(self, request, name: str):
+        with transaction.atomic():
+            delete_authority(connector(name, lock=True), actor=request.user)
+        return Response(status=204)
+
+
+urlpatterns = [
+    path("api/v1/pki/connectors", ConnectorListView.as_view(), name="api-pki-connectors"),
+    path(
+        "api/v1/pki/connectors/<str:name>",
+        ConnectorDetailView.as_view(),
+        name="api-pki-connector",
+    ),
+]

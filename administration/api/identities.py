@@ -1,3 +1,335 @@
-"""(being written)"""
+"""Horizon's local identities (``SecurityIdentityLocalApi``): accounts that sign in with a
+password kept here. A local identity is a Django account with a usable password; accounts made
+through principal infos (no password) have none until one is added here.
 
-urlpatterns = []
+- ``identifier`` is the username, ``email`` the account's e-mail, ``name`` its first and last
+  name (split at the first space). ``PUT`` changes only the fields it carries with a value
+  (the e-mail is also the principal info's ``contact``: leaving it out keeps it).
+- ``POST`` needs the initial password (no invitation e-mail is sent). For an account that
+  exists without a password (made through principal infos) it adds the local identity.
+- ``DELETE`` removes the local identity: the account can no longer sign in with a password,
+  and keeps its teams, grants, API keys and history.
+- Passwords go through Django's password validators (``AUTH_PASSWORD_VALIDATORS``); what they
+  object to is answered, the password itself never is, nor logged, nor its hash.
+- ``PATCH`` without an identifier (or with the caller's) changes the caller's own password and
+  needs ``previousPassword``: any signed-in account may. Wrong previous passwords count as
+  failed sign-ins (raportal/throttling.py). With another account's identifier, and
+  ``POST /password``, an administrator sets that account's password (no previous one; the
+  ``uuid`` of Horizon's e-mailed reset link is not used).
+- ``GET /password/{identifier}`` (ask for a reset e-mail) answers 400: this RA has no password
+  reset by e-mail; an administrator sets the password instead.
+"""
+
+from django.contrib.auth import get_user_model, update_session_auth_hash
+from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.urls import path
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from horizon.models.local_identity import LocalIdentity
+from horizon.models.local_identity_on_add import LocalIdentityOnAdd
+from horizon.models.set_password_request import SetPasswordRequest
+from rest_framework.authentication import SessionAuthentication
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from administration.api.base import (
+    AdminApiView,
+    IsStaff,
+    already_exists,
+    ignore,
+    no_content_if_empty,
+    not_found,
+    read_body,
+    set_fields,
+)
+from raportal import throttling
+from raportal.api.authentication import AuthenticationThrottled
+from raportal.api.problems import PROBLEM_CONTENT_TYPE
+from raportal.api.schema import LIST_OF_OBJECTS, OBJECT, ProblemSerializer, answers
+from raportal.errors import DomainError, forbidden, invalid_request
+from raportal.models import record
+
+CONFLICT = {
+    (409, PROBLEM_CONTENT_TYPE): OpenApiResponse(
+        ProblemSerializer,
+        description="The local identity exists already, or is the caller's own",
+    )
+}
+NAME_PART_MAX = 150
+NO_RESET_MAIL = (
+    "password reset by e-mail is not available on this RA Portal: an administrator sets the "
+    "password (POST /api/v1/security/identity/locals/password)"
+)
+
+
+def local_accounts():
+    """Accounts with a usable password: the local identities."""
+    user_model = get_user_model()
+    return user_model._default_manager.exclude(
+        Q(password__startswith=UNUSABLE_PASSWORD_PREFIX) | Q(password="")
+    )
+
+
+def is_local(user) -> bool:
+    return bool(user.password) and user.has_usable_password()
+
+
+def identity_json(user) -> dict:
+    """Horizon's LocalIdentityResponse (never a password, nor its hash)."""
+    return {
+        "_id": str(user.pk),
+        "identifier": user.get_username(),
+        "email": user.email or None,
+        "name": user.get_full_name() or None,
+    }
+
+
+def _local(identifier: str, *, lock: bool = False):
+    accounts = local_accounts()
+    if lock:
+        accounts = accounts.select_for_update()
+    user = accounts.filter(**{get_user_model().USERNAME_FIELD: identifier}).first()
+    if user is None:
+        raise not_found("local identity", identifier)
+    return user
+
+
+def checked_identifier(identifier: str) -> str:
+    """A username Django accepts, or 400 saying why."""
+    user_model = get_user_model()
+    field = user_model._meta.get_field(user_model.USERNAME_FIELD)
+    try:
+        field.run_validators(identifier)
+    except ValidationError as exc:
+        raise invalid_request(f"identifier: {' '.join(exc.messages)}") from None
+    if not identifier:
+        raise invalid_request("identifier: must not be empty")
+    return identifier
+
+
+def set_email(user, email: str) -> None:
+    email = email.strip()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise invalid_request(f"email: {email[:80]!r} is not an e-mail address") from None
+    user.email = email
+
+
+def set_name(user, name: str) -> None:
+    first, _, last = name.strip().partition(" ")
+    last = last.strip()
+    if len(first) > NAME_PART_MAX or len(last) > NAME_PART_MAX:
+        raise invalid_request(
+            f"name: at most {NAME_PART_MAX} characters in the first name and in the last"
+        )
+    user.first_name, user.last_name = first, last
+
+
+def _validated_password(password: str, user, field: str = "password") -> str:
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise invalid_request(f"{field}: {' '.join(exc.messages)}") from None
+    return password
+
+
+def _signed_in_by_session(request) -> bool:
+    return isinstance(request.successful_authenticator, SessionAuthentication)
+
+
+def _set_password(request, user, password: str, action: str) -> None:
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    record(request.user, action, user, identifier=user.get_username())
+    if user.pk == request.user.pk and _signed_in_by_session(request):
+        update_session_auth_hash(request._request, user)  # keeps this session signed in
+
+
+class View(AdminApiView):
+    """The client accepts only ``application/problem+json`` where success has no body (its
+    deletes): answer JSON, or nothing, whatever it accepts, instead of 406."""
+
+
+class LocalListView(View):
+    def get_permissions(self):
+        # Changing one's own password is for every signed-in account; the rest is staff's.
+        if self.request.method == "PATCH":
+            return [IsAuthenticated()]
+        return [IsStaff()]
+
+    @extend_schema(
+        operation_id="security_identity_local_list",
+        responses={**answers(LIST_OF_OBJECTS, 403), 204: OpenApiResponse()},
+    )
+    def get(self, request):
+        users = local_accounts().order_by(get_user_model().USERNAME_FIELD)
+        return no_content_if_empty([identity_json(user) for user in users])
+
+    @extend_schema(
+        operation_id="security_identity_local_add",
+        request=OBJECT,
+        responses={**answers(OBJECT, 400, 403, ok_status=201), **CONFLICT},
+    )
+    def post(self, request):
+        body = read_body(request, LocalIdentityOnAdd)
+        identifier = checked_identifier(body.identifier)
+        if not body.password:
+            raise invalid_request(
+                "password: required (this RA Portal sends no invitation e-mail: give the "
+                "initial password)"
+            )
+        user_model = get_user_model()
+        with transaction.atomic():
+            user = (
+                user_model._default_manager.select_for_update()
+                .filter(**{user_model.USERNAME_FIELD: identifier})
+                .first()
+            )
+            if user is not None and is_local(user):
+                raise already_exists("local identity", identifier)
+            created = user is None
+            if created:
+                user = user_model(**{user_model.USERNAME_FIELD: identifier})
+            if body.email is not None:
+                set_email(user, body.email)
+            if body.name is not None:
+                set_name(user, body.name)
+            _validated_password(body.password, user)
+            user.set_password(body.password)
+            try:
+                with transaction.atomic():
+                    user.save()
+            except IntegrityError:
+                raise already_exists("local identity", identifier) from None
+            record(request.user, "localidentity.create", user, identifier=identifier, new=created)
+        return Response(identity_json(user), status=201)
+
+    @extend_schema(
+        operation_id="security_identity_local_update",
+        request=OBJECT,
+        responses=answers(OBJECT, 400, 403, 404),
+    )
+    def put(self, request):
+        body = read_body(request, LocalIdentity)
+        given = set_fields(body)
+        with transaction.atomic():
+            user = _local(body.identifier, lock=True)
+            if "email" in given:
+                set_email(user, body.email)
+            if "name" in given:
+                set_name(user, body.name)
+            user.save(update_fields=["email", "first_name", "last_name"])
+            record(
+                request.user, "localidentity.update", user, changed=sorted(given - {"identifier"})
+            )
+        return Response(identity_json(user))
+
+    @extend_schema(
+        operation_id="security_identity_local_password_set",
+        request=OBJECT,
+        responses=answers(None, 400, 403, 404, ok_status=204),
+    )
+    def patch(self, request):
+        body = read_body(request, SetPasswordRequest)
+        caller = request.user
+        if body.identifier is not None and body.identifier != caller.get_username():
+            if not caller.is_staff:
+                raise forbidden("only administrators set another account's password")
+            with transaction.atomic():
+                user = _local(body.identifier, lock=True)
+                _validated_password(body.password, user)
+                _set_password(request, user, body.password, "localidentity.password.set")
+            return Response(status=204)
+        self._change_own_password(request, body)
+        return Response(status=204)
+
+    def _change_own_password(self, request, body) -> None:
+        user = request.user
+        username = user.get_username()
+        wait = throttling.blocked_for(request, "web", username)
+        if wait:
+            setattr(request._request, throttling.REQUEST_FLAG, wait)
+            raise AuthenticationThrottled(wait)
+        if not is_local(user):
+            raise invalid_request("this account has no local password to change")
+        previous = body.previous_password.get_secret_value() if body.previous_password else ""
+        if not previous:
+            raise invalid_request("previousPassword: required to change your own password")
+        if not user.check_password(previous):
+            throttling.record_failure(request, "web", username)
+            raise invalid_request("previousPassword: not the current password")
+        _validated_password(body.password, user)
+        with transaction.atomic():
+            _set_password(request, user, body.password, "localidentity.password.change")
+
+
+class LocalDetailView(View):
+    @extend_schema(operation_id="security_identity_local_get", responses=answers(OBJECT, 403, 404))
+    def get(self, request, identifier):
+        return Response(identity_json(_local(identifier)))
+
+    @extend_schema(
+        operation_id="security_identity_local_delete",
+        responses={**answers(None, 403, 404, ok_status=204), **CONFLICT},
+    )
+    def delete(self, request, identifier):
+        with transaction.atomic():
+            user = _local(identifier, lock=True)
+            if user.pk == request.user.pk:
+                raise DomainError(
+                    "REQ-002", "you cannot delete your own local identity", status=409
+                )
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+            record(request.user, "localidentity.delete", user, identifier=identifier)
+        return Response(status=204)
+
+
+class LocalPasswordView(AdminApiView):
+    """``POST /password``: an administrator sets an account's password."""
+
+    @extend_schema(
+        operation_id="security_identity_local_password_reset",
+        request=OBJECT,
+        responses=answers(None, 400, 403, 404, ok_status=204),
+    )
+    def post(self, request, identifier=None):
+        body = read_body(request, SetPasswordRequest)
+        ignore(request, *(field for field in ("uuid", "previousPassword") if field in request.data))
+        if not body.identifier:
+            raise invalid_request("identifier: required (the account whose password to set)")
+        with transaction.atomic():
+            user = _local(body.identifier, lock=True)
+            _validated_password(body.password, user)
+            _set_password(request, user, body.password, "localidentity.password.set")
+        return Response(status=204)
+
+
+class LocalPasswordResetRequestView(View):
+    @extend_schema(
+        operation_id="security_identity_local_password_reset_request",
+        responses=answers(None, 400, 403, ok_status=201),
+    )
+    def get(self, request, identifier):
+        raise invalid_request(NO_RESET_MAIL)
+
+
+urlpatterns = [
+    path("api/v1/security/identity/locals", LocalListView.as_view()),
+    path(
+        "api/v1/security/identity/locals/password",
+        LocalPasswordView.as_view(),
+        {"identifier": "password"},
+    ),
+    path(
+        "api/v1/security/identity/locals/password/<str:identifier>",
+        LocalPasswordResetRequestView.as_view(),
+    ),
+    path("api/v1/security/identity/locals/<str:identifier>", LocalDetailView.as_view()),
+]

@@ -1,3 +1,128 @@
-"""(being written)"""
+"""``/api/v1/certificate/profiles``: profiles in Horizon's WebRAProfile / EstProfile /
+ScepProfile shapes (administration/profile_shapes.py holds the mapping)."""
 
-urlpatterns = []
+from django.db.models import ProtectedError
+from django.urls import path
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from horizon.models.est_profile import EstProfile
+from horizon.models.scep_profile import ScepProfile
+from horizon.models.web_ra_profile import WebRAProfile
+from rest_framework.response import Response
+
+from administration.api.base import (
+    AdminApiView,
+    already_exists,
+    ignore,
+    no_content_if_empty,
+    not_found,
+    read_body,
+)
+from administration.profile_shapes import apply_profile, profile_json
+from profiles.models import Profile
+from raportal.api.schema import LIST_OF_OBJECTS, OBJECT, ProblemSerializer, answers
+from raportal.errors import DomainError, invalid_request
+
+CONFLICT = {409: OpenApiResponse(ProblemSerializer, description="The name is taken, or in use")}
+EMPTY = {204: OpenApiResponse(description="No profile yet")}
+SHAPES = {"webra": WebRAProfile, "est": EstProfile, "scep": ScepProfile}
+RELATED = ("ca", "team_default", "password_policy")
+RULES = ("subject_rules", "san_rules", "label_rules", "team_whitelist")
+
+
+def profiles():
+    return Profile.objects.select_related(*RELATED).prefetch_related(*RULES).order_by("name")
+
+
+def read_profile(request) -> dict:
+    """The body checked against its module's client model; our ``raportal`` extras kept."""
+    data = request.data
+    if not isinstance(data, dict):
+        raise invalid_request("expected a JSON object")
+    module = data.get("module")
+    if module not in SHAPES:
+        raise invalid_request(
+            f"module: {module!r} is not supported here; profiles are webra, est or scep"
+        )
+    model = read_body(request, SHAPES[module])
+    body = model.model_dump(by_alias=True, mode="json")
+    extras = data.get("raportal")
+    if extras is not None and not isinstance(extras, dict):
+        raise invalid_request("raportal: expected an object")
+    body["raportal"] = extras or {}
+    return body
+
+
+def saved(request, raw: dict, profile: Profile | None) -> Profile:
+    profile, ignored = apply_profile(raw, profile)
+    ignore(request, *ignored)
+    return profiles().get(pk=profile.pk)
+
+
+class ProfileListView(AdminApiView):
+    @extend_schema(
+        operation_id="certificate_profile_list",
+        responses={**answers(LIST_OF_OBJECTS, 403), **EMPTY},
+    )
+    def get(self, request):
+        return no_content_if_empty([profile_json(p) for p in profiles()])
+
+    @extend_schema(
+        operation_id="certificate_profile_add",
+        request=OBJECT,
+        responses={**answers(OBJECT, 400, 403, ok_status=201), **CONFLICT},
+    )
+    def post(self, request):
+        raw = read_profile(request)
+        if Profile.objects.filter(name=raw["name"]).exists():
+            raise already_exists("profile", raw["name"])
+        return Response(profile_json(saved(request, raw, None)), status=201)
+
+    @extend_schema(
+        operation_id="certificate_profile_update",
+        request=OBJECT,
+        responses=answers(OBJECT, 400, 403, 404),
+    )
+    def put(self, request):
+        raw = read_profile(request)
+        profile = Profile.objects.filter(name=raw["name"]).first()
+        if profile is None:
+            raise not_found("profile", raw["name"])
+        return Response(profile_json(saved(request, raw, profile)))
+
+
+class ProfileDetailView(AdminApiView):
+    @extend_schema(operation_id="certificate_profile_get", responses=answers(OBJECT, 403, 404))
+    def get(self, request, name: str):
+        profile = profiles().filter(name=name).first()
+        if profile is None:
+            raise not_found("profile", name)
+        return Response(profile_json(profile))
+
+    @extend_schema(
+        operation_id="certificate_profile_delete",
+        responses={**answers(None, 403, 404, ok_status=204), **CONFLICT},
+    )
+    def delete(self, request, name: str):
+        profile = Profile.objects.filter(name=name).first()
+        if profile is None:
+            raise not_found("profile", name)
+        try:
+            profile.delete()
+        except ProtectedError:
+            raise DomainError(
+                "REQ-002",
+                f"profile {name!r} has certificates or requests: disable it instead "
+                "(PUT with enabled false)",
+                status=409,
+            ) from None
+        return Response(status=204)
+
+
+urlpatterns = [
+    path("api/v1/certificate/profiles", ProfileListView.as_view(), name="api-admin-profiles"),
+    path(
+        "api/v1/certificate/profiles/<str:name>",
+        ProfileDetailView.as_view(),
+        name="api-admin-profile",
+    ),
+]

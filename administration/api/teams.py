@@ -1,3 +1,253 @@
-"""(being written)"""
+"""Horizon's teams (``SecurityTeamApi``): name, display name, description, contact e-mail,
+managers, and members.
 
-urlpatterns = []
+``PUT`` replaces the team named in the body (Horizon sends the whole object): a field left out
+is cleared, ``managers`` included. Managers and members are account usernames; unknown ones
+are refused (400, naming them). Teams have no webhook here: one sent is accepted and reported
+as ignored. Transferring a team's certificates and requests to another team
+(``PATCH /api/v1/security/teams/{previousTeam}/{newTeam}``) is not offered.
+
+Deleting a team:
+
+- refused (409, naming the profiles) while a profile uses it as its default team or in its
+  team whitelist — deleting it would silently change those profiles' policy (an emptied
+  whitelist would let every team in);
+- otherwise the team goes, and with it the grants given to it (its members lose the rights
+  they held only through it); certificates and requests that belonged to it stay, without a
+  team.
+"""
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email, validate_slug
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.urls import path
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from horizon.models.security_team_update_request import SecurityTeamUpdateRequest
+from horizon.models.team import Team as TeamBody
+from rest_framework.response import Response
+
+from administration.api.base import (
+    AdminApiView,
+    already_exists,
+    from_localized,
+    ignore,
+    localized,
+    no_content_if_empty,
+    not_found,
+    read_body,
+)
+from profiles.models import Profile, Team
+from raportal.api.problems import PROBLEM_CONTENT_TYPE
+from raportal.api.schema import LIST_OF_OBJECTS, OBJECT, ProblemSerializer, answers
+from raportal.errors import DomainError, invalid_request
+from raportal.models import record
+
+CONFLICT = {
+    (409, PROBLEM_CONTENT_TYPE): OpenApiResponse(
+        ProblemSerializer, description="The team exists already, or profiles still use it"
+    )
+}
+NAME_MAX = Team._meta.get_field("name").max_length
+DISPLAY_NAME_MAX = Team._meta.get_field("display_name").max_length
+NAMES = {"type": "array", "items": {"type": "string"}}
+NAMES_BODY = {"application/json": NAMES}
+
+
+def team_json(team: Team) -> dict:
+    """Horizon's TeamResponse."""
+    return {
+        "_id": str(team.pk),
+        "name": team.name,
+        "displayName": localized(team.display_name),
+        "description": localized(team.description),
+        "contact": team.contact_email or None,
+        "managers": sorted(user.get_username() for user in team.managers.all()),
+    }
+
+
+def users_named(names: list[str], field: str) -> list:
+    """The accounts with these usernames, or 400 naming those that do not exist."""
+    user_model = get_user_model()
+    wanted = list(dict.fromkeys(names))
+    users = list(user_model._default_manager.filter(**{f"{user_model.USERNAME_FIELD}__in": wanted}))
+    unknown = sorted(set(wanted) - {user.get_username() for user in users})
+    if unknown:
+        shown = ", ".join(repr(name[:80]) for name in unknown[:20])
+        raise invalid_request(f"{field}: no account named {shown}")
+    return users
+
+
+def _checked_name(name: str) -> str:
+    try:
+        validate_slug(name)
+    except ValidationError:
+        raise invalid_request(
+            f"name: {name[:80]!r} is not a valid team name (letters, digits, '-' and '_')"
+        ) from None
+    if len(name) > NAME_MAX:
+        raise invalid_request(f"name: at most {NAME_MAX} characters")
+    return name
+
+
+def _apply(request, team: Team, body) -> list:
+    """Copies the body onto the team; returns the managers to set once it is saved."""
+    if body.webhook is not None:
+        ignore(request, "webhook")
+    contact = (body.contact or "").strip()
+    if contact:
+        try:
+            validate_email(contact)
+        except ValidationError:
+            raise invalid_request(f"contact: {contact[:80]!r} is not an e-mail address") from None
+    team.contact_email = contact
+    team.display_name = from_localized(body.display_name)
+    if len(team.display_name) > DISPLAY_NAME_MAX:
+        raise invalid_request(f"displayName: at most {DISPLAY_NAME_MAX} characters")
+    team.description = from_localized(body.description)
+    return users_named(body.managers or [], "managers")
+
+
+def _team(name: str, *, lock: bool = False) -> Team:
+    teams = Team.objects.select_for_update() if lock else Team.objects
+    team = teams.filter(name=name).first()
+    if team is None:
+        raise not_found("team", name)
+    return team
+
+
+def _usernames(request) -> list[str]:
+    """The body of the members calls: a JSON array of usernames."""
+    data = request.data
+    if not isinstance(data, list) or not all(isinstance(item, str) for item in data):
+        raise invalid_request("expected a JSON array of usernames")
+    if len(data) > 1000:
+        raise invalid_request("at most 1000 usernames per call")
+    return data
+
+
+class View(AdminApiView):
+    """The client accepts only ``application/problem+json`` where success has no body (its
+    deletes): answer JSON, or nothing, whatever it accepts, instead of 406."""
+
+
+class TeamListView(View):
+    @extend_schema(
+        operation_id="security_team_list",
+        responses={**answers(LIST_OF_OBJECTS, 403), 204: OpenApiResponse()},
+    )
+    def get(self, request):
+        teams = Team.objects.order_by("name").prefetch_related("managers")
+        return no_content_if_empty([team_json(team) for team in teams])
+
+    @extend_schema(
+        operation_id="security_team_add",
+        request=OBJECT,
+        responses={**answers(OBJECT, 400, 403, ok_status=201), **CONFLICT},
+    )
+    def post(self, request):
+        body = read_body(request, TeamBody)
+        team = Team(name=_checked_name(body.name))
+        managers = _apply(request, team, body)
+        try:
+            with transaction.atomic():
+                team.save()
+                team.managers.set(managers)
+                record(request.user, "team.create", team, name=team.name)
+        except IntegrityError:
+            raise already_exists("team", body.name) from None
+        return Response(team_json(team), status=201)
+
+    @extend_schema(
+        operation_id="security_team_update",
+        request=OBJECT,
+        responses=answers(OBJECT, 400, 403, 404),
+    )
+    def put(self, request):
+        body = read_body(request, SecurityTeamUpdateRequest)
+        with transaction.atomic():
+            team = _team(body.name, lock=True)
+            if body.id is not None and str(body.id) != str(team.pk):
+                raise invalid_request(
+                    f"_id: team {body.name!r} has _id {team.pk}; teams cannot be renamed"
+                )
+            managers = _apply(request, team, body)
+            team.save()
+            team.managers.set(managers)
+            record(request.user, "team.update", team, name=team.name)
+        return Response(team_json(team))
+
+
+class TeamDetailView(View):
+    @extend_schema(operation_id="security_team_get", responses=answers(OBJECT, 403, 404))
+    def get(self, request, name):
+        return Response(team_json(_team(name)))
+
+    @extend_schema(
+        operation_id="security_team_delete",
+        responses={**answers(None, 403, 404, ok_status=204), **CONFLICT},
+    )
+    def delete(self, request, name):
+        with transaction.atomic():
+            team = _team(name, lock=True)
+            profiles = sorted(
+                Profile.objects.filter(Q(team_default=team) | Q(team_whitelist=team))
+                .values_list("name", flat=True)
+                .distinct()
+            )
+            if profiles:
+                raise DomainError(
+                    "REQ-002",
+                    f"team {name!r} is the default team or in the team whitelist of profile(s) "
+                    f"{', '.join(profiles)}: remove it from them first",
+                    status=409,
+                )
+            record(request.user, "team.delete", team, name=team.name, grants=team.grants.count())
+            team.delete()
+        return Response(status=204)
+
+
+class TeamMembersView(View):
+    @extend_schema(
+        operation_id="security_team_members_get",
+        responses={**answers(NAMES, 403, 404), 204: OpenApiResponse()},
+    )
+    def get(self, request, name):
+        team = _team(name)
+        return no_content_if_empty(sorted(user.get_username() for user in team.members.all()))
+
+    @extend_schema(
+        operation_id="security_team_members_add",
+        request=NAMES_BODY,
+        responses=answers(None, 400, 403, 404, ok_status=204),
+    )
+    def post(self, request, name):
+        usernames = _usernames(request)
+        with transaction.atomic():
+            team = _team(name, lock=True)
+            users = users_named(usernames, "members")
+            team.members.add(*users)
+            record(request.user, "team.members.add", team, members=sorted(set(usernames)))
+        return Response(status=204)
+
+    @extend_schema(
+        operation_id="security_team_members_remove",
+        request=NAMES_BODY,
+        responses=answers(None, 400, 403, 404, ok_status=204),
+    )
+    def delete(self, request, name):
+        usernames = _usernames(request)
+        with transaction.atomic():
+            team = _team(name, lock=True)
+            users = users_named(usernames, "members")
+            team.members.remove(*users)
+            record(request.user, "team.members.remove", team, members=sorted(set(usernames)))
+        return Response(status=204)
+
+
+urlpatterns = [
+    path("api/v1/security/teams", TeamListView.as_view()),
+    path("api/v1/security/teams/<str:name>", TeamDetailView.as_view()),
+    path("api/v1/security/teams/<str:name>/members", TeamMembersView.as_view()),
+]

@@ -76,8 +76,33 @@ def now() -> dt.datetime:
 
 
 def authority_key_id(issuer_cert: x509.Certificate) -> x509.AuthorityKeyIdentifier:
-    ski = issuer_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+    """RFC 5280 §4.2.1.1: the issuer's subject key identifier; computed from its key (method
+    1 of §4.2.1.2) for an imported CA certificate that lacks one."""
+    try:
+        ski = issuer_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
+    except x509.ExtensionNotFound:
+        return x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_cert.public_key())
     return x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski)
+
+
+def whole_seconds(value: dt.timedelta) -> dt.timedelta:
+    """X.509 times have a one-second resolution."""
+    return dt.timedelta(seconds=int(value.total_seconds()))
+
+
+def leaf_validity(
+    ca_cert: x509.Certificate, validity: dt.timedelta, backdate: dt.timedelta
+) -> tuple[dt.datetime, dt.datetime]:
+    """notBefore and notAfter of a certificate signed now, nested in the CA's own validity
+    (a certificate must not outlive, nor predate, the CA that vouches for it)."""
+    moment = now()
+    backdate = max(whole_seconds(backdate), dt.timedelta(0))
+    start = max(moment - backdate, ca_cert.not_valid_before_utc)
+    start = min(start, moment)  # never after now, whatever the CA's notBefore says
+    end = min(moment + whole_seconds(validity), ca_cert.not_valid_after_utc)
+    if end <= start:
+        raise ValueError("the certificate would end before it starts (the CA is expired?)")
+    return start, end
 
 
 def sign_leaf(
@@ -87,13 +112,15 @@ def sign_leaf(
     public_key,
     subject: x509.Name,
     sans: list[x509.GeneralName],
-    validity_days: int,
+    validity: dt.timedelta,
     ekus: list[str],
     crl_url: str,
     ca_issuers_url: str,
+    backdate: dt.timedelta = BACKDATE,
 ) -> x509.Certificate:
-    start = now() - BACKDATE
-    end = min(start + dt.timedelta(days=validity_days), ca_cert.not_valid_after_utc)
+    """An end-entity certificate valid from ``backdate`` before now (never before the CA's
+    own notBefore) until ``validity`` after now (never after the CA's notAfter)."""
+    start, end = leaf_validity(ca_cert, validity, backdate)
     builder = (
         x509.CertificateBuilder()
         .subject_name(subject)

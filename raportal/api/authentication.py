@@ -4,18 +4,37 @@ Missing credentials → 401 SEC-AUTH-009; wrong ones → 401 SEC-AUTH-002 (see p
 Repeated wrong ones, for one ``X-API-ID`` or from one address, → 429 SEC-AUTH-002 with
 ``Retry-After`` until the block ends (raportal/throttling.py).
 Browsers use DRF's SessionAuthentication, which enforces CSRF on unsafe methods.
+
+As in Horizon, a local account's password is accepted as its ``X-API-KEY`` (``X-API-ID`` = its
+username) when no API credential has that ``X-API-ID``: generated keys are looked up first,
+with their fast hash. A password costs a password hash (~300 ms), so a verified one is
+remembered in Django's cache for ``RAPORTAL_PASSWORD_AUTH_CACHE_SECONDS``, under an HMAC
+(keyed from ``SECRET_KEY``) of the username, the password and the account's stored password
+hash: the cache holds no password, and a password change (or an unusable password) makes the
+entry unreachable at once. Inactive accounts and accounts without a usable password are
+refused. Wrong passwords are counted and throttled exactly like wrong keys; an ``X-API-ID``
+that names no account costs a password hash too, so that timing does not tell accounts apart.
 """
 
+import logging
 from datetime import timedelta
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from rest_framework import authentication, exceptions
 
 from raportal import throttling
 from raportal.errors import DomainError
-from raportal.models import ApiCredential, hash_api_key
+from raportal.models import ApiCredential
+
+log = logging.getLogger(__name__)
 
 LAST_USED_RESOLUTION = timedelta(minutes=5)
+VERIFIED_CACHE_PREFIX = "raportal:pwauth:"
+VERIFIED_HMAC_SALT = "raportal.api.authentication.password"
 
 
 class AuthenticationThrottled(DomainError):
@@ -49,9 +68,11 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             ApiCredential.objects.active().select_related("user").filter(api_id=api_id).first()
         )
         if credential is None:
-            hash_api_key(api_key)  # same work as a known id: timing does not tell ids apart
-            throttling.record_failure(request, "api", api_id)
-            raise exceptions.AuthenticationFailed()
+            user = password_user(api_id, api_key)
+            if user is None:
+                throttling.record_failure(request, "api", api_id)
+                raise exceptions.AuthenticationFailed()
+            return user, None
         if not credential.check_key(api_key):
             throttling.record_failure(request, "api", api_id)
             raise exceptions.AuthenticationFailed()
@@ -63,3 +84,43 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
     def authenticate_header(self, request):
         # Any value makes DRF answer 401 (not 403) to unauthenticated calls.
         return 'X-API-KEY realm="api"'
+
+
+def _password_cache_key(identifier: str, secret: str, stored_hash: str) -> str:
+    # Length-prefixed: no choice of identifier and secret reads as another pair.
+    message = f"{len(identifier)}:{identifier}{len(secret)}:{secret}{stored_hash}"
+    digest = salted_hmac(VERIFIED_HMAC_SALT, message, algorithm="sha256").hexdigest()
+    return VERIFIED_CACHE_PREFIX + digest
+
+
+def _remembered(key: str) -> bool:
+    try:
+        return bool(cache.get(key))
+    except Exception as exc:  # no cache: verify the password instead
+        log.warning("password verification cache unavailable (%s)", exc.__class__.__name__)
+        return False
+
+
+def _remember(key: str, seconds: int) -> None:
+    try:
+        cache.set(key, True, timeout=seconds)
+    except Exception as exc:
+        log.warning("password verification cache unavailable (%s)", exc.__class__.__name__)
+
+
+def password_user(identifier: str, secret: str):
+    """The active account named ``identifier`` whose usable password is ``secret``, or None."""
+    user_model = get_user_model()
+    user = user_model._default_manager.filter(**{user_model.USERNAME_FIELD: identifier}).first()
+    if user is None or not user.is_active or not user.password or not user.has_usable_password():
+        user_model().set_password(secret)  # the work of a real check: timing tells nothing
+        return None
+    seconds = getattr(settings, "RAPORTAL_PASSWORD_AUTH_CACHE_SECONDS", 300)
+    if seconds and _remembered(_password_cache_key(identifier, secret, user.password)):
+        return user
+    if not user.check_password(secret):
+        return None
+    if seconds:
+        # After check_password, which may have upgraded (and saved) the stored hash.
+        _remember(_password_cache_key(identifier, secret, user.password), seconds)
+    return user

@@ -19,6 +19,7 @@ from pathlib import Path
 import hypothesis
 import pytest
 import schemathesis
+from django.contrib.auth import get_user_model
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
@@ -26,7 +27,7 @@ from hypothesis import HealthCheck
 
 from raportal.api.error_codes import KNOWN_CODES
 from raportal.api.problems import PROBLEM_CONTENT_TYPE
-from tests.factories import api_key_for
+from tests.factories import UserFactory, api_key_for
 
 pytestmark = pytest.mark.django_db
 
@@ -66,35 +67,49 @@ def in_test_transaction(handler):
     return app
 
 
-CONFIG = schemathesis.Config.from_dict(
-    {
-        "seed": 20260101,
-        "auth": {
-            "openapi": {
-                # api_key_for() gives each user the key "<username>-key".
-                "apiId": {"api_key": FUZZ_USER},
-                "apiKey": {"api_key": f"{FUZZ_USER}-key"},
-            }
-        },
-        # Off: schemathesis would also draw string literals from the source of the module that
-        # defines the app object (this one) and of its imports, which ties the cases to test
-        # code instead of the schema (test passwords ended up in URLs, and then in logs).
-        "analysis": {"constants": {"enabled": False}},
-        "checks": {
-            # Excluded: it expects 2xx for any input the schema allows, but the schema cannot
-            # say what only the database knows (which profiles, request ids and certificates
-            # exist) nor all of the contract's polymorphic bodies (submit: only the envelope
-            # all workflows share; searches: HRQL text). Such input is rightly refused with a
-            # documented 4xx, which problem_json_with_documented_code below still checks.
-            "positive_data_acceptance": {"enabled": False},
-        },
-    }
+def fuzz_config(user: str) -> schemathesis.Config:
+    return schemathesis.Config.from_dict(
+        {
+            "seed": 20260101,
+            "auth": {
+                "openapi": {
+                    # api_key_for() gives each user the key "<username>-key".
+                    "apiId": {"api_key": user},
+                    "apiKey": {"api_key": f"{user}-key"},
+                }
+            },
+            **COMMON_CONFIG,
+        }
+    )
+
+
+COMMON_CONFIG = {
+    # Off: schemathesis would also draw string literals from the source of the module that
+    # defines the app object (this one) and of its imports, which ties the cases to test
+    # code instead of the schema (test passwords ended up in URLs, and then in logs).
+    "analysis": {"constants": {"enabled": False}},
+    "checks": {
+        # Excluded: it expects 2xx for any input the schema allows, but the schema cannot
+        # say what only the database knows (which profiles, request ids and certificates
+        # exist) nor all of the contract's polymorphic bodies (submit: only the envelope
+        # all workflows share; searches: HRQL text). Such input is rightly refused with a
+        # documented 4xx, which problem_json_with_documented_code below still checks.
+        "positive_data_acceptance": {"enabled": False},
+    },
+}
+FUZZ_ADMIN = "fuzz-admin"  # staff: reaches the admin API's depths (as others it is 403)
+ADMIN_PATHS = (
+    r"^/api/v1/(certificate/(profiles|labels)|security/(teams|identity|principalinfos)"
+    r"|pki/connectors|cas)"
 )
 
 # Loaded once at collection: serving the schema touches no database (no credentials sent).
 schema = schemathesis.openapi.from_wsgi(
-    "/api/schema/?format=json", in_test_transaction(WSGIHandler()), config=CONFIG
+    "/api/schema/?format=json", in_test_transaction(WSGIHandler()), config=fuzz_config(FUZZ_USER)
 )
+admin_schema = schemathesis.openapi.from_wsgi(
+    "/api/schema/?format=json", in_test_transaction(WSGIHandler()), config=fuzz_config(FUZZ_ADMIN)
+).include(path_regex=ADMIN_PATHS)
 
 
 @schemathesis.check
@@ -131,8 +146,7 @@ def fuzz_world(settings, profile, requester, approver, issue):
     return profile
 
 
-@schema.parametrize()
-@hypothesis.settings(
+FUZZ_SETTINGS = hypothesis.settings(
     max_examples=MAX_EXAMPLES,
     deadline=None,  # the first call of an operation pays for imports and key generation
     derandomize=True,
@@ -146,9 +160,21 @@ def fuzz_world(settings, profile, requester, approver, issue):
         HealthCheck.filter_too_much,
     ],
 )
+
+
+@schema.parametrize()
+@FUZZ_SETTINGS
 def test_every_operation_answers_as_its_schema_says_and_errors_are_documented_problems(
     case, fuzz_world
 ):
+    case.call_and_validate(additional_checks=[problem_json_with_documented_code])
+
+
+@admin_schema.parametrize()
+@FUZZ_SETTINGS
+def test_every_admin_operation_called_by_staff_answers_as_its_schema_says(case, fuzz_world):
+    UserFactory(username=FUZZ_ADMIN, is_staff=True)
+    api_key_for(get_user_model().objects.get(username=FUZZ_ADMIN))
     case.call_and_validate(additional_checks=[problem_json_with_documented_code])
 
 

@@ -141,7 +141,11 @@ class Command(BaseCommand):
                 "seed_demo creates accounts with published passwords: it runs only with "
                 "DJANGO_DEBUG=1 (or --force, never in production)."
             )
-        ca = CertificateAuthority.objects.filter(parent__isnull=False).order_by("created_at")
+        ca = (
+            CertificateAuthority.objects.issuers()
+            .filter(parent__isnull=False)
+            .order_by("created_at")
+        )
         ca = ca.first()
         if ca is None:
             raise CommandError("no issuing CA: run `manage.py init_pki` first")

@@ -1,0 +1,354 @@
+"""The whole configuration as one JSON document: ``manage.py export_config`` writes it,
+``manage.py import_config FILE`` applies it, idempotently (create what is missing, update
+what differs; nothing the file does not name is deleted).
+
+Every object travels in the shape of Horizon's admin API, and is read and written THROUGH
+that API's own views (called in-process as a staff actor): the file means exactly what the
+API means, with the same validation. Sections, in the order they are applied:
+
+    passwordPolicies, labels, localIdentities, teams (+ members), cas (trust entries),
+    connectors (integrated CAs), profiles, principalInfos (+ user grants), teamGrants
+
+Secrets: local passwords and generated API keys are never exported (an account created by an
+import has no password until an admin sets one; a hand-written file may give "password" to
+bootstrap an instance). A connector's CA key is
+exported sealed (AES-GCM under RAPORTAL_KEK, bound to the connector's name): the file can be
+kept in git and applied on any instance sharing that key-encryption key, and nowhere else.
+"""
+
+import base64
+import json
+
+from cryptography.hazmat.primitives import serialization
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.urls import resolve
+from rest_framework.test import APIRequestFactory, force_authenticate
+
+from administration.api.identities import checked_identifier, identity_json, set_email, set_name
+from certificates.ca_keys import ca_private_key
+from certificates.models import CertificateAuthority
+from profiles.models import Grant, GrantLevel, PasswordPolicy, Profile, Team, Workflow
+from raportal.crypto import open_sealed, seal
+from raportal.errors import DomainError
+
+FORMAT = "raportal-config/1"
+VOLATILE = ("creationDate", "lastAuthentication", "lastModification")
+
+
+class ConfigError(Exception):
+    """An object of the file the API refused: which one, and the API's problem."""
+
+
+def _actor():
+    """The staff principal the import acts as (unsaved: audit events name no account)."""
+    return get_user_model()(username="import_config", is_staff=True, is_superuser=True)
+
+
+class Api:
+    """Horizon's admin API, called in-process."""
+
+    def __init__(self, actor=None):
+        self.factory = APIRequestFactory()
+        self.actor = actor or _actor()
+
+    def call(self, method: str, path: str, body=None) -> tuple[int, object]:
+        request = getattr(self.factory, method)(path, body, format="json")
+        force_authenticate(request, user=self.actor)
+        match = resolve(path)
+        response = match.func(request, *match.args, **match.kwargs)
+        if hasattr(response, "render"):
+            response.render()
+        data = json.loads(response.content) if response.content else None
+        return response.status_code, data
+
+    def get(self, path: str):
+        status, data = self.call("get", path)
+        if status == 204:
+            return []
+        if status != 200:
+            raise ConfigError(f"GET {path}: {status} {data}")
+        return data
+
+    def exists(self, path: str) -> bool:
+        return self.call("get", path)[0] == 200
+
+    def put_or_post(self, kind: str, collection: str, name: str, body: dict) -> None:
+        """Updates the object ``name`` if it exists, else creates it."""
+        if self.exists(f"{collection}/{name}"):
+            status, data = self.call("put", collection, body)
+        else:
+            status, data = self.call("post", collection, body)
+        if status not in (200, 201, 204):
+            detail = data.get("detail") if isinstance(data, dict) else data
+            raise ConfigError(f"{kind} {name!r}: {detail}")
+
+
+def _strip(item: dict, *keys: str) -> dict:
+    return {k: v for k, v in item.items() if k not in {"_id", *keys}}
+
+
+LABELS = "/api/v1/certificate/labels"
+TEAMS = "/api/v1/security/teams"
+LOCALS = "/api/v1/security/identity/locals"
+PRINCIPALS = "/api/v1/security/principalinfos"
+CAS = "/api/v1/cas"
+CONNECTORS = "/api/v1/pki/connectors"
+PROFILES = "/api/v1/certificate/profiles"
+
+
+def _key_context(name: str) -> str:
+    return f"export:ca-key:{name}"
+
+
+# --- export ---------------------------------------------------------------------------------
+
+
+def export_config() -> dict:
+    api = Api()
+    config = {"format": FORMAT}
+    config["passwordPolicies"] = [
+        policy.as_json() for policy in PasswordPolicy.objects.order_by("name")
+    ]
+    config["labels"] = [_strip(label) for label in api.get(LABELS)]
+    teams = []
+    for team in api.get(TEAMS):
+        team = _strip(team)
+        team["members"] = api.get(f"{TEAMS}/{team['name']}/members")
+        teams.append(team)
+    config["teams"] = teams
+    # Every account, as a LocalIdentity (never a password: see the module's docstring).
+    config["localIdentities"] = [
+        _strip(identity_json(user)) for user in get_user_model().objects.order_by("username")
+    ]
+    principals = []
+    for user in get_user_model().objects.order_by("username"):
+        status, data = api.call("get", f"{PRINCIPALS}/{user.get_username()}")
+        if status == 200:
+            principals.append(
+                _strip(data, "creationDate", "lastAuthentication", "lastModification")
+            )
+    config["principalInfos"] = principals
+    keyless = CertificateAuthority.objects.filter(sealed_key__isnull=True)
+    config["cas"] = [_ca_entry(api, ca) for ca in _parents_first(keyless)]
+    issuers = CertificateAuthority.objects.exclude(sealed_key__isnull=True)
+    connectors = []
+    for ca in _parents_first(issuers):
+        connector = _strip(api.get(f"{CONNECTORS}/{ca.name}"), "status")
+        connector["caKeySealed"] = _sealed_key(ca)
+        connectors.append(connector)
+    config["connectors"] = connectors
+    config["profiles"] = [_strip(p) for p in api.get(PROFILES)]
+    config["teamGrants"] = [
+        {
+            "team": grant.team.name,
+            "profile": grant.profile.name,
+            "workflow": grant.workflow,
+            "level": grant.level,
+        }
+        for grant in Grant.objects.filter(team__isnull=False)
+        .select_related("team", "profile")
+        .order_by("team__name", "profile__name", "workflow")
+    ]
+    return config
+
+
+def _parents_first(queryset) -> list[CertificateAuthority]:
+    cas = list(queryset.order_by("created_at", "pk"))
+    done, out = set(), []
+    while cas:
+        ready = [
+            ca
+            for ca in cas
+            if ca.parent_id is None
+            or ca.parent_id in done
+            or not any(other.pk == ca.parent_id for other in cas)
+        ]
+        for ca in ready or cas[:1]:
+            out.append(ca)
+            done.add(ca.pk)
+            cas.remove(ca)
+    return out
+
+
+def _ca_entry(api: Api, ca: CertificateAuthority) -> dict:
+    data = api.get(f"{CAS}/{ca.name}")
+    return {"name": ca.name, "certificate": ca.certificate_pem, **_ca_extras(data)}
+
+
+def _ca_extras(data: dict) -> dict:
+    keep = ("trustedForClientAuthentication", "trustedForServerAuthentication", "public")
+    return {key: data[key] for key in keep if data.get(key) is not None}
+
+
+def _sealed_key(ca: CertificateAuthority) -> str:
+    der = ca_private_key(ca).private_bytes(
+        serialization.Encoding.DER,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    return base64.b64encode(seal(der, _key_context(ca.name))).decode()
+
+
+# --- import ---------------------------------------------------------------------------------
+
+
+def import_config(config: dict) -> list[str]:
+    """Applies ``config`` in one transaction; returns what was done, one line per object.
+    Raises ConfigError (nothing applied) when the file or the API refuses something."""
+    if not isinstance(config, dict) or config.get("format") != FORMAT:
+        raise ConfigError(f'not a configuration file: expected "format": "{FORMAT}"')
+    api = Api()
+    done: list[str] = []
+    with transaction.atomic():
+        for policy in config.get("passwordPolicies", []):
+            _apply_password_policy(policy)
+            done.append(f"password policy {policy['name']}")
+        for label in config.get("labels", []):
+            api.put_or_post("label", LABELS, label["name"], label)
+            done.append(f"label {label['name']}")
+        for identity in config.get("localIdentities", []):
+            created = _apply_account(identity)
+            done.append(f"local identity {identity['identifier']}{' (new: no password)' * created}")
+        for team in config.get("teams", []):
+            members = team.get("members") or []
+            body = _strip(team, "members")
+            api.put_or_post("team", TEAMS, team["name"], body)
+            _set_members(api, team["name"], members)
+            done.append(f"team {team['name']}")
+        principals = config.get("principalInfos", [])
+        for ca in config.get("cas", []):
+            _apply_ca(api, ca)
+            done.append(f"CA {ca['name']}")
+        for connector in config.get("connectors", []):
+            _apply_connector(api, connector)
+            done.append(f"connector {connector['name']}")
+        for profile in config.get("profiles", []):
+            api.put_or_post("profile", PROFILES, profile["name"], profile)
+            done.append(f"profile {profile['name']}")
+        # Principal infos name profiles in their permissions: after the profiles.
+        for principal in principals:
+            api.put_or_post("principal info", PRINCIPALS, principal["identifier"], principal)
+            done.append(f"principal info {principal['identifier']}")
+        _apply_team_grants(config.get("teamGrants", []))
+        done.append(f"{len(config.get('teamGrants', []))} team grants")
+    return done
+
+
+def _apply_account(identity: dict) -> bool:
+    """The account named ``identifier`` with this e-mail and name; a new one has no password
+    (an admin sets it, or it uses API keys). With a "password" (bootstrapping a fresh
+    instance), the password is set through the API, with its validators. True if created."""
+    user_model = get_user_model()
+    identifier = checked_identifier(str(identity.get("identifier") or ""))
+    user = user_model._default_manager.filter(**{user_model.USERNAME_FIELD: identifier}).first()
+    created = user is None
+    if created:
+        user = user_model(**{user_model.USERNAME_FIELD: identifier})
+        user.set_unusable_password()
+    try:
+        set_email(user, identity.get("email") or "")
+        set_name(user, identity.get("name") or "")
+    except DomainError as exc:
+        raise ConfigError(f"local identity {identifier!r}: {exc.detail}") from None
+    user.save()
+    if identity.get("password"):
+        status, data = Api().call(
+            "post",
+            f"{LOCALS}/password",
+            {"identifier": identifier, "password": identity["password"]},
+        )
+        if status not in (200, 204):
+            raise ConfigError(f"local identity {identifier!r}: {data.get('detail')}")
+    return created
+
+
+def _apply_password_policy(policy: dict) -> None:
+    fields = {
+        "min_length": policy.get("minChar", 12),
+        "max_length": policy.get("maxChar", 128),
+        "min_upper": policy.get("minUpChar", 1),
+        "min_lower": policy.get("minLoChar", 1),
+        "min_digits": policy.get("minDiChar", 1),
+        "min_special": policy.get("minSpChar", 0),
+        "special_chars": policy.get("spChar") or "!#$%&*+-=?@_~",
+    }
+    instance = PasswordPolicy.objects.filter(name=policy["name"]).first() or PasswordPolicy(
+        name=policy["name"]
+    )
+    for field, value in fields.items():
+        setattr(instance, field, value)
+    instance.full_clean()
+    instance.save()
+
+
+def _set_members(api: Api, team: str, members: list[str]) -> None:
+    current = set(api.get(f"{TEAMS}/{team}/members"))
+    wanted = set(members)
+    for method, names in (("post", wanted - current), ("delete", current - wanted)):
+        if names:
+            status, data = api.call(method, f"{TEAMS}/{team}/members", sorted(names))
+            if status not in (200, 204):
+                raise ConfigError(f"team {team!r} members: {data}")
+
+
+def _apply_ca(api: Api, ca: dict) -> None:
+    existing = CertificateAuthority.objects.filter(name=ca["name"]).first()
+    if existing is not None:
+        if existing.certificate_pem.strip() != ca["certificate"].strip():
+            raise ConfigError(f"CA {ca['name']!r}: exists here with another certificate")
+        return
+    status, data = api.call("post", CAS, ca)
+    if status not in (200, 201):
+        raise ConfigError(f"CA {ca['name']!r}: {data}")
+
+
+def _apply_connector(api: Api, connector: dict) -> None:
+    body = _strip(connector, "caKeySealed")
+    sealed = connector.get("caKeySealed")
+    if sealed and not body.get("caKey"):
+        try:
+            der = open_sealed(base64.b64decode(sealed), _key_context(connector["name"]))
+        except Exception:
+            raise ConfigError(
+                f"connector {connector['name']!r}: its sealed CA key does not open here "
+                "(another RAPORTAL_KEK?)"
+            ) from None
+        key = serialization.load_der_private_key(der, None)
+        pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ).decode()
+        body["caKey"] = {"value": pem}
+    api.put_or_post("connector", CONNECTORS, connector["name"], body)
+
+
+def _apply_team_grants(grants: list[dict]) -> None:
+    """Each team named in the section gets exactly the grants listed for it."""
+    by_team: dict[str, list[dict]] = {}
+    for grant in grants:
+        by_team.setdefault(grant["team"], []).append(grant)
+    for team_name, items in by_team.items():
+        team = Team.objects.filter(name=team_name).first()
+        if team is None:
+            raise ConfigError(f"team grants: no team {team_name!r}")
+        wanted = set()
+        for item in items:
+            profile = Profile.objects.filter(name=item["profile"]).first()
+            if profile is None:
+                raise ConfigError(f"team grants of {team_name!r}: no profile {item['profile']!r}")
+            if item.get("workflow") not in Workflow.values:
+                raise ConfigError(
+                    f"team grants of {team_name!r}: no workflow {item.get('workflow')!r}"
+                )
+            if item.get("level") not in GrantLevel.values:
+                raise ConfigError(f"team grants of {team_name!r}: level is request or perform")
+            wanted.add((profile.pk, item["workflow"], item["level"]))
+        Grant.objects.filter(team=team).delete()
+        Grant.objects.bulk_create(
+            [
+                Grant(team=team, profile_id=pk, workflow=workflow, level=level)
+                for pk, workflow, level in sorted(wanted)
+            ]
+        )

@@ -1,0 +1,139 @@
+"""The audit log: newest first, filtered by actor, action, object type, dates and outcome;
+each row links to its object's page when it has one. The number of queries does not grow
+with the rows: objects are looked up per kind, once per page."""
+
+import uuid
+
+from django import forms
+from django.core.paginator import Paginator
+from django.shortcuts import render
+from django.urls import reverse
+
+from administration.pages.access import staff_required
+from profiles.models import Label, Profile, Team
+from raportal.models import ApiCredential, AuditEvent
+
+PAGE_SIZE = 50
+
+# The kinds of objects the portal records (AuditEvent.object_type: model names). A fixed
+# list: asking the table for its distinct values would read all of it.
+OBJECT_TYPES = [
+    "apicredential",
+    "certificate",
+    "certificateauthority",
+    "label",
+    "profile",
+    "request",
+    "team",
+    "user",
+]
+
+
+class AuditFilterForm(forms.Form):
+    actor = forms.CharField(required=False, label="Actor (username)")
+    action = forms.CharField(required=False, label="Action starts with")
+    type = forms.ChoiceField(
+        required=False,
+        label="Object type",
+        choices=[("", "any"), *[(t, t) for t in OBJECT_TYPES]],
+    )
+    since = forms.DateField(required=False, label="From", widget=forms.DateInput({"type": "date"}))
+    until = forms.DateField(required=False, label="Until", widget=forms.DateInput({"type": "date"}))
+    status = forms.CharField(required=False, label="Outcome (status)")
+
+    def __init__(self, data):
+        super().__init__(data, auto_id="f-%s")
+
+    def clean(self):
+        data = super().clean()
+        if data.get("since") and data.get("until") and data["since"] > data["until"]:
+            self.add_error("until", "Choose a day after “From”.")
+        return data
+
+
+def filtered_events(form: AuditFilterForm):
+    """The events the valid filters ask for, newest first (invalid ones are left out)."""
+    form.is_valid()
+    data = {key: value for key, value in form.cleaned_data.items() if value}
+    events = AuditEvent.objects.select_related("actor").order_by("-at", "-pk")
+    if "actor" in data:
+        events = events.filter(actor__username__iexact=data["actor"].strip())
+    if "action" in data:
+        events = events.filter(action__startswith=data["action"].strip())
+    if "type" in data:
+        events = events.filter(object_type=data["type"])
+    if "since" in data:
+        events = events.filter(at__date__gte=data["since"])
+    if "until" in data:
+        events = events.filter(at__date__lte=data["until"])
+    if "status" in data:
+        events = events.filter(detail__status=data["status"].strip())
+    return events, bool(data)
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _ints(events, object_type: str) -> set[int]:
+    return {
+        int(e.object_id) for e in events if e.object_type == object_type and e.object_id.isdigit()
+    }
+
+
+def object_links(events) -> dict[int, str]:
+    """The page of each event's object, by event pk: one query per kind of object looked up
+    by name (teams, labels, profiles) or by owner (API keys), whatever the number of rows."""
+    names = {}
+    for object_type, model in (("team", Team), ("label", Label), ("profile", Profile)):
+        pks = _ints(events, object_type)
+        if pks:
+            names[object_type] = dict(model.objects.filter(pk__in=pks).values_list("pk", "name"))
+    owners = {}
+    if pks := _ints(events, "apicredential"):
+        owners = dict(ApiCredential.objects.filter(pk__in=pks).values_list("pk", "user_id"))
+    routes = {
+        "team": "admin-team-edit",
+        "label": "admin-label-edit",
+        "profile": "admin-profile-grants",
+    }
+    links = {}
+    for event in events:
+        kind, oid = event.object_type, event.object_id
+        url = None
+        if kind == "request" and _is_uuid(oid):
+            url = reverse("request-detail", args=[oid])
+        elif kind == "certificate" and _is_uuid(oid):
+            url = reverse("certificate-detail", args=[oid])
+        elif kind == "user" and oid.isdigit():
+            url = reverse("admin-account-detail", args=[int(oid)])
+        elif kind == "apicredential" and oid.isdigit() and int(oid) in owners:
+            url = reverse("admin-account-detail", args=[owners[int(oid)]])
+        elif kind in routes and oid.isdigit() and int(oid) in names.get(kind, {}):
+            url = reverse(routes[kind], args=[names[kind][int(oid)]])
+        if url:
+            links[event.pk] = url
+    return links
+
+
+@staff_required
+def audit_log(request):
+    form = AuditFilterForm(request.GET)
+    events, active = filtered_events(form)
+    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page)
+    links = object_links(rows)
+    return render(
+        request,
+        "administration/audit.html",
+        {
+            "page": page,
+            "rows": [(event, links.get(event.pk)) for event in rows],
+            "form": form,
+            "active": active,
+        },
+    )

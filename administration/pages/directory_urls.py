@@ -1,0 +1,30 @@
+"""The directory's admin pages: home, teams, accounts and API keys, labels, the audit log, and
+a profile's grants."""
+
+from django.urls import path
+
+from administration.pages import accounts, audit, grants, home, labels, teams
+
+urlpatterns = [
+    path("", home.home, name="admin-home"),
+    path("teams/", teams.team_list, name="admin-team-list"),
+    path("teams/new/", teams.team_create, name="admin-team-create"),
+    path("teams/<slug:name>/", teams.team_edit, name="admin-team-edit"),
+    path("teams/<slug:name>/delete/", teams.team_delete, name="admin-team-delete"),
+    path("accounts/", accounts.account_list, name="admin-account-list"),
+    path("accounts/<int:user_id>/", accounts.account_detail, name="admin-account-detail"),
+    path("accounts/<int:user_id>/keys/", accounts.key_create, name="admin-account-key-create"),
+    path(
+        "accounts/<int:user_id>/keys/<int:key_id>/revoke/",
+        accounts.key_revoke,
+        name="admin-account-key-revoke",
+    ),
+    path("accounts/<int:user_id>/password/", accounts.password, name="admin-account-password"),
+    path("accounts/<int:user_id>/active/", accounts.set_active, name="admin-account-active"),
+    path("labels/", labels.label_list, name="admin-label-list"),
+    path("labels/new/", labels.label_create, name="admin-label-create"),
+    path("labels/<slug:name>/", labels.label_edit, name="admin-label-edit"),
+    path("labels/<slug:name>/delete/", labels.label_delete, name="admin-label-delete"),
+    path("audit/", audit.audit_log, name="admin-audit"),
+    path("profiles/<slug:name>/grants/", grants.profile_grants, name="admin-profile-grants"),
+]

@@ -1,0 +1,311 @@
+"""The profile editor's forms: the profile's own fields in sections, and one formset per rule
+table (subject elements, SANs, labels). ``ProfileEditor`` validates them together with the
+checks the admin API applies (profiles/validation.py) and saves them in one transaction."""
+
+from django import forms
+from django.db import transaction
+from django.forms import inlineformset_factory
+
+from certificates.models import CertificateAuthority
+from certificates.pki.keys import KEY_TYPE_CHOICES
+from certificates.pki.signing import EKU_CHOICES
+from profiles.models import (
+    GrantLevel,
+    LabelRule,
+    Profile,
+    SanRule,
+    SubjectRule,
+    Team,
+    Workflow,
+)
+from profiles.validation import rule_problems
+
+LIFECYCLE = ("enroll", "revoke", "update", "renew", "recover", "migrate")
+
+# The editor's sections, in order: (title, fields). Field names are the ProfileForm's.
+SECTIONS = [
+    (
+        "General",
+        [
+            "name",
+            "display_name",
+            "description",
+            "module",
+            "enabled",
+            "ca",
+            "validity_days",
+            "extended_key_usages",
+            "renewal_enabled",
+            "renewal_period_days",
+        ],
+    ),
+    (
+        "Keys (crypto policy)",
+        [
+            "centralized",
+            "decentralized",
+            "authorized_key_types",
+            "default_key_type",
+            "escrow",
+            "p12_password_mode",
+            "password_policy",
+        ],
+    ),
+    (
+        "Owner, team and contact email",
+        [
+            "owner_mandatory",
+            "owner_editable_by_requester",
+            "owner_editable_by_approver",
+            "team_mandatory",
+            "team_editable_by_requester",
+            "team_editable_by_approver",
+            "team_default",
+            "team_whitelist",
+            "contact_email_mandatory",
+            "contact_email_editable_by_requester",
+            "contact_email_editable_by_approver",
+            "contact_email_regex",
+            "allow_wildcards",
+        ],
+    ),
+    (
+        "Requests (days a request waits for a decision)",
+        [f"{workflow}_request_expiry_days" for workflow in LIFECYCLE],
+    ),
+    ("Holder limit", ["max_per_holder", "max_per_holder_behavior"]),
+    (
+        "Access",
+        [
+            *(f"everyone_{workflow}" for workflow in LIFECYCLE),
+            "self_revoke",
+            "self_update",
+            "self_renew",
+            "self_recover",
+        ],
+    ),
+    (
+        "EST / SCEP devices",
+        ["challenge_enabled", "dn_whitelist", "challenge_password_mode"],
+    ),
+]
+
+EVERYONE_CHOICES = [
+    ("", "Only accounts with a grant"),
+    (GrantLevel.REQUEST.value, "Any signed-in account may request (needs approval)"),
+    (GrantLevel.PERFORM.value, "Any signed-in account may perform (at once)"),
+]
+
+
+LABELS = {
+    "ca": "Issuing CA",
+    "validity_days": "Validity (days)",
+    "extended_key_usages": "Extended key usages",
+    "renewal_enabled": "Certificates may be renewed",
+    "renewal_period_days": "Renewal allowed from (days before expiry)",
+    "centralized": "Centralized: the portal generates the key and delivers a PKCS#12",
+    "decentralized": "Decentralized: the requester sends a CSR",
+    "escrow": "Keep generated keys (encrypted) for recovery",
+    "p12_password_mode": "PKCS#12 password",
+    "password_policy": "PKCS#12 password policy",
+    "team_default": "Default team",
+    "team_whitelist": "Allowed teams",
+    "contact_email_regex": "Contact email pattern (regex)",
+    "max_per_holder": "Most valid certificates per holder",
+    "max_per_holder_behavior": "When a holder has that many",
+    "challenge_enabled": "Devices need a one-time challenge created in the portal",
+    "dn_whitelist": "A challenge is bound to one DN",
+    "challenge_password_mode": "Challenge password",
+    "self_revoke": "The owner may revoke their own certificate",
+    "self_update": "The owner may update their own certificate",
+    "self_renew": "The owner may renew their own certificate",
+    "self_recover": "The owner may recover their own escrowed key",
+    **{f"{w}_request_expiry_days": Workflow(w).label for w in LIFECYCLE},
+}
+
+
+class ProfileForm(forms.ModelForm):
+    authorized_key_types = forms.MultipleChoiceField(
+        choices=KEY_TYPE_CHOICES, widget=forms.CheckboxSelectMultiple, required=False
+    )
+    extended_key_usages = forms.MultipleChoiceField(
+        choices=EKU_CHOICES, widget=forms.CheckboxSelectMultiple, required=False
+    )
+    team_whitelist = forms.ModelMultipleChoiceField(
+        queryset=Team.objects.order_by("name"),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="If any are ticked, certificates may belong to these teams only.",
+    )
+
+    class Meta:
+        model = Profile
+        fields = [
+            name for _, names in SECTIONS for name in names if not name.startswith("everyone_")
+        ]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, label in LABELS.items():
+            if name in self.fields:
+                self.fields[name].label = label
+        self.fields["ca"].queryset = CertificateAuthority.objects.issuers().order_by("name")
+        levels = self.instance.authenticated_levels or {}
+        for workflow in LIFECYCLE:
+            self.fields[f"everyone_{workflow}"] = forms.ChoiceField(
+                label=f"{Workflow(workflow).label} without a grant",
+                choices=EVERYONE_CHOICES,
+                required=False,
+                initial=levels.get(workflow, ""),
+            )
+        if self.instance.pk:
+            self.fields["module"].disabled = True  # requests and certificates depend on it
+        for name in ("contact_email_regex",):
+            self.fields[name].widget.attrs["spellcheck"] = "false"
+
+    def sections(self):
+        return [(title, [self[name] for name in names]) for title, names in SECTIONS]
+
+    def clean(self):
+        data = super().clean()
+        self.instance.authenticated_levels = {
+            workflow: data[f"everyone_{workflow}"]
+            for workflow in LIFECYCLE
+            if data.get(f"everyone_{workflow}")
+        }
+        return data
+
+
+class RuleForm(forms.ModelForm):
+    """One rule row: compact widgets for a table cell."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput) or name == "DELETE":
+                continue
+            css = "form-select" if isinstance(widget, forms.Select) else "form-control"
+            widget.attrs["class"] = f"{css} {css}-sm"
+        if "regex" in self.fields:
+            self.fields["regex"].widget.attrs.update(spellcheck="false", placeholder="any value")
+        for name, label in RULE_LABELS.items():
+            if name in self.fields:
+                self.fields[name].label = label
+        if "position" in self.fields:
+            self.fields["position"].required = False
+
+    def clean_position(self):
+        return self.cleaned_data.get("position") or 0
+
+
+class LabelRuleForm(RuleForm):
+    enum = forms.CharField(
+        required=False,
+        label="Allowed values",
+        help_text="Comma-separated; empty: any value.",
+    )
+
+    class Meta:
+        model = LabelRule
+        fields = [
+            "label",
+            "value",
+            "enum",
+            "mandatory",
+            "editable_by_requester",
+            "editable_by_approver",
+            "regex",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.initial["enum"] = ", ".join(self.instance.enum or [])
+
+    def clean_enum(self):
+        text = self.cleaned_data.get("enum") or ""
+        return [value.strip() for value in text.split(",") if value.strip()]
+
+
+RULE_LABELS = {
+    "editable_by_requester": "Requester edits",
+    "editable_by_approver": "Approver edits",
+    "regex": "Pattern (regex)",
+    "value": "Default value",
+    "san_type": "Type",
+}
+RULE_FIELDS = ["mandatory", "editable_by_requester", "editable_by_approver", "regex"]
+
+SubjectRules = inlineformset_factory(
+    Profile,
+    SubjectRule,
+    form=RuleForm,
+    fields=["element", "value", *RULE_FIELDS, "position"],
+    extra=1,
+    can_delete=True,
+)
+SanRules = inlineformset_factory(
+    Profile,
+    SanRule,
+    form=RuleForm,
+    fields=["san_type", "min", "max", *RULE_FIELDS],
+    extra=1,
+    can_delete=True,
+)
+LabelRules = inlineformset_factory(Profile, LabelRule, form=LabelRuleForm, extra=1, can_delete=True)
+
+
+class ProfileEditor:
+    """The profile form and its three rule formsets, validated and saved as one."""
+
+    def __init__(self, data=None, *, instance: Profile | None = None):
+        self.instance = instance or Profile()
+        self.form = ProfileForm(data, instance=self.instance, prefix="profile")
+        self.formsets = {
+            "subject": SubjectRules(data, instance=self.instance, prefix="subject"),
+            "san": SanRules(data, instance=self.instance, prefix="san"),
+            "label": LabelRules(data, instance=self.instance, prefix="label"),
+        }
+        self.problems: list[str] = []
+
+    def _kept(self, key: str) -> list:
+        """The rules the formset will leave: existing or filled-in rows not marked deleted."""
+        formset = self.formsets[key]
+        return [
+            form.instance
+            for form in formset.forms
+            if form not in formset.deleted_forms and (form.instance.pk or form.has_changed())
+        ]
+
+    def is_valid(self) -> bool:
+        valid = self.form.is_valid()
+        valid = all([formset.is_valid() for formset in self.formsets.values()]) and valid
+        if not valid:
+            return False
+        subject = sorted(self._kept("subject"), key=lambda rule: rule.position)
+        self.problems = rule_problems(subject, self._kept("san"), self._kept("label"))
+        return not self.problems
+
+    @transaction.atomic
+    def save(self) -> Profile:
+        profile = self.form.save()
+        for formset in self.formsets.values():
+            formset.instance = profile
+            formset.save()
+        return profile
+
+    def errors_summary(self) -> list[str]:
+        """Every problem in words, for the summary above the form."""
+        out = list(self.problems)
+        for name, errors in self.form.errors.items():
+            label = self.form.fields[name].label if name in self.form.fields else ""
+            out += [f"{label or 'Profile'}: {error}" for error in errors]
+        titles = {"subject": "Subject element", "san": "Alternative name", "label": "Label"}
+        for key, formset in self.formsets.items():
+            out += [f"{titles[key]}s: {error}" for error in formset.non_form_errors()]
+            for index, form_errors in enumerate(formset.errors):
+                for name, errors in form_errors.items():
+                    out += [f"{titles[key]} row {index + 1}, {name}: {e}" for e in errors]
+        return out

@@ -1,0 +1,192 @@
+"""Admin pages for profiles: the list, the editor with its live preview, clone, enable or
+disable, delete (only a profile nothing refers to)."""
+
+from django.contrib import messages
+from django.db import transaction
+from django.db.models import Count, Q
+from django.db.models.deletion import ProtectedError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from administration.pages.access import staff_required
+from administration.pages.profile_editor import ProfileEditor
+from profiles.models import Profile
+from raportal.models import record
+from requests_app.models import Status
+from requests_app.pages.forms import EnrollForm
+
+
+def _profiles():
+    return (
+        Profile.objects.select_related("ca")
+        .annotate(
+            certificate_count=Count("certificates", distinct=True),
+            pending_count=Count(
+                "requests", filter=Q(requests__status=Status.PENDING), distinct=True
+            ),
+        )
+        .order_by("name")
+    )
+
+
+@staff_required
+def profile_list(request):
+    return render(request, "administration/profile_list.html", {"profiles": _profiles()})
+
+
+def _editor_page(request, editor: ProfileEditor, *, title: str, profile=None, status=200):
+    return render(
+        request,
+        "administration/profile_edit.html",
+        {
+            "editor": editor,
+            "title": title,
+            "profile": profile,
+            "preview": _preview(request, editor),
+        },
+        status=status,
+    )
+
+
+@staff_required
+def profile_create(request):
+    editor = ProfileEditor(request.POST or None)
+    if request.method == "POST" and request.POST.get("action") != "preview" and editor.is_valid():
+        profile = editor.save()
+        record(request.user, "profile.create", profile, name=profile.name)
+        messages.success(request, f"Profile {profile.name} created.")
+        return redirect("admin-profile-edit", profile.name)
+    status = 400 if request.method == "POST" and request.POST.get("action") != "preview" else 200
+    return _editor_page(request, editor, title="New profile", status=status)
+
+
+@staff_required
+def profile_edit(request, name: str):
+    profile = get_object_or_404(Profile, name=name)
+    editor = ProfileEditor(request.POST or None, instance=profile)
+    if request.method == "POST" and request.POST.get("action") != "preview" and editor.is_valid():
+        profile = editor.save()
+        record(request.user, "profile.update", profile, name=profile.name)
+        messages.success(request, f"Profile {profile.name} saved.")
+        return redirect("admin-profile-edit", profile.name)
+    status = 400 if request.method == "POST" and request.POST.get("action") != "preview" else 200
+    return _editor_page(
+        request, editor, title=f"Profile {profile.name}", profile=profile, status=status
+    )
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _preview(request, editor: ProfileEditor) -> dict:
+    """The enroll form a requester would see with the editor's current values: a copy of the
+    editor is saved in a transaction that is rolled back, and the enroll page's own form and
+    template render it (the editor itself stays untouched for the page)."""
+    if not editor.form.is_bound:
+        if not editor.instance.pk:
+            return {"problems": ["Fill in the profile to see its enroll form."]}
+        return {"html": _render_enroll_fields(request, editor.instance)}
+    if not editor.is_valid():
+        return {"problems": editor.errors_summary()}
+    instance = Profile.objects.get(pk=editor.instance.pk) if editor.instance.pk else None
+    scratch = ProfileEditor(editor.form.data, instance=instance)
+    preview = {}
+    try:
+        with transaction.atomic():
+            if scratch.is_valid():
+                preview["html"] = _render_enroll_fields(request, scratch.save())
+            raise _Rollback
+    except _Rollback:
+        pass
+    return preview
+
+
+def _render_enroll_fields(request, profile: Profile) -> str:
+    profile = (
+        Profile.objects.select_related("ca", "team_default", "password_policy")
+        .prefetch_related("subject_rules", "san_rules", "label_rules")
+        .get(pk=profile.pk)
+    )
+    form = EnrollForm(profile, request.user)
+    return render(
+        request, "administration/profile_preview.html", {"form": form, "profile": profile}
+    ).content.decode()
+
+
+@staff_required
+@require_POST
+def profile_preview(request, name: str | None = None):
+    """The preview alone (the editor's script asks for it as the admin types)."""
+    instance = get_object_or_404(Profile, name=name) if name else None
+    editor = ProfileEditor(request.POST, instance=instance)
+    return render(
+        request,
+        "administration/profile_preview_pane.html",
+        {"preview": _preview(request, editor)},
+    )
+
+
+@staff_required
+@require_POST
+def profile_clone(request, name: str):
+    source = get_object_or_404(
+        Profile.objects.prefetch_related("subject_rules", "san_rules", "label_rules"), name=name
+    )
+    new_name = (request.POST.get("new_name") or "").strip()
+    if not new_name or Profile.objects.filter(name=new_name).exists():
+        messages.error(request, f"Choose a new name that no profile has (not {new_name!r}).")
+        return redirect("admin-profile-list")
+    with transaction.atomic():
+        whitelist = list(source.team_whitelist.all())
+        rules = [
+            *source.subject_rules.all(),
+            *source.san_rules.all(),
+            *source.label_rules.all(),
+        ]
+        clone = source
+        clone.pk, clone.id, clone.name, clone.enabled = None, None, new_name, False
+        clone._state.adding = True
+        clone.save()
+        clone.team_whitelist.set(whitelist)
+        for rule in rules:
+            rule.pk = rule.id = None
+            rule._state.adding = True
+            rule.profile = clone
+            rule.save()
+    record(request.user, "profile.clone", clone, name=new_name, source=name)
+    messages.success(
+        request, f"Profile {new_name} created from {name}, disabled until you enable it."
+    )
+    return redirect("admin-profile-edit", new_name)
+
+
+@staff_required
+@require_POST
+def profile_toggle(request, name: str):
+    profile = get_object_or_404(Profile, name=name)
+    profile.enabled = not profile.enabled
+    profile.save(update_fields=["enabled"])
+    record(request.user, "profile.enable" if profile.enabled else "profile.disable", profile)
+    state = "enabled" if profile.enabled else "disabled: nobody can request on it"
+    messages.success(request, f"Profile {profile.name} {state}.")
+    return redirect("admin-profile-list")
+
+
+@staff_required
+@require_POST
+def profile_delete(request, name: str):
+    profile = get_object_or_404(Profile, name=name)
+    try:
+        with transaction.atomic():
+            record(request.user, "profile.delete", profile, name=name)
+            profile.delete()
+    except ProtectedError:
+        messages.error(
+            request,
+            f"Profile {name} has certificates or requests: disable it instead (their history "
+            "must stay).",
+        )
+        return redirect("admin-profile-list")
+    messages.success(request, f"Profile {name} deleted.")
+    return redirect("admin-profile-list")

@@ -1,0 +1,8 @@
+"""The admin pages (/manage/…): each area's module adds its own routes."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("administration.pages.directory_urls")),
+    path("profiles/", include("administration.pages.profile_urls")),
+]

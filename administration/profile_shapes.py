@@ -1,0 +1,521 @@
+"""Profiles in Horizon's shapes (WebRAProfile, EstProfile, ScepProfile) and back.
+
+``profile_json`` writes what Horizon's admin API answers; ``apply_profile`` reads what it is
+sent (already validated by the client's model) into a Profile and its rule rows, checks the
+whole result and saves it in one transaction. What Horizon has and we do not act on is
+returned as a list of ignored fields. Our own settings that Horizon's shape lacks (validity,
+extended key usages, wildcards) travel in an extra ``raportal`` object, so an exported
+configuration reproduces the profile exactly.
+
+How Horizon's ``authorizationLevels`` map onto our grants: ``authorized`` = the principal
+needs an explicit grant (a Grant row, given through principal infos, the grants page or the
+configuration file); ``authenticated`` = any signed-in account, stored per workflow in
+``Profile.authenticated_levels``. ``enroll``/``revoke``/… are our ``perform``,
+``requestEnroll``/… our ``request``, and ``approveEnroll``/… the right to approve, which in
+RA Portal is ``perform`` too. Other access levels are read as ``authorized`` (the stricter).
+"""
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from certificates.models import CertificateAuthority
+from certificates.pki import names
+from profiles.models import (
+    GrantLevel,
+    HolderBehavior,
+    Label,
+    LabelRule,
+    PasswordMode,
+    PasswordPolicy,
+    Profile,
+    SanRule,
+    SubjectRule,
+    Team,
+    Workflow,
+)
+from profiles.validation import rule_problems
+from raportal.durations import format_duration, whole_days
+from raportal.errors import invalid_request
+
+MODULES = ("webra", "est", "scep")
+LIFECYCLE = ("enroll", "revoke", "update", "renew", "recover", "migrate")
+AUTHENTICATED = "authenticated"
+AUTHORIZED = "authorized"
+
+
+def _cap(workflow: str) -> str:
+    return workflow[0].upper() + workflow[1:]
+
+
+def _localized(text: str) -> list[dict] | None:
+    return [{"lang": "en", "value": text}] if text else None
+
+
+def _days(value: int) -> str:
+    return format_duration(dt.timedelta(days=value))
+
+
+# --- profile → Horizon ----------------------------------------------------------------------
+
+
+def authorization_levels(profile: Profile) -> dict:
+    out = {"search": {"accessLevel": AUTHORIZED}}
+    levels = profile.authenticated_levels or {}
+    for workflow in LIFECYCLE:
+        everyone = levels.get(workflow)
+        perform = AUTHENTICATED if everyone == GrantLevel.PERFORM else AUTHORIZED
+        request = AUTHENTICATED if everyone else AUTHORIZED
+        out[workflow] = {"accessLevel": perform}
+        out[f"request{_cap(workflow)}"] = {"accessLevel": request}
+        out[f"approve{_cap(workflow)}"] = {"accessLevel": perform}
+    return out
+
+
+def _flags(rule) -> dict:
+    return {
+        "editableByRequester": rule.editable_by_requester,
+        "editableByApprover": rule.editable_by_approver,
+        "regex": rule.regex or None,
+    }
+
+
+def certificate_template(profile: Profile) -> dict:
+    return {
+        "subject": [
+            {"type": r.element, "value": r.value or None, "mandatory": r.mandatory, **_flags(r)}
+            for r in profile.subject_rules.all()
+        ],
+        "sans": [
+            {"type": r.san_type, "min": r.min, "max": r.max, **_flags(r)}
+            for r in profile.san_rules.all()
+        ],
+        "labels": [
+            {
+                "label": r.label,
+                "value": r.value or None,
+                "mandatory": r.mandatory,
+                "enum": r.enum or None,
+                **_flags(r),
+            }
+            for r in profile.label_rules.all()
+        ],
+        "ownerPolicy": {
+            "mandatory": profile.owner_mandatory,
+            "editableByRequester": profile.owner_editable_by_requester,
+            "editableByApprover": profile.owner_editable_by_approver,
+        },
+        "teamPolicy": {
+            "mandatory": profile.team_mandatory,
+            "editableByRequester": profile.team_editable_by_requester,
+            "editableByApprover": profile.team_editable_by_approver,
+            "value": profile.team_default.name if profile.team_default_id else None,
+            "whitelist": sorted(team.name for team in profile.team_whitelist.all()) or None,
+        },
+        "contactEmailPolicy": {
+            "mandatory": profile.contact_email_mandatory,
+            "editableByRequester": profile.contact_email_editable_by_requester,
+            "editableByApprover": profile.contact_email_editable_by_approver,
+            "regex": profile.contact_email_regex or None,
+        },
+    }
+
+
+def profile_json(profile: Profile) -> dict:
+    """The profile in its module's Horizon shape (+ ``_id`` and our ``raportal`` extras)."""
+    body = {
+        "_id": str(profile.pk),
+        "module": profile.module,
+        "name": profile.name,
+        "displayName": _localized(profile.display_name),
+        "description": _localized(profile.description),
+        "enabled": profile.enabled,
+        "authorizationMode": "authorized",
+        "pkiConnector": profile.ca.name,
+        "authorizationLevels": authorization_levels(profile),
+        "requestsPolicy": {
+            workflow: _days(profile.request_expiry_days(workflow)) for workflow in LIFECYCLE
+        },
+        "selfPermissions": {
+            "selfRevoke": profile.self_revoke,
+            "selfUpdate": profile.self_update,
+            "selfRenew": profile.self_renew,
+            "selfRecover": profile.self_recover,
+        },
+        "cryptoPolicy": {
+            "centralized": profile.centralized,
+            "decentralized": profile.decentralized,
+            "defaultKeyType": profile.default_key_type,
+            "authorizedKeyTypes": list(profile.authorized_key_types or []),
+            "escrow": profile.escrow,
+            "p12passwordMode": profile.p12_password_mode,
+            "p12passwordPolicy": profile.password_policy.name
+            if profile.password_policy_id
+            else None,
+        },
+        "maxCertificatePerHolderPolicy": (
+            {"max": profile.max_per_holder, "behavior": profile.max_per_holder_behavior}
+            if profile.max_per_holder
+            else None
+        ),
+        "renewalPeriod": _days(profile.renewal_period_days) if profile.renewal_enabled else None,
+        "raportal": {
+            "validityDays": profile.validity_days,
+            "extendedKeyUsages": list(profile.extended_key_usages or []),
+            "allowWildcards": profile.allow_wildcards,
+            "renewalEnabled": profile.renewal_enabled,
+        },
+    }
+    if profile.module == "webra":
+        body["certificateTemplate"] = certificate_template(profile)
+    else:
+        # EST and SCEP: devices enroll with one-time challenges created in the portal.
+        body["dnWhitelist"] = profile.dn_whitelist
+        body["passwordPolicy"] = None
+        body["raportal"]["challengeEnabled"] = profile.challenge_enabled
+        body["raportal"]["challengePasswordMode"] = profile.challenge_password_mode
+        body["certificateTemplate"] = certificate_template(profile)
+    if profile.module == "est":
+        body["ca"] = profile.ca.name
+    if profile.module == "scep":
+        body |= {"mode": "ra", "scepRA": None, "caps": [], "encryptionAlgorithm": "aes256"}
+    return body
+
+
+# --- Horizon → profile ----------------------------------------------------------------------
+
+# Fields of the Horizon shapes we do not act on (only reported when sent with a value).
+IGNORED_TOP = (
+    "csrDataMapping",
+    "triggers",
+    "gradingPolicies",
+    "validationRuleset",
+    "dsFlow",
+    "autoRenewalPolicy",
+    "termsOfService",
+    "constraints",
+    "enrollAuthorizedCas",
+    "renewalAuthorizedCas",
+    "postPKIOperation",
+    "scepRA",
+    "caps",
+    "encryptionAlgorithm",
+    "mode",
+    "passwordPolicy",
+)
+IGNORED_CRYPTO = (
+    "preferredEnrollmentMode",
+    "p12storeEncryptionType",
+    "showP12PasswordOnEnroll",
+    "showP12OnEnroll",
+    "showP12PasswordOnRecover",
+    "showP12OnRecover",
+    "keyAvailability",
+)
+
+
+class Collected:
+    """Errors and ignored fields gathered while reading one body."""
+
+    def __init__(self):
+        self.errors: list[str] = []
+        self.ignored: list[str] = []
+
+    def ignore_if_set(self, prefix: str, obj, fields) -> None:
+        for field in fields:
+            value = obj.get(field) if isinstance(obj, dict) else None
+            if value not in (None, False, [], {}, ""):
+                self.ignored.append(f"{prefix}{field}")
+
+
+def _read_levels(raw: dict, seen: Collected) -> dict:
+    levels = {}
+    for workflow in LIFECYCLE:
+
+        def access(key):
+            value = (raw.get(key) or {}).get("accessLevel")
+            if value not in (None, AUTHORIZED, AUTHENTICATED):
+                seen.ignored.append(f"authorizationLevels.{key}={value} (read as authorized)")
+            return value == AUTHENTICATED
+
+        if access(workflow) or access(f"approve{_cap(workflow)}"):
+            levels[workflow] = GrantLevel.PERFORM.value
+        elif access(f"request{_cap(workflow)}"):
+            levels[workflow] = GrantLevel.REQUEST.value
+    seen.ignore_if_set(
+        "authorizationLevels.", raw, ("enrollApi", "renewApi", "recoverApi", "auditRequest")
+    )
+    return levels
+
+
+def _rule_flags(raw: dict, defaults=True) -> dict:
+    return {
+        "editable_by_requester": raw.get("editableByRequester", defaults) is not False,
+        "editable_by_approver": raw.get("editableByApprover", defaults) is not False,
+        "regex": raw.get("regex") or "",
+    }
+
+
+def _read_template(raw: dict, seen: Collected) -> tuple[list, list, list, dict]:
+    subject, sans, labels, policies = [], [], [], {}
+    for position, element in enumerate(raw.get("subject") or []):
+        name = str(element.get("type") or "").lower()
+        try:
+            names.parse_element(name)
+        except ValueError as exc:
+            seen.errors.append(f"certificateTemplate.subject[{position}].type: {exc}")
+        subject.append(
+            SubjectRule(
+                element=name,
+                value=element.get("value") or "",
+                mandatory=bool(element.get("mandatory")),
+                position=position,
+                **_rule_flags(element),
+            )
+        )
+        seen.ignore_if_set(
+            f"certificateTemplate.subject[{position}].", element, ("computationRule",)
+        )
+    for index, element in enumerate(raw.get("sans") or []):
+        san_type = str(element.get("type") or "").upper()
+        if san_type not in names.SAN_TYPES:
+            seen.errors.append(
+                f"certificateTemplate.sans[{index}].type: {san_type!r} is not one of "
+                f"{', '.join(names.SAN_TYPES)}"
+            )
+        minimum = element.get("min") or 0
+        maximum = element.get("max") if element.get("max") is not None else 1
+        sans.append(
+            SanRule(
+                san_type=san_type,
+                min=minimum,
+                max=maximum,
+                mandatory=minimum > 0,
+                **_rule_flags(element),
+            )
+        )
+        seen.ignore_if_set(f"certificateTemplate.sans[{index}].", element, ("computationRule",))
+    known_labels = set(Label.objects.values_list("name", flat=True))
+    for index, element in enumerate(raw.get("labels") or []):
+        label = element.get("label") or ""
+        if label not in known_labels:
+            seen.errors.append(
+                f"certificateTemplate.labels[{index}].label: no label {label!r} in the "
+                "catalogue (add it with /api/v1/certificate/labels first)"
+            )
+        labels.append(
+            LabelRule(
+                label=label,
+                value=element.get("value") or "",
+                mandatory=bool(element.get("mandatory")),
+                enum=list(element.get("enum") or []),
+                **_rule_flags(element),
+            )
+        )
+        seen.ignore_if_set(
+            f"certificateTemplate.labels[{index}].", element, ("computationRule", "suggestions")
+        )
+    owner = raw.get("ownerPolicy") or {}
+    team = raw.get("teamPolicy") or {}
+    contact = raw.get("contactEmailPolicy") or {}
+    policies = {
+        "owner_mandatory": bool(owner.get("mandatory")),
+        "owner_editable_by_requester": bool(owner.get("editableByRequester", False)),
+        "owner_editable_by_approver": owner.get("editableByApprover", True) is not False,
+        "team_mandatory": bool(team.get("mandatory")),
+        "team_editable_by_requester": team.get("editableByRequester", True) is not False,
+        "team_editable_by_approver": team.get("editableByApprover", True) is not False,
+        "contact_email_mandatory": bool(contact.get("mandatory")),
+        "contact_email_editable_by_requester": contact.get("editableByRequester", True)
+        is not False,
+        "contact_email_editable_by_approver": contact.get("editableByApprover", True) is not False,
+        "contact_email_regex": contact.get("regex") or "",
+    }
+    team_names = [team.get("value")] if team.get("value") else []
+    team_names += list(team.get("whitelist") or [])
+    teams = {t.name: t for t in Team.objects.filter(name__in=team_names)}
+    missing = sorted(set(team_names) - set(teams))
+    if missing:
+        seen.errors.append(f"certificateTemplate.teamPolicy: no team named {', '.join(missing)}")
+    policies["team_default"] = teams.get(team.get("value")) if team.get("value") else None
+    policies["_whitelist"] = [teams[n] for n in team.get("whitelist") or [] if n in teams]
+    seen.ignore_if_set("certificateTemplate.ownerPolicy.", owner, ("computationRule",))
+    seen.ignore_if_set("certificateTemplate.teamPolicy.", team, ("regex", "computationRule"))
+    seen.ignore_if_set(
+        "certificateTemplate.contactEmailPolicy.",
+        contact,
+        ("value", "computationRule", "whitelist"),
+    )
+    seen.ignore_if_set("certificateTemplate.", raw, ("extensions", "metadataPolicies"))
+    return subject, sans, labels, policies
+
+
+def _read_days(raw: dict, key: str, seen: Collected, where: str) -> int | None:
+    value = raw.get(key)
+    if value is None:
+        return None
+    try:
+        days = whole_days(value)
+    except ValueError as exc:
+        seen.errors.append(f"{where}: {exc}")
+        return None
+    if days < 1:
+        seen.errors.append(f"{where}: at least 1 day")
+        return None
+    return days
+
+
+def apply_profile(raw: dict, profile: Profile | None = None) -> tuple[Profile, list[str]]:
+    """Creates (``profile`` None) or replaces the profile described by ``raw`` — a body the
+    client's model for its module accepted. Returns the saved profile and what was ignored;
+    raises REQ-002 listing every problem, leaving the database unchanged."""
+    seen = Collected()
+    profile = profile or Profile(name=raw["name"], module=raw["module"])
+    if raw["module"] != profile.module:
+        seen.errors.append("module: a profile's module cannot change")
+    profile.display_name = _text_of(raw.get("displayName"))
+    profile.description = _text_of(raw.get("description"))
+    profile.enabled = bool(raw.get("enabled"))
+    if raw.get("authorizationMode") not in (None, "authorized"):
+        seen.ignored.append(f"authorizationMode={raw['authorizationMode']} (read as authorized)")
+
+    ca = CertificateAuthority.objects.filter(name=raw.get("pkiConnector")).first()
+    if ca is None or not ca.sealed_key:
+        seen.errors.append(
+            f"pkiConnector: no integrated connector named {raw.get('pkiConnector')!r} "
+            "(create it with /api/v1/pki/connectors first)"
+        )
+    else:
+        profile.ca = ca
+
+    profile.authenticated_levels = _read_levels(raw.get("authorizationLevels") or {}, seen)
+
+    requests_policy = raw.get("requestsPolicy") or {}
+    for workflow in LIFECYCLE:
+        days = _read_days(requests_policy, workflow, seen, f"requestsPolicy.{workflow}")
+        if days is not None:
+            setattr(profile, f"{workflow}_request_expiry_days", days)
+
+    self_permissions = raw.get("selfPermissions") or {}
+    for key in ("revoke", "update", "renew", "recover"):
+        setattr(profile, f"self_{key}", bool(self_permissions.get(f"self{_cap(key)}")))
+    seen.ignore_if_set(
+        "selfPermissions.", self_permissions, ("selfPopRenew", "selfPopRevoke", "selfPopUpdate")
+    )
+
+    crypto = raw.get("cryptoPolicy") or {}
+    profile.centralized = crypto.get("centralized", True) is not False
+    profile.decentralized = crypto.get("decentralized", True) is not False
+    if crypto.get("authorizedKeyTypes"):
+        profile.authorized_key_types = list(crypto["authorizedKeyTypes"])
+    if crypto.get("defaultKeyType"):
+        profile.default_key_type = crypto["defaultKeyType"]
+    elif profile.authorized_key_types and profile.default_key_type not in (
+        profile.authorized_key_types
+    ):
+        profile.default_key_type = profile.authorized_key_types[0]
+    profile.escrow = bool(crypto.get("escrow"))
+    mode = crypto.get("p12passwordMode") or PasswordMode.MANUAL
+    if mode not in PasswordMode.values:
+        seen.errors.append(f"cryptoPolicy.p12passwordMode: one of {', '.join(PasswordMode.values)}")
+    profile.p12_password_mode = mode
+    policy_name = crypto.get("p12passwordPolicy")
+    profile.password_policy = None
+    if policy_name:
+        profile.password_policy = PasswordPolicy.objects.filter(name=policy_name).first()
+        if profile.password_policy is None:
+            seen.errors.append(
+                f"cryptoPolicy.p12passwordPolicy: no password policy {policy_name!r}"
+            )
+    seen.ignore_if_set("cryptoPolicy.", crypto, IGNORED_CRYPTO)
+
+    holder = raw.get("maxCertificatePerHolderPolicy")
+    profile.max_per_holder = holder.get("max") if holder else None
+    if holder:
+        behavior = holder.get("behavior")
+        if behavior not in HolderBehavior.values:
+            seen.errors.append(
+                f"maxCertificatePerHolderPolicy.behavior: one of {', '.join(HolderBehavior.values)}"
+            )
+        profile.max_per_holder_behavior = behavior
+        seen.ignore_if_set("maxCertificatePerHolderPolicy.", holder, ("revocationReason",))
+
+    renewal = raw.get("renewalPeriod")
+    extras = raw.get("raportal") or {}
+    profile.renewal_enabled = extras.get("renewalEnabled", True) is not False
+    if renewal is not None:
+        days = _read_days(raw, "renewalPeriod", seen, "renewalPeriod")
+        if days is not None:
+            profile.renewal_period_days = days
+    if "validityDays" in extras:
+        profile.validity_days = extras["validityDays"]
+    if "extendedKeyUsages" in extras:
+        profile.extended_key_usages = list(extras["extendedKeyUsages"] or [])
+    if "allowWildcards" in extras:
+        profile.allow_wildcards = bool(extras["allowWildcards"])
+    if profile.module in ("est", "scep"):
+        profile.dn_whitelist = bool(raw.get("dnWhitelist"))
+        if "challengeEnabled" in extras:
+            profile.challenge_enabled = bool(extras["challengeEnabled"])
+        if extras.get("challengePasswordMode"):
+            profile.challenge_password_mode = extras["challengePasswordMode"]
+
+    template = raw.get("certificateTemplate") or {}
+    subject, sans, labels, policies = _read_template(template, seen)
+    whitelist = policies.pop("_whitelist")
+    for field, value in policies.items():
+        setattr(profile, field, value)
+    if profile.module == "scep":
+        seen.ignore_if_set("", raw, ("passwordPolicy",))
+    seen.ignore_if_set("", raw, IGNORED_TOP)
+    if raw.get("thirdPartyDiscoverySync"):
+        seen.ignored.append("thirdPartyDiscoverySync")
+
+    rules = [*subject, *sans, *labels]
+    for rule in rules:
+        rule.profile = profile
+    seen.errors += rule_problems(subject, sans, labels)
+    _validate(profile, rules, seen)
+    if seen.errors:
+        raise invalid_request("; ".join(seen.errors))
+    with transaction.atomic():
+        profile.save()
+        for model in (SubjectRule, SanRule, LabelRule):
+            model.objects.filter(profile=profile).delete()
+        for rule in rules:
+            rule.profile = profile
+        SubjectRule.objects.bulk_create(subject)
+        SanRule.objects.bulk_create(sans)
+        LabelRule.objects.bulk_create(labels)
+        profile.team_whitelist.set(whitelist)
+    return profile, seen.ignored
+
+
+def _text_of(values) -> str:
+    """Localized strings → one text: English when given, else the first."""
+    if not values:
+        return ""
+    if isinstance(values, str):
+        return values
+    pairs = [((v or {}).get("lang") or "", (v or {}).get("value") or "") for v in values]
+    return next((value for lang, value in pairs if lang.lower().startswith("en")), pairs[0][1])
+
+
+def _validate(profile: Profile, rules, seen: Collected) -> None:
+    """Model validation (regexes compile, key types, modes…) of the profile and each rule."""
+    try:
+        profile.full_clean(exclude=["team_whitelist"], validate_unique=profile._state.adding)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            seen.errors += [f"{field}: {message}" for message in messages]
+    for rule in rules:
+        try:
+            rule.full_clean(exclude=["profile"], validate_unique=False)
+        except ValidationError as exc:
+            where = getattr(rule, "element", None) or getattr(rule, "san_type", None) or rule.label
+            for field, messages in exc.message_dict.items():
+                seen.errors += [f"{where} {field}: {message}" for message in messages]
+
+
+__all__ = ["MODULES", "Workflow", "apply_profile", "profile_json", "rule_problems"]

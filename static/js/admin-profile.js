@@ -1,0 +1,78 @@
+// The profile editor: add, remove and reorder rule rows; refresh the enroll form preview as
+// the admin types (the server renders it from the editor's values, nothing is saved).
+(function () {
+  "use strict";
+  var form = document.getElementById("profile-editor");
+  if (!form) { return; }
+
+  function renumber(tbody) {
+    Array.prototype.forEach.call(tbody.querySelectorAll("[data-row]"), function (row, i) {
+      var position = row.querySelector("[data-position]");
+      if (position) { position.value = i; }
+    });
+  }
+
+  document.querySelectorAll("[data-rules]").forEach(function (block) {
+    var prefix = block.getAttribute("data-prefix");
+    var tbody = block.querySelector("[data-rows]");
+    var total = block.querySelector("input[name='" + prefix + "-TOTAL_FORMS']");
+    var template = block.querySelector("template[data-empty-row]");
+    var add = block.querySelector("[data-add-row]");
+    add.hidden = false;
+    add.addEventListener("click", function () {
+      var index = parseInt(total.value, 10);
+      var html = template.innerHTML.replace(/__prefix__/g, String(index));
+      tbody.insertAdjacentHTML("beforeend", html);
+      total.value = String(index + 1);
+      var row = tbody.lastElementChild;
+      wire(row);
+      renumber(tbody);
+      var first = row.querySelector("input:not([type=hidden]), select");
+      if (first) { first.focus(); }
+      schedule();
+    });
+    function wire(row) {
+      row.querySelectorAll("[data-move]").forEach(function (button) {
+        button.hidden = false;
+        button.addEventListener("click", function () {
+          var step = parseInt(button.getAttribute("data-move"), 10);
+          var sibling = step < 0 ? row.previousElementSibling : row.nextElementSibling;
+          if (!sibling) { return; }
+          if (step < 0) { tbody.insertBefore(row, sibling); } else { tbody.insertBefore(sibling, row); }
+          renumber(tbody);
+          button.focus();
+          schedule();
+        });
+      });
+      var remove = row.querySelector("[data-delete]");
+      if (remove) {
+        remove.addEventListener("change", function () {
+          row.classList.toggle("opacity-50", remove.checked);
+          schedule();
+        });
+      }
+    }
+    Array.prototype.forEach.call(tbody.querySelectorAll("[data-row]"), wire);
+  });
+
+  var pane = document.getElementById("preview-pane");
+  var url = form.getAttribute("data-preview-url");
+  var timer = null;
+  var sequence = 0;
+  function refresh() {
+    var mine = ++sequence;
+    var body = new FormData(form);
+    body.set("action", "preview");
+    fetch(url, { method: "POST", body: body, credentials: "same-origin",
+                 headers: { "X-Requested-With": "fetch" } })
+      .then(function (response) { return response.text(); })
+      .then(function (html) { if (mine === sequence) { pane.innerHTML = html; } })
+      .catch(function () { /* the Preview button still works */ });
+  }
+  function schedule() {
+    clearTimeout(timer);
+    timer = setTimeout(refresh, 400);
+  }
+  form.addEventListener("input", schedule);
+  form.addEventListener("change", schedule);
+})();

@@ -1,0 +1,1 @@
+from tests.contract.conftest import client_for  # noqa: F401

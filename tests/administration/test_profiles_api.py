@@ -1,0 +1,200 @@
+"""``/api/v1/certificate/profiles`` through the official client: Horizon's profile shapes in,
+the same shapes out, rules and policies applied to the profiles requesters enroll on."""
+
+import horizon
+import pytest
+from horizon.models.certificate_profiles import CertificateProfiles
+from horizon.models.web_ra_profile import WebRAProfile
+from rest_framework.test import APIClient
+
+from profiles.models import Label, Profile, Team
+from tests.factories import UserFactory, api_key_for
+
+
+def webra_body(ca_name: str, **changes) -> dict:
+    body = {
+        "module": "webra",
+        "name": "tls-servers",
+        "displayName": [{"lang": "en", "value": "TLS servers"}],
+        "enabled": True,
+        "authorizationMode": "authorized",
+        "pkiConnector": ca_name,
+        "authorizationLevels": {
+            "search": {"accessLevel": "authorized"},
+            "update": {"accessLevel": "authorized"},
+            "requestUpdate": {"accessLevel": "authorized"},
+            "approveUpdate": {"accessLevel": "authorized"},
+            "requestEnroll": {"accessLevel": "authenticated"},
+        },
+        "requestsPolicy": {"enroll": "3 days"},
+        "selfPermissions": {"selfRevoke": True},
+        "cryptoPolicy": {
+            "centralized": True,
+            "decentralized": True,
+            "authorizedKeyTypes": ["ec-secp256r1", "rsa-2048"],
+            "defaultKeyType": "ec-secp256r1",
+            "escrow": True,
+            "p12passwordMode": "random",
+            "showP12OnEnroll": True,
+        },
+        "certificateTemplate": {
+            "subject": [
+                {"type": "CN.1", "mandatory": True, "editableByRequester": True},
+                {"type": "o.1", "mandatory": False, "value": "Example", "regex": "^[A-Za-z]+$"},
+            ],
+            "sans": [{"type": "DNSNAME", "min": 1, "max": 10}],
+            "labels": [{"label": "env", "enum": ["dev", "prod"]}],
+            "teamPolicy": {
+                "mandatory": False,
+                "editableByRequester": True,
+                "editableByApprover": True,
+                "whitelist": ["web-team"],
+            },
+        },
+        "renewalPeriod": "30 days",
+        "triggers": {"onEnroll": []},
+    }
+    body.update(changes)
+    return body
+
+
+@pytest.fixture
+def staff(db):
+    return UserFactory(username="admin-1", is_staff=True)
+
+
+@pytest.fixture
+def catalogue(db):
+    Label.objects.create(name="env")
+    return Team.objects.create(name="web-team")
+
+
+@pytest.fixture
+def staff_api(staff):
+    api = APIClient()
+    api.credentials(HTTP_X_API_ID=staff.username, HTTP_X_API_KEY=api_key_for(staff))
+    return api
+
+
+def test_a_webra_profile_sent_by_the_official_client_is_created_and_read_back(
+    pki, catalogue, staff, client_for
+):
+    api = horizon.CertificateProfileApi(client_for(staff))
+    body = CertificateProfiles(WebRAProfile.from_dict(webra_body(pki["issuing"].name)))
+    created = api.certificate_profile_add(body).actual_instance
+    assert created.name == "tls-servers" and created.pki_connector == pki["issuing"].name
+
+    profile = Profile.objects.get(name="tls-servers")
+    assert [(r.element, r.mandatory, r.regex) for r in profile.subject_rules.all()] == [
+        ("cn.1", True, ""),
+        ("o.1", False, "^[A-Za-z]+$"),
+    ]
+    assert [(r.san_type, r.min, r.max) for r in profile.san_rules.all()] == [("DNSNAME", 1, 10)]
+    assert [(r.label, r.enum) for r in profile.label_rules.all()] == [("env", ["dev", "prod"])]
+    assert [t.name for t in profile.team_whitelist.all()] == ["web-team"]
+    assert profile.authenticated_levels == {"enroll": "request"}
+    assert (profile.p12_password_mode, profile.escrow, profile.renewal_period_days) == (
+        "random",
+        True,
+        30,
+    )
+    assert profile.enroll_request_expiry_days == 3 and profile.self_revoke
+
+    again = api.certificate_profile_get("tls-servers").actual_instance
+    assert again.certificate_template.sans[0].max == 10
+    listed = api.certificate_profile_list()
+    assert [p.actual_instance.name for p in listed] == ["tls-servers"]
+
+
+def test_unsupported_fields_are_accepted_and_named_in_a_response_header(pki, catalogue, staff_api):
+    response = staff_api.post(
+        "/api/v1/certificate/profiles", webra_body(pki["issuing"].name), format="json"
+    )
+    assert response.status_code == 201, response.content
+    ignored = response["X-RAPortal-Ignored-Fields"]
+    assert "triggers" in ignored and "cryptoPolicy.showP12OnEnroll" in ignored, ignored
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"pkiConnector": "nowhere"}, "no integrated connector named 'nowhere'"),
+        ({"renewalPeriod": "soon"}, "renewalPeriod"),
+        ({"cryptoPolicy": {"centralized": False, "decentralized": False}}, "centralized"),
+        (
+            {"cryptoPolicy": {"authorizedKeyTypes": ["rsa-2048"], "defaultKeyType": "ed-25519"}},
+            "default key type",
+        ),
+        (
+            {
+                "certificateTemplate": {
+                    "subject": [{"type": "cn.1", "mandatory": True, "regex": "(unclosed"}]
+                }
+            },
+            "not a valid regular expression",
+        ),
+        (
+            {"certificateTemplate": {"sans": [{"type": "DNSNAME", "min": 3, "max": 1}]}},
+            "min (3) is more than max (1)",
+        ),
+        (
+            {
+                "certificateTemplate": {
+                    "subject": [{"type": "cn.1", "mandatory": True, "editableByRequester": False}]
+                }
+            },
+            "needs a value",
+        ),
+        ({"certificateTemplate": {"labels": [{"label": "nope"}]}}, "no label 'nope'"),
+    ],
+)
+def test_an_invalid_profile_is_refused_with_a_clear_message_and_nothing_is_stored(
+    pki, catalogue, staff_api, change, message
+):
+    response = staff_api.post(
+        "/api/v1/certificate/profiles", webra_body(pki["issuing"].name, **change), format="json"
+    )
+    assert response.status_code == 400, response.content
+    assert response["Content-Type"] == "application/problem+json"
+    assert message in response.json()["detail"], response.json()
+    assert not Profile.objects.filter(name="tls-servers").exists()
+
+
+def test_an_update_replaces_the_rules_and_a_delete_refuses_a_profile_in_use(
+    pki, catalogue, staff_api, profile
+):
+    body = webra_body(pki["issuing"].name, name=profile.name)
+    response = staff_api.put("/api/v1/certificate/profiles", body, format="json")
+    assert response.status_code == 200, response.content
+    profile.refresh_from_db()
+    assert [r.element for r in profile.subject_rules.all()] == ["cn.1", "o.1"]
+    assert [t.name for t in profile.team_whitelist.all()] == ["web-team"]
+
+    unknown = staff_api.delete("/api/v1/certificate/profiles/nothing-here")
+    assert unknown.status_code == 404, unknown.content
+
+
+def test_a_profile_with_certificates_is_disabled_not_deleted(profile, issue, staff_api):
+    issue()
+    response = staff_api.delete(f"/api/v1/certificate/profiles/{profile.name}")
+    assert response.status_code == 409, response.content
+    assert "disable it instead" in response.json()["detail"]
+    assert Profile.objects.filter(pk=profile.pk).exists()
+
+
+def test_the_profile_api_is_for_staff_only(pki, profile, requester):
+    requester_api = APIClient()
+    requester_api.credentials(
+        HTTP_X_API_ID=requester.username, HTTP_X_API_KEY=api_key_for(requester)
+    )
+    for method, path in [
+        ("get", "/api/v1/certificate/profiles"),
+        ("get", f"/api/v1/certificate/profiles/{profile.name}"),
+        ("post", "/api/v1/certificate/profiles"),
+        ("put", "/api/v1/certificate/profiles"),
+        ("delete", f"/api/v1/certificate/profiles/{profile.name}"),
+    ]:
+        response = getattr(requester_api, method)(path, {}, format="json")
+        assert response.status_code == 403, (method, path, response.content)
+        assert response.json()["error"] == "SEC-PERM-001"
+    assert APIClient().get("/api/v1/certificate/profiles").status_code == 401
