@@ -22,6 +22,7 @@ from django.db import transaction
 
 from certificates.models import CertificateAuthority
 from certificates.pki import names
+from certificates.pki.keys import KEY_TYPES
 from profiles.models import (
     GrantLevel,
     HolderBehavior,
@@ -173,13 +174,19 @@ def profile_json(profile: Profile) -> dict:
         # EST and SCEP: devices enroll with one-time challenges created in the portal.
         body["dnWhitelist"] = profile.dn_whitelist
         body["passwordPolicy"] = None
-        body["raportal"]["challengeEnabled"] = profile.challenge_enabled
+        # Devices enroll with a one-time challenge created in the portal, or not at all.
+        body["authorizationMode"] = "challenge" if profile.challenge_enabled else "authorized"
         body["raportal"]["challengePasswordMode"] = profile.challenge_password_mode
         body["certificateTemplate"] = certificate_template(profile)
     if profile.module == "est":
         body["ca"] = profile.ca.name
     if profile.module == "scep":
-        body |= {"mode": "ra", "scepRA": None, "caps": [], "encryptionAlgorithm": "aes256"}
+        body |= {
+            "mode": "ca",
+            "scepRA": profile.ca.name,
+            "caps": ["AES", "SHA-256", "Renewal"],
+            "encryptionAlgorithm": "aes256",
+        }
     return body
 
 
@@ -377,8 +384,11 @@ def apply_profile(raw: dict, profile: Profile | None = None) -> tuple[Profile, l
     profile.display_name = _text_of(raw.get("displayName"))
     profile.description = _text_of(raw.get("description"))
     profile.enabled = bool(raw.get("enabled"))
-    if raw.get("authorizationMode") not in (None, "authorized"):
-        seen.ignored.append(f"authorizationMode={raw['authorizationMode']} (read as authorized)")
+    mode = raw.get("authorizationMode")
+    if profile.module in ("est", "scep") and mode in ("challenge", "authorized"):
+        profile.challenge_enabled = mode == "challenge"
+    elif mode not in (None, "authorized"):
+        seen.ignored.append(f"authorizationMode={mode} (read as authorized)")
 
     ca = CertificateAuthority.objects.filter(name=raw.get("pkiConnector")).first()
     if ca is None or not ca.sealed_key:
@@ -409,6 +419,8 @@ def apply_profile(raw: dict, profile: Profile | None = None) -> tuple[Profile, l
     profile.decentralized = crypto.get("decentralized", True) is not False
     if crypto.get("authorizedKeyTypes"):
         profile.authorized_key_types = list(crypto["authorizedKeyTypes"])
+    elif not profile.authorized_key_types:
+        profile.authorized_key_types = list(KEY_TYPES)  # Horizon: none listed = any
     if crypto.get("defaultKeyType"):
         profile.default_key_type = crypto["defaultKeyType"]
     elif profile.authorized_key_types and profile.default_key_type not in (
@@ -456,8 +468,6 @@ def apply_profile(raw: dict, profile: Profile | None = None) -> tuple[Profile, l
         profile.allow_wildcards = bool(extras["allowWildcards"])
     if profile.module in ("est", "scep"):
         profile.dn_whitelist = bool(raw.get("dnWhitelist"))
-        if "challengeEnabled" in extras:
-            profile.challenge_enabled = bool(extras["challengeEnabled"])
         if extras.get("challengePasswordMode"):
             profile.challenge_password_mode = extras["challengePasswordMode"]
 

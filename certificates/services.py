@@ -322,8 +322,13 @@ def invalid_ca(detail: str) -> DomainError:
     return DomainError("REQ-002", detail)
 
 
-def conflict(detail: str) -> DomainError:
-    return DomainError("REQ-002", detail, status=409)
+def conflict(detail: str, *, reason: str = "referenced") -> DomainError:
+    """A change refused because of what exists: ``reason`` "exists" (the name or the
+    certificate is taken) or "referenced" (the object is in use), which the admin API turns
+    into Horizon's codes (administration/api/base.py)."""
+    error = DomainError("REQ-002", detail, status=409)
+    error.reason = reason
+    return error
 
 
 def _extension_value(certificate: x509.Certificate, ext_class):
@@ -461,10 +466,11 @@ def register_authority(
         kind = "an integrated connector" if existing.has_key else "a trust entry"
         raise conflict(
             f"this CA certificate is already registered as {existing.name!r} ({kind}); "
-            "a CA is registered once (a connector is a CA too): update or delete that one"
+            "a CA is registered once (a connector is a CA too): update or delete that one",
+            reason="exists",
         )
     if CertificateAuthority.objects.filter(name=name).exists():
-        raise conflict(f"a CA named {name!r} already exists")
+        raise conflict(f"a CA named {name!r} already exists", reason="exists")
     ca = CertificateAuthority.objects.create(
         name=name,
         certificate_pem=certificate.public_bytes(Encoding.PEM).decode(),
@@ -501,7 +507,9 @@ def replace_authority_certificate(
     if not same_certificate:
         other = authority_with_certificate(certificate)
         if other is not None and other.pk != ca.pk:
-            raise conflict(f"this CA certificate is already registered as {other.name!r}")
+            raise conflict(
+                f"this CA certificate is already registered as {other.name!r}", reason="exists"
+            )
         same_key = old_public_key == _public_bytes(certificate)
         if ca.certificates.exists() and (
             certificate.subject != ca.certificate.subject or not same_key

@@ -14,7 +14,7 @@ from django.core.validators import validate_slug
 from django.db import transaction
 from django.urls import path
 from django.utils.text import slugify
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from horizon.models.certificate_authority_request import CertificateAuthorityRequest
 from rest_framework.permissions import SAFE_METHODS, IsAuthenticated
 from rest_framework.response import Response
@@ -22,7 +22,9 @@ from rest_framework.response import Response
 from administration.api.base import (
     AdminApiView,
     IsStaff,
+    conflict_answer,
     ignore,
+    named,
     no_content_if_empty,
     not_found,
     read_body,
@@ -40,24 +42,14 @@ from certificates.services import (
     replace_authority_certificate,
 )
 from certificates.trust_chain import load_certificate_text
-from raportal.api.problems import PROBLEM_CONTENT_TYPE
-from raportal.api.schema import LIST_OF_OBJECTS, OBJECT, ProblemSerializer, answers
+from raportal.api.schema import LIST_OF_OBJECTS, OBJECT, answers
 from raportal.errors import invalid_request
 from raportal.models import record
 
 ACTED_ON = {"name", "certificate"}  # the rest of CertificateAuthorityRequest is ignored
 NAME_LENGTH = CertificateAuthority._meta.get_field("name").max_length
-
-
-def with_conflict(responses: dict) -> dict:
-    """``answers()`` plus the 409 of a name or certificate already registered, or a CA that
-    others depend on."""
-    return {
-        **responses,
-        (409, PROBLEM_CONTENT_TYPE): OpenApiResponse(
-            ProblemSerializer, description="Already registered, or in use (REQ-002)"
-        ),
-    }
+# A name or certificate already registered, or a CA that others depend on.
+CONFLICT = conflict_answer("Already registered, or in use (REQ-002)")
 
 
 def check_name(name: str, field: str = "name") -> str:
@@ -108,10 +100,7 @@ def refuse_rename(ca: CertificateAuthority) -> None:
 
 
 def authority(name: str) -> CertificateAuthority:
-    ca = CertificateAuthority.objects.select_related("parent").filter(name=name).first()
-    if ca is None:
-        raise not_found("CA", name)
-    return ca
+    return named(CertificateAuthority.objects.select_related("parent"), "CA", name)
 
 
 class ReadForAllWriteForStaff:
@@ -124,6 +113,8 @@ class ReadForAllWriteForStaff:
 
 
 class CaListView(ReadForAllWriteForStaff, AdminApiView):
+    kind = "CA"
+
     # Named: drf-spectacular would call it v1_cas_retrieve, as it does the detail below.
     @extend_schema(operation_id="v1_cas_list", responses=answers(LIST_OF_OBJECTS))
     def get(self, request):
@@ -132,7 +123,7 @@ class CaListView(ReadForAllWriteForStaff, AdminApiView):
 
     @extend_schema(
         operation_id="v1_cas_add",
-        responses=with_conflict(answers(OBJECT, 400, 403, ok_status=201)),
+        responses={**answers(OBJECT, 400, 403, ok_status=201), **CONFLICT},
     )
     def post(self, request):
         body = read_body(request, CertificateAuthorityRequest)
@@ -145,7 +136,7 @@ class CaListView(ReadForAllWriteForStaff, AdminApiView):
 
     @extend_schema(
         operation_id="v1_cas_update",
-        responses=with_conflict(answers(OBJECT, 400, 403, 404)),
+        responses={**answers(OBJECT, 400, 403, 404), **CONFLICT},
     )
     def put(self, request):
         """The CA named in the body, or the one with the body's certificate (renamed then).
@@ -179,19 +170,19 @@ class CaListView(ReadForAllWriteForStaff, AdminApiView):
 
 
 class CaDetailView(ReadForAllWriteForStaff, AdminApiView):
+    kind = "CA"
+
     @extend_schema(operation_id="v1_cas_get", responses=answers(OBJECT, 404))
     def get(self, request, name: str):
         return Response(ca_json(authority(name)))
 
     @extend_schema(
         operation_id="v1_cas_delete",
-        responses=with_conflict(answers(None, 403, 404, ok_status=204)),
+        responses={**answers(None, 403, 404, ok_status=204), **CONFLICT},
     )
     def delete(self, request, name: str):
         with transaction.atomic():
-            ca = CertificateAuthority.objects.select_for_update().filter(name=name).first()
-            if ca is None:
-                raise not_found("CA", name)
+            ca = named(CertificateAuthority.objects, "CA", name, lock=True)
             delete_authority(ca, actor=request.user)
         return Response(status=204)
 

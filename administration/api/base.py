@@ -3,12 +3,19 @@ unsupported fields accepted and reported, problems for what is wrong or missing.
 
 import logging
 
+from django.core import exceptions as django_exceptions
+from django.core.validators import validate_email, validate_slug
+from drf_spectacular.utils import OpenApiResponse
 from pydantic import BaseModel, ValidationError
+from rest_framework.exceptions import ParseError
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from certificates.services import conflict
 from raportal.api.password_policies import AnyAccept
+from raportal.api.problems import PROBLEM_CONTENT_TYPE
+from raportal.api.schema import ProblemSerializer
 from raportal.errors import DomainError, forbidden, invalid_request
 
 log = logging.getLogger(__name__)
@@ -28,17 +35,72 @@ class IsStaff(BasePermission):
         return True
 
 
+# Horizon's admin API names its problems per kind of object (the official client's error
+# models, raportal/api/error_codes.py ADMIN_CODES): what each reason becomes.
+KIND_CODES = {
+    "profile": ("CERT-PROFILE-002", "CERT-PROFILE-003", "CERT-PROFILE-004", "CERT-PROFILE-006"),
+    "label": ("CERT-LABEL-002", "CERT-LABEL-003", "CERT-LABEL-004", "CERT-LABEL-005"),
+    "team": ("TEAM-002", "TEAM-003", "TEAM-004", "TEAM-002"),
+    "local identity": ("LOCAL-ID-002", "LOCAL-ID-003", "LOCAL-ID-004", "LOCAL-ID-002"),
+    "principal info": ("SEC-PI-002", "SEC-PI-003", "SEC-PI-004", "SEC-PI-002"),
+    "principal info search": ("SEC-PI-005", "SEC-PI-003", "SEC-PI-004", "SEC-PI-005"),
+    "PKI connector": (
+        "PKI-CONNECTOR-002",
+        "PKI-CONNECTOR-003",
+        "PKI-CONNECTOR-004",
+        "PKI-CONNECTOR-005",
+    ),
+    "CA": ("CA-002", "CA-003", "CA-004", "CA-005"),
+}
+REASONS = ("invalid", "not_found", "exists", "referenced")
+
+
+def in_horizon_terms(kind: str, error: DomainError) -> DomainError:
+    """The generic problem a service raised (REQ-002 invalid, REQ-001 not found, 409
+    conflicts) as the code Horizon's admin API gives for this ``kind`` of object."""
+    reason = getattr(error, "reason", None)
+    if reason is None:
+        if error.status == 409:
+            reason = "referenced"
+        elif (error.code, error.status) == ("REQ-002", 400):
+            reason = "invalid"
+        elif (error.code, error.status) == ("REQ-001", 404):
+            reason = "not_found"
+    if reason == "self":
+        return DomainError("SEC-PERM-008", error.detail)
+    if reason not in REASONS:
+        return error
+    return DomainError(KIND_CODES[kind][REASONS.index(reason)], error.detail)
+
+
 class AdminApiView(APIView):
     permission_classes = [IsStaff]
     # The client's deletes (and some writes) accept application/problem+json only: answer
     # JSON whatever was asked rather than 406.
     content_negotiation_class = AnyAccept
+    kind: str | None = None  # its problems in Horizon's codes (KIND_CODES)
+
+    def handle_exception(self, exc):
+        if isinstance(exc, ParseError):  # not JSON at all: an invalid object too
+            exc = invalid_request(f"the body is not valid JSON: {exc.detail}")
+        if isinstance(exc, DomainError) and self.kind:
+            exc = in_horizon_terms(self.kind, exc)
+        return super().handle_exception(exc)
 
     def finalize_response(self, request, response, *args, **kwargs):
         ignored = getattr(request, "ignored_fields", None)
         if ignored:
             response[IGNORED_HEADER] = ", ".join(sorted(set(ignored)))
         return super().finalize_response(request, response, *args, **kwargs)
+
+
+class AcceptAnyView(AdminApiView):
+    """The client accepts only ``application/problem+json`` where success has no body (its
+    deletes): answer JSON, or nothing, whatever it accepts, instead of 406."""
+
+    # AdminApiView does that already: this class carries the docstring, which drf-spectacular
+    # gives as the description of these views' operations (labels, teams, local identities,
+    # principal infos).
 
 
 def read_body[M: BaseModel](request, model: type[M]) -> M:
@@ -65,6 +127,30 @@ def ignore(request, *fields: str) -> None:
     log.warning("admin API: ignored unsupported fields %s on %s", fields, request.path)
 
 
+def checked_name(name: str, kind: str, max_length: int) -> str:
+    """A slug of at most ``max_length`` characters, or 400 saying what a ``kind``'s name is."""
+    try:
+        validate_slug(name)
+    except django_exceptions.ValidationError:
+        raise invalid_request(
+            f"name: {name[:80]!r} is not a valid {kind} name (letters, digits, '-' and '_')"
+        ) from None
+    if len(name) > max_length:
+        raise invalid_request(f"name: at most {max_length} characters")
+    return name
+
+
+def checked_email(address: str | None, field: str) -> str:
+    """The address without surrounding spaces ("" for none), or 400 naming the ``field``."""
+    address = (address or "").strip()
+    if address:
+        try:
+            validate_email(address)
+        except django_exceptions.ValidationError:
+            raise invalid_request(f"{field}: {address[:80]!r} is not an e-mail address") from None
+    return address
+
+
 def set_fields(model: BaseModel) -> set[str]:
     """The aliases of the fields the body actually carried with a value."""
     out = set()
@@ -80,7 +166,37 @@ def not_found(kind: str, name: str) -> DomainError:
 
 
 def already_exists(kind: str, name: str) -> DomainError:
-    return DomainError("REQ-002", f"a {kind} named {name!r} already exists", status=409)
+    return conflict(f"a {kind} named {name!r} already exists", reason="exists")
+
+
+def self_deletion(detail: str) -> DomainError:
+    """Deleting one's own account or principal info (Horizon: 403 SEC-PERM-008)."""
+    return conflict(detail, reason="self")
+
+
+def named(rows, kind: str, name: str, *, field: str = "name", lock: bool = False):
+    """The row of the queryset ``rows`` whose ``field`` is ``name``, locked until the end of
+    the transaction with ``lock``; else 404 REQ-001 naming the ``kind`` of object."""
+    if lock:
+        rows = rows.select_for_update()
+    row = rows.filter(**{field: name}).first()
+    if row is None:
+        raise not_found(kind, name)
+    return row
+
+
+def conflict_answer(description: str) -> dict:
+    """``extend_schema(responses=...)``: the problems of a name already taken (400) or an
+    object in use (403, or 400 for connectors, as Horizon answers them), and when they come."""
+    return {
+        (status, PROBLEM_CONTENT_TYPE): OpenApiResponse(ProblemSerializer, description=description)
+        for status in (400, 403)
+    }
+
+
+def empty_answer(description: str = "") -> dict:
+    """``extend_schema(responses=...)``: the 204 of an empty list."""
+    return {204: OpenApiResponse(description=description)}
 
 
 def no_content_if_empty(items: list) -> Response:
@@ -91,6 +207,16 @@ def no_content_if_empty(items: list) -> Response:
 def localized(text: str) -> list[dict] | None:
     """Our single display text → Horizon's localized strings."""
     return [{"lang": "en", "value": text}] if text else None
+
+
+def set_texts(row, body) -> None:
+    """The body's displayName and description (localized) as the row's single texts; 400
+    when the display name is longer than the row's field."""
+    row.display_name = from_localized(body.display_name)
+    limit = type(row)._meta.get_field("display_name").max_length
+    if len(row.display_name) > limit:
+        raise invalid_request(f"displayName: at most {limit} characters")
+    row.description = from_localized(body.description)
 
 
 def from_localized(values) -> str:

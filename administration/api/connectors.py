@@ -16,16 +16,12 @@ from drf_spectacular.utils import extend_schema
 from horizon.models.integrated_ca_connector import IntegratedCAConnector
 from rest_framework.response import Response
 
-from administration.api.authorities import (
-    check_name,
-    read_certificate,
-    with_conflict,
-)
+from administration.api.authorities import CONFLICT, check_name, read_certificate
 from administration.api.base import (
     AdminApiView,
     ignore,
+    named,
     no_content_if_empty,
-    not_found,
     read_body,
     set_fields,
 )
@@ -157,14 +153,12 @@ def connector_json(ca: CertificateAuthority) -> dict:
 
 
 def connector(name: str, *, lock: bool = False) -> CertificateAuthority:
-    cas = CertificateAuthority.objects.issuers()
-    ca = (cas.select_for_update() if lock else cas).filter(name=name).first()
-    if ca is None:
-        raise not_found("PKI connector", name)
-    return ca
+    return named(CertificateAuthority.objects.issuers(), "PKI connector", name, lock=lock)
 
 
 class ConnectorListView(AdminApiView):
+    kind = "PKI connector"
+
     @extend_schema(operation_id="v1_pki_connectors_list", responses=answers(LIST_OF_OBJECTS, 403))
     def get(self, request):
         cas = CertificateAuthority.objects.issuers().order_by("created_at")
@@ -172,7 +166,7 @@ class ConnectorListView(AdminApiView):
 
     @extend_schema(
         operation_id="v1_pki_connectors_add",
-        responses=with_conflict(answers(OBJECT, 400, 403, ok_status=201)),
+        responses={**answers(OBJECT, 400, 403, ok_status=201), **CONFLICT},
     )
     def post(self, request):
         body = read_connector(request)
@@ -193,7 +187,7 @@ class ConnectorListView(AdminApiView):
 
     @extend_schema(
         operation_id="v1_pki_connectors_update",
-        responses=with_conflict(answers(OBJECT, 400, 403, 404)),
+        responses={**answers(OBJECT, 400, 403, 404), **CONFLICT},
     )
     def put(self, request):
         """Lifetimes always (absent: the defaults); the certificate, the key or both when
@@ -231,13 +225,15 @@ class ConnectorListView(AdminApiView):
 
 
 class ConnectorDetailView(AdminApiView):
+    kind = "PKI connector"
+
     @extend_schema(operation_id="v1_pki_connectors_get", responses=answers(OBJECT, 403, 404))
     def get(self, request, name: str):
         return Response(connector_json(connector(name)))
 
     @extend_schema(
         operation_id="v1_pki_connectors_delete",
-        responses=with_conflict(answers(None, 403, 404, ok_status=204)),
+        responses={**answers(None, 403, 404, ok_status=204), **CONFLICT},
     )
     def delete(self, request, name: str):
         with transaction.atomic():

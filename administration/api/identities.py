@@ -24,11 +24,10 @@ from django.contrib.auth import get_user_model, update_session_auth_hash
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import path
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from horizon.models.local_identity import LocalIdentity
 from horizon.models.local_identity_on_add import LocalIdentityOnAdd
 from horizon.models.set_password_request import SetPasswordRequest
@@ -37,28 +36,27 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from administration.api.base import (
+    AcceptAnyView,
     AdminApiView,
     IsStaff,
     already_exists,
+    checked_email,
+    conflict_answer,
+    empty_answer,
     ignore,
+    named,
     no_content_if_empty,
-    not_found,
     read_body,
+    self_deletion,
     set_fields,
 )
 from raportal import throttling
 from raportal.api.authentication import AuthenticationThrottled
-from raportal.api.problems import PROBLEM_CONTENT_TYPE
-from raportal.api.schema import LIST_OF_OBJECTS, OBJECT, ProblemSerializer, answers
-from raportal.errors import DomainError, forbidden, invalid_request
+from raportal.api.schema import LIST_OF_OBJECTS, OBJECT, answers
+from raportal.errors import forbidden, invalid_request
 from raportal.models import record
 
-CONFLICT = {
-    (409, PROBLEM_CONTENT_TYPE): OpenApiResponse(
-        ProblemSerializer,
-        description="The local identity exists already, or is the caller's own",
-    )
-}
+CONFLICT = conflict_answer("The local identity exists already, or is the caller's own")
 NAME_PART_MAX = 150
 NO_RESET_MAIL = (
     "password reset by e-mail is not available on this RA Portal: an administrator sets the "
@@ -89,13 +87,8 @@ def identity_json(user) -> dict:
 
 
 def _local(identifier: str, *, lock: bool = False):
-    accounts = local_accounts()
-    if lock:
-        accounts = accounts.select_for_update()
-    user = accounts.filter(**{get_user_model().USERNAME_FIELD: identifier}).first()
-    if user is None:
-        raise not_found("local identity", identifier)
-    return user
+    field = get_user_model().USERNAME_FIELD
+    return named(local_accounts(), "local identity", identifier, field=field, lock=lock)
 
 
 def checked_identifier(identifier: str) -> str:
@@ -112,13 +105,7 @@ def checked_identifier(identifier: str) -> str:
 
 
 def set_email(user, email: str) -> None:
-    email = email.strip()
-    if email:
-        try:
-            validate_email(email)
-        except ValidationError:
-            raise invalid_request(f"email: {email[:80]!r} is not an e-mail address") from None
-    user.email = email
+    user.email = checked_email(email, "email")
 
 
 def set_name(user, name: str) -> None:
@@ -151,12 +138,17 @@ def _set_password(request, user, password: str, action: str) -> None:
         update_session_auth_hash(request._request, user)  # keeps this session signed in
 
 
-class View(AdminApiView):
-    """The client accepts only ``application/problem+json`` where success has no body (its
-    deletes): answer JSON, or nothing, whatever it accepts, instead of 406."""
+def _set_password_of(request, identifier: str, password: str) -> None:
+    """An administrator sets the password of the local identity ``identifier``."""
+    with transaction.atomic():
+        user = _local(identifier, lock=True)
+        _validated_password(password, user)
+        _set_password(request, user, password, "localidentity.password.set")
 
 
-class LocalListView(View):
+class LocalListView(AcceptAnyView):
+    kind = "local identity"
+
     def get_permissions(self):
         # Changing one's own password is for every signed-in account; the rest is staff's.
         if self.request.method == "PATCH":
@@ -165,7 +157,7 @@ class LocalListView(View):
 
     @extend_schema(
         operation_id="security_identity_local_list",
-        responses={**answers(LIST_OF_OBJECTS, 403), 204: OpenApiResponse()},
+        responses={**answers(LIST_OF_OBJECTS, 403), **empty_answer()},
     )
     def get(self, request):
         users = local_accounts().order_by(get_user_model().USERNAME_FIELD)
@@ -241,10 +233,7 @@ class LocalListView(View):
         if body.identifier is not None and body.identifier != caller.get_username():
             if not caller.is_staff:
                 raise forbidden("only administrators set another account's password")
-            with transaction.atomic():
-                user = _local(body.identifier, lock=True)
-                _validated_password(body.password, user)
-                _set_password(request, user, body.password, "localidentity.password.set")
+            _set_password_of(request, body.identifier, body.password)
             return Response(status=204)
         self._change_own_password(request, body)
         return Response(status=204)
@@ -269,7 +258,9 @@ class LocalListView(View):
             _set_password(request, user, body.password, "localidentity.password.change")
 
 
-class LocalDetailView(View):
+class LocalDetailView(AcceptAnyView):
+    kind = "local identity"
+
     @extend_schema(operation_id="security_identity_local_get", responses=answers(OBJECT, 403, 404))
     def get(self, request, identifier):
         return Response(identity_json(_local(identifier)))
@@ -282,9 +273,7 @@ class LocalDetailView(View):
         with transaction.atomic():
             user = _local(identifier, lock=True)
             if user.pk == request.user.pk:
-                raise DomainError(
-                    "REQ-002", "you cannot delete your own local identity", status=409
-                )
+                raise self_deletion("you cannot delete your own local identity")
             user.set_unusable_password()
             user.save(update_fields=["password"])
             record(request.user, "localidentity.delete", user, identifier=identifier)
@@ -293,6 +282,8 @@ class LocalDetailView(View):
 
 class LocalPasswordView(AdminApiView):
     """``POST /password``: an administrator sets an account's password."""
+
+    kind = "local identity"
 
     @extend_schema(
         operation_id="security_identity_local_password_reset",
@@ -304,14 +295,13 @@ class LocalPasswordView(AdminApiView):
         ignore(request, *(field for field in ("uuid", "previousPassword") if field in request.data))
         if not body.identifier:
             raise invalid_request("identifier: required (the account whose password to set)")
-        with transaction.atomic():
-            user = _local(body.identifier, lock=True)
-            _validated_password(body.password, user)
-            _set_password(request, user, body.password, "localidentity.password.set")
+        _set_password_of(request, body.identifier, body.password)
         return Response(status=204)
 
 
-class LocalPasswordResetRequestView(View):
+class LocalPasswordResetRequestView(AcceptAnyView):
+    kind = "local identity"
+
     @extend_schema(
         operation_id="security_identity_local_password_reset_request",
         responses=answers(None, 400, 403, ok_status=201),

@@ -6,37 +6,32 @@ or description left out is cleared. A label that a profile's label rule still us
 deleted (409, naming the profiles): remove it from those profiles first.
 """
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_slug
 from django.db import IntegrityError, transaction
 from django.urls import path
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from horizon.models.label import Label as LabelBody
 from rest_framework.response import Response
 
 from administration.api.base import (
-    AdminApiView,
+    AcceptAnyView,
     already_exists,
-    from_localized,
+    checked_name,
+    conflict,
+    conflict_answer,
+    empty_answer,
     localized,
+    named,
     no_content_if_empty,
-    not_found,
     read_body,
+    set_texts,
 )
 from profiles.models import Label, LabelRule
-from raportal.api.problems import PROBLEM_CONTENT_TYPE
-from raportal.api.schema import LIST_OF_OBJECTS, OBJECT, ProblemSerializer, answers
-from raportal.errors import DomainError, invalid_request
+from raportal.api.schema import LIST_OF_OBJECTS, OBJECT, answers
 from raportal.models import record
 
-CONFLICT = {
-    (409, PROBLEM_CONTENT_TYPE): OpenApiResponse(
-        ProblemSerializer, description="The label exists already, or profiles still use it"
-    )
-}
-EMPTY = {204: OpenApiResponse(description="No labels")}
+CONFLICT = conflict_answer("The label exists already, or profiles still use it")
+EMPTY = empty_answer("No labels")
 NAME_MAX = Label._meta.get_field("name").max_length
-DISPLAY_NAME_MAX = Label._meta.get_field("display_name").max_length
 
 
 def label_json(label: Label) -> dict:
@@ -49,31 +44,9 @@ def label_json(label: Label) -> dict:
     }
 
 
-def _checked_name(name: str) -> str:
-    try:
-        validate_slug(name)
-    except ValidationError:
-        raise invalid_request(
-            f"name: {name[:80]!r} is not a valid label name (letters, digits, '-' and '_')"
-        ) from None
-    if len(name) > NAME_MAX:
-        raise invalid_request(f"name: at most {NAME_MAX} characters")
-    return name
+class LabelListView(AcceptAnyView):
+    kind = "label"
 
-
-def _apply(label: Label, body: LabelBody) -> None:
-    label.display_name = from_localized(body.display_name)
-    if len(label.display_name) > DISPLAY_NAME_MAX:
-        raise invalid_request(f"displayName: at most {DISPLAY_NAME_MAX} characters")
-    label.description = from_localized(body.description)
-
-
-class View(AdminApiView):
-    """The client accepts only ``application/problem+json`` where success has no body (its
-    deletes): answer JSON, or nothing, whatever it accepts, instead of 406."""
-
-
-class LabelListView(View):
     @extend_schema(operation_id="label_list", responses={**answers(LIST_OF_OBJECTS, 403), **EMPTY})
     def get(self, request):
         return no_content_if_empty([label_json(label) for label in Label.objects.order_by("name")])
@@ -85,8 +58,8 @@ class LabelListView(View):
     )
     def post(self, request):
         body = read_body(request, LabelBody)
-        label = Label(name=_checked_name(body.name))
-        _apply(label, body)
+        label = Label(name=checked_name(body.name, "label", NAME_MAX))
+        set_texts(label, body)
         try:
             with transaction.atomic():
                 label.save()
@@ -101,22 +74,19 @@ class LabelListView(View):
     def put(self, request):
         body = read_body(request, LabelBody)
         with transaction.atomic():
-            label = Label.objects.select_for_update().filter(name=body.name).first()
-            if label is None:
-                raise not_found("label", body.name)
-            _apply(label, body)
+            label = named(Label.objects, "label", body.name, lock=True)
+            set_texts(label, body)
             label.save()
             record(request.user, "label.update", label, name=label.name)
         return Response(label_json(label))
 
 
-class LabelDetailView(View):
+class LabelDetailView(AcceptAnyView):
+    kind = "label"
+
     @extend_schema(operation_id="label_get", responses=answers(OBJECT, 403, 404))
     def get(self, request, name):
-        label = Label.objects.filter(name=name).first()
-        if label is None:
-            raise not_found("label", name)
-        return Response(label_json(label))
+        return Response(label_json(named(Label.objects, "label", name)))
 
     @extend_schema(
         operation_id="label_delete",
@@ -124,18 +94,14 @@ class LabelDetailView(View):
     )
     def delete(self, request, name):
         with transaction.atomic():
-            label = Label.objects.select_for_update().filter(name=name).first()
-            if label is None:
-                raise not_found("label", name)
+            label = named(Label.objects, "label", name, lock=True)
             users = sorted(
                 set(LabelRule.objects.filter(label=name).values_list("profile__name", flat=True))
             )
             if users:
-                raise DomainError(
-                    "REQ-002",
+                raise conflict(
                     f"label {name!r} is used by the label rules of profile(s) "
-                    f"{', '.join(users)}: remove it from them first",
-                    status=409,
+                    f"{', '.join(users)}: remove it from them first"
                 )
             record(request.user, "label.delete", label, name=label.name)
             label.delete()

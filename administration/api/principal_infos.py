@@ -31,36 +31,34 @@ import re
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import IntegrityError, models, transaction
 from django.urls import path
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from horizon.models.principal_info import PrincipalInfo
 from horizon.models.principal_info_search_query import PrincipalInfoSearchQuery
 from rest_framework.response import Response
 
 from administration.api.base import (
+    AcceptAnyView,
     AdminApiView,
     already_exists,
+    checked_email,
+    conflict,
+    conflict_answer,
     ignore,
-    not_found,
+    named,
     read_body,
+    self_deletion,
 )
 from administration.api.identities import checked_identifier, is_local
 from profiles.models import LEVEL_RANK, Grant, GrantLevel, Profile, Team, Workflow
-from raportal.api.problems import PROBLEM_CONTENT_TYPE
-from raportal.api.schema import OBJECT, ProblemSerializer, answers
-from raportal.errors import DomainError, invalid_request
+from raportal.api.schema import OBJECT, answers
+from raportal.errors import invalid_request
 from raportal.models import ApiCredential, record
 
-CONFLICT = {
-    (409, PROBLEM_CONTENT_TYPE): OpenApiResponse(
-        ProblemSerializer,
-        description="The principal info exists already, or the change would lock its "
-        "administrator out",
-    )
-}
+CONFLICT = conflict_answer(
+    "The principal info exists already, or the change would lock its administrator out"
+)
 ADMINISTRATOR = "administrator"
 LIFECYCLE = re.compile(r"lifecycle:(?P<module>[^:]*):(?P<level>[^:]*):(?P<workflow>[^:]*)")
 PROFILE_FILTER = re.compile(
@@ -110,14 +108,12 @@ def _accounts():
     return get_user_model()._default_manager.prefetch_related("rap_grants__profile", "rap_teams")
 
 
-def _account(identifier: str, *, lock: bool = False):
-    accounts = get_user_model()._default_manager
-    if lock:
-        accounts = accounts.select_for_update()
-    user = accounts.filter(**{get_user_model().USERNAME_FIELD: identifier}).first()
-    if user is None:
-        raise not_found("principal info", identifier)
-    return user
+def _account(identifier: str, *, lock: bool = False, accounts=None):
+    """The account named ``identifier``, from ``accounts`` (by default: every account)."""
+    user_model = get_user_model()
+    accounts = user_model._default_manager if accounts is None else accounts
+    field = user_model.USERNAME_FIELD
+    return named(accounts, "principal info", identifier, field=field, lock=lock)
 
 
 def _fresh(user) -> dict:
@@ -194,19 +190,9 @@ def wanted_staff(request, roles: list[str] | None) -> bool:
     return ADMINISTRATOR in roles
 
 
-def _checked_contact(contact: str | None) -> str:
-    contact = (contact or "").strip()
-    if contact:
-        try:
-            validate_email(contact)
-        except ValidationError:
-            raise invalid_request(f"contact: {contact[:80]!r} is not an e-mail address") from None
-    return contact
-
-
 def apply_principal(request, user, body: PrincipalInfo) -> None:
     """Sets the account to the body (saved; the account exists). Checks everything first."""
-    contact = user.email if body.contact is None else _checked_contact(body.contact)
+    contact = user.email if body.contact is None else checked_email(body.contact, "contact")
     staff = wanted_staff(request, body.roles)
     teams = wanted_teams(body.teams)
     grants = wanted_grants(request, body.permissions)
@@ -231,17 +217,11 @@ def apply_principal(request, user, body: PrincipalInfo) -> None:
 
 def _refuse_lockout(request, user, *, enabled: bool, staff: bool) -> None:
     if user.pk == request.user.pk and not (enabled and staff):
-        raise DomainError(
-            "REQ-002",
-            "you cannot disable yourself or drop your own administrator role",
-            status=409,
-        )
+        raise conflict("you cannot disable yourself or drop your own administrator role")
     if user.is_superuser and not staff:
-        raise DomainError(
-            "REQ-002",
+        raise conflict(
             f"{user.get_username()!r} is a superuser: change its administrator role in "
-            "Django's admin",
-            status=409,
+            "Django's admin"
         )
 
 
@@ -269,12 +249,9 @@ def _needed(user) -> bool:
 # --- views -------------------------------------------------------------------------------
 
 
-class View(AdminApiView):
-    """The client accepts only ``application/problem+json`` where success has no body (its
-    deletes): answer JSON, or nothing, whatever it accepts, instead of 406."""
+class PrincipalInfoView(AcceptAnyView):
+    kind = "principal info"
 
-
-class PrincipalInfoView(View):
     @extend_schema(
         operation_id="security_principal_info_add",
         request=OBJECT,
@@ -320,13 +297,12 @@ class PrincipalInfoView(View):
         return Response(_fresh(user))
 
 
-class PrincipalInfoDetailView(View):
+class PrincipalInfoDetailView(AcceptAnyView):
+    kind = "principal info"
+
     @extend_schema(operation_id="security_principal_info_get", responses=answers(OBJECT, 403, 404))
     def get(self, request, identifier):
-        user = _accounts().filter(**{get_user_model().USERNAME_FIELD: identifier}).first()
-        if user is None:
-            raise not_found("principal info", identifier)
-        return Response(principal_json(user))
+        return Response(principal_json(_account(identifier, accounts=_accounts())))
 
     @extend_schema(
         operation_id="security_principal_info_delete",
@@ -336,15 +312,9 @@ class PrincipalInfoDetailView(View):
         with transaction.atomic():
             user = _account(identifier, lock=True)
             if user.pk == request.user.pk:
-                raise DomainError(
-                    "REQ-002", "you cannot delete your own principal info", status=409
-                )
+                raise self_deletion("you cannot delete your own principal info")
             if user.is_superuser:
-                raise DomainError(
-                    "REQ-002",
-                    f"{identifier!r} is a superuser: change it in Django's admin",
-                    status=409,
-                )
+                raise conflict(f"{identifier!r} is a superuser: change it in Django's admin")
             record(request.user, "principalinfo.delete", user, identifier=identifier)
             user.rap_grants.all().delete()
             user.rap_teams.clear()
@@ -359,6 +329,8 @@ class PrincipalInfoDetailView(View):
 
 class PrincipalInfoSearchView(AdminApiView):
     """``POST /search``."""
+
+    kind = "principal info search"
 
     @extend_schema(
         operation_id="security_principal_info_search",

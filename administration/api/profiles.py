@@ -12,18 +12,20 @@ from rest_framework.response import Response
 from administration.api.base import (
     AdminApiView,
     already_exists,
+    conflict,
+    empty_answer,
     ignore,
+    named,
     no_content_if_empty,
-    not_found,
     read_body,
 )
 from administration.profile_shapes import apply_profile, profile_json
 from profiles.models import Profile
 from raportal.api.schema import LIST_OF_OBJECTS, OBJECT, ProblemSerializer, answers
-from raportal.errors import DomainError, invalid_request
+from raportal.errors import invalid_request
 
 CONFLICT = {409: OpenApiResponse(ProblemSerializer, description="The name is taken, or in use")}
-EMPTY = {204: OpenApiResponse(description="No profile yet")}
+EMPTY = empty_answer("No profile yet")
 SHAPES = {"webra": WebRAProfile, "est": EstProfile, "scep": ScepProfile}
 RELATED = ("ca", "team_default", "password_policy")
 RULES = ("subject_rules", "san_rules", "label_rules", "team_whitelist")
@@ -59,6 +61,8 @@ def saved(request, raw: dict, profile: Profile | None) -> Profile:
 
 
 class ProfileListView(AdminApiView):
+    kind = "profile"
+
     @extend_schema(
         operation_id="certificate_profile_list",
         responses={**answers(LIST_OF_OBJECTS, 403), **EMPTY},
@@ -84,36 +88,29 @@ class ProfileListView(AdminApiView):
     )
     def put(self, request):
         raw = read_profile(request)
-        profile = Profile.objects.filter(name=raw["name"]).first()
-        if profile is None:
-            raise not_found("profile", raw["name"])
+        profile = named(Profile.objects, "profile", raw["name"])
         return Response(profile_json(saved(request, raw, profile)))
 
 
 class ProfileDetailView(AdminApiView):
+    kind = "profile"
+
     @extend_schema(operation_id="certificate_profile_get", responses=answers(OBJECT, 403, 404))
     def get(self, request, name: str):
-        profile = profiles().filter(name=name).first()
-        if profile is None:
-            raise not_found("profile", name)
-        return Response(profile_json(profile))
+        return Response(profile_json(named(profiles(), "profile", name)))
 
     @extend_schema(
         operation_id="certificate_profile_delete",
         responses={**answers(None, 403, 404, ok_status=204), **CONFLICT},
     )
     def delete(self, request, name: str):
-        profile = Profile.objects.filter(name=name).first()
-        if profile is None:
-            raise not_found("profile", name)
+        profile = named(Profile.objects, "profile", name)
         try:
             profile.delete()
         except ProtectedError:
-            raise DomainError(
-                "REQ-002",
+            raise conflict(
                 f"profile {name!r} has certificates or requests: disable it instead "
-                "(PUT with enabled false)",
-                status=409,
+                "(PUT with enabled false)"
             ) from None
         return Response(status=204)
 

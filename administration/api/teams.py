@@ -18,39 +18,36 @@ Deleting a team:
 """
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email, validate_slug
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import path
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from horizon.models.security_team_update_request import SecurityTeamUpdateRequest
 from horizon.models.team import Team as TeamBody
 from rest_framework.response import Response
 
 from administration.api.base import (
-    AdminApiView,
+    AcceptAnyView,
     already_exists,
-    from_localized,
+    checked_email,
+    checked_name,
+    conflict,
+    conflict_answer,
+    empty_answer,
     ignore,
     localized,
+    named,
     no_content_if_empty,
-    not_found,
     read_body,
+    set_texts,
 )
 from profiles.models import Profile, Team
-from raportal.api.problems import PROBLEM_CONTENT_TYPE
-from raportal.api.schema import LIST_OF_OBJECTS, OBJECT, ProblemSerializer, answers
-from raportal.errors import DomainError, invalid_request
+from raportal.api.schema import LIST_OF_OBJECTS, OBJECT, answers
+from raportal.errors import invalid_request
 from raportal.models import record
 
-CONFLICT = {
-    (409, PROBLEM_CONTENT_TYPE): OpenApiResponse(
-        ProblemSerializer, description="The team exists already, or profiles still use it"
-    )
-}
+CONFLICT = conflict_answer("The team exists already, or profiles still use it")
 NAME_MAX = Team._meta.get_field("name").max_length
-DISPLAY_NAME_MAX = Team._meta.get_field("display_name").max_length
 NAMES = {"type": "array", "items": {"type": "string"}}
 NAMES_BODY = {"application/json": NAMES}
 
@@ -79,42 +76,17 @@ def users_named(names: list[str], field: str) -> list:
     return users
 
 
-def _checked_name(name: str) -> str:
-    try:
-        validate_slug(name)
-    except ValidationError:
-        raise invalid_request(
-            f"name: {name[:80]!r} is not a valid team name (letters, digits, '-' and '_')"
-        ) from None
-    if len(name) > NAME_MAX:
-        raise invalid_request(f"name: at most {NAME_MAX} characters")
-    return name
-
-
 def _apply(request, team: Team, body) -> list:
     """Copies the body onto the team; returns the managers to set once it is saved."""
     if body.webhook is not None:
         ignore(request, "webhook")
-    contact = (body.contact or "").strip()
-    if contact:
-        try:
-            validate_email(contact)
-        except ValidationError:
-            raise invalid_request(f"contact: {contact[:80]!r} is not an e-mail address") from None
-    team.contact_email = contact
-    team.display_name = from_localized(body.display_name)
-    if len(team.display_name) > DISPLAY_NAME_MAX:
-        raise invalid_request(f"displayName: at most {DISPLAY_NAME_MAX} characters")
-    team.description = from_localized(body.description)
+    team.contact_email = checked_email(body.contact, "contact")
+    set_texts(team, body)
     return users_named(body.managers or [], "managers")
 
 
 def _team(name: str, *, lock: bool = False) -> Team:
-    teams = Team.objects.select_for_update() if lock else Team.objects
-    team = teams.filter(name=name).first()
-    if team is None:
-        raise not_found("team", name)
-    return team
+    return named(Team.objects, "team", name, lock=lock)
 
 
 def _usernames(request) -> list[str]:
@@ -127,15 +99,23 @@ def _usernames(request) -> list[str]:
     return data
 
 
-class View(AdminApiView):
-    """The client accepts only ``application/problem+json`` where success has no body (its
-    deletes): answer JSON, or nothing, whatever it accepts, instead of 406."""
+def _change_members(request, name: str, change: str) -> Response:
+    """Adds (``change`` "add") or removes ("remove") the accounts named in the body."""
+    usernames = _usernames(request)
+    with transaction.atomic():
+        team = _team(name, lock=True)
+        users = users_named(usernames, "members")
+        getattr(team.members, change)(*users)
+        record(request.user, f"team.members.{change}", team, members=sorted(set(usernames)))
+    return Response(status=204)
 
 
-class TeamListView(View):
+class TeamListView(AcceptAnyView):
+    kind = "team"
+
     @extend_schema(
         operation_id="security_team_list",
-        responses={**answers(LIST_OF_OBJECTS, 403), 204: OpenApiResponse()},
+        responses={**answers(LIST_OF_OBJECTS, 403), **empty_answer()},
     )
     def get(self, request):
         teams = Team.objects.order_by("name").prefetch_related("managers")
@@ -148,7 +128,7 @@ class TeamListView(View):
     )
     def post(self, request):
         body = read_body(request, TeamBody)
-        team = Team(name=_checked_name(body.name))
+        team = Team(name=checked_name(body.name, "team", NAME_MAX))
         managers = _apply(request, team, body)
         try:
             with transaction.atomic():
@@ -179,7 +159,9 @@ class TeamListView(View):
         return Response(team_json(team))
 
 
-class TeamDetailView(View):
+class TeamDetailView(AcceptAnyView):
+    kind = "team"
+
     @extend_schema(operation_id="security_team_get", responses=answers(OBJECT, 403, 404))
     def get(self, request, name):
         return Response(team_json(_team(name)))
@@ -197,21 +179,21 @@ class TeamDetailView(View):
                 .distinct()
             )
             if profiles:
-                raise DomainError(
-                    "REQ-002",
+                raise conflict(
                     f"team {name!r} is the default team or in the team whitelist of profile(s) "
-                    f"{', '.join(profiles)}: remove it from them first",
-                    status=409,
+                    f"{', '.join(profiles)}: remove it from them first"
                 )
             record(request.user, "team.delete", team, name=team.name, grants=team.grants.count())
             team.delete()
         return Response(status=204)
 
 
-class TeamMembersView(View):
+class TeamMembersView(AcceptAnyView):
+    kind = "team"
+
     @extend_schema(
         operation_id="security_team_members_get",
-        responses={**answers(NAMES, 403, 404), 204: OpenApiResponse()},
+        responses={**answers(NAMES, 403, 404), **empty_answer()},
     )
     def get(self, request, name):
         team = _team(name)
@@ -223,13 +205,7 @@ class TeamMembersView(View):
         responses=answers(None, 400, 403, 404, ok_status=204),
     )
     def post(self, request, name):
-        usernames = _usernames(request)
-        with transaction.atomic():
-            team = _team(name, lock=True)
-            users = users_named(usernames, "members")
-            team.members.add(*users)
-            record(request.user, "team.members.add", team, members=sorted(set(usernames)))
-        return Response(status=204)
+        return _change_members(request, name, "add")
 
     @extend_schema(
         operation_id="security_team_members_remove",
@@ -237,13 +213,7 @@ class TeamMembersView(View):
         responses=answers(None, 400, 403, 404, ok_status=204),
     )
     def delete(self, request, name):
-        usernames = _usernames(request)
-        with transaction.atomic():
-            team = _team(name, lock=True)
-            users = users_named(usernames, "members")
-            team.members.remove(*users)
-            record(request.user, "team.members.remove", team, members=sorted(set(usernames)))
-        return Response(status=204)
+        return _change_members(request, name, "remove")
 
 
 urlpatterns = [

@@ -8,8 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model, update_session_auth_hash
 from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
@@ -17,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from administration.pages import directory_services as services
 from administration.pages.access import staff_required
+from administration.pages.listing import search_page
 from raportal.models import ApiCredential
 
 PAGE_SIZE = 25
@@ -62,19 +62,16 @@ def key_state(credential: ApiCredential, now: dt.datetime) -> str:
 
 @staff_required
 def account_list(request):
-    q = request.GET.get("q", "").strip()
     accounts = get_user_model().objects.annotate(
         key_count=Count("api_credentials"), key_last_used=Max("api_credentials__last_used_at")
     )
-    if q:
-        accounts = accounts.filter(
-            Q(username__icontains=q)
-            | Q(first_name__icontains=q)
-            | Q(last_name__icontains=q)
-            | Q(email__icontains=q)
-        )
-    page = Paginator(accounts.order_by("username"), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "administration/accounts.html", {"page": page, "q": q})
+    return search_page(
+        request,
+        accounts.order_by("username"),
+        ("username", "first_name", "last_name", "email"),
+        PAGE_SIZE,
+        "administration/accounts.html",
+    )
 
 
 def _account(user_id: int):

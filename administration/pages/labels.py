@@ -3,14 +3,13 @@ uses the label)."""
 
 from django import forms
 from django.contrib import messages
-from django.core.paginator import Paginator
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from administration.pages import directory_services as services
 from administration.pages.access import staff_required
 from administration.pages.directory_forms import check_not_reserved
+from administration.pages.listing import search_page
 from profiles.models import Label
 
 PAGE_SIZE = 50
@@ -42,14 +41,13 @@ class LabelForm(forms.ModelForm):
 
 @staff_required
 def label_list(request):
-    q = request.GET.get("q", "").strip()
-    labels = Label.objects.order_by("name")
-    if q:
-        labels = labels.filter(
-            Q(name__icontains=q) | Q(display_name__icontains=q) | Q(description__icontains=q)
-        )
-    page = Paginator(labels, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "administration/labels.html", {"page": page, "q": q})
+    return search_page(
+        request,
+        Label.objects.order_by("name"),
+        ("name", "display_name", "description"),
+        PAGE_SIZE,
+        "administration/labels.html",
+    )
 
 
 @staff_required

@@ -2,14 +2,14 @@
 
 from django import forms
 from django.contrib import messages
-from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from administration.pages import directory_services as services
 from administration.pages.access import staff_required
 from administration.pages.directory_forms import AccountChoices, check_not_reserved
+from administration.pages.listing import search_page
 from profiles.models import Team
 
 PAGE_SIZE = 25
@@ -34,18 +34,18 @@ class TeamForm(forms.ModelForm):
 
 @staff_required
 def team_list(request):
-    q = request.GET.get("q", "").strip()
     teams = (
         Team.objects.annotate(member_count=Count("members", distinct=True))
         .prefetch_related("managers")
         .order_by("name")
     )
-    if q:
-        teams = teams.filter(
-            Q(name__icontains=q) | Q(display_name__icontains=q) | Q(contact_email__icontains=q)
-        )
-    page = Paginator(teams, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "administration/teams.html", {"page": page, "q": q})
+    return search_page(
+        request,
+        teams,
+        ("name", "display_name", "contact_email"),
+        PAGE_SIZE,
+        "administration/teams.html",
+    )
 
 
 @staff_required

@@ -117,4 +117,41 @@ CLIENT_CODES: dict[str, tuple[int, str]] = {
     "RFC5280-002": (400, "Invalid X509 Certificate"),  # Rfc5280TcPem400Response
 }
 
-KNOWN_CODES: dict[str, tuple[int, str]] = {**CONTRACT_CODES, **CLIENT_CODES}
+# Horizon's admin API (configuration as code) answers with codes of its own per kind of
+# object, as the official client's *400/403/404Response models spell them: -002 invalid,
+# -003 not found, -004 already exists (400, not 409), -005/-006 referenced (in use).
+ADMIN_CODES: dict[str, tuple[int, str]] = {
+    "CERT-PROFILE-002": (400, "Invalid Certificate Profile"),
+    "CERT-PROFILE-003": (404, "Certificate Profile not found"),
+    "CERT-PROFILE-004": (400, "Certificate Profile already exists"),
+    "CERT-PROFILE-005": (400, "Invalid Module"),
+    "CERT-PROFILE-006": (403, "Referenced Certificate Profile"),
+    "CERT-LABEL-002": (400, "Invalid Label"),
+    "CERT-LABEL-003": (404, "Label not found"),
+    "CERT-LABEL-004": (400, "Label already exists"),
+    "CERT-LABEL-005": (403, "Referenced Label"),
+    "TEAM-002": (400, "Invalid team"),
+    "TEAM-003": (404, "Team not found"),
+    "TEAM-004": (400, "Team already exists"),
+    "LOCAL-ID-002": (400, "Invalid Local Identity"),
+    "LOCAL-ID-003": (404, "Local Identity not found"),
+    "LOCAL-ID-004": (400, "Local Identity already exists"),
+    "LOCAL-ID-007": (400, "Invalid Set Password Request"),
+    "LOCAL-ID-010": (400, "Password does not match the Password policy"),
+    "LOCAL-ID-011": (401, "Invalid Reset Password Request"),
+    "SEC-PERM-008": (403, "Self deletion is not authorized"),
+    "SEC-PI-002": (400, "Invalid Principal Info"),
+    "SEC-PI-003": (404, "Principal Info not found"),
+    "SEC-PI-004": (400, "Principal info already exists"),
+    "SEC-PI-005": (400, "Invalid Principal Info search query"),
+    "PKI-CONNECTOR-002": (400, "Invalid PKI Connector"),
+    "PKI-CONNECTOR-003": (404, "PKI Connector not found"),
+    "PKI-CONNECTOR-004": (400, "PKI Connector already exists"),
+    "PKI-CONNECTOR-005": (400, "Referenced PKI Connector"),
+    "CA-002": (400, "Invalid Certificate Authority"),
+    "CA-003": (404, "Certificate Authority not found"),
+    "CA-004": (400, "Certificate Authority already exists"),
+    "CA-005": (403, "Referenced Certificate Authority"),
+}
+
+KNOWN_CODES: dict[str, tuple[int, str]] = {**CONTRACT_CODES, **CLIENT_CODES, **ADMIN_CODES}

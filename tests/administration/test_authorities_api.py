@@ -1,124 +1,20 @@
 """``/api/v1/cas`` through the official client: trust entries (a CA certificate, no key) are
 added, renamed, chained and deleted by staff; every signed-in account reads them."""
 
-import datetime as dt
-
 import horizon
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from horizon.exceptions import ApiException
-from rest_framework.test import APIClient
 
 from certificates.models import CertificateAuthority
 from certificates.services import issue_certificate
 from raportal.errors import DomainError
-from tests.factories import ProfileFactory, UserFactory, api_key_for
-
-PROBLEM = "application/problem+json"
-
-
-# --- a PKI made outside the portal ----------------------------------------------------------
-
-
-def make_ca(
-    common_name: str,
-    key=None,
-    *,
-    issuer: x509.Certificate | None = None,
-    issuer_key=None,
-    ca: bool = True,
-    days: int = 3650,
-) -> tuple[x509.Certificate, object]:
-    """A CA certificate with the extensions RFC 5280 asks of one (root when no issuer), or with
-    ``ca=False`` an end-entity certificate; and its key."""
-    key = key or ec.generate_private_key(ec.SECP256R1())
-    now = dt.datetime.now(dt.UTC)
-    subject = x509.Name(
-        [
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Outside PKI"),
-            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
-        ]
-    )
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(issuer.subject if issuer else subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(days=1))
-        .not_valid_after(now + dt.timedelta(days=days))
-        .add_extension(
-            x509.BasicConstraints(ca=ca, path_length=0 if ca and issuer else None), critical=True
-        )
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=ca,
-                crl_sign=ca,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-    )
-    signer = issuer_key or key
-    aki_source = issuer.public_key() if issuer else key.public_key()
-    builder = builder.add_extension(
-        x509.AuthorityKeyIdentifier.from_issuer_public_key(aki_source), critical=False
-    )
-    return builder.sign(signer, hashes.SHA384()), key
-
-
-def pem(certificate: x509.Certificate) -> str:
-    return certificate.public_bytes(serialization.Encoding.PEM).decode()
-
-
-def key_pem(key) -> str:
-    return key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-
-
-@pytest.fixture
-def outside_pki():
-    root, root_key = make_ca("Outside Root CA", ec.generate_private_key(ec.SECP384R1()))
-    issuing, issuing_key = make_ca("Outside Issuing CA", issuer=root, issuer_key=root_key)
-    return {"root": root, "root_key": root_key, "issuing": issuing, "issuing_key": issuing_key}
-
-
-@pytest.fixture
-def staff(db):
-    return UserFactory(username="admin", is_staff=True)
-
-
-@pytest.fixture
-def cas_as(client_for):
-    return lambda user: horizon.CaApi(client_for(user))
-
-
-def raw_api(user) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_X_API_ID=user.username, HTTP_X_API_KEY=api_key_for(user))
-    return client
-
-
-def failure(call, *args) -> ApiException:
-    with pytest.raises(ApiException) as caught:
-        call(*args)
-    return caught.value
-
+from tests.administration.api_calls import IGNORED, PROBLEM, code_of, failure
+from tests.administration.pki_material import make_ca, pem
+from tests.factories import ProfileFactory
 
 # --- reading ------------------------------------------------------------------------------
 
@@ -181,7 +77,7 @@ def test_a_ca_with_the_same_name_but_another_issuer_key_is_not_taken_as_parent(
     assert CertificateAuthority.objects.get(name="outside-issuing-ca").parent is None
 
 
-def test_adding_a_certificate_already_registered_answers_409_naming_it(
+def test_adding_a_certificate_already_registered_answers_ca_004_naming_it(
     db, cas_as, staff, outside_pki
 ):
     api = cas_as(staff)
@@ -192,17 +88,19 @@ def test_adding_a_certificate_already_registered_answers_409_naming_it(
         api.ca_add,
         horizon.CertificateAuthorityRequest(name="second", certificate=pem(outside_pki["root"])),
     )
-    assert error.status == 409 and "'first'" in error.body, error.body
+    assert code_of(error) == (400, "CA-004"), error.body
+    assert "'first'" in error.body, error.body
 
 
-def test_adding_a_name_already_taken_answers_409(db, cas_as, staff, outside_pki):
+def test_adding_a_name_already_taken_answers_ca_004(db, cas_as, staff, outside_pki):
     api = cas_as(staff)
     api.ca_add(horizon.CertificateAuthorityRequest(name="x", certificate=pem(outside_pki["root"])))
     error = failure(
         api.ca_add,
         horizon.CertificateAuthorityRequest(name="x", certificate=pem(outside_pki["issuing"])),
     )
-    assert error.status == 409 and "'x'" in error.body, error.body
+    assert code_of(error) == (400, "CA-004"), error.body
+    assert "'x'" in error.body, error.body
 
 
 def test_an_end_entity_certificate_is_refused_as_a_ca(db, cas_as, staff):
@@ -221,14 +119,14 @@ def test_a_name_that_is_not_a_slug_is_refused_with_a_clear_message(db, cas_as, s
     assert error.status == 400 and "not a valid name" in error.body, error.body
 
 
-def test_unsupported_fields_are_accepted_and_named_in_a_header(db, staff, outside_pki):
-    response = raw_api(staff).post(
+def test_unsupported_fields_are_accepted_and_named_in_a_header(staff_api, outside_pki):
+    response = staff_api.post(
         "/api/v1/cas",
         {"certificate": pem(outside_pki["root"]), "public": False, "refresh": "1 hour"},
         format="json",
     )
     assert response.status_code == 201, response.content
-    assert response["X-RAPortal-Ignored-Fields"] == "public, refresh", response.headers
+    assert response[IGNORED] == "public, refresh", response.headers
 
 
 @pytest.mark.parametrize(
@@ -244,15 +142,15 @@ def test_unsupported_fields_are_accepted_and_named_in_a_header(db, staff, outsid
         {"certificate": "x", "name": ["a"]},
     ],
 )
-def test_malformed_bodies_answer_400_problems_never_500(db, staff, body):
-    response = raw_api(staff).post("/api/v1/cas", body, format="json")
+def test_malformed_bodies_answer_400_problems_never_500(staff_api, body):
+    response = staff_api.post("/api/v1/cas", body, format="json")
     assert response.status_code == 400, response.content
     assert response["Content-Type"] == PROBLEM, response.content
-    assert response.json()["error"] == "REQ-002", response.content
+    assert response.json()["error"] == "CA-002", response.content
 
 
-def test_a_body_that_is_not_json_answers_400(db, staff):
-    response = raw_api(staff).post("/api/v1/cas", "{nope", content_type="application/json")
+def test_a_body_that_is_not_json_answers_400(staff_api):
+    response = staff_api.post("/api/v1/cas", "{nope", content_type="application/json")
     assert response.status_code == 400 and response["Content-Type"] == PROBLEM, response.content
 
 
@@ -294,7 +192,8 @@ def test_a_ca_that_issued_certificates_keeps_its_name(pki, profile, cas_as, staf
             name="new-name", certificate=pki["issuing"].certificate_pem
         ),
     )
-    assert error.status == 409 and "cannot be renamed" in error.body, error.body
+    assert code_of(error) == (403, "CA-005"), error.body
+    assert "cannot be renamed" in error.body, error.body
 
 
 def test_a_connectors_certificate_is_not_replaced_through_the_cas(pki, cas_as, staff):
@@ -322,15 +221,16 @@ def test_staff_deletes_an_unused_trust_entry(db, cas_as, staff, outside_pki):
     assert failure(api.ca_delete, "r").status == 404
 
 
-def test_deleting_a_ca_with_children_profiles_or_certificates_answers_409(
+def test_deleting_a_ca_with_children_profiles_or_certificates_answers_referenced_ca_005(
     pki, profile, cas_as, staff, issue
 ):
     issue("web.example.com")
     api = cas_as(staff)
     error = failure(api.ca_delete, pki["root"].name)
-    assert error.status == 409 and "it signed the CAs" in error.body, error.body
+    assert code_of(error) == (403, "CA-005"), error.body
+    assert "it signed the CAs" in error.body, error.body
     error = failure(api.ca_delete, pki["issuing"].name)
-    assert error.status == 409, error.body
+    assert code_of(error) == (403, "CA-005"), error.body
     assert "profiles issue with it (webra-demo)" in error.body, error.body
     assert "issued certificates" in error.body, error.body
     assert CertificateAuthority.objects.count() == 2

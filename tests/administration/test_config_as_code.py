@@ -13,15 +13,13 @@ from django.core.management.base import CommandError
 from administration.config_io import export_config, import_config
 from profiles.models import Grant, Profile, Team
 from raportal.crypto import open_sealed
-from tests.administration.test_provisioning_with_the_official_client import (
-    outside_pki,
-    pem,
-    webra_profile,
-)
+from tests.administration.pki_material import key_pem, make_pki, pem
+from tests.administration.test_provisioning_with_the_official_client import webra_profile
 
 
 def starting_config() -> dict:
-    root, issuing, issuing_key = outside_pki()
+    pki = make_pki("Provisioned")
+    root, issuing = pki["root"], pki["issuing"]
     return {
         "format": "raportal-config/1",
         "passwordPolicies": [
@@ -60,7 +58,7 @@ def starting_config() -> dict:
                 "type": "integrated",
                 "cryptoType": "legacy",
                 "caCert": pem(issuing),
-                "caKey": {"value": issuing_key},
+                "caKey": {"value": key_pem(pki["issuing_key"])},
                 "crtLifetime": "90 days",
                 "crlLifetime": "48 hours",
             }

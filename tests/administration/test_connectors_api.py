@@ -20,34 +20,13 @@ from certificates.ca_keys import ca_private_key
 from certificates.models import CertificateAuthority
 from certificates.services import issue_certificate
 from profiles import revision
-from tests.administration.test_authorities_api import (
-    PROBLEM,
-    failure,
-    key_pem,
-    make_ca,
-    pem,
-    raw_api,
-)
-from tests.factories import ProfileFactory, UserFactory
+from tests.administration.api_calls import IGNORED, PROBLEM, code_of, failure
+from tests.administration.pki_material import key_pem, make_ca, pem
+from tests.factories import ProfileFactory
 
 BIN = Path(sys.executable).parent
-
-
-@pytest.fixture
-def outside_pki():
-    root, root_key = make_ca("Outside Root CA", ec.generate_private_key(ec.SECP384R1()))
-    issuing, issuing_key = make_ca("Outside Issuing CA", issuer=root, issuer_key=root_key)
-    return {"root": root, "root_key": root_key, "issuing": issuing, "issuing_key": issuing_key}
-
-
-@pytest.fixture
-def staff(db):
-    return UserFactory(username="admin", is_staff=True)
-
-
-@pytest.fixture
-def connectors_as(client_for):
-    return lambda user: horizon.PkiConnectorApi(client_for(user))
+# What the provisioned connector is sent, and sent again: 30 days, backdated 1 hour, CRLs 48 h.
+LIFETIMES = {"crt_lifetime": "30 days", "crt_back_date": "1 hour", "crl_lifetime": "48 hours"}
 
 
 def integrated(name="outside-issuing", certificate=None, key=None, **fields):
@@ -64,20 +43,18 @@ def integrated(name="outside-issuing", certificate=None, key=None, **fields):
 
 
 @pytest.fixture
-def provisioned(db, client_for, staff, outside_pki):
+def provisioned(cas_as, connectors_as, staff, outside_pki):
     """The root added as a CA, the issuing CA as an integrated connector: 30 days, 1 hour."""
-    horizon.CaApi(client_for(staff)).ca_add(
+    cas_as(staff).ca_add(
         horizon.CertificateAuthorityRequest(
             name="outside-root", certificate=pem(outside_pki["root"])
         )
     )
-    answer = horizon.PkiConnectorApi(client_for(staff)).pki_connector_add(
+    answer = connectors_as(staff).pki_connector_add(
         integrated(
             certificate=outside_pki["issuing"],
             key=outside_pki["issuing_key"],
-            crt_lifetime="30 days",
-            crt_back_date="1 hour",
-            crl_lifetime="48 hours",
+            **LIFETIMES,
             crl_path="/crl/outside.crl",
             sign_alg="SHA256WithECDSA",
         )
@@ -175,21 +152,20 @@ def test_connectors_are_listed_and_read_back_through_the_client(
     assert error.status == 404, error.body
 
 
-def test_the_key_appears_in_no_answer(provisioned, staff, outside_pki, pki):
+def test_the_key_appears_in_no_answer(provisioned, staff_api, outside_pki, pki):
     secret = key_pem(outside_pki["issuing_key"])
     body = secret.split("-----")[2].strip().splitlines()[1]  # a line of the key's base64
-    client = raw_api(staff)
     for path in [
         "/api/v1/pki/connectors",
         "/api/v1/pki/connectors/outside-issuing",
         "/api/v1/cas",
         "/api/v1/cas/outside-issuing",
     ]:
-        text = client.get(path).content.decode()
+        text = staff_api.get(path).content.decode()
         assert "PRIVATE KEY" not in text and body not in text, (path, text[:300])
     update = json.loads(integrated(certificate=outside_pki["issuing"]).to_json())
     update["caKey"] = {"value": secret}
-    response = client.put("/api/v1/pki/connectors", update, format="json")
+    response = staff_api.put("/api/v1/pki/connectors", update, format="json")
     assert response.status_code == 200, response.content
     assert body not in response.content.decode() and "caKey" not in response.json()
 
@@ -226,8 +202,8 @@ def test_an_expired_ca_certificate_is_refused(db, connectors_as, staff):
     assert error.status == 400 and "expired" in error.body, error.body
 
 
-def test_other_connector_types_are_refused_as_unsupported(db, staff):
-    response = raw_api(staff).post(
+def test_other_connector_types_are_refused_as_unsupported(staff_api):
+    response = staff_api.post(
         "/api/v1/pki/connectors", {"name": "acme", "type": "acme"}, format="json"
     )
     assert response.status_code == 400, response.content
@@ -242,20 +218,24 @@ def test_a_connector_needs_its_certificate_and_its_key(db, connectors_as, staff,
     assert error.status == 400 and "caKey" in error.body, error.body
 
 
-def test_a_name_already_taken_answers_409(provisioned, connectors_as, staff):
+def test_a_name_already_taken_answers_pki_connector_004(provisioned, connectors_as, staff):
     other, key = make_ca("Other CA")
     error = failure(connectors_as(staff).pki_connector_add, integrated(certificate=other, key=key))
-    assert error.status == 409 and "'outside-issuing'" in error.body, error.body
+    assert code_of(error) == (400, "PKI-CONNECTOR-004") and "'outside-issuing'" in error.body, (
+        error.body
+    )
 
 
-def test_a_ca_already_registered_as_a_trust_entry_answers_409_naming_it(
+def test_a_ca_already_registered_as_a_trust_entry_answers_pki_connector_004_naming_it(
     provisioned, connectors_as, staff, outside_pki
 ):
     error = failure(
         connectors_as(staff).pki_connector_add,
         integrated("root-connector", outside_pki["root"], outside_pki["root_key"]),
     )
-    assert error.status == 409 and "'outside-root'" in error.body, error.body
+    assert code_of(error) == (400, "PKI-CONNECTOR-004") and "'outside-root'" in error.body, (
+        error.body
+    )
 
 
 def test_accounts_that_are_not_staff_get_403_problems(provisioned, connectors_as, requester):
@@ -296,12 +276,12 @@ VALID = {"name": "c", "type": "integrated", "cryptoType": "legacy"}
         VALID | {"cryptoType": "quantum"},
     ],
 )
-def test_malformed_bodies_answer_400_problems_never_500(db, staff, body):
+def test_malformed_bodies_answer_400_problems_never_500(staff_api, body):
     for method in ("post", "put"):
-        response = getattr(raw_api(staff), method)("/api/v1/pki/connectors", body, format="json")
+        response = getattr(staff_api, method)("/api/v1/pki/connectors", body, format="json")
         assert response.status_code == 400, (method, response.content)
         assert response["Content-Type"] == PROBLEM, response.content
-        assert response.json()["error"] == "REQ-002", response.content
+        assert response.json()["error"] == "PKI-CONNECTOR-002", response.content
 
 
 @pytest.mark.parametrize(
@@ -313,22 +293,22 @@ def test_malformed_bodies_answer_400_problems_never_500(db, staff, body):
         ("crtBackDate", "99999999 days", "longer than 100 years"),
     ],
 )
-def test_lifetimes_out_of_range_are_refused(db, staff, outside_pki, field, value, message):
+def test_lifetimes_out_of_range_are_refused(staff_api, outside_pki, field, value, message):
     body = json.loads(
         integrated(certificate=outside_pki["issuing"], key=outside_pki["issuing_key"]).to_json()
     )
-    response = raw_api(staff).post("/api/v1/pki/connectors", body | {field: value}, format="json")
+    response = staff_api.post("/api/v1/pki/connectors", body | {field: value}, format="json")
     assert response.status_code == 400 and message in response.json()["detail"], response.content
 
 
-def test_unsupported_fields_are_accepted_and_named_in_a_header(db, staff, outside_pki):
+def test_unsupported_fields_are_accepted_and_named_in_a_header(staff_api, outside_pki):
     body = json.loads(
         integrated(certificate=outside_pki["issuing"], key=outside_pki["issuing_key"]).to_json()
     )
     body |= {"checkPop": True, "queue": "q", "somethingElse": 1, "bad\r\nX-Injected: 1": 2}
-    response = raw_api(staff).post("/api/v1/pki/connectors", body, format="json")
+    response = staff_api.post("/api/v1/pki/connectors", body, format="json")
     assert response.status_code == 201, response.content
-    assert response["X-RAPortal-Ignored-Fields"] == (
+    assert response[IGNORED] == (
         "(a field with an unusual name), checkPop, queue, somethingElse"
     ), response.headers
 
@@ -379,7 +359,9 @@ def test_a_ca_that_issued_certificates_keeps_its_subject_and_key(
     error = failure(
         connectors_as(staff).pki_connector_update, integrated(certificate=new, key=new_key)
     )
-    assert error.status == 409 and "has issued certificates" in error.body, error.body
+    assert (
+        code_of(error) == (400, "PKI-CONNECTOR-005") and "has issued certificates" in error.body
+    ), error.body
 
 
 def test_updating_an_unknown_connector_answers_404(db, connectors_as, staff):
@@ -392,7 +374,7 @@ def test_a_connector_that_issued_certificates_or_serves_a_profile_is_not_deleted
 ):
     issue_leaf(CertificateAuthority.objects.get(name="outside-issuing"), tmp_path)
     error = failure(connectors_as(staff).pki_connector_delete, "outside-issuing")
-    assert error.status == 409, error.body
+    assert code_of(error) == (400, "PKI-CONNECTOR-005"), error.body
     assert "profiles issue with it (from-connector)" in error.body, error.body
     assert CertificateAuthority.objects.filter(name="outside-issuing").exists()
 
@@ -410,13 +392,7 @@ def test_sending_the_same_connector_again_changes_nothing(
     before = CertificateAuthority.objects.get(name="outside-issuing")
     token = revision.current()
     connectors_as(staff).pki_connector_update(
-        integrated(
-            certificate=outside_pki["issuing"],
-            key=outside_pki["issuing_key"],
-            crt_lifetime="30 days",
-            crt_back_date="1 hour",
-            crl_lifetime="48 hours",
-        )
+        integrated(certificate=outside_pki["issuing"], key=outside_pki["issuing_key"], **LIFETIMES)
     )
     after = CertificateAuthority.objects.get(name="outside-issuing")
     assert bytes(after.sealed_key) == bytes(before.sealed_key)

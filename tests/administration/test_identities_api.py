@@ -18,24 +18,13 @@ from horizon.models.set_password_request import SetPasswordRequest
 from rest_framework.test import APIClient
 
 from raportal.models import ApiCredential, AuditEvent
+from tests.administration.api_calls import IGNORED, PROBLEM, SELF, code_of, problem, send, whoami
 from tests.factories import UserFactory, api_key_for
 
 LOCALS = "/api/v1/security/identity/locals"
-SELF = "/api/v1/security/principals/self"
 PASSWORD = "Kestrel-Orbit-4417"
 NEW_PASSWORD = "Quartz-Meadow-9023"
 ACCOUNT_LIMIT = 3
-IGNORED = "X-RAPortal-Ignored-Fields"
-
-
-@pytest.fixture
-def staff(db):
-    return UserFactory(username="admin", is_staff=True)
-
-
-@pytest.fixture
-def locals_api(client_for, staff):
-    return horizon.SecurityIdentityLocalApi(client_for(staff))
 
 
 @pytest.fixture
@@ -70,27 +59,6 @@ def local_account(username: str = "alice", password: str = PASSWORD, **fields):
     user.set_password(password)
     user.save()
     return user
-
-
-def key_get(identifier: str, key: str, path: str = SELF):
-    return APIClient().get(path, HTTP_X_API_ID=identifier, HTTP_X_API_KEY=key)
-
-
-def api_client(user=None) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.credentials(HTTP_X_API_ID=user.username, HTTP_X_API_KEY=api_key_for(user))
-    return client
-
-
-def send(client: APIClient, method: str, path: str, body=None):
-    if method == "get":
-        return client.get(path)
-    return getattr(client, method)(path, body, format="json")
-
-
-def problem(error: ApiException) -> dict:
-    return json.loads(error.body)
 
 
 def add(api, identifier="alice", password=PASSWORD, **fields):
@@ -183,11 +151,11 @@ def test_weak_passwords_are_refused_with_the_validators_words_never_the_password
     assert not get_user_model().objects.filter(username="alice").exists()
 
 
-def test_adding_a_local_identity_that_exists_answers_409(locals_api):
+def test_adding_a_local_identity_that_exists_answers_local_id_004(locals_api):
     add(locals_api)
     with pytest.raises(ApiException) as error:
         add(locals_api, password=NEW_PASSWORD)
-    assert error.value.status == 409, error.value.body
+    assert code_of(error.value) == (400, "LOCAL-ID-004"), error.value.body
     assert get_user_model().objects.get(username="alice").check_password(PASSWORD)
 
 
@@ -199,7 +167,7 @@ def test_an_account_without_a_password_gets_a_local_identity_added(locals_api, d
         locals_api.security_identity_local_get("alice")
     added = add(locals_api, name="Alice")
     assert added.id == str(user.pk) and added.email == "old@example.com"
-    assert key_get("alice", PASSWORD).status_code == 200
+    assert whoami("alice", PASSWORD).status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -241,18 +209,18 @@ def test_an_unknown_local_identity_answers_404(locals_api, call):
 def test_an_administrator_cannot_delete_their_own_local_identity(locals_api, staff):
     with pytest.raises(ApiException) as error:
         locals_api.security_identity_local_delete("admin")
-    assert error.value.status == 409, error.value.body
+    assert code_of(error.value) == (403, "SEC-PERM-008"), error.value.body
     staff.refresh_from_db()
     assert staff.has_usable_password()
 
 
 def test_deleting_a_local_identity_ends_its_password_but_keeps_the_account(locals_api, db):
     user = local_account()
-    assert key_get("alice", PASSWORD).status_code == 200
+    assert whoami("alice", PASSWORD).status_code == 200
     locals_api.security_identity_local_delete("alice")
     user.refresh_from_db()
     assert user.is_active and not user.has_usable_password()
-    response = key_get("alice", PASSWORD)
+    response = whoami("alice", PASSWORD)
     assert response.status_code == 401, response.content
 
 
@@ -272,8 +240,8 @@ def test_an_administrator_sets_a_password_and_the_old_one_stops_working(locals_a
     locals_api.security_identity_local_password_set(
         SetPasswordRequest(identifier="alice", password=NEW_PASSWORD)
     )
-    assert key_get("alice", PASSWORD).status_code == 401
-    assert key_get("alice", NEW_PASSWORD).status_code == 200
+    assert whoami("alice", PASSWORD).status_code == 401
+    assert whoami("alice", NEW_PASSWORD).status_code == 200
 
 
 def test_the_password_post_sets_a_password_and_reports_the_reset_uuid_as_ignored(locals_api, db):
@@ -283,7 +251,7 @@ def test_the_password_post_sets_a_password_and_reports_the_reset_uuid_as_ignored
     )
     assert response.status_code == 204, response.raw_data
     assert response.headers[IGNORED] == "uuid", response.headers
-    assert key_get("alice", NEW_PASSWORD).status_code == 200
+    assert whoami("alice", NEW_PASSWORD).status_code == 200
 
 
 def test_a_password_set_by_an_administrator_goes_through_the_validators(locals_api, db):
@@ -304,9 +272,9 @@ def test_an_account_changes_its_own_password_signed_in_with_it(client_for, db):
     own.security_identity_local_password_set(
         SetPasswordRequest(password=NEW_PASSWORD, previousPassword=PASSWORD)
     )
-    response = key_get("alice", PASSWORD)
+    response = whoami("alice", PASSWORD)
     assert response.status_code == 401, response.content
-    assert key_get("alice", NEW_PASSWORD).status_code == 200
+    assert whoami("alice", NEW_PASSWORD).status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -324,9 +292,9 @@ def test_changing_your_own_password_needs_the_previous_one(client_for, db, previ
     assert get_user_model().objects.get(username="alice").check_password(PASSWORD)
 
 
-def test_wrong_previous_passwords_are_throttled(db, small_limits):
+def test_wrong_previous_passwords_are_throttled(db, small_limits, api_client_for):
     user = local_account()
-    client = api_client(user)
+    client = api_client_for(user)
     body = {"password": NEW_PASSWORD, "previousPassword": "Wrong-Guess-1234"}
     for _ in range(ACCOUNT_LIMIT):
         assert client.patch(LOCALS, body, format="json").status_code == 400
@@ -336,10 +304,10 @@ def test_wrong_previous_passwords_are_throttled(db, small_limits):
     assert get_user_model().objects.get(username="alice").check_password(PASSWORD)
 
 
-def test_an_account_that_is_not_staff_cannot_set_another_accounts_password(db):
+def test_an_account_that_is_not_staff_cannot_set_another_accounts_password(db, api_client_for):
     local_account("bob")
     user = local_account()
-    response = api_client(user).patch(
+    response = api_client_for(user).patch(
         LOCALS, {"identifier": "bob", "password": NEW_PASSWORD}, format="json"
     )
     assert response.status_code == 403, response.content
@@ -373,11 +341,11 @@ def test_a_local_account_made_through_the_client_calls_the_api_with_its_password
 def test_a_second_call_does_not_run_the_password_hasher(db, verifications):
     local_account()
     verifications.clear()
-    assert key_get("alice", PASSWORD).status_code == 200
+    assert whoami("alice", PASSWORD).status_code == 200
     first = list(verifications)
     assert first.count("verify") == 1, first
     for _ in range(3):
-        assert key_get("alice", PASSWORD).status_code == 200
+        assert whoami("alice", PASSWORD).status_code == 200
     assert verifications == first, "a remembered verification needs no password hash"
 
 
@@ -386,13 +354,13 @@ def test_a_cache_time_of_zero_verifies_the_password_on_every_call(db, verificati
     local_account()
     verifications.clear()
     for _ in range(2):
-        assert key_get("alice", PASSWORD).status_code == 200
+        assert whoami("alice", PASSWORD).status_code == 200
     assert verifications.count("verify") == 2, verifications
 
 
 def test_the_cache_holds_an_hmac_never_the_password_nor_the_username(db):
     local_account()
-    assert key_get("alice", PASSWORD).status_code == 200
+    assert whoami("alice", PASSWORD).status_code == 200
     cache = caches["default"]
     stored = pickle.dumps(dict(cache._cache)) + json.dumps(list(cache._cache)).encode()
     assert PASSWORD.encode() not in stored and b"alice" not in stored
@@ -401,26 +369,26 @@ def test_the_cache_holds_an_hmac_never_the_password_nor_the_username(db):
 
 def test_a_changed_password_is_refused_even_though_the_old_one_was_remembered(db):
     user = local_account()
-    assert key_get("alice", PASSWORD).status_code == 200  # remembered
+    assert whoami("alice", PASSWORD).status_code == 200  # remembered
     user.set_password(NEW_PASSWORD)
     user.save()
-    response = key_get("alice", PASSWORD)
+    response = whoami("alice", PASSWORD)
     assert response.status_code == 401, response.content
-    assert key_get("alice", NEW_PASSWORD).status_code == 200
+    assert whoami("alice", NEW_PASSWORD).status_code == 200
 
 
 def test_wrong_passwords_are_throttled_like_wrong_keys(db, small_limits):
     local_account()
     for _ in range(ACCOUNT_LIMIT):
-        response = key_get("alice", "Wrong-Guess-1234")
+        response = whoami("alice", "Wrong-Guess-1234")
         assert response.status_code == 401, response.content
-    response = key_get("alice", PASSWORD)  # right, but the account is blocked now
+    response = whoami("alice", PASSWORD)  # right, but the account is blocked now
     assert response.status_code == 429, response.content
     assert response.json()["error"] == "SEC-AUTH-002" and int(response["Retry-After"]) > 0
 
 
 def test_an_unknown_identifier_costs_a_password_hash_too(db, verifications):
-    response = key_get("nobody", PASSWORD)
+    response = whoami("nobody", PASSWORD)
     assert response.status_code == 401, response.content
     assert verifications == ["encode"]
 
@@ -428,13 +396,13 @@ def test_an_unknown_identifier_costs_a_password_hash_too(db, verifications):
 @pytest.mark.parametrize("state", ["inactive", "unusable-password"])
 def test_inactive_accounts_and_accounts_without_a_usable_password_are_refused(db, state):
     user = local_account()
-    assert key_get("alice", PASSWORD).status_code == 200  # remembered
+    assert whoami("alice", PASSWORD).status_code == 200  # remembered
     if state == "inactive":
         user.is_active = False
     else:
         user.set_unusable_password()
     user.save()
-    response = key_get("alice", PASSWORD)
+    response = whoami("alice", PASSWORD)
     assert response.status_code == 401 and response.json()["error"] == "SEC-AUTH-002", (
         response.content
     )
@@ -443,10 +411,10 @@ def test_inactive_accounts_and_accounts_without_a_usable_password_are_refused(db
 def test_an_api_credential_with_that_id_takes_precedence_over_the_password(db):
     user = local_account()
     key = api_key_for(user)  # X-API-ID "alice"
-    assert key_get("alice", key).status_code == 200
-    assert key_get("alice", PASSWORD).status_code == 401
+    assert whoami("alice", key).status_code == 200
+    assert whoami("alice", PASSWORD).status_code == 401
     ApiCredential.objects.all().delete()
-    assert key_get("alice", PASSWORD).status_code == 200
+    assert whoami("alice", PASSWORD).status_code == 200
 
 
 # --- who may call what -----------------------------------------------------------------
@@ -465,12 +433,12 @@ ENDPOINTS = [
 
 @pytest.mark.parametrize(("method", "path"), ENDPOINTS)
 def test_accounts_that_are_not_staff_get_403_on_every_endpoint_but_their_own_password(
-    db, method, path
+    db, api_client_for, method, path
 ):
     local_account()
     user = UserFactory(username="someone")
     body = {"identifier": "alice", "password": NEW_PASSWORD, "uuid": "x"}
-    response = send(api_client(user), method, path, body)
+    response = send(api_client_for(user), method, path, body)
     assert response.status_code == 403, response.content
     assert response.json()["error"] == "SEC-PERM-001", response.content
     alice = get_user_model().objects.get(username="alice")
@@ -490,15 +458,15 @@ def test_anonymous_callers_get_401_on_every_endpoint(db, method, path):
     ids=["not-json", "array", "empty", "identifier-not-string", "null"],
 )
 @pytest.mark.parametrize("method", ["post", "put", "patch"])
-def test_malformed_bodies_answer_a_400_problem(staff, raw, method):
-    response = getattr(api_client(staff), method)(LOCALS, raw, content_type="application/json")
+def test_malformed_bodies_answer_a_400_problem(staff_api, raw, method):
+    response = getattr(staff_api, method)(LOCALS, raw, content_type="application/json")
     assert response.status_code == 400, response.content
-    assert response["Content-Type"] == "application/problem+json", response.content
-    assert response.json()["error"] == "REQ-002", response.content
+    assert response["Content-Type"] == PROBLEM, response.content
+    assert response.json()["error"] == "LOCAL-ID-002", response.content
 
 
 @pytest.mark.parametrize("raw", ["not json", "{}", '{"password": "Quartz-Meadow-9023"}'])
-def test_a_malformed_password_post_answers_a_400_problem(staff, raw):
-    response = api_client(staff).post(f"{LOCALS}/password", raw, content_type="application/json")
+def test_a_malformed_password_post_answers_a_400_problem(staff_api, raw):
+    response = staff_api.post(f"{LOCALS}/password", raw, content_type="application/json")
     assert response.status_code == 400, response.content
-    assert response.json()["error"] == "REQ-002", response.content
+    assert response.json()["error"] == "LOCAL-ID-002", response.content

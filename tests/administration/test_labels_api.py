@@ -1,9 +1,6 @@
 """``/api/v1/certificate/labels`` through the official client: the label catalogue, for
 staff only."""
 
-import json
-
-import horizon
 import pytest
 from horizon.exceptions import ApiException
 from horizon.models.label import Label as LabelBody
@@ -11,26 +8,10 @@ from horizon.models.label_response import LabelResponse
 from rest_framework.test import APIClient
 
 from profiles.models import Label
-from tests.factories import ProfileFactory, UserFactory, api_key_for
+from tests.administration.api_calls import PROBLEM, code_of, problem
+from tests.factories import ProfileFactory, UserFactory
 
 LABELS = "/api/v1/certificate/labels"
-
-
-@pytest.fixture
-def staff(db):
-    return UserFactory(username="admin", is_staff=True)
-
-
-@pytest.fixture
-def labels(client_for, staff):
-    return horizon.CertificateLabelApi(client_for(staff))
-
-
-def api_client(user=None) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.credentials(HTTP_X_API_ID=user.username, HTTP_X_API_KEY=api_key_for(user))
-    return client
 
 
 def body(name: str, display: str | None = None, description: str | None = None) -> LabelBody:
@@ -43,75 +24,71 @@ def body(name: str, display: str | None = None, description: str | None = None) 
     )
 
 
-def problem(error: ApiException) -> dict:
-    return json.loads(error.body)
-
-
-def test_a_staff_client_adds_gets_lists_updates_and_deletes_a_label(labels):
-    added = labels.label_add(body("env", "Environment", "Where it runs"))
+def test_a_staff_client_adds_gets_lists_updates_and_deletes_a_label(labels_api):
+    added = labels_api.label_add(body("env", "Environment", "Where it runs"))
     assert isinstance(added, LabelResponse)
     stored = Label.objects.get(name="env")
     assert added.id == str(stored.pk)
     assert (stored.display_name, stored.description) == ("Environment", "Where it runs")
     assert added.display_name[0].value == "Environment" and added.display_name[0].lang == "en"
 
-    assert labels.label_get("env").description[0].value == "Where it runs"
-    assert [label.name for label in labels.label_list()] == ["env"]
+    assert labels_api.label_get("env").description[0].value == "Where it runs"
+    assert [label.name for label in labels_api.label_list()] == ["env"]
 
-    updated = labels.label_update(body("env", "Env"))
+    updated = labels_api.label_update(body("env", "Env"))
     assert updated.display_name[0].value == "Env"
     assert updated.description is None, "PUT replaces the label: a left-out field is cleared"
     assert Label.objects.get(name="env").description == ""
 
-    assert labels.label_delete("env") is None
+    assert labels_api.label_delete("env") is None
     assert not Label.objects.filter(name="env").exists()
 
 
-def test_an_empty_catalogue_answers_204_which_the_client_reads_as_nothing(labels):
-    response = labels.label_list_with_http_info()
+def test_an_empty_catalogue_answers_204_which_the_client_reads_as_nothing(labels_api):
+    response = labels_api.label_list_with_http_info()
     assert response.status_code == 204 and not response.data
 
 
-def test_adding_a_label_that_exists_answers_409(labels):
-    labels.label_add(body("env"))
+def test_adding_a_label_that_exists_answers_cert_label_004(labels_api):
+    labels_api.label_add(body("env"))
     with pytest.raises(ApiException) as error:
-        labels.label_add(body("env"))
-    assert error.value.status == 409, error.value.body
+        labels_api.label_add(body("env"))
+    assert code_of(error.value) == (400, "CERT-LABEL-004"), error.value.body
     assert "'env' already exists" in problem(error.value)["detail"], error.value.body
 
 
 @pytest.mark.parametrize("call", ["get", "delete", "update"])
-def test_an_unknown_label_answers_404(labels, call):
+def test_an_unknown_label_answers_404(labels_api, call):
     with pytest.raises(ApiException) as error:
         if call == "update":
-            labels.label_update(body("missing"))
+            labels_api.label_update(body("missing"))
         else:
-            getattr(labels, f"label_{call}")("missing")
+            getattr(labels_api, f"label_{call}")("missing")
     assert error.value.status == 404, error.value.body
-    assert problem(error.value)["error"] == "REQ-001", error.value.body
+    assert problem(error.value)["error"] == "CERT-LABEL-003", error.value.body
 
 
-def test_deleting_a_label_a_profile_uses_is_refused_naming_the_profile(labels, pki):
+def test_deleting_a_label_a_profile_uses_is_refused_naming_the_profile(labels_api, pki):
     ProfileFactory(name="tls", ca=pki["issuing"])  # its label rule uses "env"
-    labels.label_add(body("env"))
+    labels_api.label_add(body("env"))
     with pytest.raises(ApiException) as error:
-        labels.label_delete("env")
-    assert error.value.status == 409, error.value.body
+        labels_api.label_delete("env")
+    assert code_of(error.value) == (403, "CERT-LABEL-005"), error.value.body
     detail = problem(error.value)["detail"]
     assert "'env'" in detail and "tls" in detail, error.value.body
     assert Label.objects.filter(name="env").exists()
 
 
-def test_a_name_that_is_not_a_slug_answers_400(labels):
+def test_a_name_that_is_not_a_slug_answers_400(labels_api):
     with pytest.raises(ApiException) as error:
-        labels.label_add(body("not a slug!"))
+        labels_api.label_add(body("not a slug!"))
     assert error.value.status == 400, error.value.body
-    assert problem(error.value)["error"] == "REQ-002", error.value.body
+    assert problem(error.value)["error"] == "CERT-LABEL-002", error.value.body
 
 
-def test_a_display_name_longer_than_128_characters_answers_400(labels):
+def test_a_display_name_longer_than_128_characters_answers_400(labels_api):
     with pytest.raises(ApiException) as error:
-        labels.label_add(body("env", "E" * 129))
+        labels_api.label_add(body("env", "E" * 129))
     assert error.value.status == 400, error.value.body
     assert "displayName" in problem(error.value)["detail"], error.value.body
 
@@ -122,11 +99,11 @@ def test_a_display_name_longer_than_128_characters_answers_400(labels):
     ids=["not-json", "array", "no-name", "name-not-string", "display-not-list", "null"],
 )
 @pytest.mark.parametrize("method", ["post", "put"])
-def test_malformed_bodies_answer_a_400_problem(staff, raw, method):
-    response = getattr(api_client(staff), method)(LABELS, raw, content_type="application/json")
+def test_malformed_bodies_answer_a_400_problem(staff_api, raw, method):
+    response = getattr(staff_api, method)(LABELS, raw, content_type="application/json")
     assert response.status_code == 400, response.content
-    assert response["Content-Type"] == "application/problem+json", response.content
-    assert response.json()["error"] == "REQ-002", response.content
+    assert response["Content-Type"] == PROBLEM, response.content
+    assert response.json()["error"] == "CERT-LABEL-002", response.content
 
 
 ENDPOINTS = [
@@ -139,10 +116,10 @@ ENDPOINTS = [
 
 
 @pytest.mark.parametrize(("method", "path"), ENDPOINTS)
-def test_accounts_that_are_not_staff_get_403_on_every_endpoint(db, method, path):
+def test_accounts_that_are_not_staff_get_403_on_every_endpoint(db, api_client_for, method, path):
     Label.objects.create(name="env")
     user = UserFactory(username="someone")
-    response = getattr(api_client(user), method)(path, {"name": "env"}, format="json")
+    response = getattr(api_client_for(user), method)(path, {"name": "env"}, format="json")
     assert response.status_code == 403, response.content
     assert response.json()["error"] == "SEC-PERM-001", response.content
     assert Label.objects.filter(name="env").exists()
@@ -150,6 +127,6 @@ def test_accounts_that_are_not_staff_get_403_on_every_endpoint(db, method, path)
 
 @pytest.mark.parametrize(("method", "path"), ENDPOINTS)
 def test_anonymous_callers_get_401_on_every_endpoint(db, method, path):
-    response = getattr(api_client(), method)(path, {"name": "env"}, format="json")
+    response = getattr(APIClient(), method)(path, {"name": "env"}, format="json")
     assert response.status_code == 401, response.content
     assert response.json()["error"] == "SEC-AUTH-009", response.content

@@ -1,10 +1,8 @@
 """``/api/v1/security/principalinfos`` through the official client: contact, enabled, teams,
 the administrator role and grants of an account, for staff only."""
 
-import json
 from datetime import timedelta
 
-import horizon
 import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
@@ -19,21 +17,11 @@ from rest_framework.test import APIClient
 
 from profiles.models import Grant, Profile, Team
 from requests_app.models import Request
+from tests.administration.api_calls import IGNORED, PROBLEM, code_of, problem, send
 from tests.conftest import Api
-from tests.factories import ProfileFactory, TeamFactory, UserFactory, api_key_for, grant
+from tests.factories import ProfileFactory, TeamFactory, UserFactory, grant
 
 PRINCIPALS = "/api/v1/security/principalinfos"
-IGNORED = "X-RAPortal-Ignored-Fields"
-
-
-@pytest.fixture
-def staff(db):
-    return UserFactory(username="admin", is_staff=True)
-
-
-@pytest.fixture
-def principals(client_for, staff):
-    return horizon.SecurityPrincipalinfoApi(client_for(staff))
 
 
 @pytest.fixture
@@ -46,29 +34,12 @@ def world(pki):
     TeamFactory(name="ops")
 
 
-def api_client(user=None) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.credentials(HTTP_X_API_ID=user.username, HTTP_X_API_KEY=api_key_for(user))
-    return client
-
-
-def send(client: APIClient, method: str, path: str, body=None):
-    if method == "get":
-        return client.get(path)
-    return getattr(client, method)(path, body, format="json")
-
-
 def info(identifier: str = "alice", **fields) -> PrincipalInfo:
     return PrincipalInfo.from_dict({"identifier": identifier, "enabled": True, **fields})
 
 
 def permission(value: str, profile: str | None = None, filter_: str | None = None) -> dict:
     return {"value": value, "filter": filter_ or (f"profile = {profile}" if profile else None)}
-
-
-def problem(error: ApiException) -> dict:
-    return json.loads(error.body)
 
 
 def grants_of(username: str) -> set[tuple[str, str, str]]:
@@ -79,8 +50,8 @@ def grants_of(username: str) -> set[tuple[str, str, str]]:
     )
 
 
-def test_adding_a_principal_makes_the_account_with_its_grants_teams_and_role(principals, world):
-    added = principals.security_principal_info_add(
+def test_adding_a_principal_makes_the_account_with_its_grants_teams_and_role(principals_api, world):
+    added = principals_api.security_principal_info_add(
         info(
             contact="alice@example.com",
             roles=["administrator"],
@@ -112,19 +83,19 @@ def test_adding_a_principal_makes_the_account_with_its_grants_teams_and_role(pri
     assert isinstance(added.creation_date, int) and added.last_authentication is None
 
 
-def test_the_permissions_read_back_as_principals_self_writes_them(principals, world):
-    principals.security_principal_info_add(
+def test_the_permissions_read_back_as_principals_self_writes_them(principals_api, world):
+    principals_api.security_principal_info_add(
         info(permissions=[permission("lifecycle:webra:perform:enroll", "tls")])
     )
     user = get_user_model().objects.get(username="alice")
     status, me = Api(user).get("/api/v1/security/principals/self")
     assert status == 200, me
-    got = principals.security_principal_info_get("alice")
+    got = principals_api.security_principal_info_get("alice")
     assert [p.to_dict() for p in got.permissions] == me["permissions"]
 
 
-def test_an_update_makes_the_grants_teams_and_role_exactly_those_listed(principals, world):
-    principals.security_principal_info_add(
+def test_an_update_makes_the_grants_teams_and_role_exactly_those_listed(principals_api, world):
+    principals_api.security_principal_info_add(
         info(
             roles=["administrator"],
             teams=["web", "ops"],
@@ -134,7 +105,7 @@ def test_an_update_makes_the_grants_teams_and_role_exactly_those_listed(principa
             ],
         )
     )
-    updated = principals.security_principal_info_update(
+    updated = principals_api.security_principal_info_update(
         info(
             contact="new@example.com",
             enabled=False,
@@ -152,8 +123,8 @@ def test_an_update_makes_the_grants_teams_and_role_exactly_those_listed(principa
     assert (updated.enabled, updated.roles, updated.teams) == (False, [], ["ops"])
 
 
-def test_two_levels_for_one_profile_and_workflow_keep_the_higher(principals, world):
-    principals.security_principal_info_add(
+def test_two_levels_for_one_profile_and_workflow_keep_the_higher(principals_api, world):
+    principals_api.security_principal_info_add(
         info(
             permissions=[
                 permission("lifecycle:webra:perform:enroll", "tls"),
@@ -165,9 +136,9 @@ def test_two_levels_for_one_profile_and_workflow_keep_the_higher(principals, wor
 
 
 def test_other_permissions_roles_and_ui_state_are_accepted_and_reported_as_ignored(
-    principals, world
+    principals_api, world
 ):
-    response = principals.security_principal_info_add_with_http_info(
+    response = principals_api.security_principal_info_add_with_http_info(
         info(
             roles=["auditor"],
             permissions=[
@@ -209,9 +180,9 @@ def test_other_permissions_roles_and_ui_state_are_accepted_and_reported_as_ignor
         "wrong-module",
     ],
 )
-def test_a_malformed_lifecycle_permission_is_refused_naming_it(principals, world, perm, named):
+def test_a_malformed_lifecycle_permission_is_refused_naming_it(principals_api, world, perm, named):
     with pytest.raises(ApiException) as error:
-        principals.security_principal_info_add(
+        principals_api.security_principal_info_add(
             info(permissions=[permission("lifecycle:webra:request:renew", "tls"), perm])
         )
     assert error.value.status == 400, error.value.body
@@ -220,74 +191,74 @@ def test_a_malformed_lifecycle_permission_is_refused_naming_it(principals, world
     assert not get_user_model().objects.filter(username="alice").exists()
 
 
-def test_an_unknown_team_is_refused_naming_it(principals, world):
+def test_an_unknown_team_is_refused_naming_it(principals_api, world):
     with pytest.raises(ApiException) as error:
-        principals.security_principal_info_add(info(teams=["web", "ghosts"]))
+        principals_api.security_principal_info_add(info(teams=["web", "ghosts"]))
     assert error.value.status == 400 and "'ghosts'" in problem(error.value)["detail"], (
         error.value.body
     )
     assert not get_user_model().objects.filter(username="alice").exists()
 
 
-def test_an_existing_account_without_principal_data_takes_the_posted_one(principals, world):
+def test_an_existing_account_without_principal_data_takes_the_posted_one(principals_api, world):
     UserFactory(username="alice")  # a local account, no grants or teams yet
-    added = principals.security_principal_info_add(info(teams=["web"]))
+    added = principals_api.security_principal_info_add(info(teams=["web"]))
     assert added.teams == ["web"]
     with pytest.raises(ApiException) as error:
-        principals.security_principal_info_add(info(teams=["ops"]))
-    assert error.value.status == 409, error.value.body
+        principals_api.security_principal_info_add(info(teams=["ops"]))
+    assert code_of(error.value) == (400, "SEC-PI-004"), error.value.body
     alice = get_user_model().objects.get(username="alice")
     assert list(alice.rap_teams.values_list("name", flat=True)) == ["web"]
 
 
-def test_a_contact_left_out_keeps_the_accounts_email_and_an_empty_one_clears_it(principals, db):
+def test_a_contact_left_out_keeps_the_accounts_email_and_an_empty_one_clears_it(principals_api, db):
     UserFactory(username="alice", email="alice@example.com")
-    assert principals.security_principal_info_update(info()).contact == "alice@example.com"
-    assert principals.security_principal_info_update(info(contact="")).contact is None
+    assert principals_api.security_principal_info_update(info()).contact == "alice@example.com"
+    assert principals_api.security_principal_info_update(info(contact="")).contact is None
     assert get_user_model().objects.get(username="alice").email == ""
 
 
-def test_get_update_and_delete_of_an_unknown_principal_answer_404(principals):
+def test_get_update_and_delete_of_an_unknown_principal_answer_404(principals_api):
     for call in (
-        lambda: principals.security_principal_info_get("ghost"),
-        lambda: principals.security_principal_info_delete("ghost"),
-        lambda: principals.security_principal_info_update(info("ghost")),
+        lambda: principals_api.security_principal_info_get("ghost"),
+        lambda: principals_api.security_principal_info_delete("ghost"),
+        lambda: principals_api.security_principal_info_update(info("ghost")),
     ):
         with pytest.raises(ApiException) as error:
             call()
         assert error.value.status == 404, error.value.body
 
 
-def test_deleting_a_principal_made_here_deletes_the_account(principals, world):
-    principals.security_principal_info_add(
+def test_deleting_a_principal_made_here_deletes_the_account(principals_api, world):
+    principals_api.security_principal_info_add(
         info(teams=["web"], permissions=[permission("lifecycle:webra:request:enroll", "tls")])
     )
-    assert principals.security_principal_info_delete("alice") is None
+    assert principals_api.security_principal_info_delete("alice") is None
     assert not get_user_model().objects.filter(username="alice").exists()
     assert not Grant.objects.filter(user__username="alice").exists()
 
 
 def test_deleting_the_principal_of_a_local_account_empties_it_and_keeps_the_account(
-    principals, world
+    principals_api, world
 ):
     user = UserFactory(username="alice", is_staff=True)  # has a password
     user.rap_managed_teams.add(TeamFactory(name="web"))
-    principals.security_principal_info_update(
+    principals_api.security_principal_info_update(
         info(
             roles=["administrator"],
             permissions=[permission("lifecycle:webra:request:enroll", "tls")],
         )
     )
-    principals.security_principal_info_delete("alice")
+    principals_api.security_principal_info_delete("alice")
     user.refresh_from_db()
     assert not user.is_staff and user.is_active
     assert not grants_of("alice") and not user.rap_managed_teams.exists()
-    got = principals.security_principal_info_get("alice")
+    got = principals_api.security_principal_info_get("alice")
     assert (got.roles, got.permissions, got.teams) == ([], [], [])
 
 
-def test_deleting_a_principal_that_requests_refer_to_keeps_the_account(principals, world):
-    principals.security_principal_info_add(info())
+def test_deleting_a_principal_that_requests_refer_to_keeps_the_account(principals_api, world):
+    principals_api.security_principal_info_add(info())
     user = get_user_model().objects.get(username="alice")
     Request.objects.create(
         requester=user,
@@ -298,49 +269,52 @@ def test_deleting_a_principal_that_requests_refer_to_keeps_the_account(principal
         expires_at=timezone.now() + timedelta(days=3),
         remove_at=timezone.now() + timedelta(days=90),
     )
-    principals.security_principal_info_delete("alice")
+    principals_api.security_principal_info_delete("alice")
     assert get_user_model().objects.filter(username="alice").exists()
 
 
 @pytest.mark.parametrize(
     "change", [{"enabled": False}, {"roles": []}], ids=["disable", "drop-role"]
 )
-def test_an_administrator_cannot_lock_themselves_out(principals, staff, change):
+def test_an_administrator_cannot_lock_themselves_out(principals_api, staff, change):
     body = {"roles": ["administrator"], **change}
     with pytest.raises(ApiException) as error:
-        principals.security_principal_info_update(info("admin", **body))
-    assert error.value.status == 409, error.value.body
+        principals_api.security_principal_info_update(info("admin", **body))
+    assert code_of(error.value) == (400, "SEC-PI-002"), error.value.body
     staff.refresh_from_db()
     assert staff.is_staff and staff.is_active
     with pytest.raises(ApiException) as error:
-        principals.security_principal_info_delete("admin")
-    assert error.value.status == 409, error.value.body
+        principals_api.security_principal_info_delete("admin")
+    assert code_of(error.value) == (403, "SEC-PERM-008"), error.value.body
 
 
-def test_a_superuser_keeps_its_administrator_role(principals, db):
+def test_a_superuser_keeps_its_administrator_role(principals_api, db):
     UserFactory(username="root", is_staff=True, is_superuser=True)
     with pytest.raises(ApiException) as error:
-        principals.security_principal_info_update(info("root", roles=[]))
-    assert error.value.status == 409 and "superuser" in problem(error.value)["detail"], (
-        error.value.body
-    )
+        principals_api.security_principal_info_update(info("root", roles=[]))
+    assert (
+        code_of(error.value) == (400, "SEC-PI-002")
+        and "superuser" in problem(error.value)["detail"]
+    ), error.value.body
 
 
-def test_searches_filter_sort_and_page_principals(principals, world, staff):
+def test_searches_filter_sort_and_page_principals(principals_api, world, staff):
     for name, team in (("alice", "web"), ("bob", "web"), ("carol", "ops")):
-        principals.security_principal_info_add(info(name, teams=[team], contact=f"{name}@x.org"))
-    found = principals.security_principal_info_search(
+        principals_api.security_principal_info_add(
+            info(name, teams=[team], contact=f"{name}@x.org")
+        )
+    found = principals_api.security_principal_info_search(
         PrincipalInfoSearchQuery.from_dict({"team": "web", "withCount": True})
     )
     assert isinstance(found, PrincipalInfoSearchResultsResponse)
     assert [p.identifier for p in found.results] == ["alice", "bob"] and found.count == 2
-    page = principals.security_principal_info_search(
+    page = principals_api.security_principal_info_search(
         PrincipalInfoSearchQuery.from_dict(
             {"sortedBy": [{"element": "identifier", "order": "Desc"}], "pageSize": 2}
         )
     )
     assert [p.identifier for p in page.results] == ["carol", "bob"] and page.has_more
-    second = principals.security_principal_info_search(
+    second = principals_api.security_principal_info_search(
         PrincipalInfoSearchQuery.from_dict(
             {
                 "sortedBy": [{"element": "identifier", "order": "Desc"}],
@@ -350,19 +324,19 @@ def test_searches_filter_sort_and_page_principals(principals, world, staff):
         )
     )
     assert [p.identifier for p in second.results] == ["alice", "admin"]
-    admins = principals.security_principal_info_search(
+    admins = principals_api.security_principal_info_search(
         PrincipalInfoSearchQuery.from_dict({"role": "administrator", "strictSearch": True})
     )
     assert [p.identifier for p in admins.results] == ["admin"]
-    exact = principals.security_principal_info_search(
+    exact = principals_api.security_principal_info_search(
         PrincipalInfoSearchQuery.from_dict({"identifier": "al", "strictSearch": True})
     )
     assert exact.results == []
 
 
-def test_a_search_sorted_by_an_unknown_element_answers_400(principals):
+def test_a_search_sorted_by_an_unknown_element_answers_400(principals_api):
     with pytest.raises(ApiException) as error:
-        principals.security_principal_info_search(
+        principals_api.security_principal_info_search(
             PrincipalInfoSearchQuery.from_dict({"sortedBy": [{"element": "x", "order": "Asc"}]})
         )
     assert error.value.status == 400, error.value.body
@@ -392,22 +366,22 @@ def test_a_search_sorted_by_an_unknown_element_answers_400(principals):
     ],
 )
 @pytest.mark.parametrize("method", ["post", "put"])
-def test_malformed_bodies_answer_a_400_problem(staff, raw, method):
+def test_malformed_bodies_answer_a_400_problem(staff_api, raw, method):
     UserFactory(username="alice")
-    response = getattr(api_client(staff), method)(PRINCIPALS, raw, content_type="application/json")
+    response = getattr(staff_api, method)(PRINCIPALS, raw, content_type="application/json")
     if method == "put" and raw.startswith('{"identifier": "has space"'):
         assert response.status_code == 404, response.content  # no such account to update
         return
     assert response.status_code == 400, response.content
-    assert response["Content-Type"] == "application/problem+json", response.content
-    assert response.json()["error"] == "REQ-002", response.content
+    assert response["Content-Type"] == PROBLEM, response.content
+    assert response.json()["error"] == "SEC-PI-002", response.content
 
 
 @pytest.mark.parametrize("raw", ["[]", '{"pageIndex": 0}', '{"pageSize": -1}', '{"role": 3}'])
-def test_a_malformed_search_answers_a_400_problem(staff, raw):
-    response = api_client(staff).post(f"{PRINCIPALS}/search", raw, content_type="application/json")
+def test_a_malformed_search_answers_a_400_problem(staff_api, raw):
+    response = staff_api.post(f"{PRINCIPALS}/search", raw, content_type="application/json")
     assert response.status_code == 400, response.content
-    assert response.json()["error"] == "REQ-002", response.content
+    assert response.json()["error"] == "SEC-PI-005", response.content
 
 
 ENDPOINTS = [
@@ -420,11 +394,11 @@ ENDPOINTS = [
 
 
 @pytest.mark.parametrize(("method", "path"), ENDPOINTS)
-def test_accounts_that_are_not_staff_get_403_on_every_endpoint(db, method, path):
+def test_accounts_that_are_not_staff_get_403_on_every_endpoint(db, api_client_for, method, path):
     UserFactory(username="alice")
     user = UserFactory(username="someone")
     body = {"identifier": "someone", "enabled": True, "roles": ["administrator"]}
-    response = send(api_client(user), method, path, body)
+    response = send(api_client_for(user), method, path, body)
     assert response.status_code == 403, response.content
     assert response.json()["error"] == "SEC-PERM-001", response.content
     user.refresh_from_db()
@@ -439,7 +413,7 @@ def test_anonymous_callers_get_401_on_every_endpoint(db, method, path):
     assert response.json()["error"] == "SEC-AUTH-009", response.content
 
 
-def test_a_grant_a_team_holds_is_not_one_of_the_members_permissions(principals, world):
-    principals.security_principal_info_add(info(teams=["web"]))
+def test_a_grant_a_team_holds_is_not_one_of_the_members_permissions(principals_api, world):
+    principals_api.security_principal_info_add(info(teams=["web"]))
     grant(Profile.objects.get(name="tls"), Team.objects.get(name="web"), "perform")
-    assert principals.security_principal_info_get("alice").permissions == []
+    assert principals_api.security_principal_info_get("alice").permissions == []

@@ -4,11 +4,13 @@ the same shapes out, rules and policies applied to the profiles requesters enrol
 import horizon
 import pytest
 from horizon.models.certificate_profiles import CertificateProfiles
+from horizon.models.est_profile import EstProfile
+from horizon.models.scep_profile import ScepProfile
 from horizon.models.web_ra_profile import WebRAProfile
 from rest_framework.test import APIClient
 
 from profiles.models import Label, Profile, Team
-from tests.factories import UserFactory, api_key_for
+from tests.administration.api_calls import PROBLEM
 
 
 def webra_body(ca_name: str, **changes) -> dict:
@@ -59,29 +61,16 @@ def webra_body(ca_name: str, **changes) -> dict:
 
 
 @pytest.fixture
-def staff(db):
-    return UserFactory(username="admin-1", is_staff=True)
-
-
-@pytest.fixture
 def catalogue(db):
     Label.objects.create(name="env")
     return Team.objects.create(name="web-team")
 
 
-@pytest.fixture
-def staff_api(staff):
-    api = APIClient()
-    api.credentials(HTTP_X_API_ID=staff.username, HTTP_X_API_KEY=api_key_for(staff))
-    return api
-
-
 def test_a_webra_profile_sent_by_the_official_client_is_created_and_read_back(
-    pki, catalogue, staff, client_for
+    pki, catalogue, profiles_api
 ):
-    api = horizon.CertificateProfileApi(client_for(staff))
     body = CertificateProfiles(WebRAProfile.from_dict(webra_body(pki["issuing"].name)))
-    created = api.certificate_profile_add(body).actual_instance
+    created = profiles_api.certificate_profile_add(body).actual_instance
     assert created.name == "tls-servers" and created.pki_connector == pki["issuing"].name
 
     profile = Profile.objects.get(name="tls-servers")
@@ -100,9 +89,9 @@ def test_a_webra_profile_sent_by_the_official_client_is_created_and_read_back(
     )
     assert profile.enroll_request_expiry_days == 3 and profile.self_revoke
 
-    again = api.certificate_profile_get("tls-servers").actual_instance
+    again = profiles_api.certificate_profile_get("tls-servers").actual_instance
     assert again.certificate_template.sans[0].max == 10
-    listed = api.certificate_profile_list()
+    listed = profiles_api.certificate_profile_list()
     assert [p.actual_instance.name for p in listed] == ["tls-servers"]
 
 
@@ -155,7 +144,7 @@ def test_an_invalid_profile_is_refused_with_a_clear_message_and_nothing_is_store
         "/api/v1/certificate/profiles", webra_body(pki["issuing"].name, **change), format="json"
     )
     assert response.status_code == 400, response.content
-    assert response["Content-Type"] == "application/problem+json"
+    assert response["Content-Type"] == PROBLEM
     assert message in response.json()["detail"], response.json()
     assert not Profile.objects.filter(name="tls-servers").exists()
 
@@ -177,16 +166,15 @@ def test_an_update_replaces_the_rules_and_a_delete_refuses_a_profile_in_use(
 def test_a_profile_with_certificates_is_disabled_not_deleted(profile, issue, staff_api):
     issue()
     response = staff_api.delete(f"/api/v1/certificate/profiles/{profile.name}")
-    assert response.status_code == 409, response.content
+    assert (response.status_code, response.json()["error"]) == (403, "CERT-PROFILE-006"), (
+        response.content
+    )
     assert "disable it instead" in response.json()["detail"]
     assert Profile.objects.filter(pk=profile.pk).exists()
 
 
-def test_the_profile_api_is_for_staff_only(pki, profile, requester):
-    requester_api = APIClient()
-    requester_api.credentials(
-        HTTP_X_API_ID=requester.username, HTTP_X_API_KEY=api_key_for(requester)
-    )
+def test_the_profile_api_is_for_staff_only(pki, profile, requester, api_client_for):
+    requester_api = api_client_for(requester)
     for method, path in [
         ("get", "/api/v1/certificate/profiles"),
         ("get", f"/api/v1/certificate/profiles/{profile.name}"),
@@ -198,3 +186,34 @@ def test_the_profile_api_is_for_staff_only(pki, profile, requester):
         assert response.status_code == 403, (method, path, response.content)
         assert response.json()["error"] == "SEC-PERM-001"
     assert APIClient().get("/api/v1/certificate/profiles").status_code == 401
+
+
+@pytest.mark.parametrize("module", ["est", "scep"])
+def test_est_and_scep_profiles_round_trip_through_the_official_client(
+    pki, staff, client_for, module
+):
+    api = horizon.CertificateProfileApi(client_for(staff))
+    body = {
+        "module": module,
+        "name": f"devices-{module}",
+        "enabled": True,
+        "pkiConnector": pki["issuing"].name,
+        "authorizationMode": "challenge",
+        "dnWhitelist": True,
+        "authorizationLevels": webra_body(pki["issuing"].name)["authorizationLevels"],
+        "requestsPolicy": {"enroll": "2 days"},
+        "selfPermissions": {},
+        "cryptoPolicy": {"decentralized": True, "centralized": False},
+    }
+    if module == "est":
+        model = EstProfile.from_dict(body | {"ca": pki["issuing"].name})
+    else:
+        model = ScepProfile.from_dict(
+            body | {"mode": "ca", "scepRA": "x", "caps": ["AES"], "encryptionAlgorithm": "aes256"}
+        )
+    created = api.certificate_profile_add(CertificateProfiles(model)).actual_instance
+    assert type(created).__name__.lower().startswith(module), type(created)
+    profile = Profile.objects.get(name=f"devices-{module}")
+    assert (profile.module, profile.dn_whitelist, profile.challenge_enabled) == (module, True, True)
+    again = api.certificate_profile_get(f"devices-{module}").actual_instance
+    assert again.authorization_mode == "challenge" and again.dn_whitelist is True

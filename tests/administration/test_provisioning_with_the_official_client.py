@@ -8,10 +8,7 @@ import json
 import subprocess
 
 import horizon
-from cryptography import x509
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
-from cryptography.x509.oid import NameOID
 from horizon.models.certificate_authority_request import CertificateAuthorityRequest
 from horizon.models.certificate_profiles import CertificateProfiles
 from horizon.models.integrated_ca_connector import IntegratedCAConnector
@@ -23,43 +20,10 @@ from horizon.models.request_submit_request import RequestSubmitRequest
 from horizon.models.team import Team
 from horizon.models.web_ra_profile import WebRAProfile
 
-from certificates.pki.keys import generate_private_key
-from certificates.pki.signing import sign_ca
+from tests.administration.pki_material import key_pem, make_pki, pem
 from tests.factories import UserFactory
 
 PASSWORD = "Svc-Web-Passw0rd-2026"
-
-
-def pem(certificate: x509.Certificate) -> str:
-    return certificate.public_bytes(serialization.Encoding.PEM).decode()
-
-
-def outside_pki():
-    """A root and an issuing CA made in the test, outside the portal."""
-    root_key = generate_private_key("ec-secp384r1")
-    root = sign_ca(
-        subject=x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Provisioned Root CA")]),
-        public_key=root_key.public_key(),
-        issuer_cert=None,
-        issuer_key=root_key,
-        validity_days=3650,
-        path_length=1,
-    )
-    issuing_key = generate_private_key("ec-secp256r1")
-    issuing = sign_ca(
-        subject=x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Provisioned Issuing CA")]),
-        public_key=issuing_key.public_key(),
-        issuer_cert=root,
-        issuer_key=root_key,
-        validity_days=1825,
-        path_length=0,
-    )
-    key_pem = issuing_key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
-    return root, issuing, key_pem
 
 
 def webra_profile() -> dict:
@@ -109,10 +73,11 @@ def webra_profile() -> dict:
 
 
 def test_horizon_provisioning_configures_a_profile_that_a_provisioned_account_enrolls_on(
-    db, client_for, tmp_path
+    client_for, staff, tmp_path
 ):
-    admin = client_for(UserFactory(username="provisioner", is_staff=True))
-    root, issuing, issuing_key = outside_pki()
+    admin = client_for(staff)
+    pki = make_pki("Provisioned")
+    root, issuing = pki["root"], pki["issuing"]
 
     horizon.CaApi(admin).ca_add(
         CertificateAuthorityRequest(name="provisioned-root", certificate=pem(root))
@@ -123,7 +88,7 @@ def test_horizon_provisioning_configures_a_profile_that_a_provisioned_account_en
             "type": "integrated",
             "cryptoType": "legacy",
             "caCert": pem(issuing),
-            "caKey": {"value": issuing_key},
+            "caKey": {"value": key_pem(pki["issuing_key"])},
             "crtLifetime": "365 days",
         }
     )

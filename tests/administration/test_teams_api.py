@@ -1,9 +1,6 @@
 """``/api/v1/security/teams`` through the official client: teams, their managers and members,
 for staff only."""
 
-import json
-
-import horizon
 import pytest
 from horizon.exceptions import ApiException
 from horizon.models.security_team_update_request import SecurityTeamUpdateRequest
@@ -12,47 +9,20 @@ from horizon.models.team_response import TeamResponse
 from rest_framework.test import APIClient
 
 from profiles.models import Grant, Team
-from tests.factories import ProfileFactory, TeamFactory, UserFactory, api_key_for, grant
+from tests.administration.api_calls import IGNORED, PROBLEM, code_of, problem, send
+from tests.factories import ProfileFactory, TeamFactory, UserFactory, grant
 
 TEAMS = "/api/v1/security/teams"
-IGNORED = "X-RAPortal-Ignored-Fields"
-
-
-@pytest.fixture
-def staff(db):
-    return UserFactory(username="admin", is_staff=True)
-
-
-@pytest.fixture
-def teams(client_for, staff):
-    return horizon.SecurityTeamApi(client_for(staff))
-
-
-def api_client(user=None) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.credentials(HTTP_X_API_ID=user.username, HTTP_X_API_KEY=api_key_for(user))
-    return client
-
-
-def send(client: APIClient, method: str, path: str, body):
-    if method == "get":
-        return client.get(path)
-    return getattr(client, method)(path, body, format="json")
 
 
 def team_body(name: str = "web", model=TeamBody, **fields):
     return model.from_dict({"name": name, **fields})
 
 
-def problem(error: ApiException) -> dict:
-    return json.loads(error.body)
-
-
-def test_a_staff_client_adds_gets_lists_updates_and_deletes_a_team(teams, db):
+def test_a_staff_client_adds_gets_lists_updates_and_deletes_a_team(teams_api, db):
     UserFactory(username="alice")
     UserFactory(username="bob")
-    added = teams.security_team_add(
+    added = teams_api.security_team_add(
         team_body(
             displayName=[{"lang": "en", "value": "Web team"}],
             description=[{"lang": "fr", "value": "L'équipe web"}],
@@ -68,27 +38,27 @@ def test_a_staff_client_adds_gets_lists_updates_and_deletes_a_team(teams, db):
         "L'équipe web",
         "web@example.com",
     )
-    assert teams.security_team_get("web").contact == "web@example.com"
-    assert [t.name for t in teams.security_team_list()] == ["web"]
+    assert teams_api.security_team_get("web").contact == "web@example.com"
+    assert [t.name for t in teams_api.security_team_list()] == ["web"]
 
-    updated = teams.security_team_update(
+    updated = teams_api.security_team_update(
         team_body(model=SecurityTeamUpdateRequest, managers=["bob"], contact="ops@example.com")
     )
     assert updated.managers == ["bob"] and updated.contact == "ops@example.com"
     assert updated.display_name is None, "PUT replaces the team: a left-out field is cleared"
     assert list(Team.objects.get(name="web").managers.values_list("username", flat=True)) == ["bob"]
 
-    assert teams.security_team_delete("web") is None
+    assert teams_api.security_team_delete("web") is None
     assert not Team.objects.filter(name="web").exists()
 
 
-def test_no_teams_answer_204_which_the_client_reads_as_nothing(teams):
-    response = teams.security_team_list_with_http_info()
+def test_no_teams_answer_204_which_the_client_reads_as_nothing(teams_api):
+    response = teams_api.security_team_list_with_http_info()
     assert response.status_code == 204 and not response.data
 
 
-def test_a_webhook_is_accepted_and_reported_as_ignored(teams):
-    response = teams.security_team_add_with_http_info(
+def test_a_webhook_is_accepted_and_reported_as_ignored(teams_api):
+    response = teams_api.security_team_add_with_http_info(
         team_body(webhook={"type": "slack", "url": "https://hooks.example.com/x"})
     )
     assert response.status_code == 201, response.raw_data
@@ -96,73 +66,73 @@ def test_a_webhook_is_accepted_and_reported_as_ignored(teams):
     assert response.data.webhook is None
 
 
-def test_unknown_managers_are_refused_naming_them(teams):
+def test_unknown_managers_are_refused_naming_them(teams_api):
     with pytest.raises(ApiException) as error:
-        teams.security_team_add(team_body(managers=["ghost", "nobody"]))
+        teams_api.security_team_add(team_body(managers=["ghost", "nobody"]))
     assert error.value.status == 400, error.value.body
     detail = problem(error.value)["detail"]
     assert "'ghost'" in detail and "'nobody'" in detail, error.value.body
     assert not Team.objects.filter(name="web").exists()
 
 
-def test_a_contact_that_is_not_an_email_address_is_refused(teams):
+def test_a_contact_that_is_not_an_email_address_is_refused(teams_api):
     with pytest.raises(ApiException) as error:
-        teams.security_team_add(team_body(contact="not an address"))
+        teams_api.security_team_add(team_body(contact="not an address"))
     assert error.value.status == 400 and "contact" in problem(error.value)["detail"], (
         error.value.body
     )
 
 
-def test_adding_a_team_that_exists_answers_409(teams):
-    teams.security_team_add(team_body())
+def test_adding_a_team_that_exists_answers_team_004(teams_api):
+    teams_api.security_team_add(team_body())
     with pytest.raises(ApiException) as error:
-        teams.security_team_add(team_body())
-    assert error.value.status == 409, error.value.body
+        teams_api.security_team_add(team_body())
+    assert code_of(error.value) == (400, "TEAM-004"), error.value.body
 
 
 @pytest.mark.parametrize("call", ["get", "delete", "update", "members_get", "members_add"])
-def test_an_unknown_team_answers_404(teams, call):
+def test_an_unknown_team_answers_404(teams_api, call):
     with pytest.raises(ApiException) as error:
         if call == "update":
-            teams.security_team_update(team_body("missing", model=SecurityTeamUpdateRequest))
+            teams_api.security_team_update(team_body("missing", model=SecurityTeamUpdateRequest))
         elif call == "members_add":
-            teams.security_team_members_add("missing", [])
+            teams_api.security_team_members_add("missing", [])
         else:
-            getattr(teams, f"security_team_{call}")("missing")
+            getattr(teams_api, f"security_team_{call}")("missing")
     assert error.value.status == 404, error.value.body
-    assert problem(error.value)["error"] == "REQ-001", error.value.body
+    assert problem(error.value)["error"] == "TEAM-003", error.value.body
 
 
-def test_an_update_with_another_teams_id_is_refused(teams):
-    teams.security_team_add(team_body())
-    other = teams.security_team_add(team_body("ops"))
+def test_an_update_with_another_teams_id_is_refused(teams_api):
+    teams_api.security_team_add(team_body())
+    other = teams_api.security_team_add(team_body("ops"))
     with pytest.raises(ApiException) as error:
-        teams.security_team_update(team_body(model=SecurityTeamUpdateRequest, _id=other.id))
+        teams_api.security_team_update(team_body(model=SecurityTeamUpdateRequest, _id=other.id))
     assert error.value.status == 400 and "renamed" in problem(error.value)["detail"], (
         error.value.body
     )
 
 
-def test_members_are_added_listed_and_removed_by_username(teams, db):
+def test_members_are_added_listed_and_removed_by_username(teams_api, db):
     for name in ("alice", "bob", "carol"):
         UserFactory(username=name)
-    teams.security_team_add(team_body())
-    assert teams.security_team_members_get("web") in (None, [])
-    assert teams.security_team_members_add("web", ["alice", "bob", "carol"]) is None
-    assert teams.security_team_members_get("web") == ["alice", "bob", "carol"]
-    assert teams.security_team_members_remove("web", ["bob"]) is None
-    assert teams.security_team_members_get("web") == ["alice", "carol"]
+    teams_api.security_team_add(team_body())
+    assert teams_api.security_team_members_get("web") in (None, [])
+    assert teams_api.security_team_members_add("web", ["alice", "bob", "carol"]) is None
+    assert teams_api.security_team_members_get("web") == ["alice", "bob", "carol"]
+    assert teams_api.security_team_members_remove("web", ["bob"]) is None
+    assert teams_api.security_team_members_get("web") == ["alice", "carol"]
     assert set(Team.objects.get(name="web").members.values_list("username", flat=True)) == {
         "alice",
         "carol",
     }
 
 
-def test_adding_unknown_members_is_refused_naming_them_and_adds_nobody(teams, db):
+def test_adding_unknown_members_is_refused_naming_them_and_adds_nobody(teams_api, db):
     UserFactory(username="alice")
-    teams.security_team_add(team_body())
+    teams_api.security_team_add(team_body())
     with pytest.raises(ApiException) as error:
-        teams.security_team_members_add("web", ["alice", "ghost"])
+        teams_api.security_team_members_add("web", ["alice", "ghost"])
     assert error.value.status == 400 and "'ghost'" in problem(error.value)["detail"], (
         error.value.body
     )
@@ -171,33 +141,33 @@ def test_adding_unknown_members_is_refused_naming_them_and_adds_nobody(teams, db
 
 @pytest.mark.parametrize("raw", ["{}", '"alice"', "[1, 2]", "not json"])
 @pytest.mark.parametrize("method", ["post", "delete"])
-def test_a_members_body_that_is_not_a_list_of_usernames_answers_400(staff, raw, method):
+def test_a_members_body_that_is_not_a_list_of_usernames_answers_400(staff_api, raw, method):
     TeamFactory(name="web")
-    response = getattr(api_client(staff), method)(
+    response = getattr(staff_api, method)(
         f"{TEAMS}/web/members", raw, content_type="application/json"
     )
     assert response.status_code == 400, response.content
-    assert response["Content-Type"] == "application/problem+json", response.content
+    assert response["Content-Type"] == PROBLEM, response.content
 
 
-def test_a_team_a_profile_uses_cannot_be_deleted_and_the_answer_names_the_profile(teams, pki):
+def test_a_team_a_profile_uses_cannot_be_deleted_and_the_answer_names_the_profile(teams_api, pki):
     web = TeamFactory(name="web")
     profile = ProfileFactory(name="tls", ca=pki["issuing"], team_default=web)
     other = ProfileFactory(name="mail", ca=pki["issuing"])
     other.team_whitelist.add(TeamFactory(name="mailers"))
     for name, profile_name in (("web", "tls"), ("mailers", "mail")):
         with pytest.raises(ApiException) as error:
-            teams.security_team_delete(name)
-        assert error.value.status == 409, error.value.body
+            teams_api.security_team_delete(name)
+        assert code_of(error.value) == (400, "TEAM-002"), error.value.body
         assert profile_name in problem(error.value)["detail"], error.value.body
     assert Team.objects.filter(name__in=["web", "mailers"]).count() == 2
     assert profile.team_default == web
 
 
-def test_deleting_a_team_takes_its_grants_with_it(teams, pki):
+def test_deleting_a_team_takes_its_grants_with_it(teams_api, pki):
     web = TeamFactory(name="web")
     grant(ProfileFactory(name="tls", ca=pki["issuing"]), web, "perform")
-    teams.security_team_delete("web")
+    teams_api.security_team_delete("web")
     assert not Grant.objects.exists()
 
 
@@ -207,12 +177,12 @@ def test_deleting_a_team_takes_its_grants_with_it(teams, pki):
     ids=["not-json", "array", "no-name", "name-not-string", "managers-not-list"],
 )
 @pytest.mark.parametrize("method", ["post", "put"])
-def test_malformed_bodies_answer_a_400_problem(staff, raw, method):
+def test_malformed_bodies_answer_a_400_problem(staff_api, raw, method):
     TeamFactory(name="web")
-    response = getattr(api_client(staff), method)(TEAMS, raw, content_type="application/json")
+    response = getattr(staff_api, method)(TEAMS, raw, content_type="application/json")
     assert response.status_code == 400, response.content
-    assert response["Content-Type"] == "application/problem+json", response.content
-    assert response.json()["error"] == "REQ-002", response.content
+    assert response["Content-Type"] == PROBLEM, response.content
+    assert response.json()["error"] == "TEAM-002", response.content
 
 
 ENDPOINTS = [
@@ -228,11 +198,11 @@ ENDPOINTS = [
 
 
 @pytest.mark.parametrize(("method", "path"), ENDPOINTS)
-def test_accounts_that_are_not_staff_get_403_on_every_endpoint(db, method, path):
+def test_accounts_that_are_not_staff_get_403_on_every_endpoint(db, api_client_for, method, path):
     TeamFactory(name="web")
     user = UserFactory(username="someone")
     body = ["someone"] if path.endswith("members") else {"name": "web"}
-    response = send(api_client(user), method, path, body)
+    response = send(api_client_for(user), method, path, body)
     assert response.status_code == 403, response.content
     assert response.json()["error"] == "SEC-PERM-001", response.content
     assert Team.objects.filter(name="web").exists()
@@ -241,6 +211,6 @@ def test_accounts_that_are_not_staff_get_403_on_every_endpoint(db, method, path)
 
 @pytest.mark.parametrize(("method", "path"), ENDPOINTS)
 def test_anonymous_callers_get_401_on_every_endpoint(db, method, path):
-    response = send(api_client(), method, path, {"name": "web"})
+    response = send(APIClient(), method, path, {"name": "web"})
     assert response.status_code == 401, response.content
     assert response.json()["error"] == "SEC-AUTH-009", response.content

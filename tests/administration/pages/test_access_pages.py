@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from profiles.models import Label, Team
 from raportal.models import ApiCredential
-from tests.factories import TeamFactory, UserFactory
+from tests.factories import TeamFactory
 
 # (URL name, its arguments from the world fixture, answers GET)
 PAGES = [
@@ -47,11 +47,6 @@ def world(profile, requester):
     }
 
 
-@pytest.fixture
-def admin(db):
-    return UserFactory(username="admin", is_staff=True)
-
-
 def url(world, name, args):
     return reverse(name, args=[world[arg] for arg in args])
 
@@ -88,22 +83,18 @@ def test_anonymous_visitors_are_sent_to_sign_in_from_every_admin_page(
 
 
 @pytest.mark.parametrize(("name", "args", "gets"), PAGES, ids=IDS)
-def test_staff_open_every_page_and_the_changes_answer_only_post(
-    world, admin, client, name, args, gets
-):
-    client.force_login(admin)
-    response = client.get(url(world, name, args))
+def test_staff_open_every_page_and_the_changes_answer_only_post(world, signed_in, name, args, gets):
+    response = signed_in.get(url(world, name, args))
     expected = 200 if gets else 405
     assert response.status_code == expected, response.content.decode()[:3000]
 
 
 def test_the_navigation_takes_staff_to_the_admin_home_which_links_the_django_admin(
-    world, admin, client
+    world, signed_in
 ):
-    client.force_login(admin)
-    home = client.get("/").content.decode()
+    home = signed_in.get("/").content.decode()
     assert 'href="/manage/">Administration</a>' in home, home
-    page = client.get("/manage/").content.decode()
+    page = signed_in.get("/manage/").content.decode()
     for link in (
         'href="/manage/profiles/"',
         'href="/manage/teams/"',

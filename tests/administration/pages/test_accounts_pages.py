@@ -4,37 +4,14 @@ web password, activation."""
 import datetime as dt
 import re
 
-import pytest
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from raportal.models import ApiCredential, AuditEvent
+from tests.administration.api_calls import whoami
+from tests.administration.pages.forms import field_block
 from tests.factories import UserFactory
 
 NEW_PASSWORD = "Brand-New-Passw0rd-42"
-
-
-@pytest.fixture
-def admin(db):
-    return UserFactory(username="admin", is_staff=True)
-
-
-@pytest.fixture
-def signed_in(client, admin):
-    client.force_login(admin)
-    return client
-
-
-def field_block(page: str, name: str) -> str:
-    match = re.search(rf'id="div_id_{name}".*?(?=id="div_id_|</form>)', page, re.S)
-    assert match, page
-    return match.group(0)
-
-
-def whoami(api_id: str, key: str):
-    return APIClient().get(
-        "/api/v1/security/principals/self", HTTP_X_API_ID=api_id, HTTP_X_API_KEY=key
-    )
 
 
 def make_key(user, *, expires_at=None, enabled=True) -> tuple[ApiCredential, str]:
@@ -166,7 +143,7 @@ def test_an_admin_sets_a_new_password_that_the_validators_accept(signed_in, requ
     assert NEW_PASSWORD not in str(event.detail), event.detail
 
 
-def test_an_admin_deactivates_and_reactivates_an_account(signed_in, requester, admin):
+def test_an_admin_deactivates_and_reactivates_an_account(signed_in, requester, staff):
     path = f"/manage/accounts/{requester.pk}/active/"
     page = signed_in.post(path, {"active": "0"}, follow=True).content.decode()
     assert "deactivated" in page and "Activate the account" in page, page
@@ -176,11 +153,11 @@ def test_an_admin_deactivates_and_reactivates_an_account(signed_in, requester, a
     requester.refresh_from_db()
     assert requester.is_active
     myself = signed_in.post(
-        f"/manage/accounts/{admin.pk}/active/", {"active": "0"}, follow=True
+        f"/manage/accounts/{staff.pk}/active/", {"active": "0"}, follow=True
     ).content.decode()
     assert "You cannot deactivate your own account." in myself, myself
-    admin.refresh_from_db()
-    assert admin.is_active
+    staff.refresh_from_db()
+    assert staff.is_active
 
 
 def test_a_staff_account_cannot_take_over_a_superuser(signed_in):

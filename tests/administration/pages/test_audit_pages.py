@@ -14,17 +14,6 @@ from raportal.models import ApiCredential, AuditEvent
 from tests.factories import TeamFactory, UserFactory
 
 
-@pytest.fixture
-def admin(db):
-    return UserFactory(username="admin", is_staff=True)
-
-
-@pytest.fixture
-def signed_in(client, admin):
-    client.force_login(admin)
-    return client
-
-
 def event(actor, action, object_type, object_id, day=1, **detail) -> AuditEvent:
     row = AuditEvent.objects.create(
         actor=actor, action=action, object_type=object_type, object_id=str(object_id), detail=detail

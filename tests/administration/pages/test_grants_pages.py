@@ -11,17 +11,6 @@ from tests.factories import TeamFactory, UserFactory, grant
 
 
 @pytest.fixture
-def admin(db):
-    return UserFactory(username="admin", is_staff=True)
-
-
-@pytest.fixture
-def signed_in(client, admin):
-    client.force_login(admin)
-    return client
-
-
-@pytest.fixture
 def small(pki, requester, approver):
     """A profile where the requester may request enroll and the approver perform revoke."""
     from tests.factories import ProfileFactory

@@ -1,30 +1,9 @@
 """The label catalogue under /manage/labels/: list, create, edit, delete — refused while a
 profile's label rule uses the label."""
 
-import re
-
-import pytest
-
 from profiles.models import Label
 from raportal.models import AuditEvent
-from tests.factories import UserFactory
-
-
-@pytest.fixture
-def admin(db):
-    return UserFactory(username="admin", is_staff=True)
-
-
-@pytest.fixture
-def signed_in(client, admin):
-    client.force_login(admin)
-    return client
-
-
-def field_block(page: str, name: str) -> str:
-    match = re.search(rf'id="div_id_{name}".*?(?=id="div_id_|</form>)', page, re.S)
-    assert match, page
-    return match.group(0)
+from tests.administration.pages.forms import field_block
 
 
 def test_an_admin_creates_a_label_and_finds_it_in_the_list(signed_in):

@@ -6,13 +6,6 @@ from django.urls import reverse
 
 from administration.pages.profile_editor import LIFECYCLE
 from profiles.models import Profile, SubjectRule
-from tests.factories import UserFactory
-
-
-@pytest.fixture
-def staff_client(client, db):
-    client.force_login(UserFactory(username="admin-1", is_staff=True))
-    return client
 
 
 def formset(prefix: str, rows: list[dict], initial: int = 0) -> dict:
@@ -70,9 +63,9 @@ def editor_data(ca, name="vpn-users", subject=None, sans=None, labels=None, **pr
     return data
 
 
-def test_the_list_shows_module_state_ca_and_counts(staff_client, profile, issue):
+def test_the_list_shows_module_state_ca_and_counts(signed_in, profile, issue):
     issue()
-    page = staff_client.get(reverse("admin-profile-list"))
+    page = signed_in.get(reverse("admin-profile-list"))
     html = page.content.decode()
     assert page.status_code == 200, html
     assert "webra-demo" in html and profile.ca.name in html
@@ -80,7 +73,7 @@ def test_the_list_shows_module_state_ca_and_counts(staff_client, profile, issue)
     assert ">1</td>" in row, row[:800]
 
 
-def test_an_admin_creates_a_profile_with_rules_in_one_form(staff_client, pki):
+def test_an_admin_creates_a_profile_with_rules_in_one_form(signed_in, pki):
     data = editor_data(
         pki["issuing"],
         subject=[
@@ -96,7 +89,7 @@ def test_an_admin_creates_a_profile_with_rules_in_one_form(staff_client, pki):
         sans=[{"san_type": "DNSNAME", "min": "0", "max": "10", "editable_by_requester": True}],
         everyone_enroll="request",
     )
-    response = staff_client.post(reverse("admin-profile-create"), data | {"action": "save"})
+    response = signed_in.post(reverse("admin-profile-create"), data | {"action": "save"})
     assert response.status_code == 302, response.content.decode()[:3000]
     profile = Profile.objects.get(name="vpn-users")
     assert [(r.element, r.regex) for r in profile.subject_rules.all()] == [
@@ -107,12 +100,12 @@ def test_an_admin_creates_a_profile_with_rules_in_one_form(staff_client, pki):
     assert profile.authenticated_levels == {"enroll": "request"}
 
 
-def test_an_invalid_regex_is_refused_beside_its_field_and_nothing_is_saved(staff_client, pki):
+def test_an_invalid_regex_is_refused_beside_its_field_and_nothing_is_saved(signed_in, pki):
     data = editor_data(
         pki["issuing"],
         subject=[{"element": "cn.1", "mandatory": True, "regex": "([a-z", "position": 0}],
     )
-    response = staff_client.post(reverse("admin-profile-create"), data | {"action": "save"})
+    response = signed_in.post(reverse("admin-profile-create"), data | {"action": "save"})
     html = response.content.decode()
     assert response.status_code == 400, html[:2000]
     assert 'id="id_subject-0-regex-error"' in html and "not a valid regular expression" in html
@@ -134,8 +127,8 @@ def test_an_invalid_regex_is_refused_beside_its_field_and_nothing_is_saved(staff
         ),
     ],
 )
-def test_the_editor_refuses_what_the_api_refuses(staff_client, pki, changes, message):
-    response = staff_client.post(
+def test_the_editor_refuses_what_the_api_refuses(signed_in, pki, changes, message):
+    response = signed_in.post(
         reverse("admin-profile-create"), editor_data(pki["issuing"], **changes) | {"action": "save"}
     )
     html = response.content.decode()
@@ -143,7 +136,7 @@ def test_the_editor_refuses_what_the_api_refuses(staff_client, pki, changes, mes
 
 
 def test_the_preview_shows_the_enroll_form_with_unsaved_changes_and_stores_nothing(
-    staff_client, profile
+    signed_in, profile
 ):
     url = reverse("admin-profile-preview", args=[profile.name])
     rules = [
@@ -163,7 +156,7 @@ def test_the_preview_shows_the_enroll_form_with_unsaved_changes_and_stores_nothi
     data = editor_data(profile.ca, name=profile.name, subject=[])
     data |= formset("subject", rules, initial=len(rules) - 1)
     before = SubjectRule.objects.filter(profile=profile).count()
-    response = staff_client.post(url, data)
+    response = signed_in.post(url, data)
     html = response.content.decode()
     assert response.status_code == 200, html[:2000]
     assert 'name="subject_l.1"' in html and "<fieldset disabled inert" in html, html[:3000]
@@ -171,10 +164,10 @@ def test_the_preview_shows_the_enroll_form_with_unsaved_changes_and_stores_nothi
 
 
 def test_clone_copies_the_rules_disabled_and_delete_refuses_a_profile_with_certificates(
-    staff_client, profile, issue
+    signed_in, profile, issue
 ):
     issue()
-    response = staff_client.post(
+    response = signed_in.post(
         reverse("admin-profile-clone", args=[profile.name]), {"new_name": "webra-copy"}
     )
     assert response.status_code == 302
@@ -182,15 +175,15 @@ def test_clone_copies_the_rules_disabled_and_delete_refuses_a_profile_with_certi
     assert not copy.enabled
     assert copy.subject_rules.count() == profile.subject_rules.count() > 0
 
-    response = staff_client.post(reverse("admin-profile-delete", args=[profile.name]), follow=True)
+    response = signed_in.post(reverse("admin-profile-delete", args=[profile.name]), follow=True)
     assert "disable it instead" in response.content.decode()
     assert Profile.objects.filter(pk=profile.pk).exists()
 
-    staff_client.post(reverse("admin-profile-toggle", args=[profile.name]))
+    signed_in.post(reverse("admin-profile-toggle", args=[profile.name]))
     profile.refresh_from_db()
     assert not profile.enabled
 
-    staff_client.post(reverse("admin-profile-delete", args=["webra-copy"]))
+    signed_in.post(reverse("admin-profile-delete", args=["webra-copy"]))
     assert not Profile.objects.filter(name="webra-copy").exists()
 
 

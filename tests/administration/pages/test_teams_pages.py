@@ -2,29 +2,10 @@
 
 import re
 
-import pytest
-
 from profiles.models import Grant, Team
 from raportal.models import AuditEvent
-from tests.factories import TeamFactory, UserFactory, grant
-
-
-@pytest.fixture
-def admin(db):
-    return UserFactory(username="admin", is_staff=True)
-
-
-@pytest.fixture
-def signed_in(client, admin):
-    client.force_login(admin)
-    return client
-
-
-def field_block(page: str, name: str) -> str:
-    """The crispy block of one field: its label, input, error and help."""
-    match = re.search(rf'id="div_id_{name}".*?(?=id="div_id_|</form>)', page, re.S)
-    assert match, page
-    return match.group(0)
+from tests.administration.pages.forms import field_block
+from tests.factories import TeamFactory, grant
 
 
 def test_an_admin_creates_a_team_with_members_and_managers(signed_in, requester, approver):
