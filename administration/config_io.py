@@ -238,7 +238,8 @@ def import_config(config: dict) -> list[str]:
 def _apply_account(identity: dict) -> bool:
     """The account named ``identifier`` with this e-mail and name; a new one has no password
     (an admin sets it, or it uses API keys). With a "password" (bootstrapping a fresh
-    instance), the password is set through the API, with its validators. True if created."""
+    instance), an account without one gets it through the API, with its validators; an
+    account that has one keeps it. True if created."""
     user_model = get_user_model()
     identifier = checked_identifier(str(identity.get("identifier") or ""))
     user = user_model._default_manager.filter(**{user_model.USERNAME_FIELD: identifier}).first()
@@ -246,19 +247,20 @@ def _apply_account(identity: dict) -> bool:
     if created:
         user = user_model(**{user_model.USERNAME_FIELD: identifier})
         user.set_unusable_password()
+    before = (user.email, user.first_name, user.last_name)
     try:
         set_email(user, identity.get("email") or "")
         set_name(user, identity.get("name") or "")
     except DomainError as exc:
         raise ConfigError(f"local identity {identifier!r}: {exc.detail}") from None
-    user.save()
-    if identity.get("password"):
-        status, data = Api().call(
-            "post",
-            f"{LOCALS}/password",
-            {"identifier": identifier, "password": identity["password"]},
-        )
-        if status not in (200, 204):
+    if created or (user.email, user.first_name, user.last_name) != before:
+        user.save()
+    # A bootstrap password, never over one the account has (the user may have changed it).
+    if identity.get("password") and not user.has_usable_password():
+        # The API's "add a local identity" gives a password-less account its password.
+        body = {"identifier": identifier, "password": identity["password"]}
+        status, data = Api().call("post", LOCALS, body)
+        if status not in (200, 201):
             raise ConfigError(f"local identity {identifier!r}: {data.get('detail')}")
     return created
 

@@ -11,8 +11,10 @@ How Horizon's ``authorizationLevels`` map onto our grants: ``authorized`` = the 
 needs an explicit grant (a Grant row, given through principal infos, the grants page or the
 configuration file); ``authenticated`` = any signed-in account, stored per workflow in
 ``Profile.authenticated_levels``. ``enroll``/``revoke``/… are our ``perform``,
-``requestEnroll``/… our ``request``, and ``approveEnroll``/… the right to approve, which in
-RA Portal is ``perform`` too. Other access levels are read as ``authorized`` (the stricter).
+``requestEnroll``/… our ``request``. ``approveEnroll``/… is the right to approve, which in
+RA Portal comes with ``perform``: it is written ``authenticated`` when everyone performs, and
+read, alone, as not granted (it would let every account act without approval; give approvers
+an explicit grant). Other access levels are read as ``authorized`` (the stricter).
 """
 
 import datetime as dt
@@ -246,10 +248,16 @@ def _read_levels(raw: dict, seen: Collected) -> dict:
                 seen.ignored.append(f"authorizationLevels.{key}={value} (read as authorized)")
             return value == AUTHENTICATED
 
-        if access(workflow) or access(f"approve{_cap(workflow)}"):
-            levels[workflow] = GrantLevel.PERFORM.value
-        elif access(f"request{_cap(workflow)}"):
-            levels[workflow] = GrantLevel.REQUEST.value
+        approve = f"approve{_cap(workflow)}"
+        if access(workflow):
+            levels[workflow] = GrantLevel.PERFORM.value  # which approves others' too
+        else:
+            if access(f"request{_cap(workflow)}"):
+                levels[workflow] = GrantLevel.REQUEST.value
+            if access(approve):
+                # Approving is part of perform here: granting it to every account would
+                # let everyone act without approval. Grant it explicitly instead.
+                seen.ignored.append(f"authorizationLevels.{approve}=authenticated (not granted)")
     seen.ignore_if_set(
         "authorizationLevels.", raw, ("enrollApi", "renewApi", "recoverApi", "auditRequest")
     )

@@ -6,16 +6,18 @@ query per use. The token is random, not a counter: a transaction that changed it
 rolled back can never make an old token current again. It changes in the transaction that
 makes the change, so readers see both or neither.
 
-Every write path bumps it: ``save``/``delete`` through signals (connected by the app), bulk
-``update``/``delete``/``bulk_create``/``bulk_update`` through ``RevisedQuerySet``. Only raw SQL
-and data migrations bypass it; processes started after a migration begin with empty caches.
+Every write path bumps it: ``save``/``delete`` and the team whitelist's ``set``/``add``/
+``remove`` through signals (connected by the app), bulk ``update``/``delete``/``bulk_create``/
+``bulk_update`` through ``RevisedQuerySet``, and every ``migrate`` run at its end (data
+migrations send no signals). Only raw SQL outside migrations bypasses it.
 """
 
+import contextlib
 import uuid
 
 from django.apps import apps
-from django.db import connection, models
-from django.db.models.signals import post_delete, post_save
+from django.db import DatabaseError, connection, models
+from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 
 # Models whose rows end up in a cached profile, with the fields whose changes do not matter
 # to it (a CA's CRL state changes with every revocation and is never read from the cache:
@@ -93,8 +95,24 @@ def _deleted(sender, **kwargs):
     bump()
 
 
+def _m2m_changed(sender, action, **kwargs):
+    if action.startswith("post_"):
+        bump()
+
+
+def _migrated(sender, using=None, **kwargs):
+    # Data migrations bypass the signals: whatever they changed is a new revision.
+    if sender.label == "profiles":
+        # Migrated back before the revision's table existed: nothing is cached then.
+        with contextlib.suppress(DatabaseError):
+            bump()
+
+
 def connect_signals() -> None:
     for label in REVISED_MODELS:
         model = apps.get_model(label)
         post_save.connect(_saved, sender=model, dispatch_uid=f"revision-save-{label}")
         post_delete.connect(_deleted, sender=model, dispatch_uid=f"revision-delete-{label}")
+    whitelist = apps.get_model("profiles.Profile").team_whitelist.through
+    m2m_changed.connect(_m2m_changed, sender=whitelist, dispatch_uid="revision-team-whitelist")
+    post_migrate.connect(_migrated, dispatch_uid="revision-after-migrate")

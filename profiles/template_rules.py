@@ -295,6 +295,13 @@ def check_team(profile: Profile, requested: dict | None, *, editor: str, current
             raise _element_error(
                 "CERT-TEAM-001", "team", f"you are not a member of team {wanted!r}"
             )
+        allowed = list(profile.team_whitelist.values_list("name", flat=True))
+        if allowed and team.name not in allowed:
+            raise _element_error(
+                "CERT-TEAM-001",
+                "team",
+                f"team {wanted!r} is not allowed on this profile ({', '.join(sorted(allowed))})",
+            )
     if team is None and profile.team_mandatory:
         raise _element_error("CERT-TEAM-001", "team", "a team is mandatory on this profile")
     return team

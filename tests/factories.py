@@ -8,7 +8,7 @@ from django.contrib.auth import get_user_model
 
 from certificates.pki import names
 from certificates.pki.keys import generate_private_key
-from profiles.models import Grant, LabelRule, Profile, SanRule, SubjectRule, Team
+from profiles.models import Grant, Label, LabelRule, Profile, SanRule, SubjectRule, Team
 from raportal.models import ApiCredential
 
 
@@ -78,6 +78,7 @@ class ProfileFactory(factory.django.DjangoModelFactory):
             )
         for san_type, maximum in [("DNSNAME", 5), ("IPADDRESS", 2), ("RFC822NAME", 2)]:
             SanRule.objects.create(profile=self, san_type=san_type, min=0, max=maximum)
+        Label.objects.get_or_create(name="env")  # the catalogue the rule refers to
         LabelRule.objects.create(profile=self, label="env", enum=["dev", "staging", "prod"])
 
 

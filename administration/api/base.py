@@ -12,6 +12,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from administration.permissions import SUPERUSER_ONLY, may_manage
 from certificates.services import conflict
 from raportal.api.password_policies import AnyAccept
 from raportal.api.problems import PROBLEM_CONTENT_TYPE
@@ -119,12 +120,18 @@ def read_body[M: BaseModel](request, model: type[M]) -> M:
 
 
 def ignore(request, *fields: str) -> None:
-    """Fields we accept and do not act on: named in a response header and logged."""
-    fields = [field for field in fields if field]
+    """Fields we accept and do not act on: named in a response header and logged. They may
+    quote what the client sent: only printable ASCII reaches the header (no header
+    injection), 120 characters at most each."""
+    fields = [_printable(str(field))[:120] for field in fields if field]
     if not fields:
         return
     request._request.ignored_fields = [*getattr(request._request, "ignored_fields", []), *fields]
     log.warning("admin API: ignored unsupported fields %s on %s", fields, request.path)
+
+
+def _printable(text: str) -> str:
+    return "".join(ch if " " <= ch <= "~" and ch != "," else "?" for ch in text)
 
 
 def checked_name(name: str, kind: str, max_length: int) -> str:
@@ -159,6 +166,13 @@ def set_fields(model: BaseModel) -> set[str]:
             field = type(model).model_fields[name]
             out.add(field.alias or name)
     return out
+
+
+def check_may_manage(request, account) -> None:
+    """403 SEC-PERM-001 unless the caller may change this account (administration/
+    permissions.py: only a superuser changes a superuser's)."""
+    if not may_manage(request.user, account):
+        raise forbidden(SUPERUSER_ONLY)
 
 
 def not_found(kind: str, name: str) -> DomainError:

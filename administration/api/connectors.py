@@ -72,6 +72,9 @@ def read_connector(request) -> IntegratedCAConnector:
     return body
 
 
+MAX_BACKDATE = dt.timedelta(hours=48)
+
+
 def duration(field: str, text: str) -> dt.timedelta:
     try:
         return parse_duration(text)
@@ -90,6 +93,11 @@ def lifetimes(body: IntegratedCAConnector) -> dict:
     backdate = dt.timedelta(0)
     if body.crt_back_date is not None:
         backdate = duration("crtBackDate", body.crt_back_date)
+        if backdate > MAX_BACKDATE:
+            raise invalid_request(
+                "crtBackDate: at most 48 hours (it absorbs clock skew; the CA/Browser Forum "
+                "allows no more)"
+            )
     crl_hours = DEFAULT_CRL_HOURS
     if body.crl_lifetime is not None:
         crl = duration("crlLifetime", body.crl_lifetime)

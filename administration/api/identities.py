@@ -40,6 +40,7 @@ from administration.api.base import (
     AdminApiView,
     IsStaff,
     already_exists,
+    check_may_manage,
     checked_email,
     conflict_answer,
     empty_answer,
@@ -142,6 +143,7 @@ def _set_password_of(request, identifier: str, password: str) -> None:
     """An administrator sets the password of the local identity ``identifier``."""
     with transaction.atomic():
         user = _local(identifier, lock=True)
+        check_may_manage(request, user)
         _validated_password(password, user)
         _set_password(request, user, password, "localidentity.password.set")
 
@@ -185,6 +187,8 @@ class LocalListView(AcceptAnyView):
             )
             if user is not None and is_local(user):
                 raise already_exists("local identity", identifier)
+            if user is not None:
+                check_may_manage(request, user)
             created = user is None
             if created:
                 user = user_model(**{user_model.USERNAME_FIELD: identifier})
@@ -212,6 +216,7 @@ class LocalListView(AcceptAnyView):
         given = set_fields(body)
         with transaction.atomic():
             user = _local(body.identifier, lock=True)
+            check_may_manage(request, user)
             if "email" in given:
                 set_email(user, body.email)
             if "name" in given:
@@ -274,6 +279,7 @@ class LocalDetailView(AcceptAnyView):
             user = _local(identifier, lock=True)
             if user.pk == request.user.pk:
                 raise self_deletion("you cannot delete your own local identity")
+            check_may_manage(request, user)
             user.set_unusable_password()
             user.save(update_fields=["password"])
             record(request.user, "localidentity.delete", user, identifier=identifier)

@@ -42,6 +42,7 @@ from administration.api.base import (
     AcceptAnyView,
     AdminApiView,
     already_exists,
+    check_may_manage,
     checked_email,
     conflict,
     conflict_answer,
@@ -192,6 +193,7 @@ def wanted_staff(request, roles: list[str] | None) -> bool:
 
 def apply_principal(request, user, body: PrincipalInfo) -> None:
     """Sets the account to the body (saved; the account exists). Checks everything first."""
+    check_may_manage(request, user)
     contact = user.email if body.contact is None else checked_email(body.contact, "contact")
     staff = wanted_staff(request, body.roles)
     teams = wanted_teams(body.teams)
@@ -313,6 +315,7 @@ class PrincipalInfoDetailView(AcceptAnyView):
             user = _account(identifier, lock=True)
             if user.pk == request.user.pk:
                 raise self_deletion("you cannot delete your own principal info")
+            check_may_manage(request, user)
             if user.is_superuser:
                 raise conflict(f"{identifier!r} is a superuser: change it in Django's admin")
             record(request.user, "principalinfo.delete", user, identifier=identifier)

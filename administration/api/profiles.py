@@ -1,6 +1,7 @@
 """``/api/v1/certificate/profiles``: profiles in Horizon's WebRAProfile / EstProfile /
 ScepProfile shapes (administration/profile_shapes.py holds the mapping)."""
 
+from django.db import transaction
 from django.db.models import ProtectedError
 from django.urls import path
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -23,6 +24,7 @@ from administration.profile_shapes import apply_profile, profile_json
 from profiles.models import Profile
 from raportal.api.schema import LIST_OF_OBJECTS, OBJECT, ProblemSerializer, answers
 from raportal.errors import invalid_request
+from raportal.models import record
 
 CONFLICT = {409: OpenApiResponse(ProblemSerializer, description="The name is taken, or in use")}
 EMPTY = empty_answer("No profile yet")
@@ -55,7 +57,11 @@ def read_profile(request) -> dict:
 
 
 def saved(request, raw: dict, profile: Profile | None) -> Profile:
-    profile, ignored = apply_profile(raw, profile)
+    """Applies the body in one transaction with its audit event (the profile locked)."""
+    action = "profile.create" if profile is None else "profile.update"
+    with transaction.atomic():
+        profile, ignored = apply_profile(raw, profile)
+        record(request.user, action, profile, name=profile.name, via="api", ignored=ignored)
     ignore(request, *ignored)
     return profiles().get(pk=profile.pk)
 
@@ -88,8 +94,9 @@ class ProfileListView(AdminApiView):
     )
     def put(self, request):
         raw = read_profile(request)
-        profile = named(Profile.objects, "profile", raw["name"])
-        return Response(profile_json(saved(request, raw, profile)))
+        with transaction.atomic():  # two concurrent updates apply one after the other
+            profile = named(Profile.objects, "profile", raw["name"], lock=True)
+            return Response(profile_json(saved(request, raw, profile)))
 
 
 class ProfileDetailView(AdminApiView):
@@ -104,9 +111,11 @@ class ProfileDetailView(AdminApiView):
         responses={**answers(None, 403, 404, ok_status=204), **CONFLICT},
     )
     def delete(self, request, name: str):
-        profile = named(Profile.objects, "profile", name)
         try:
-            profile.delete()
+            with transaction.atomic():
+                profile = named(Profile.objects, "profile", name, lock=True)
+                record(request.user, "profile.delete", profile, name=name, via="api")
+                profile.delete()
         except ProtectedError:
             raise conflict(
                 f"profile {name!r} has certificates or requests: disable it instead "

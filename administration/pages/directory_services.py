@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.views.decorators.debug import sensitive_variables
 
+from administration.permissions import SUPERUSER_ONLY, may_manage
 from profiles.models import Grant, Label, LabelRule, Profile, Team
 from raportal.models import ApiCredential, record
 
@@ -23,8 +24,8 @@ def require_may_manage(actor, account) -> None:
     """Staff manage accounts; only a superuser manages a superuser's (its password, keys and
     state would otherwise hand a staff account the superuser's powers)."""
     require_staff(actor)
-    if account.is_superuser and not actor.is_superuser:
-        raise PermissionDenied("Only a superuser may change a superuser's account.")
+    if not may_manage(actor, account):
+        raise PermissionDenied(SUPERUSER_ONLY[0].upper() + SUPERUSER_ONLY[1:] + ".")
 
 
 # --- teams ----------------------------------------------------------------------------------

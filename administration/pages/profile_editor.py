@@ -11,6 +11,7 @@ from certificates.pki.keys import KEY_TYPE_CHOICES
 from certificates.pki.signing import EKU_CHOICES
 from profiles.models import (
     GrantLevel,
+    Label,
     LabelRule,
     Profile,
     SanRule,
@@ -223,6 +224,16 @@ class LabelRuleForm(RuleForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk and not self.is_bound:
             self.initial["enum"] = ", ".join(self.instance.enum or [])
+        # Labels come from the catalogue, as the admin API requires; a rule written before
+        # its label was catalogued keeps its name until changed.
+        names = list(Label.objects.order_by("name").values_list("name", flat=True))
+        if self.instance.label and self.instance.label not in names:
+            names.append(self.instance.label)
+        self.fields["label"] = forms.ChoiceField(
+            label="Label",
+            choices=[("", "—"), *((name, name) for name in names)],
+            widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+        )
 
     def clean_enum(self):
         text = self.cleaned_data.get("enum") or ""

@@ -2,6 +2,7 @@
 disable, delete (only a profile nothing refers to)."""
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q
 from django.db.models.deletion import ProtectedError
@@ -52,8 +53,9 @@ def _editor_page(request, editor: ProfileEditor, *, title: str, profile=None, st
 def profile_create(request):
     editor = ProfileEditor(request.POST or None)
     if request.method == "POST" and request.POST.get("action") != "preview" and editor.is_valid():
-        profile = editor.save()
-        record(request.user, "profile.create", profile, name=profile.name)
+        with transaction.atomic():
+            profile = editor.save()
+            record(request.user, "profile.create", profile, name=profile.name)
         messages.success(request, f"Profile {profile.name} created.")
         return redirect("admin-profile-edit", profile.name)
     status = 400 if request.method == "POST" and request.POST.get("action") != "preview" else 200
@@ -65,8 +67,9 @@ def profile_edit(request, name: str):
     profile = get_object_or_404(Profile, name=name)
     editor = ProfileEditor(request.POST or None, instance=profile)
     if request.method == "POST" and request.POST.get("action") != "preview" and editor.is_valid():
-        profile = editor.save()
-        record(request.user, "profile.update", profile, name=profile.name)
+        with transaction.atomic():
+            profile = editor.save()
+            record(request.user, "profile.update", profile, name=profile.name)
         messages.success(request, f"Profile {profile.name} saved.")
         return redirect("admin-profile-edit", profile.name)
     status = 400 if request.method == "POST" and request.POST.get("action") != "preview" else 200
@@ -134,8 +137,18 @@ def profile_clone(request, name: str):
         Profile.objects.prefetch_related("subject_rules", "san_rules", "label_rules"), name=name
     )
     new_name = (request.POST.get("new_name") or "").strip()
-    if not new_name or Profile.objects.filter(name=new_name).exists():
-        messages.error(request, f"Choose a new name that no profile has (not {new_name!r}).")
+    name_field = Profile._meta.get_field("name")
+    try:
+        name_field.run_validators(new_name)
+        valid = bool(new_name) and len(new_name) <= name_field.max_length
+    except ValidationError:
+        valid = False
+    if not valid or Profile.objects.filter(name=new_name).exists():
+        messages.error(
+            request,
+            f"Choose a new name that no profile has, of letters, digits, '-' and '_' "
+            f"(not {new_name[:80]!r}).",
+        )
         return redirect("admin-profile-list")
     with transaction.atomic():
         whitelist = list(source.team_whitelist.all())
@@ -154,7 +167,7 @@ def profile_clone(request, name: str):
             rule._state.adding = True
             rule.profile = clone
             rule.save()
-    record(request.user, "profile.clone", clone, name=new_name, source=name)
+        record(request.user, "profile.clone", clone, name=new_name, source=name)
     messages.success(
         request, f"Profile {new_name} created from {name}, disabled until you enable it."
     )
@@ -164,10 +177,11 @@ def profile_clone(request, name: str):
 @staff_required
 @require_POST
 def profile_toggle(request, name: str):
-    profile = get_object_or_404(Profile, name=name)
-    profile.enabled = not profile.enabled
-    profile.save(update_fields=["enabled"])
-    record(request.user, "profile.enable" if profile.enabled else "profile.disable", profile)
+    with transaction.atomic():
+        profile = get_object_or_404(Profile.objects.select_for_update(), name=name)
+        profile.enabled = not profile.enabled
+        profile.save(update_fields=["enabled"])
+        record(request.user, "profile.enable" if profile.enabled else "profile.disable", profile)
     state = "enabled" if profile.enabled else "disabled: nobody can request on it"
     messages.success(request, f"Profile {profile.name} {state}.")
     return redirect("admin-profile-list")

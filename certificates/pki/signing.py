@@ -99,7 +99,8 @@ def leaf_validity(
     backdate = max(whole_seconds(backdate), dt.timedelta(0))
     start = max(moment - backdate, ca_cert.not_valid_before_utc)
     start = min(start, moment)  # never after now, whatever the CA's notBefore says
-    end = min(moment + whole_seconds(validity), ca_cert.not_valid_after_utc)
+    # The lifetime counts from notBefore: backdating never lengthens a certificate.
+    end = min(start + whole_seconds(validity), ca_cert.not_valid_after_utc)
     if end <= start:
         raise ValueError("the certificate would end before it starts (the CA is expired?)")
     return start, end

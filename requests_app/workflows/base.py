@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 from rest_framework import serializers
 
 from certificates.models import Certificate
-from profiles.models import LEVEL_RANK, Profile, grant_level
+from profiles.models import LEVEL_RANK, GrantLevel, Profile, grant_level
 from requests_app.models import Request, Status
 from requests_app.workflows.lookups import find_profile
 
@@ -61,10 +61,14 @@ class WorkflowHandler:
         return Target(request.profile, request.certificate)
 
     def grant_level(self, user, target: Target) -> str | None:
-        """The caller's level: the lowest over every profile the request needs grants on."""
+        """The caller's level: the lowest over every profile the request needs grants on.
+        The owner of a certificate holds ``perform`` on it where the profile's self
+        permissions say so (Horizon's selfRevoke, selfUpdate, selfRenew, selfRecover)."""
         levels = [
             grant_level(user, p, self.name) for p in [target.profile, *target.also_granted_on]
         ]
+        if self_permitted(user, target, self.name):
+            levels[0] = GrantLevel.PERFORM
         if None in levels:
             return None
         return min(levels, key=lambda level: LEVEL_RANK[level])
@@ -94,3 +98,19 @@ class WorkflowHandler:
     def describe(self, target: Target, user, data: dict) -> dict:
         """What may be asked for (POST /api/v1/requests/template): see template_description."""
         raise NotImplementedError
+
+
+SELF_PERMISSIONS = {"revoke", "update", "renew", "recover"}
+
+
+def self_permitted(user, target: Target, workflow: str) -> bool:
+    """Whether the profile lets the certificate's owner act on it without a grant."""
+    certificate, profile = target.certificate, target.profile
+    return (
+        workflow in SELF_PERMISSIONS
+        and certificate is not None
+        and profile is not None
+        and certificate.owner_id is not None
+        and certificate.owner_id == getattr(user, "pk", None)
+        and bool(getattr(profile, f"self_{workflow}", False))
+    )

@@ -7,6 +7,7 @@ import json
 
 import pytest
 from cryptography.hazmat.primitives import serialization
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
@@ -151,3 +152,18 @@ def test_import_config_refuses_a_file_that_is_not_a_configuration(tmp_path, db):
     path.write_text('{"hello": 1}')
     with pytest.raises(CommandError, match="not a configuration file"):
         call_command("import_config", str(path))
+
+
+def test_a_bootstrap_password_is_set_once_and_never_overwrites_the_accounts_own(db):
+    config = {
+        "format": "raportal-config/1",
+        "localIdentities": [{"identifier": "ops", "password": "Bootstrap-Pass-2026"}],
+    }
+    import_config(config)
+    ops = get_user_model().objects.get(username="ops")
+    assert ops.check_password("Bootstrap-Pass-2026")
+    ops.set_password("Changed-By-Ops-2026")
+    ops.save()
+    import_config(config)
+    ops.refresh_from_db()
+    assert ops.check_password("Changed-By-Ops-2026")

@@ -101,13 +101,13 @@ def test_the_connector_is_a_ca_with_its_sealed_key_chained_to_the_root(provision
     assert ca.crl_validity_hours == 48 and ca.key_type == "ec-secp256r1", ca
 
 
-def test_a_certificate_it_issues_has_its_lifetime_and_backdate_and_verifies_with_openssl(
+def test_a_certificate_it_issues_lasts_its_lifetime_from_its_backdated_start_and_verifies(
     provisioned, outside_pki, tmp_path
 ):
     ca = CertificateAuthority.objects.get(name="outside-issuing")
     leaf, certificate = issue_leaf(ca, tmp_path)
     lifetime = certificate.not_valid_after_utc - certificate.not_valid_before_utc
-    assert lifetime == dt.timedelta(days=30, hours=1), lifetime
+    assert lifetime == dt.timedelta(days=30), lifetime  # backdating never lengthens it
     now = dt.datetime.now(dt.UTC)
     assert abs(now - dt.timedelta(hours=1) - certificate.not_valid_before_utc) < dt.timedelta(
         minutes=1
@@ -397,3 +397,16 @@ def test_sending_the_same_connector_again_changes_nothing(
     after = CertificateAuthority.objects.get(name="outside-issuing")
     assert bytes(after.sealed_key) == bytes(before.sealed_key)
     assert revision.current() == token, "a replayed configuration bumped the revision"
+
+
+def test_a_backdate_beyond_48_hours_is_refused(db, connectors_as, staff, outside_pki):
+    error = failure(
+        connectors_as(staff).pki_connector_add,
+        integrated(
+            certificate=outside_pki["issuing"],
+            key=outside_pki["issuing_key"],
+            **LIFETIMES | {"crt_back_date": "3 days"},
+        ),
+    )
+    assert code_of(error) == (400, "PKI-CONNECTOR-002"), error.body
+    assert "crtBackDate: at most 48 hours" in error.body, error.body

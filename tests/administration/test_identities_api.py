@@ -470,3 +470,32 @@ def test_a_malformed_password_post_answers_a_400_problem(staff_api, raw):
     response = staff_api.post(f"{LOCALS}/password", raw, content_type="application/json")
     assert response.status_code == 400, response.content
     assert response.json()["error"] == "LOCAL-ID-002", response.content
+
+
+def test_a_staff_account_cannot_take_over_a_superuser_through_the_api(locals_api, staff):
+    root = UserFactory(username="root", is_staff=True, is_superuser=True)
+    root.set_unusable_password()  # an API-key-only superuser: POST would give it a password
+    root.save()
+    with pytest.raises(ApiException) as error:
+        add(locals_api, "root", password=NEW_PASSWORD)
+    assert code_of(error.value) == (403, "SEC-PERM-001"), error.value.body
+
+    root.set_password(PASSWORD)
+    root.save()
+    for attempt in [
+        lambda: locals_api.security_identity_local_password_reset(
+            ResetPasswordRequest(identifier="root", uuid="x", password=NEW_PASSWORD)
+        ),
+        lambda: locals_api.security_identity_local_password_set(
+            SetPasswordRequest(identifier="root", password=NEW_PASSWORD)
+        ),
+        lambda: locals_api.security_identity_local_update(
+            LocalIdentity(identifier="root", email="evil@example.com")
+        ),
+        lambda: locals_api.security_identity_local_delete("root"),
+    ]:
+        with pytest.raises(ApiException) as error:
+            attempt()
+        assert code_of(error.value) == (403, "SEC-PERM-001"), error.value.body
+    root.refresh_from_db()
+    assert root.check_password(PASSWORD) and root.email != "evil@example.com"

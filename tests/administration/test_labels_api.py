@@ -70,7 +70,6 @@ def test_an_unknown_label_answers_404(labels_api, call):
 
 def test_deleting_a_label_a_profile_uses_is_refused_naming_the_profile(labels_api, pki):
     ProfileFactory(name="tls", ca=pki["issuing"])  # its label rule uses "env"
-    labels_api.label_add(body("env"))
     with pytest.raises(ApiException) as error:
         labels_api.label_delete("env")
     assert code_of(error.value) == (403, "CERT-LABEL-005"), error.value.body

@@ -288,14 +288,19 @@ def test_an_administrator_cannot_lock_themselves_out(principals_api, staff, chan
     assert code_of(error.value) == (403, "SEC-PERM-008"), error.value.body
 
 
-def test_a_superuser_keeps_its_administrator_role(principals_api, db):
-    UserFactory(username="root", is_staff=True, is_superuser=True)
+@pytest.mark.parametrize(
+    "change", [{"roles": []}, {"enabled": False}, {"teams": ["web"]}, {"contact": "x@example.com"}]
+)
+def test_a_staff_account_cannot_change_a_superusers_principal_info(principals_api, world, change):
+    root = UserFactory(username="root", is_staff=True, is_superuser=True)
     with pytest.raises(ApiException) as error:
-        principals_api.security_principal_info_update(info("root", roles=[]))
-    assert (
-        code_of(error.value) == (400, "SEC-PI-002")
-        and "superuser" in problem(error.value)["detail"]
-    ), error.value.body
+        principals_api.security_principal_info_update(
+            info("root", **{"roles": ["administrator"], **change})
+        )
+    assert code_of(error.value) == (403, "SEC-PERM-001"), error.value.body
+    assert "superuser" in problem(error.value)["detail"], error.value.body
+    root.refresh_from_db()
+    assert root.is_active and root.is_staff and not root.rap_teams.exists()
 
 
 def test_searches_filter_sort_and_page_principals(principals_api, world, staff):

@@ -62,7 +62,7 @@ def webra_body(ca_name: str, **changes) -> dict:
 
 @pytest.fixture
 def catalogue(db):
-    Label.objects.create(name="env")
+    Label.objects.get_or_create(name="env")
     return Team.objects.create(name="web-team")
 
 
@@ -217,3 +217,16 @@ def test_est_and_scep_profiles_round_trip_through_the_official_client(
     assert (profile.module, profile.dn_whitelist, profile.challenge_enabled) == (module, True, True)
     again = api.certificate_profile_get(f"devices-{module}").actual_instance
     assert again.authorization_mode == "challenge" and again.dn_whitelist is True
+
+
+def test_approving_for_every_account_is_not_granted_and_is_reported(pki, catalogue, staff_api):
+    body = webra_body(pki["issuing"].name)
+    body["authorizationLevels"] |= {
+        "requestEnroll": {"accessLevel": "authorized"},
+        "approveEnroll": {"accessLevel": "authenticated"},
+        "revoke": {"accessLevel": "authenticated"},
+    }
+    response = staff_api.post("/api/v1/certificate/profiles", body, format="json")
+    assert response.status_code == 201, response.content
+    assert Profile.objects.get(name="tls-servers").authenticated_levels == {"revoke": "perform"}
+    assert "approveEnroll=authenticated (not granted)" in response["X-RAPortal-Ignored-Fields"]

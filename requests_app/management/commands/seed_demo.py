@@ -9,6 +9,7 @@ from certificates.models import CertificateAuthority
 from profiles.models import (
     Grant,
     GrantLevel,
+    Label,
     LabelRule,
     PasswordMode,
     Profile,
@@ -118,6 +119,9 @@ def seed_demo_profile(ca: CertificateAuthority, name: str = "webra-demo") -> Pro
         SanRule.objects.update_or_create(
             profile=profile, san_type=san_type, defaults={"min": 0, "max": maximum}
         )
+    Label.objects.get_or_create(
+        name="env", defaults={"display_name": "Environment", "description": "dev, staging or prod"}
+    )
     LabelRule.objects.update_or_create(
         profile=profile,
         label="env",

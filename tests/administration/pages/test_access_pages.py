@@ -34,7 +34,7 @@ IDS = [name for name, _, _ in PAGES]
 @pytest.fixture
 def world(profile, requester):
     team = TeamFactory(name="ops")
-    label = Label.objects.create(name="env")
+    label = Label.objects.get_or_create(name="env")[0]
     key = ApiCredential(api_id="requester.1", user=requester)
     key.set_key()
     key.save()

@@ -20,14 +20,14 @@ def test_an_admin_creates_a_label_and_finds_it_in_the_list(signed_in):
 
 
 def test_the_list_filters_by_name(signed_in):
-    Label.objects.create(name="env")
+    Label.objects.get_or_create(name="env")[0]
     Label.objects.create(name="owner")
     page = signed_in.get("/manage/labels/?q=own").content.decode()
     assert "/manage/labels/owner/" in page and "/manage/labels/env/" not in page, page
 
 
 def test_the_form_shows_each_error_beside_its_field(signed_in):
-    Label.objects.create(name="env")
+    Label.objects.get_or_create(name="env")[0]
     page = signed_in.post("/manage/labels/new/", {"name": "not valid"}).content.decode()
     assert "valid “slug”" in field_block(page, "name"), page
     duplicate = signed_in.post("/manage/labels/new/", {"name": "env"}).content.decode()
@@ -46,7 +46,7 @@ def test_an_admin_edits_a_label(signed_in):
 
 def test_a_label_that_profiles_use_is_neither_deleted_nor_renamed(signed_in, profile):
     # The demo-like profile has a label rule "env".
-    Label.objects.create(name="env")
+    Label.objects.get_or_create(name="env")[0]
     page = signed_in.get("/manage/labels/env/").content.decode()
     assert 'id="used-by"' in page and "webra-demo" in page, page
     refused = signed_in.post("/manage/labels/env/delete/", {"confirm": "1"}, follow=True)
