@@ -31,6 +31,7 @@ from certificates.models import CertificateAuthority
 from profiles.models import Grant, GrantLevel, PasswordPolicy, Profile, Team, Workflow
 from raportal.crypto import open_sealed, seal
 from raportal.errors import DomainError
+from raportal.models import record
 
 FORMAT = "raportal-config/1"
 VOLATILE = ("creationDate", "lastAuthentication", "lastModification")
@@ -136,6 +137,7 @@ def export_config() -> dict:
     for ca in _parents_first(issuers):
         connector = _strip(api.get(f"{CONNECTORS}/{ca.name}"), "status")
         connector["caKeySealed"] = _sealed_key(ca)
+        record(None, "ca.key.export", ca, name=ca.name, sealed=True, by="export_config")
         connectors.append(connector)
     config["connectors"] = connectors
     config["profiles"] = [_strip(p) for p in api.get(PROFILES)]

@@ -27,7 +27,7 @@ from certificates.models import (
 from certificates.pki import fingerprints, names, signing
 from certificates.pki.keys import KEY_TYPES, generate_private_key, key_type_of
 from raportal.crypto import open_sealed, seal
-from raportal.errors import DomainError
+from raportal.errors import DomainError, conflict
 from raportal.models import record
 
 SIGNING_KEYS = (
@@ -322,15 +322,6 @@ def invalid_ca(detail: str) -> DomainError:
     return DomainError("REQ-002", detail)
 
 
-def conflict(detail: str, *, reason: str = "referenced") -> DomainError:
-    """A change refused because of what exists: ``reason`` "exists" (the name or the
-    certificate is taken) or "referenced" (the object is in use), which the admin API turns
-    into Horizon's codes (administration/api/base.py)."""
-    error = DomainError("REQ-002", detail, status=409)
-    error.reason = reason
-    return error
-
-
 def _extension_value(certificate: x509.Certificate, ext_class):
     try:
         return certificate.extensions.get_extension_for_class(ext_class).value
@@ -511,6 +502,11 @@ def replace_authority_certificate(
                 f"this CA certificate is already registered as {other.name!r}", reason="exists"
             )
         same_key = old_public_key == _public_bytes(certificate)
+        if ca.children.exists() and (certificate.subject != ca.certificate.subject or not same_key):
+            raise conflict(
+                f"the CA {ca.name} signed other CAs: a new certificate must keep its subject "
+                "and key (their chains go through it); register a new CA instead"
+            )
         if ca.certificates.exists() and (
             certificate.subject != ca.certificate.subject or not same_key
         ):

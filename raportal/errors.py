@@ -41,3 +41,12 @@ def forbidden(detail: str = "Insufficient privileges") -> DomainError:
 
 def request_not_found() -> DomainError:
     return DomainError("REQ-003", "Request not found")
+
+
+def conflict(detail: str, *, reason: str = "referenced") -> DomainError:
+    """A change refused because of what exists: ``reason`` "exists" (the name or the
+    certificate is taken) or "referenced" (the object is in use), which the admin API turns
+    into Horizon's codes (administration/api/base.py)."""
+    error = DomainError("REQ-002", detail, status=409)
+    error.reason = reason
+    return error

@@ -13,11 +13,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from administration.permissions import SUPERUSER_ONLY, may_manage
-from certificates.services import conflict
 from raportal.api.password_policies import AnyAccept
 from raportal.api.problems import PROBLEM_CONTENT_TYPE
 from raportal.api.schema import ProblemSerializer
-from raportal.errors import DomainError, forbidden, invalid_request
+from raportal.errors import DomainError, conflict, forbidden, invalid_request
 
 log = logging.getLogger(__name__)
 

@@ -410,3 +410,15 @@ def test_a_backdate_beyond_48_hours_is_refused(db, connectors_as, staff, outside
     )
     assert code_of(error) == (400, "PKI-CONNECTOR-002"), error.body
     assert "crtBackDate: at most 48 hours" in error.body, error.body
+
+
+def test_a_ca_that_signed_other_cas_keeps_its_subject_and_key(pki, connectors_as, staff):
+    new_root, new_key = make_ca("Another Root")
+    error = failure(
+        connectors_as(staff).pki_connector_update,
+        integrated(pki["root"].name, certificate=new_root, key=new_key),
+    )
+    assert code_of(error) == (400, "PKI-CONNECTOR-005"), error.body
+    assert "signed other CAs" in error.body, error.body
+    pki["issuing"].refresh_from_db()
+    assert pki["issuing"].parent_id == pki["root"].pk

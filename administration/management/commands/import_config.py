@@ -1,6 +1,7 @@
 """manage.py import_config FILE: apply a configuration written by export_config."""
 
 import json
+import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -19,8 +20,6 @@ class Command(BaseCommand):
     def handle(self, *args, file, **options):
         try:
             if file == "-":
-                import sys
-
                 config = json.load(sys.stdin)
             else:
                 with open(file, encoding="utf-8") as source:
