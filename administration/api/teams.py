@@ -19,7 +19,6 @@ Deleting a team:
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.urls import path
 from drf_spectacular.utils import extend_schema
 from horizon.models.security_team_update_request import SecurityTeamUpdateRequest
@@ -31,7 +30,6 @@ from administration.api.base import (
     already_exists,
     checked_email,
     checked_name,
-    conflict,
     conflict_answer,
     empty_answer,
     ignore,
@@ -41,7 +39,8 @@ from administration.api.base import (
     read_body,
     set_texts,
 )
-from profiles.models import Profile, Team
+from administration.pages.directory_services import delete_team
+from profiles.models import Team
 from raportal.api.schema import LIST_OF_OBJECTS, OBJECT, answers
 from raportal.errors import invalid_request
 from raportal.models import record
@@ -171,20 +170,7 @@ class TeamDetailView(AcceptAnyView):
         responses={**answers(None, 403, 404, ok_status=204), **CONFLICT},
     )
     def delete(self, request, name):
-        with transaction.atomic():
-            team = _team(name, lock=True)
-            profiles = sorted(
-                Profile.objects.filter(Q(team_default=team) | Q(team_whitelist=team))
-                .values_list("name", flat=True)
-                .distinct()
-            )
-            if profiles:
-                raise conflict(
-                    f"team {name!r} is the default team or in the team whitelist of profile(s) "
-                    f"{', '.join(profiles)}: remove it from them first"
-                )
-            record(request.user, "team.delete", team, name=team.name, grants=team.grants.count())
-            team.delete()
+        delete_team(request.user, _team(name))  # the pages' service: the same rules
         return Response(status=204)
 
 

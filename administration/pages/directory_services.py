@@ -8,10 +8,12 @@ from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.views.decorators.debug import sensitive_variables
 
 from administration.permissions import SUPERUSER_ONLY, may_manage
 from profiles.models import Grant, Label, LabelRule, Profile, Team
+from raportal.errors import conflict
 from raportal.models import ApiCredential, record
 
 
@@ -75,9 +77,23 @@ def team_deletion(team: Team) -> TeamDeletion:
 
 
 def delete_team(actor, team: Team) -> int:
-    """Deletes the team and its grants; returns how many grants went with it."""
+    """Deletes the team and its grants; returns how many grants went with it. A team that a
+    profile names as its default or in its whitelist stays (DomainError): removing it from
+    a whitelist could empty it, which would open the profile to every team. The admin API's
+    DELETE goes through here too."""
     require_staff(actor)
     with transaction.atomic():
+        team = Team.objects.select_for_update().get(pk=team.pk)
+        profiles = sorted(
+            Profile.objects.filter(Q(team_default=team) | Q(team_whitelist=team))
+            .values_list("name", flat=True)
+            .distinct()
+        )
+        if profiles:
+            raise conflict(
+                f"team {team.name!r} is the default team or in the team whitelist of "
+                f"profile(s) {', '.join(profiles)}: remove it from them first"
+            )
         grants = team.grants.count()
         record(actor, "team.delete", team, name=team.name, grants=grants)
         team.delete()

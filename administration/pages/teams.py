@@ -11,6 +11,7 @@ from administration.pages.access import staff_required
 from administration.pages.directory_forms import AccountChoices, check_not_reserved
 from administration.pages.listing import search_page
 from profiles.models import Team
+from raportal.errors import DomainError
 
 PAGE_SIZE = 25
 
@@ -80,7 +81,11 @@ def team_delete(request, name: str):
         if not request.POST.get("confirm"):
             messages.error(request, "Tick “Yes, delete this team” to confirm, then delete.")
             return redirect("admin-team-delete", team.name)
-        grants = services.delete_team(request.user, team)
+        try:
+            grants = services.delete_team(request.user, team)
+        except DomainError as error:
+            messages.error(request, error.detail)
+            return redirect("admin-team-delete", team.name)
         messages.success(
             request, f"Team {name} deleted, with its {grants} grant{'s' if grants != 1 else ''}."
         )

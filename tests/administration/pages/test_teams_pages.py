@@ -118,3 +118,12 @@ def test_names_and_texts_are_escaped(signed_in):
 def test_an_unknown_team_is_404(signed_in):
     response = signed_in.get("/manage/teams/nobody/")
     assert response.status_code == 404, response.content.decode()[:500]
+
+
+def test_a_team_a_profile_relies_on_is_not_deleted_from_the_page_either(signed_in, profile):
+    ops = TeamFactory(name="ops")
+    profile.team_whitelist.add(ops)
+    response = signed_in.post("/manage/teams/ops/delete/", {"confirm": "1"}, follow=True)
+    html = response.content.decode()
+    assert "in the team whitelist of profile(s) webra-demo" in html, html[:3000]
+    assert Team.objects.filter(name="ops").exists()
