@@ -19,8 +19,10 @@ kept in git and applied on any instance sharing that key-encryption key, and now
 import base64
 import json
 
+from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import resolve
 from rest_framework.test import APIRequestFactory, force_authenticate
@@ -74,15 +76,42 @@ class Api:
     def exists(self, path: str) -> bool:
         return self.call("get", path)[0] == 200
 
-    def put_or_post(self, kind: str, collection: str, name: str, body: dict) -> None:
-        """Updates the object ``name`` if it exists, else creates it."""
-        if self.exists(f"{collection}/{name}"):
+    def put_or_post(self, kind: str, collection: str, name: str, body: dict) -> str:
+        """Creates the object ``name``, or updates it when it differs from ``body`` (an
+        unchanged object is not written: no audit event, no new revision). Returns
+        "created", "updated" or "unchanged"."""
+        status, current = self.call("get", f"{collection}/{name}")
+        if status == 200:
+            if comparable(current) == comparable(body):
+                return "unchanged"
             status, data = self.call("put", collection, body)
+            outcome = "updated"
         else:
             status, data = self.call("post", collection, body)
+            outcome = "created"
         if status not in (200, 201, 204):
             detail = data.get("detail") if isinstance(data, dict) else data
             raise ConfigError(f"{kind} {name!r}: {detail}")
+        return outcome
+
+
+# What an answer carries that a configuration does not: ids, states, dates, the CA key (a
+# connector's key matches its certificate, so the same certificate means the same key).
+NOT_CONFIGURATION = {"_id", "status", "caKey", "caKeySealed", "members", *VOLATILE}
+
+
+def comparable(value):
+    """``value`` without what is not configuration, and with absent = null = empty."""
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            item = comparable(item)
+            if key not in NOT_CONFIGURATION and item not in (None, [], {}):
+                out[key] = item
+        return out
+    if isinstance(value, list):
+        return [comparable(item) for item in value]
+    return value
 
 
 def _strip(item: dict, *keys: str) -> dict:
@@ -195,45 +224,71 @@ def _sealed_key(ca: CertificateAuthority) -> str:
 # --- import ---------------------------------------------------------------------------------
 
 
-def import_config(config: dict) -> list[str]:
-    """Applies ``config`` in one transaction; returns what was done, one line per object.
-    Raises ConfigError (nothing applied) when the file or the API refuses something."""
+SECTIONS = {
+    "passwordPolicies": "name",
+    "labels": "name",
+    "localIdentities": "identifier",
+    "teams": "name",
+    "cas": "name",
+    "connectors": "name",
+    "profiles": "name",
+    "principalInfos": "identifier",
+    "teamGrants": "team",
+}
+
+
+def check_structure(config) -> None:
+    """A configuration file's shape: the format, known sections, lists of objects naming
+    themselves (a typo in a section's name would otherwise apply nothing, silently)."""
     if not isinstance(config, dict) or config.get("format") != FORMAT:
         raise ConfigError(f'not a configuration file: expected "format": "{FORMAT}"')
+    unknown = sorted(set(config) - set(SECTIONS) - {"format"})
+    if unknown:
+        raise ConfigError(f"unknown section(s) {', '.join(unknown)}; known: {', '.join(SECTIONS)}")
+    for section, key in SECTIONS.items():
+        items = config.get(section, [])
+        if not isinstance(items, list) or not all(
+            isinstance(item, dict) and isinstance(item.get(key), str) for item in items
+        ):
+            raise ConfigError(f'{section}: expected a list of objects, each with "{key}"')
+
+
+def import_config(config: dict) -> list[str]:
+    """Applies ``config`` in one transaction; returns what was done, one line per object
+    (created, updated or unchanged). Objects the file lists are made to match it, their
+    members and grants included; objects it does not list are left alone. Raises
+    ConfigError (nothing applied) when the file or the API refuses something."""
+    check_structure(config)
     api = Api()
     done: list[str] = []
     with transaction.atomic():
         for policy in config.get("passwordPolicies", []):
-            _apply_password_policy(policy)
-            done.append(f"password policy {policy['name']}")
+            done.append(f"password policy {policy['name']}: {_apply_password_policy(policy)}")
         for label in config.get("labels", []):
-            api.put_or_post("label", LABELS, label["name"], label)
-            done.append(f"label {label['name']}")
+            outcome = api.put_or_post("label", LABELS, label["name"], label)
+            done.append(f"label {label['name']}: {outcome}")
         for identity in config.get("localIdentities", []):
-            created = _apply_account(identity)
-            done.append(f"local identity {identity['identifier']}{' (new: no password)' * created}")
+            outcome = _apply_account(identity)
+            done.append(f"local identity {identity['identifier']}: {outcome}")
         for team in config.get("teams", []):
-            members = team.get("members") or []
-            body = _strip(team, "members")
-            api.put_or_post("team", TEAMS, team["name"], body)
-            _set_members(api, team["name"], members)
-            done.append(f"team {team['name']}")
-        principals = config.get("principalInfos", [])
+            outcome = api.put_or_post("team", TEAMS, team["name"], _strip(team, "members"))
+            if _set_members(api, team["name"], team.get("members") or []):
+                outcome = "updated" if outcome == "unchanged" else outcome
+            done.append(f"team {team['name']}: {outcome}")
         for ca in config.get("cas", []):
-            _apply_ca(api, ca)
-            done.append(f"CA {ca['name']}")
+            done.append(f"CA {ca['name']}: {_apply_ca(api, ca)}")
         for connector in config.get("connectors", []):
-            _apply_connector(api, connector)
-            done.append(f"connector {connector['name']}")
+            done.append(f"connector {connector['name']}: {_apply_connector(api, connector)}")
         for profile in config.get("profiles", []):
-            api.put_or_post("profile", PROFILES, profile["name"], profile)
-            done.append(f"profile {profile['name']}")
+            outcome = api.put_or_post("profile", PROFILES, profile["name"], profile)
+            done.append(f"profile {profile['name']}: {outcome}")
         # Principal infos name profiles in their permissions: after the profiles.
-        for principal in principals:
-            api.put_or_post("principal info", PRINCIPALS, principal["identifier"], principal)
-            done.append(f"principal info {principal['identifier']}")
-        _apply_team_grants(config.get("teamGrants", []))
-        done.append(f"{len(config.get('teamGrants', []))} team grants")
+        for principal in config.get("principalInfos", []):
+            name = principal["identifier"]
+            outcome = api.put_or_post("principal info", PRINCIPALS, name, principal)
+            done.append(f"principal info {name}: {outcome}")
+        for team, outcome in _apply_team_grants(config.get("teamGrants", [])):
+            done.append(f"grants of team {team}: {outcome}")
     return done
 
 
@@ -241,7 +296,8 @@ def _apply_account(identity: dict) -> bool:
     """The account named ``identifier`` with this e-mail and name; a new one has no password
     (an admin sets it, or it uses API keys). With a "password" (bootstrapping a fresh
     instance), an account without one gets it through the API, with its validators; an
-    account that has one keeps it. True if created."""
+    account that has one keeps it. Returns "created" (with no password), "updated" or
+    "unchanged"."""
     user_model = get_user_model()
     identifier = checked_identifier(str(identity.get("identifier") or ""))
     user = user_model._default_manager.filter(**{user_model.USERNAME_FIELD: identifier}).first()
@@ -255,7 +311,8 @@ def _apply_account(identity: dict) -> bool:
         set_name(user, identity.get("name") or "")
     except DomainError as exc:
         raise ConfigError(f"local identity {identifier!r}: {exc.detail}") from None
-    if created or (user.email, user.first_name, user.last_name) != before:
+    changed = created or (user.email, user.first_name, user.last_name) != before
+    if changed:
         user.save()
     # A bootstrap password, never over one the account has (the user may have changed it).
     if identity.get("password") and not user.has_usable_password():
@@ -264,10 +321,13 @@ def _apply_account(identity: dict) -> bool:
         status, data = Api().call("post", LOCALS, body)
         if status not in (200, 201):
             raise ConfigError(f"local identity {identifier!r}: {data.get('detail')}")
-    return created
+        return "created" if created else "updated"
+    if created:
+        return "created (no password yet)"
+    return "updated" if changed else "unchanged"
 
 
-def _apply_password_policy(policy: dict) -> None:
+def _apply_password_policy(policy: dict) -> str:
     fields = {
         "min_length": policy.get("minChar", 12),
         "max_length": policy.get("maxChar", 128),
@@ -277,16 +337,25 @@ def _apply_password_policy(policy: dict) -> None:
         "min_special": policy.get("minSpChar", 0),
         "special_chars": policy.get("spChar") or "!#$%&*+-=?@_~",
     }
-    instance = PasswordPolicy.objects.filter(name=policy["name"]).first() or PasswordPolicy(
-        name=policy["name"]
-    )
+    instance = PasswordPolicy.objects.filter(name=policy["name"]).first()
+    outcome = "created" if instance is None else "updated"
+    instance = instance or PasswordPolicy(name=policy["name"])
+    if outcome == "updated" and all(getattr(instance, f) == v for f, v in fields.items()):
+        return "unchanged"
     for field, value in fields.items():
         setattr(instance, field, value)
-    instance.full_clean()
+    try:
+        instance.full_clean()
+    except ValidationError as exc:
+        raise ConfigError(
+            f"password policy {policy['name']!r}: {'; '.join(exc.messages)}"
+        ) from None
     instance.save()
+    return outcome
 
 
-def _set_members(api: Api, team: str, members: list[str]) -> None:
+def _set_members(api: Api, team: str, members: list[str]) -> bool:
+    """The team's members become ``members``; True if that changed anything."""
     current = set(api.get(f"{TEAMS}/{team}/members"))
     wanted = set(members)
     for method, names in (("post", wanted - current), ("delete", current - wanted)):
@@ -294,20 +363,28 @@ def _set_members(api: Api, team: str, members: list[str]) -> None:
             status, data = api.call(method, f"{TEAMS}/{team}/members", sorted(names))
             if status not in (200, 204):
                 raise ConfigError(f"team {team!r} members: {data}")
+    return wanted != current
 
 
-def _apply_ca(api: Api, ca: dict) -> None:
+def _apply_ca(api: Api, ca: dict) -> str:
     existing = CertificateAuthority.objects.filter(name=ca["name"]).first()
     if existing is not None:
-        if existing.certificate_pem.strip() != ca["certificate"].strip():
+        try:
+            same = existing.certificate_der == x509.load_pem_x509_certificate(
+                ca["certificate"].encode()
+            ).public_bytes(serialization.Encoding.DER)
+        except (ValueError, AttributeError):
+            same = False
+        if not same:
             raise ConfigError(f"CA {ca['name']!r}: exists here with another certificate")
-        return
+        return "unchanged"
     status, data = api.call("post", CAS, ca)
     if status not in (200, 201):
         raise ConfigError(f"CA {ca['name']!r}: {data}")
+    return "created"
 
 
-def _apply_connector(api: Api, connector: dict) -> None:
+def _apply_connector(api: Api, connector: dict) -> str:
     body = _strip(connector, "caKeySealed")
     sealed = connector.get("caKeySealed")
     if sealed and not body.get("caKey"):
@@ -325,11 +402,13 @@ def _apply_connector(api: Api, connector: dict) -> None:
             serialization.NoEncryption(),
         ).decode()
         body["caKey"] = {"value": pem}
-    api.put_or_post("connector", CONNECTORS, connector["name"], body)
+    return api.put_or_post("connector", CONNECTORS, connector["name"], body)
 
 
-def _apply_team_grants(grants: list[dict]) -> None:
-    """Each team named in the section gets exactly the grants listed for it."""
+def _apply_team_grants(grants: list[dict]) -> list[tuple[str, str]]:
+    """Each team named in the section gets exactly the grants listed for it; returns each
+    team with "updated" or "unchanged"."""
+    outcomes = []
     by_team: dict[str, list[dict]] = {}
     for grant in grants:
         by_team.setdefault(grant["team"], []).append(grant)
@@ -349,10 +428,22 @@ def _apply_team_grants(grants: list[dict]) -> None:
             if item.get("level") not in GrantLevel.values:
                 raise ConfigError(f"team grants of {team_name!r}: level is request or perform")
             wanted.add((profile.pk, item["workflow"], item["level"]))
-        Grant.objects.filter(team=team).delete()
+        current = {
+            (grant.profile_id, grant.workflow, grant.level): grant.pk
+            for grant in Grant.objects.filter(team=team)
+        }
+        if set(current) == wanted:
+            outcomes.append((team_name, "unchanged"))
+            continue
+        Grant.objects.filter(
+            pk__in=[pk for key, pk in current.items() if key not in wanted]
+        ).delete()
         Grant.objects.bulk_create(
             [
                 Grant(team=team, profile_id=pk, workflow=workflow, level=level)
-                for pk, workflow, level in sorted(wanted)
+                for pk, workflow, level in sorted(wanted - set(current))
             ]
         )
+        record(None, "team.grants.set", team, grants=len(wanted), by="import_config")
+        outcomes.append((team_name, "updated"))
+    return outcomes

@@ -207,12 +207,10 @@ IGNORED_TOP = (
     "enrollAuthorizedCas",
     "renewalAuthorizedCas",
     "postPKIOperation",
-    "scepRA",
-    "caps",
-    "encryptionAlgorithm",
-    "mode",
     "passwordPolicy",
 )
+# SCEP's mode, scepRA, caps and encryptionAlgorithm are required by its shape (and written by
+# profile_json): not reported, though the SCEP protocol itself is not served here.
 IGNORED_CRYPTO = (
     "preferredEnrollmentMode",
     "p12storeEncryptionType",
@@ -404,6 +402,11 @@ def apply_profile(raw: dict, profile: Profile | None = None) -> tuple[Profile, l
             f"pkiConnector: no integrated connector named {raw.get('pkiConnector')!r} "
             "(create it with /api/v1/pki/connectors first)"
         )
+    elif ca.parent_id is None:
+        seen.errors.append(
+            f"pkiConnector: {ca.name!r} is a root CA; profiles issue from a subordinate "
+            "(issuing) CA"
+        )
     else:
         profile.ca = ca
 
@@ -522,8 +525,10 @@ def _text_of(values) -> str:
 
 def _validate(profile: Profile, rules, seen: Collected) -> None:
     """Model validation (regexes compile, key types, modes…) of the profile and each rule."""
+    # The CA was checked above, in the body's terms (pkiConnector).
+    exclude = ["team_whitelist"] if profile.ca_id else ["team_whitelist", "ca"]
     try:
-        profile.full_clean(exclude=["team_whitelist"], validate_unique=profile._state.adding)
+        profile.full_clean(exclude=exclude, validate_unique=profile._state.adding)
     except ValidationError as exc:
         for field, messages in exc.message_dict.items():
             seen.errors += [f"{field}: {message}" for message in messages]

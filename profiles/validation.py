@@ -21,8 +21,6 @@ def rule_problems(subject, sans, labels) -> list[str]:
         if rule.san_type in seen_types:
             problems.append(f"sans: {rule.san_type} is listed twice")
         seen_types.add(rule.san_type)
-        if rule.min > rule.max:
-            problems.append(f"sans {rule.san_type}: min ({rule.min}) is more than max ({rule.max})")
     seen_labels = set()
     for rule in labels:
         if rule.label in seen_labels:

@@ -2,6 +2,7 @@
 unsupported fields accepted and reported, problems for what is wrong or missing."""
 
 import logging
+import re
 
 from django.core import exceptions as django_exceptions
 from django.core.validators import validate_email, validate_slug
@@ -21,6 +22,9 @@ from raportal.errors import DomainError, conflict, forbidden, invalid_request
 log = logging.getLogger(__name__)
 
 IGNORED_HEADER = "X-RAPortal-Ignored-Fields"
+FIELD_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+# Keys of our own answers a client may send back: not reported as unknown.
+OUR_KEYS = {"_id", "raportal", "status", "creationDate", "lastAuthentication", "lastModification"}
 
 
 class IsStaff(BasePermission):
@@ -108,6 +112,15 @@ def read_body[M: BaseModel](request, model: type[M]) -> M:
     data = request.data
     if not isinstance(data, dict):
         raise invalid_request("expected a JSON object")
+    known = {field.alias or name for name, field in model.model_fields.items()}
+    unknown = [key for key in data if key not in known and key not in OUR_KEYS]
+    # Named in a response header: a name of unusual characters is only said to exist.
+    ignore(
+        request,
+        *sorted(
+            k if FIELD_NAME.fullmatch(k) else "(a field with an unusual name)" for k in unknown
+        ),
+    )
     try:
         return model.model_validate(data)
     except ValidationError as exc:

@@ -8,7 +8,6 @@ The key goes one way: it is read, checked against the certificate and sealed at 
 """
 
 import datetime as dt
-import re
 
 from django.db import transaction
 from django.urls import path
@@ -40,11 +39,7 @@ from raportal.errors import DomainError, invalid_request
 from raportal.models import record
 
 TYPE = "integrated"
-FIELD_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 ACTED_ON = {"name", "type", "caCert", "caKey", "crtLifetime", "crtBackDate", "crlLifetime"}
-KNOWN_FIELDS = {
-    field.alias or name for name, field in IntegratedCAConnector.model_fields.items()
-} | {"_id", "status"}  # what our own answers carry, sent back as they were
 DEFAULT_CRL_HOURS = CertificateAuthority._meta.get_field("crl_validity_hours").default
 
 
@@ -58,16 +53,11 @@ def read_connector(request) -> IntegratedCAConnector:
             f"type: {str(kind)[:40]!r} is not supported here; only integrated connectors "
             "(the built-in CA, with its certificate and key) are"
         )
-    body = read_body(request, IntegratedCAConnector)
-    unknown = sorted(
-        field if FIELD_NAME.fullmatch(field) else "(a field with an unusual name)"
-        for field in data
-        if field not in KNOWN_FIELDS
-    )  # named in a response header: no control characters, nothing long
+    body = read_body(request, IntegratedCAConnector)  # reports unknown fields itself
     ignored = set_fields(body) - ACTED_ON
     if body.crypto_type == "legacy":
         ignored.discard("cryptoType")  # the one we do: RSA, ECDSA and EdDSA keys
-    ignore(request, *sorted(ignored), *unknown)
+    ignore(request, *sorted(ignored))
     check_name(body.name)
     return body
 

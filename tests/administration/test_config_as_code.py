@@ -4,6 +4,7 @@ idempotently, reproducing the same configuration in an empty database."""
 import base64
 import io
 import json
+import re
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -11,9 +12,11 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from administration.config_io import export_config, import_config
+from administration.config_io import ConfigError, export_config, import_config
+from profiles import revision
 from profiles.models import Grant, Profile, Team
 from raportal.crypto import open_sealed
+from raportal.models import AuditEvent
 from tests.administration.pki_material import key_pem, make_pki, pem
 from tests.administration.test_provisioning_with_the_official_client import webra_profile
 
@@ -167,3 +170,27 @@ def test_a_bootstrap_password_is_set_once_and_never_overwrites_the_accounts_own(
     import_config(config)
     ops.refresh_from_db()
     assert ops.check_password("Changed-By-Ops-2026")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_applying_an_exported_configuration_again_writes_nothing():
+    import_config(starting_config())
+    exported = export_config()
+    events, token = AuditEvent.objects.count(), revision.current()
+    done = import_config(exported)
+    assert all(line.endswith(": unchanged") for line in done), done
+    assert AuditEvent.objects.count() == events
+    assert revision.current() == token
+
+
+@pytest.mark.parametrize(
+    ("config", "message"),
+    [
+        ({"labels": "x"}, 'labels: expected a list of objects, each with "name"'),
+        ({"profile": []}, "unknown section(s) profile"),
+        ({"teams": [{"members": []}]}, 'teams: expected a list of objects, each with "name"'),
+    ],
+)
+def test_a_misshapen_file_is_refused_with_a_message_not_a_traceback(db, config, message):
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        import_config({"format": "raportal-config/1", **config})
