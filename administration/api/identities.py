@@ -140,9 +140,16 @@ def _set_password(request, user, password: str, action: str) -> None:
 
 
 def _set_password_of(request, identifier: str, password: str) -> None:
-    """An administrator sets the password of the local identity ``identifier``."""
+    """An administrator sets the password of the local identity ``identifier`` — another
+    account's: one's own password changes with PATCH and the previous password, so that a
+    stolen session or key cannot lock its owner out."""
     with transaction.atomic():
         user = _local(identifier, lock=True)
+        if user.pk == request.user.pk:
+            raise invalid_request(
+                "identifier: your own password changes with PATCH "
+                "/api/v1/security/identity/locals and previousPassword"
+            )
         check_may_manage(request, user)
         _validated_password(password, user)
         _set_password(request, user, password, "localidentity.password.set")

@@ -6,7 +6,7 @@ import datetime as dt
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model, update_session_auth_hash
-from django.contrib.auth.forms import SetPasswordForm
+from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Max
 from django.shortcuts import get_object_or_404, redirect, render
@@ -151,7 +151,10 @@ def key_revoke(request, user_id: int, key_id: int):
 @require_http_methods(["GET", "HEAD", "POST"])
 def password(request, user_id: int):
     account = _account(user_id)
-    form = SetPasswordForm(account, request.POST or None)
+    # One's own password needs the current one (a borrowed session must not lock its owner
+    # out); another account's is set by the administrator.
+    form_class = PasswordChangeForm if account.pk == request.user.pk else SetPasswordForm
+    form = form_class(account, request.POST or None)
     may_manage = _may_manage(request.user, account)
     if request.method == "POST" and may_manage and form.is_valid():
         services.set_password(request.user, form)

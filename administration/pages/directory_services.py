@@ -144,7 +144,8 @@ def revoke_api_key(actor, credential: ApiCredential) -> None:
 
 
 def set_password(actor, form) -> None:
-    """Saves a valid ``SetPasswordForm``: the account's other sessions end with it."""
+    """Saves a valid ``SetPasswordForm`` (or ``PasswordChangeForm``, for one's own): the
+    account's other sessions end with it."""
     require_may_manage(actor, form.user)
     with transaction.atomic():
         form.save()

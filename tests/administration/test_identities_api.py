@@ -499,3 +499,16 @@ def test_a_staff_account_cannot_take_over_a_superuser_through_the_api(locals_api
         assert code_of(error.value) == (403, "SEC-PERM-001"), error.value.body
     root.refresh_from_db()
     assert root.check_password(PASSWORD) and root.email != "evil@example.com"
+
+
+def test_an_administrator_changes_their_own_password_only_with_the_previous_one(locals_api, staff):
+    staff.set_password(PASSWORD)
+    staff.save()
+    with pytest.raises(ApiException) as error:
+        locals_api.security_identity_local_password_reset(
+            ResetPasswordRequest(identifier="admin", uuid="x", password=NEW_PASSWORD)
+        )
+    assert code_of(error.value) == (400, "LOCAL-ID-002"), error.value.body
+    assert "previousPassword" in problem(error.value)["detail"], error.value.body
+    staff.refresh_from_db()
+    assert staff.check_password(PASSWORD)

@@ -174,3 +174,25 @@ def test_a_staff_account_cannot_take_over_a_superuser(signed_in):
     assert password.status_code == 403, password.content.decode()
     root.refresh_from_db()
     assert not root.check_password(NEW_PASSWORD)
+
+
+def test_an_admin_changes_their_own_password_only_with_the_current_one(signed_in, staff):
+    staff.set_password("Current-Admin-Pass-1")
+    staff.save()
+    signed_in.force_login(staff)
+    path = f"/manage/accounts/{staff.pk}/password/"
+    refused = signed_in.post(path, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    assert "old_password" in refused.content.decode(), refused.content.decode()[:2000]
+    staff.refresh_from_db()
+    assert staff.check_password("Current-Admin-Pass-1")
+    done = signed_in.post(
+        path,
+        {
+            "old_password": "Current-Admin-Pass-1",
+            "new_password1": NEW_PASSWORD,
+            "new_password2": NEW_PASSWORD,
+        },
+    )
+    assert done.status_code == 302, done.content.decode()[:2000]
+    staff.refresh_from_db()
+    assert staff.check_password(NEW_PASSWORD)
