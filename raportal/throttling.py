@@ -79,14 +79,17 @@ def _address_bucket(address: str) -> str:
 
 
 def _keys(request, scope: str, account: str | None) -> list[tuple[str, str, int, str]]:
-    """(counter key, block key, limit, label) for the account and for the address."""
+    """(counter key, block key, limit, label) for the account and for the address. ``scope``
+    may name several, "api+web": a password sent as an API key counts against the account's
+    API and web sign-in budgets both (and once against the address)."""
     window_keys = []
     targets = []
     account = (account or "").strip().casefold()
     if account:
-        targets.append(
-            (f"{scope}-account", account, _setting("RAPORTAL_AUTH_FAILURES_PER_ACCOUNT", 10))
-        )
+        for one in scope.split("+"):
+            targets.append(
+                (f"{one}-account", account, _setting("RAPORTAL_AUTH_FAILURES_PER_ACCOUNT", 10))
+            )
     address = _address_bucket(client_ip(request))
     if address:
         targets.append(("address", address, _setting("RAPORTAL_AUTH_FAILURES_PER_IP", 50)))
@@ -153,6 +156,11 @@ def _loggable_account(scope: str, account: str | None) -> str:
     account = account or ""
     if scope == "api":
         known = ApiCredential.objects.filter(api_id=account).exists()
+    elif scope == "api+web":
+        user_model = get_user_model()
+        known = ApiCredential.objects.filter(api_id=account).exists() or (
+            user_model._default_manager.filter(**{user_model.USERNAME_FIELD: account}).exists()
+        )
     else:
         user_model = get_user_model()
         known = user_model._default_manager.filter(**{user_model.USERNAME_FIELD: account}).exists()

@@ -68,9 +68,15 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             ApiCredential.objects.active().select_related("user").filter(api_id=api_id).first()
         )
         if credential is None:
+            # A password, as in Horizon: its guesses also spend the account's web sign-in
+            # budget (one budget per password, whichever door the guesses come through).
+            wait = throttling.blocked_for(request, "web", api_id)
+            if wait:
+                setattr(request._request, throttling.REQUEST_FLAG, wait)
+                raise AuthenticationThrottled(wait)
             user = password_user(api_id, api_key)
             if user is None:
-                throttling.record_failure(request, "api", api_id)
+                throttling.record_failure(request, "api+web", api_id)
                 raise exceptions.AuthenticationFailed()
             return user, None
         if not credential.check_key(api_key):

@@ -512,3 +512,16 @@ def test_an_administrator_changes_their_own_password_only_with_the_previous_one(
     assert "previousPassword" in problem(error.value)["detail"], error.value.body
     staff.refresh_from_db()
     assert staff.check_password(PASSWORD)
+
+
+def test_web_sign_ins_and_api_password_guesses_share_one_budget_per_account(
+    db, small_limits, client
+):
+    local_account()
+    half = ACCOUNT_LIMIT // 2
+    for _ in range(half):
+        client.post("/login/", {"username": "alice", "password": "Wrong-Guess-1234"})
+    for _ in range(ACCOUNT_LIMIT - half):
+        assert whoami("alice", "Wrong-Guess-1234").status_code == 401
+    response = whoami("alice", PASSWORD)  # right, but the account's guesses are spent
+    assert response.status_code == 429, response.content
