@@ -73,9 +73,6 @@ class Api:
             raise ConfigError(f"GET {path}: {status} {data}")
         return data
 
-    def exists(self, path: str) -> bool:
-        return self.call("get", path)[0] == 200
-
     def put_or_post(self, kind: str, collection: str, name: str, body: dict) -> str:
         """Creates the object ``name``, or updates it when it differs from ``body`` (an
         unchanged object is not written: no audit event, no new revision). Returns

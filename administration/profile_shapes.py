@@ -22,6 +22,7 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from administration.localized import from_localized, localized
 from certificates.models import CertificateAuthority
 from certificates.pki import names
 from certificates.pki.keys import KEY_TYPES
@@ -50,10 +51,6 @@ AUTHORIZED = "authorized"
 
 def _cap(workflow: str) -> str:
     return workflow[0].upper() + workflow[1:]
-
-
-def _localized(text: str) -> list[dict] | None:
-    return [{"lang": "en", "value": text}] if text else None
 
 
 def _days(value: int) -> str:
@@ -131,8 +128,8 @@ def profile_json(profile: Profile) -> dict:
         "_id": str(profile.pk),
         "module": profile.module,
         "name": profile.name,
-        "displayName": _localized(profile.display_name),
-        "description": _localized(profile.description),
+        "displayName": localized(profile.display_name),
+        "description": localized(profile.description),
         "enabled": profile.enabled,
         "authorizationMode": "authorized",
         "pkiConnector": profile.ca.name,
@@ -387,8 +384,8 @@ def apply_profile(raw: dict, profile: Profile | None = None) -> tuple[Profile, l
     profile = profile or Profile(name=raw["name"], module=raw["module"])
     if raw["module"] != profile.module:
         seen.errors.append("module: a profile's module cannot change")
-    profile.display_name = _text_of(raw.get("displayName"))
-    profile.description = _text_of(raw.get("description"))
+    profile.display_name = from_localized(raw.get("displayName"))
+    profile.description = from_localized(raw.get("description"))
     profile.enabled = bool(raw.get("enabled"))
     mode = raw.get("authorizationMode")
     if profile.module in ("est", "scep") and mode in ("challenge", "authorized"):
@@ -511,16 +508,6 @@ def apply_profile(raw: dict, profile: Profile | None = None) -> tuple[Profile, l
         LabelRule.objects.bulk_create(labels)
         profile.team_whitelist.set(whitelist)
     return profile, seen.ignored
-
-
-def _text_of(values) -> str:
-    """Localized strings → one text: English when given, else the first."""
-    if not values:
-        return ""
-    if isinstance(values, str):
-        return values
-    pairs = [((v or {}).get("lang") or "", (v or {}).get("value") or "") for v in values]
-    return next((value for lang, value in pairs if lang.lower().startswith("en")), pairs[0][1])
 
 
 def _validate(profile: Profile, rules, seen: Collected) -> None:

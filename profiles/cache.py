@@ -13,7 +13,7 @@ from profiles import revision
 from profiles.models import Profile
 
 RELATED = ("ca", "ca__parent", "team_default", "password_policy")
-RULES = ("subject_rules", "san_rules", "label_rules")
+RULES = ("subject_rules", "san_rules", "label_rules", "team_whitelist")
 # The CA's CRL state changes with every revocation: never cached, loaded when read.
 DEFERRED = tuple(
     f"{ca}__{field}"

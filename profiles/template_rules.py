@@ -295,7 +295,7 @@ def check_team(profile: Profile, requested: dict | None, *, editor: str, current
             raise _element_error(
                 "CERT-TEAM-001", "team", f"you are not a member of team {wanted!r}"
             )
-        allowed = list(profile.team_whitelist.values_list("name", flat=True))
+        allowed = [member.name for member in profile.team_whitelist.all()]  # prefetched
         if allowed and team.name not in allowed:
             raise _element_error(
                 "CERT-TEAM-001",

@@ -13,6 +13,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from administration.localized import from_localized
 from administration.permissions import SUPERUSER_ONLY, may_manage
 from raportal.api.password_policies import AnyAccept
 from raportal.api.problems import PROBLEM_CONTENT_TYPE
@@ -230,11 +231,6 @@ def no_content_if_empty(items: list) -> Response:
     return Response(items) if items else Response(status=204)
 
 
-def localized(text: str) -> list[dict] | None:
-    """Our single display text → Horizon's localized strings."""
-    return [{"lang": "en", "value": text}] if text else None
-
-
 def set_texts(row, body) -> None:
     """The body's displayName and description (localized) as the row's single texts; 400
     when the display name is longer than the row's field."""
@@ -243,14 +239,3 @@ def set_texts(row, body) -> None:
     if len(row.display_name) > limit:
         raise invalid_request(f"displayName: at most {limit} characters")
     row.description = from_localized(body.description)
-
-
-def from_localized(values) -> str:
-    """Horizon's localized strings → one text: English when given, else the first."""
-    if not values:
-        return ""
-    items = [(getattr(v, "lang", None), getattr(v, "value", "")) for v in values]
-    for lang, value in items:
-        if (lang or "").lower().startswith("en"):
-            return value
-    return items[0][1]

@@ -19,12 +19,12 @@ from administration.api.base import (
     conflict,
     conflict_answer,
     empty_answer,
-    localized,
     named,
     no_content_if_empty,
     read_body,
     set_texts,
 )
+from administration.localized import localized
 from profiles.models import Label, LabelRule
 from raportal.api.schema import LIST_OF_OBJECTS, OBJECT, answers
 from raportal.models import record

@@ -33,12 +33,12 @@ from administration.api.base import (
     conflict_answer,
     empty_answer,
     ignore,
-    localized,
     named,
     no_content_if_empty,
     read_body,
     set_texts,
 )
+from administration.localized import localized
 from administration.pages.directory_services import delete_team
 from profiles.models import Team
 from raportal.api.schema import LIST_OF_OBJECTS, OBJECT, answers

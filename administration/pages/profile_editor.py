@@ -6,6 +6,7 @@ from django import forms
 from django.db import transaction
 from django.forms import inlineformset_factory
 
+from administration.profile_shapes import LIFECYCLE
 from certificates.models import CertificateAuthority
 from certificates.pki.keys import KEY_TYPE_CHOICES
 from certificates.pki.signing import EKU_CHOICES
@@ -20,8 +21,6 @@ from profiles.models import (
     Workflow,
 )
 from profiles.validation import rule_problems
-
-LIFECYCLE = ("enroll", "revoke", "update", "renew", "recover", "migrate")
 
 # The editor's sections, in order: (title, fields). Field names are the ProfileForm's.
 SECTIONS = [
@@ -201,6 +200,10 @@ class RuleForm(forms.ModelForm):
         return self.cleaned_data.get("position") or 0
 
 
+def label_catalogue() -> list[str]:
+    return list(Label.objects.order_by("name").values_list("name", flat=True))
+
+
 class LabelRuleForm(RuleForm):
     enum = forms.CharField(
         required=False,
@@ -220,13 +223,13 @@ class LabelRuleForm(RuleForm):
             "regex",
         ]
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, catalogue: list[str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk and not self.is_bound:
             self.initial["enum"] = ", ".join(self.instance.enum or [])
-        # Labels come from the catalogue, as the admin API requires; a rule written before
-        # its label was catalogued keeps its name until changed.
-        names = list(Label.objects.order_by("name").values_list("name", flat=True))
+        # Labels come from the catalogue (read once per formset), as the admin API requires;
+        # a rule written before its label was catalogued keeps its name until changed.
+        names = list(catalogue if catalogue is not None else label_catalogue())
         if self.instance.label and self.instance.label not in names:
             names.append(self.instance.label)
         self.fields["label"] = forms.ChoiceField(
@@ -277,7 +280,12 @@ class ProfileEditor:
         self.formsets = {
             "subject": SubjectRules(data, instance=self.instance, prefix="subject"),
             "san": SanRules(data, instance=self.instance, prefix="san"),
-            "label": LabelRules(data, instance=self.instance, prefix="label"),
+            "label": LabelRules(
+                data,
+                instance=self.instance,
+                prefix="label",
+                form_kwargs={"catalogue": label_catalogue()},
+            ),
         }
         self.problems: list[str] = []
 

@@ -4,27 +4,34 @@ disable, delete (only a profile nothing refers to)."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Subquery
 from django.db.models.deletion import ProtectedError
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from administration.pages.access import staff_required
 from administration.pages.profile_editor import ProfileEditor
+from certificates.models import Certificate
 from profiles.models import Profile
 from raportal.models import record
-from requests_app.models import Status
+from requests_app.models import Request, Status
 from requests_app.pages.forms import EnrollForm
+
+
+def _count(rows):
+    per_profile = rows.filter(profile=OuterRef("pk")).order_by().values("profile")
+    return Coalesce(Subquery(per_profile.annotate(n=Count("pk")).values("n")), 0)
 
 
 def _profiles():
     return (
         Profile.objects.select_related("ca")
+        # Subqueries, not two counted joins: joining certificates and requests at once
+        # would multiply their rows (a million certificates times the pending requests).
         .annotate(
-            certificate_count=Count("certificates", distinct=True),
-            pending_count=Count(
-                "requests", filter=Q(requests__status=Status.PENDING), distinct=True
-            ),
+            certificate_count=_count(Certificate.objects.all()),
+            pending_count=_count(Request.objects.filter(status=Status.PENDING)),
         )
         .order_by("name")
     )

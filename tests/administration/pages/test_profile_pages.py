@@ -1,11 +1,15 @@
 """The profile pages under /manage/profiles/: list, editor with its preview, clone, enable or
 disable, delete."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
 from administration.pages.profile_editor import LIFECYCLE
 from profiles.models import Profile, SubjectRule
+from tests.conftest import enroll_body
+from tests.factories import ProfileFactory, make_csr
 
 
 def formset(prefix: str, rows: list[dict], initial: int = 0) -> dict:
@@ -63,14 +67,30 @@ def editor_data(ca, name="vpn-users", subject=None, sans=None, labels=None, **pr
     return data
 
 
-def test_the_list_shows_module_state_ca_and_counts(signed_in, profile, issue):
-    issue()
-    page = signed_in.get(reverse("admin-profile-list"))
+def counts_in_row(html: str, name: str) -> tuple[str, str]:
+    """The certificate and pending-request counts of the profile's row."""
+    row = html[html.index(f">{name}</a>") :]
+    row = row[: row.index("</tr>")]
+    cells = re.findall(r'<td class="text-end">(\d+)</td>', row)
+    return cells[0], cells[1]
+
+
+def test_the_list_shows_module_state_ca_and_counts_in_few_queries(
+    signed_in, profile, issue, requester_api, django_assert_max_num_queries
+):
+    for cn in ("a.example.com", "b.example.com", "c.example.com"):
+        issue(cn)
+    for _ in range(2):
+        status, body = requester_api.submit(enroll_body(csr=make_csr()[0]))
+        assert status == 201 and body["status"] == "pending", body
+    ProfileFactory(name="empty-one", ca=profile.ca)
+    with django_assert_max_num_queries(8):
+        page = signed_in.get(reverse("admin-profile-list"))
     html = page.content.decode()
     assert page.status_code == 200, html
-    assert "webra-demo" in html and profile.ca.name in html
-    row = html[html.index("webra-demo") :]
-    assert ">1</td>" in row, row[:800]
+    assert profile.ca.name in html
+    assert counts_in_row(html, "webra-demo") == ("3", "2"), html[:3000]
+    assert counts_in_row(html, "empty-one") == ("0", "0"), html[:3000]
 
 
 def test_an_admin_creates_a_profile_with_rules_in_one_form(signed_in, pki):
