@@ -79,5 +79,12 @@ bench: $(VENV)/.installed-test
 bench-queue: $(VENV)/.installed-test
 	$(PY) bench/queue.py $(BENCH_ARGS)
 
+# EverTrust's Ansible collection, its own integration suite, against the portal (README,
+# "Works with"): HORIZON_ANSIBLE_SRC, default ../shared/horizon-ansible; skipped without it.
+# Needs PostgreSQL; builds .venv-compat (Ansible + the collection's requirements) once.
+.PHONY: compat
+compat: $(VENV)/.installed-run
+	$(PY) compat/ansible_suite.py $(COMPAT_ARGS)
+
 clean:
-	rm -rf $(VENV) db.sqlite3 .pytest_cache
+	rm -rf $(VENV) .venv-compat db.sqlite3 .pytest_cache
