@@ -103,6 +103,64 @@ class CertificateAuthority(models.Model):
         return chain
 
 
+class OutdatedRevocationStatusPolicy(models.TextChoices):
+    """What a certificate of this CA counts as when the CA's revocation status is stale
+    (Horizon's ``outdatedRevocationStatusPolicy``)."""
+
+    REVOKED = "revoked", "Revoked"
+    UNKNOWN = "unknown", "Unknown"
+    LAST_AVAILABLE = "lastavailablestatus", "Last available status"
+
+
+class CaEntryQuerySet(models.QuerySet):
+    def public(self):
+        return self.filter(public=True)
+
+    def trusted_for_client_authentication(self):
+        return self.filter(trusted_for_client_authentication=True)
+
+
+class CaEntry(models.Model):
+    """A CA in Horizon's list of Certificate Authorities (``/api/v1/cas``): a name, the CA
+    certificate (the ``CertificateAuthority`` row that holds it) and how far it is trusted.
+
+    Horizon keeps these apart from PKI connectors: a connector issues, a CA entry is trusted.
+    Both may carry the same certificate, under names of their own; here both point at the one
+    ``CertificateAuthority`` row of that certificate (a connector's has the key)."""
+
+    name = models.SlugField(max_length=64, unique=True)
+    authority = models.ForeignKey(
+        CertificateAuthority, on_delete=models.PROTECT, related_name="entries"
+    )
+    # Whose certificates may authenticate here: X.509 client authentication and proof of
+    # possession (X-JWT-CERT-POP) accept only certificates of such CAs.
+    trusted_for_client_authentication = models.BooleanField(default=False)
+    # For TLS connections the portal makes as a client (stored: the portal makes none yet).
+    trusted_for_server_authentication = models.BooleanField(default=False)
+    outdated_revocation_status_policy = models.CharField(
+        max_length=24,
+        choices=OutdatedRevocationStatusPolicy.choices,
+        default=OutdatedRevocationStatusPolicy.UNKNOWN,
+    )
+    public = models.BooleanField(
+        default=False, help_text="Listed for everyone (home page, /api/v1/cas); else for staff."
+    )
+    downloadable = models.BooleanField(
+        default=False, help_text="Its certificate may be downloaded from the portal's pages."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = CaEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "CA entry"
+        verbose_name_plural = "CA entries"
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class RevocationReason(models.TextChoices):
     # Horizon's names; RFC 5280 §5.3.1 reason codes.
     UNSPECIFIED = "unspecified", "Unspecified"

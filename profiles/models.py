@@ -157,6 +157,13 @@ class PasswordMode(models.TextChoices):
     RANDOM = "random", "Random: the portal generates it and shows it once"
 
 
+class P12Encryption(models.TextChoices):
+    """How a PKCS#12 the portal builds is encrypted (Horizon's ``p12storeEncryptionType``)."""
+
+    AES_STRONG = "AES_STRONG", "AES-256-CBC, PBKDF2-SHA256, SHA-256 MAC (current systems)"
+    DES_AVERAGE = "DES_AVERAGE", "3DES, SHA-1 (legacy: Windows Server 2016, Java 8, old macOS)"
+
+
 class HolderBehavior(models.TextChoices):
     REJECT = "reject", "Reject the new request"
     REVOKE = "revoke", "Revoke the oldest certificates (superseded)"
@@ -180,9 +187,11 @@ class Profile(models.Model):
         on_delete=models.PROTECT,
         related_name="profiles",
         verbose_name="issuing CA",
-        # A CA with its key (a keyless one is a trust entry: it cannot sign), subordinate.
-        limit_choices_to={"parent__isnull": False, "sealed_key__isnull": False},
-        help_text="A subordinate CA: end-entity certificates are never signed by the root.",
+        # A CA with its key (a keyless one is a trust entry: it cannot sign). A root may
+        # issue, as in Horizon (a self-signed integrated connector); the editor warns.
+        limit_choices_to={"sealed_key__isnull": False},
+        help_text="Usually a subordinate (issuing) CA: end-entity certificates signed "
+        "directly by a root make the root's key an online key.",
     )
     validity_days = models.PositiveIntegerField(default=365, validators=[MinValueValidator(1)])
     extended_key_usages = models.JSONField(
@@ -202,6 +211,13 @@ class Profile(models.Model):
     )
     escrow = models.BooleanField(
         default=False, help_text="Keep server-generated keys (encrypted) for recovery."
+    )
+    p12_encryption = models.CharField(
+        "PKCS#12 encryption",
+        max_length=16,
+        choices=P12Encryption.choices,
+        default=P12Encryption.AES_STRONG,
+        help_text="The legacy algorithms only for systems that cannot read the strong ones.",
     )
     p12_password_mode = models.CharField(
         "PKCS#12 password mode",
@@ -240,6 +256,16 @@ class Profile(models.Model):
     contact_email_editable_by_requester = models.BooleanField(default=True)
     contact_email_editable_by_approver = models.BooleanField(default=True)
     contact_email_regex = models.CharField(max_length=256, blank=True, validators=[validate_regex])
+    team_members_only = models.BooleanField(
+        default=False,
+        help_text="A requester may only choose a team they are a member of (Horizon lets "
+        "them choose any team the team policy allows).",
+    )
+    dns_names_fully_qualified = models.BooleanField(
+        default=False,
+        help_text="Refuse single-label DNS names (intranet, printer1): only host.domain. "
+        "Off, as in Horizon: private PKIs name hosts that way.",
+    )
     allow_wildcards = models.BooleanField(
         default=False,
         help_text="Accept DNS names like *.example.com (CA/Browser Forum TLS practice; "
@@ -254,6 +280,11 @@ class Profile(models.Model):
     self_update = models.BooleanField(default=False)
     self_renew = models.BooleanField(default=False)
     self_recover = models.BooleanField(default=False)
+    # Horizon's selfPop* permissions: whoever proves possession of a certificate's private key
+    # (X-JWT-CERT-POP, raportal/api/pop.py) may renew, revoke or update it, without an account.
+    self_pop_renew = models.BooleanField(default=False)
+    self_pop_revoke = models.BooleanField(default=False)
+    self_pop_update = models.BooleanField(default=False)
 
     # lifecycle policy
     renewal_enabled = models.BooleanField(default=True)
@@ -314,11 +345,6 @@ class Profile(models.Model):
             errors["ca"] = (
                 f"the CA {self.ca.name} has no private key here (a trust entry, for chains): "
                 "choose a CA that can sign (an integrated PKI connector)"
-            )
-        elif self.ca_id and self.ca.parent_id is None:
-            errors["ca"] = (
-                "choose a subordinate (issuing) CA, not a root (for an issuing CA whose root "
-                "is not registered yet: register the root CA first)"
             )
         unknown = [kt for kt in self.authorized_key_types or [] if kt not in KEY_TYPES]
         if unknown:

@@ -105,9 +105,11 @@ def test_an_admin_creates_a_working_profile_through_the_admin_pages(pki, client,
     assert status == 201 and body["status"] == "completed", body
 
 
-def test_the_admin_refuses_a_profile_issuing_from_the_root(pki, client):
+def test_the_admin_offers_every_ca_holding_its_key_the_root_included(pki, client):
+    # As Horizon, which issues from a self-signed integrated connector (the profile editor
+    # warns about it instead).
     admin = UserFactory(username="root", is_staff=True, is_superuser=True)
     client.force_login(admin)
     page = client.get("/admin/profiles/profile/add/")
     choices = [str(value) for value, _ in page.context["adminform"].form.fields["ca"].choices]
-    assert str(pki["issuing"].pk) in choices and str(pki["root"].pk) not in choices
+    assert str(pki["issuing"].pk) in choices and str(pki["root"].pk) in choices
