@@ -141,9 +141,7 @@ def build_collection(source: Path, work: Path, bin_dir: Path, env: dict) -> Path
     """Copies the collection (its source may be read-only), builds and installs it; returns the
     installed collection's directory."""
     copy = work / "source"
-    shutil.copytree(
-        source, copy, ignore=shutil.ignore_patterns(".git", "tests/output", "*.tar.gz")
-    )
+    shutil.copytree(source, copy, ignore=shutil.ignore_patterns(".git", "tests/output", "*.tar.gz"))
     artifacts, collections = work / "artifact", work / "collections"
     galaxy = str(bin_dir / "ansible-galaxy")
     subprocess.run(
