@@ -80,9 +80,15 @@ class AuditEvent(models.Model):
 
 
 def record(actor, action: str, obj, **detail) -> AuditEvent:
-    """Appends an audit event. ``detail`` must never contain a secret."""
+    """Appends an audit event. ``detail`` must never contain a secret.
+
+    An actor without an account (a caller who proved possession of a certificate's key,
+    certificates/pop.py) is named in the detail by its ``audit_principal`` instead."""
+    account = actor if getattr(actor, "pk", None) else None
+    if account is None and getattr(actor, "audit_principal", None):
+        detail = {**actor.audit_principal, **detail}
     return AuditEvent.objects.create(
-        actor=actor if getattr(actor, "pk", None) else None,
+        actor=account,
         action=action,
         object_type=obj._meta.model_name,
         object_id=str(obj.pk),

@@ -7,12 +7,16 @@ SECRET_FIELDS = {"sealed_password", "sealed_pkcs12", "sealed_key", "challenge_ha
 
 @admin.register(Request)
 class RequestAdmin(admin.ModelAdmin):
-    list_display = ["id", "workflow", "status", "profile", "requester", "dn", "created_at"]
+    list_display = ["id", "workflow", "status", "profile", "requester_name", "dn", "created_at"]
     list_filter = ["status", "workflow", "profile"]
-    search_fields = ["id", "dn", "requester__username", "holder_id"]
+    search_fields = ["id", "dn", "requester__username", "requester_identifier", "holder_id"]
     list_select_related = ["profile", "requester"]
     # Sealed secrets are never shown, not even encrypted.
     fields = readonly_fields = [f.name for f in Request._meta.fields if f.name not in SECRET_FIELDS]
+
+    @admin.display(description="requester", ordering="requester__username")
+    def requester_name(self, obj):
+        return obj.requester_name
 
     def has_add_permission(self, request):
         return False

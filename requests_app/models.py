@@ -30,12 +30,17 @@ class RequestQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Requests a user may see: their own, their teams', and those of the profiles and
         workflows on which they may approve (hold ``perform``). Subqueries, not joins: no
-        duplicates, so the result can also be locked (``select_for_update``)."""
+        duplicates, so the result can also be locked (``select_for_update``). A caller
+        without an account (anonymous, or a proof of possession) sees none."""
+        if not _has_account(user):
+            return self.none()
         in_team = Team.members.through.objects.filter(team=OuterRef("team"), user=user)
         return self.filter(Q(requester=user) | Exists(in_team) | Exists(_approvable_by(user)))
 
     def pending_for(self, user):
         """Pending requests this user may decide on (never their own)."""
+        if not _has_account(user):
+            return self.none()
         return self.pending().exclude(requester=user).filter(Exists(_approvable_by(user)))
 
     def decidable_by(self, user, now=None):
@@ -65,6 +70,8 @@ class RequestQuerySet(models.QuerySet):
         """Requests the user made or that belong to one of their teams (not those they see as
         an approver: see ``visible_to``). The teams are looked up first (one small query), so
         that the database can use the requester and team indexes instead of a scan."""
+        if not _has_account(user):
+            return self.none()
         teams = list(
             Team.members.through.objects.filter(user=user).values_list("team_id", flat=True)
         )
@@ -72,6 +79,8 @@ class RequestQuerySet(models.QuerySet):
 
     def with_secrets_for(self, user):
         """Requests whose PKCS#12 waits for ``user`` to take it (see ``has_secrets_for``)."""
+        if not _has_account(user):
+            return self.none()
         return (
             self.filter(requester=user)
             .exclude(status=Status.PENDING)
@@ -99,6 +108,13 @@ class RequestQuerySet(models.QuerySet):
         )
 
 
+def _has_account(user) -> bool:
+    """Whether the caller is an account (a saved user), as opposed to an anonymous caller or
+    one authenticated by proof of possession (certificates/pop.py), who has no requests to
+    see: a filter on ``requester=<no one>`` must never match the requests nobody filed."""
+    return getattr(user, "pk", None) is not None
+
+
 def _approvable_by(user):
     """Grants that let ``user`` decide on the outer request's profile and workflow."""
     return (
@@ -120,9 +136,16 @@ class Request(models.Model):
         on_delete=models.PROTECT,
         related_name="requests",
     )
+    # The account that filed the request; none when the caller had no account (a proof of
+    # possession, certificates/pop.py): ``requester_identifier`` names them then.
     requester = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="rap_requests"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="rap_requests",
     )
+    requester_identifier = models.TextField(blank=True)
     approver = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -183,9 +206,30 @@ class Request(models.Model):
                 name="req_pending_created",
             ),
         ]
+        constraints = [
+            # Someone asked: an account, or a principal without one, by name.
+            models.CheckConstraint(
+                condition=Q(requester__isnull=False) | ~Q(requester_identifier=""),
+                name="req_has_requester",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.workflow} {self.dn or self.id} ({self.status})"
+
+    @property
+    def requester_name(self) -> str:
+        """Who asked: the account's username, or the name of a principal without an account
+        (a certificate's DN, for a proof of possession). The API's ``requester``."""
+        if self.requester_id is not None:
+            return self.requester.get_username()
+        return self.requester_identifier
+
+    def is_requested_by(self, user) -> bool:
+        """Whether ``user`` (an account) filed this request. Never true for a caller without
+        an account: None == None would make every anonymous caller the requester of every
+        request filed by proof of possession."""
+        return self.requester_id is not None and self.requester_id == getattr(user, "pk", None)
 
     @property
     def is_expired(self) -> bool:
@@ -209,7 +253,7 @@ class Request(models.Model):
         """A PKCS#12 or password waits for ``user`` to collect it: they asked, it is decided
         (a pending request's sealed password is kept for its approval), and nobody took it."""
         return (
-            self.requester_id == getattr(user, "pk", None)
+            self.is_requested_by(user)
             and self.status != Status.PENDING
             and bool(self.sealed_pkcs12 or self.sealed_password)
         )

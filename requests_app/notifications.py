@@ -47,7 +47,11 @@ def request_submitted(request: Request) -> None:
 def request_decided(request: Request) -> None:
     """After ``request_approve`` / ``request_deny``: the requester hears of the decision made
     by someone else (a request they executed themselves is not news to them)."""
-    if request.status in DECISION_WORDS and request.approver_id != request.requester_id:
+    if (
+        request.status in DECISION_WORDS
+        and request.requester_id is not None  # a proof of possession has no mailbox here
+        and request.approver_id != request.requester_id
+    ):
         from requests_app.tasks import notify_request_decided
 
         _after_commit(notify_request_decided, request, "decided")
@@ -83,7 +87,7 @@ def send_pending_notice(request_id: str) -> int:
     subject = f"[RA Portal] Waiting for your decision: {request.workflow} on {profile}"
     link = _url("approval-decide", request)
     lines = [
-        f"{_name(request.requester)} asks to {request.workflow} on profile {profile}:",
+        f"{_requester_name(request)} asks to {request.workflow} on profile {profile}:",
         f"  {request.dn or '(no subject)'}",
     ]
     if request.requester_comment:
@@ -104,7 +108,7 @@ def send_decision_notice(request_id: str) -> int:
     if request is None or request.status not in DECISION_WORDS:
         return 0
     requester = request.requester
-    if not requester.email or not requester.is_active:
+    if requester is None or not requester.email or not requester.is_active:
         return 0
     word = DECISION_WORDS[request.status]
     subject = f"[RA Portal] Your {request.workflow} request was {word}"
@@ -183,6 +187,10 @@ def _record_failure(request_id: str, kind: str, exc: Exception) -> None:
 
 def _name(user) -> str:
     return user.get_full_name() or user.get_username()
+
+
+def _requester_name(request: Request) -> str:
+    return _name(request.requester) if request.requester_id else request.requester_name
 
 
 def _url(name: str, request: Request) -> str:

@@ -46,7 +46,11 @@ def request_submit(
 
     Secrets an execution produces (a PKCS#12, a password) are returned in the Outcome; with
     ``hand_over_later`` (the web pages, which redirect first) they are sealed on the request
-    instead, for the requester's next look at it (request_get)."""
+    instead, for the requester's next look at it (request_get).
+
+    ``user`` is the caller: an account, or a principal without one that proved possession of
+    a certificate's key (certificates/pop.py) — the request then records its name, and no
+    account as requester or approver."""
     target = handler.resolve(data, user)
     level = target.level = handler.grant_level(user, target)
     if level is None:
@@ -57,12 +61,14 @@ def request_submit(
     prepared = handler.prepare_submission(data, target, user)
     profile = target.profile
     now = timezone.now()
+    account = user if getattr(user, "pk", None) is not None else None
     request = Request(
         module=handler.module,
         workflow=handler.name,
         profile=profile,
         certificate=target.certificate,
-        requester=user,
+        requester=account,
+        requester_identifier="" if account is not None else user.get_username(),
         requester_comment=data.get("requesterComment") or "",
         created_at=now,
         updated_at=now,
@@ -79,7 +85,7 @@ def request_submit(
     secrets = None
     with transaction.atomic():
         if perform:
-            request.approver = user
+            request.approver = account
             secrets = handler.execute(request, prepared, user)
             request.sealed_password = None  # handed over in this response, never kept
             if secrets is not None and hand_over_later:
@@ -144,7 +150,7 @@ def check_pending(request: Request) -> None:
 def check_may_decide(user, request: Request) -> None:
     """Separation of duties: never one's own request; ``perform`` on its profile and workflow.
     The approver pages ask the same question before showing the buttons."""
-    if request.requester_id == user.pk:
+    if request.is_requested_by(user):
         raise forbidden("you cannot approve or deny your own request")
     handler = handler_for(request.module, request.workflow)
     if handler.grant_level(user, handler.target_of(request)) != GrantLevel.PERFORM:
@@ -295,8 +301,11 @@ def request_cancel(user, request_id: str, data: dict) -> Outcome:
 def check_may_cancel(user, request: Request) -> None:
     """Only a pending request can be withdrawn, by its requester or by a member of its team
     when the requester belongs to that team too: a certificate's team does not get to
-    withdraw an outsider's revocation. The request page asks the same question."""
-    if request.requester_id != user.pk:
+    withdraw an outsider's revocation. The request page asks the same question. A request
+    filed without an account (proof of possession) is never pending: nobody withdraws it."""
+    if request.requester_id is None:
+        raise forbidden("only the requester or their team may cancel a request")
+    if not request.is_requested_by(user):
         team_ids = (
             set(
                 request.team.members.filter(pk__in=[user.pk, request.requester_id]).values_list(

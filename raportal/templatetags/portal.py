@@ -80,3 +80,13 @@ def event_label(action: str) -> str:
     """``request.approve.enroll`` → ``approved``; ``certificate.revoke`` → ``revoked``."""
     parts = action.split(".")
     return EVENT_WORDS.get(parts[1] if len(parts) > 1 else action, action)
+
+
+@register.filter
+def actor_name(event, default: str = "the portal") -> str:
+    """Who did what an audit event records: the account, else a principal without one (a
+    proof of possession names the certificate's DN), else ``default``."""
+    if event.actor_id:
+        return event.actor.get_username()
+    principal = (event.detail or {}).get("principal")
+    return principal or default

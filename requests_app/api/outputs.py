@@ -59,7 +59,7 @@ def request_json(outcome: Outcome) -> dict:
         "status": request.status,
         "profile": request.profile.name if request.profile_id else None,
         "dn": request.dn or None,
-        "requester": request.requester.get_username(),
+        "requester": request.requester_name,
         "approver": request.approver.get_username() if request.approver_id else None,
         "team": request.team.name if request.team_id else None,
         "contact": request.contact_email or None,

@@ -63,7 +63,9 @@ def review(request: Request, approver) -> Review:
             .order_by("-created_at")[:10]
         )
     out.changes = changes(request)
-    out.requester_teams = list(request.requester.rap_teams.order_by("name"))
+    out.requester_teams = (
+        list(request.requester.rap_teams.order_by("name")) if request.requester_id else []
+    )
     return out
 
 

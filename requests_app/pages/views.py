@@ -156,6 +156,7 @@ def request_detail(request, request_id):
     req = outcome.request
     context = {
         "req": req,
+        "own": req.is_requested_by(request.user),
         "history": AuditEvent.objects.filter(object_type="request", object_id=str(req.pk))
         .select_related("actor")
         .order_by("at"),

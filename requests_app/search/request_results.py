@@ -39,7 +39,7 @@ def search_result_json(request: Request, permissions: RequestPermissions) -> dic
         "workflow": request.workflow,
         "status": request.status,
         "profile": request.profile.name if request.profile_id else None,
-        "requester": username(request.requester),
+        "requester": request.requester_name,
         "approver": username(request.approver),
         "owner": username(request.owner),
         "team": request.team.name if request.team_id else None,

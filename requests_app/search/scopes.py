@@ -53,7 +53,7 @@ class RequestPermissions:
         where the caller holds perform. Cancel: a pending request of the caller or their team.
         The services decide for real (expiry, profile changes); this tells a UI what to show."""
         pending = request.status == Status.PENDING
-        own = request.requester_id == self.user_id
+        own = request.requester_id is not None and request.requester_id == self.user_id
         return {
             "approve": pending
             and not own

@@ -40,7 +40,7 @@ class CertificateWorkflow(WorkflowHandler):
             raise DomainError(
                 "REQ-002",
                 f"a {self.name} request on this certificate is already waiting for approval "
-                f"(submitted by {waiting.requester.get_username()} on "
+                f"(submitted by {waiting.requester_name} on "
                 f"{waiting.created_at:%Y-%m-%d}): cancel it, or wait for its decision",
             )
 

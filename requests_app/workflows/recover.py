@@ -52,7 +52,7 @@ class RecoverWorkflow(CertificateWorkflow):
             "certificate.recover",
             certificate,
             serial=certificate.serial,
-            requester=request.requester.get_username(),
+            requester=request.requester_name,
         )
         return keys.deliver_pkcs12(
             key=escrowed_private_key(certificate),
