@@ -16,6 +16,7 @@ class DomainError(Exception):
         *,
         status: int | None = None,
         fields: dict[str, str] | None = None,
+        headers: dict[str, str] | None = None,
     ):
         if code not in KNOWN_CODES:
             raise ValueError(f"unknown error code {code!r}")
@@ -27,6 +28,8 @@ class DomainError(Exception):
         # What each input element did wrong (``cn.1``, ``san:DNSNAME``, ``owner``…), for
         # forms to show beside their fields; the API answers with ``detail``.
         self.fields = fields or {}
+        # Answer headers that go with the problem (a fresh Replay-Nonce, certificates/pop.py).
+        self.headers = headers or {}
         super().__init__(f"{code}: {self.detail}")
 
 

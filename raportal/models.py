@@ -5,7 +5,7 @@ import hmac
 import secrets
 
 from django.conf import settings
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -120,3 +120,35 @@ class PageVisit(models.Model):
         elif mark_at is not None:
             cls.objects.get_or_create(user=user, page=page, defaults={"seen_at": mark_at})
         return visit.seen_at if visit else None
+
+
+class SpentTokenQuerySet(models.QuerySet):
+    def spend(self, digest: str, until) -> bool:
+        """Marks a single-use value (by its digest) as used until ``until``: True the first
+        time, False ever after. Insert-or-fail on the primary key, so every worker and every
+        server sees it, and of two concurrent uses exactly one succeeds."""
+        try:
+            with transaction.atomic():  # a savepoint when the caller holds a transaction
+                self.create(digest=digest, expires_at=until)
+        except IntegrityError:
+            return False
+        return True
+
+    def purge(self, now=None) -> int:
+        """Forgets values past their expiry: they are refused as stale by then anyway."""
+        deleted, _ = self.filter(expires_at__lte=now or timezone.now()).delete()
+        return deleted
+
+
+class SpentToken(models.Model):
+    """A single-use credential that was used: a proof-of-possession token or a nonce the
+    portal issued (certificates/pop.py). Only a digest is kept, and only until the credential
+    would be refused as stale anyway; the hourly housekeeping deletes older rows."""
+
+    digest = models.CharField(max_length=64, primary_key=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    objects = SpentTokenQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"{self.digest[:12]}… until {self.expires_at:%Y-%m-%d %H:%M:%S}"

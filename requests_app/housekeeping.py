@@ -1,13 +1,15 @@
-"""Periodic upkeep of requests: expiry and retention.
+"""Periodic upkeep of requests: expiry and retention, and the record of spent
+proof-of-possession tokens.
 
 One implementation for the ``purge_requests`` management command and the Celery beat tasks
-``requests_app.tasks.expire_requests`` (hourly) and ``requests_app.tasks.purge_requests``
-(daily).
+``requests_app.tasks.expire_requests`` (hourly, also forgets spent tokens) and
+``requests_app.tasks.purge_requests`` (daily).
 """
 
 from django.db.models import Q
 from django.utils import timezone
 
+from raportal.models import SpentToken
 from requests_app.models import Request, Status
 
 
@@ -33,3 +35,9 @@ def purge_requests(now=None) -> int:
     RAPORTAL_REQUEST_RETENTION_DAYS). Returns how many were deleted."""
     deleted, _ = Request.objects.filter(remove_at__lte=now or timezone.now()).delete()
     return deleted
+
+
+def purge_spent_tokens(now=None) -> int:
+    """Forgets the single-use proof-of-possession tokens and nonces (certificates/pop.py)
+    past their expiry: by then they are refused as stale anyway. Returns how many."""
+    return SpentToken.objects.purge(now or timezone.now())

@@ -10,7 +10,9 @@ from requests_app import housekeeping, notifications
 
 @shared_task
 def expire_requests() -> int:
-    """Wipes the secrets of pending requests past their expiration date (hourly)."""
+    """Wipes the secrets of pending requests past their expiration date (hourly), and
+    forgets the spent proof-of-possession tokens that expired. Returns the requests wiped."""
+    housekeeping.purge_spent_tokens()
     return housekeeping.expire_requests()
 
 

@@ -72,7 +72,10 @@ def flatten_errors(detail, prefix: str = "") -> list[str]:
 
 def problem_exception_handler(exc, context):
     if isinstance(exc, DomainError):
-        return problem_response(exc.code, exc.detail, exc.status)
+        response = problem_response(exc.code, exc.detail, exc.status)
+        for name, value in exc.headers.items():
+            response[name] = value
+        return response
     if isinstance(exc, exceptions.NotAuthenticated):
         return problem_response("SEC-AUTH-009")
     if isinstance(exc, exceptions.AuthenticationFailed):

@@ -6,7 +6,7 @@ requests_app.tasks.purge_requests daily); without them, run this daily (cron, sy
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from requests_app.housekeeping import expire_requests, purge_requests
+from requests_app.housekeeping import expire_requests, purge_requests, purge_spent_tokens
 
 
 class Command(BaseCommand):
@@ -16,4 +16,8 @@ class Command(BaseCommand):
         now = timezone.now()
         wiped = expire_requests(now)
         deleted = purge_requests(now)
-        self.stdout.write(f"{deleted} request(s) deleted, {wiped} expired request(s) wiped")
+        forgotten = purge_spent_tokens(now)
+        self.stdout.write(
+            f"{deleted} request(s) deleted, {wiped} expired request(s) wiped, "
+            f"{forgotten} spent proof-of-possession token(s) forgotten"
+        )
