@@ -291,7 +291,14 @@ def check_team(profile: Profile, requested: dict | None, *, editor: str, current
         team = Team.objects.filter(name=wanted).first()
         if team is None:
             raise _element_error("CERT-TEAM-001", "team", f"team {wanted!r} does not exist")
-        if editor == REQUESTER and not team.members.filter(pk=user.pk).exists():
+        # Horizon lets a requester choose any team the policy allows; the profile option
+        # team_members_only limits them to their own (a caller without an account, a proof
+        # of possession, is then a member of none).
+        if (
+            editor == REQUESTER
+            and profile.team_members_only
+            and (getattr(user, "pk", None) is None or not team.members.filter(pk=user.pk).exists())
+        ):
             raise _element_error(
                 "CERT-TEAM-001", "team", f"you are not a member of team {wanted!r}"
             )
