@@ -16,6 +16,7 @@ import uuid
 
 from django.views.decorators.common import no_append_slash
 from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request as ApiRequest
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -121,7 +122,14 @@ class CertificateSearchView(APIView):
 )
 class TrustChainView(APIView):
     """The trust chain of any certificate the caller sends (its content is theirs; the CAs
-    are public), leaf first — or root first with ``?order=root-to-leaf``."""
+    are public), leaf first — or root first with ``?order=root-to-leaf``.
+
+    Open without credentials, as the CA certificates themselves are (``/pki/<ca>.crt``, the
+    AIA of every certificate issued): a client that renewed or revoked a certificate by proof
+    of possession alone, without an account, fetches the chain next (the Ansible collection
+    does). Credentials that are sent are still checked: wrong ones answer 401."""
+
+    permission_classes = [AllowAny]
 
     def get(self, request: ApiRequest, pem: str) -> Response:
         order = request.query_params.get("order") or "leaf-to-root"

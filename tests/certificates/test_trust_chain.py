@@ -93,9 +93,13 @@ def test_text_that_is_not_a_certificate_is_refused_with_rfc5280_002(requester_ap
         assert body["error"] == "RFC5280-002" and body["message"] == "Invalid X509 Certificate"
 
 
-def test_the_trust_chain_needs_credentials(api_as, pki):
-    status, body = chain(api_as(), pki["root"].certificate_pem)
-    assert status == 401 and body["error"] == "SEC-AUTH-009", body
+def test_the_trust_chain_needs_no_credentials_but_checks_those_sent(api_as, pki, requester):
+    # Open as the CA certificates are (/pki/): a client that renewed by proof of possession
+    # has no account to read the chain with.
+    status, body = chain(api_as(), pki["issuing"].certificate_pem)
+    assert status == 200 and len(body) == 2, body
+    status, body = chain(api_as(requester, key="wrong"), pki["root"].certificate_pem)
+    assert status == 401 and body["error"] == "SEC-AUTH-002", body
 
 
 def test_a_certificate_the_portal_cannot_read_is_a_400(requester_api, db):
