@@ -281,7 +281,7 @@ class Profile(models.Model):
     self_renew = models.BooleanField(default=False)
     self_recover = models.BooleanField(default=False)
     # Horizon's selfPop* permissions: whoever proves possession of a certificate's private key
-    # (X-JWT-CERT-POP, raportal/api/pop.py) may renew, revoke or update it, without an account.
+    # (X-JWT-CERT-POP, certificates/pop.py) may renew, revoke or update it, without an account.
     self_pop_renew = models.BooleanField(default=False)
     self_pop_revoke = models.BooleanField(default=False)
     self_pop_update = models.BooleanField(default=False)

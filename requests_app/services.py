@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from certificates.pop import proof_of
 from profiles.models import GrantLevel, Profile
 from raportal.errors import DomainError, forbidden, invalid_request, request_not_found
 from raportal.models import record
@@ -93,9 +94,23 @@ def request_submit(
                 request.seal_password(secrets.password)
                 secrets = None
         request.save(force_insert=True)
-        record(user, f"request.submit.{handler.name}", request, status=request.status)
+        record(
+            user,
+            f"request.submit.{handler.name}",
+            request,
+            status=request.status,
+            **_proof_detail(user, account),
+        )
         notifications.request_submitted(request)  # mailed after commit
     return Outcome(request, secrets)
+
+
+def _proof_detail(user, account) -> dict:
+    """An account that also proved possession of a certificate's key (X-JWT-CERT-POP) is
+    audited with the certificate it proved; a principal without an account names it anyway
+    (raportal.models.record)."""
+    proof = proof_of(user)
+    return {"proofCertificate": proof.certificate.serial} if proof and account else {}
 
 
 def _expiry_dates(profile: Profile | None, workflow: str, now: dt.datetime) -> dict:

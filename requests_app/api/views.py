@@ -3,8 +3,10 @@
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiTypes, extend_schema
 from rest_framework.request import Request as ApiRequest
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
+from certificates import pop
 from raportal.api.schema import OBJECT, answers
 from requests_app import services
 from requests_app.api import inputs
@@ -18,6 +20,18 @@ from requests_app.workflows import handler_for
 @extend_schema(
     request=inputs.SubmitInput,
     responses=answers(OBJECT, 400, 403, 404, 413, ok_status=201),
+    parameters=[
+        OpenApiParameter(
+            pop.HEADER,
+            OpenApiTypes.STR,
+            OpenApiParameter.HEADER,
+            description="Proof of possession (certificates/pop.py): a JWS signed with a "
+            "certificate's key, the certificate in its sub claim. Alone, it authenticates a "
+            "renew, revoke or update of that certificate where its profile allows it; beside "
+            "API credentials, it adds those rights. Refused tokens answer 400 SEC-AUTH-010, "
+            "with a Replay-Nonce header when a retry with that nonce can succeed.",
+        )
+    ],
     examples=[
         OpenApiExample(
             "Enroll with a generated key (dry run, on the demo profile)",
@@ -37,13 +51,23 @@ from requests_app.workflows import handler_for
     ],
 )
 class SubmitView(APIView):
-    """Submit a request (every workflow of the contract's RequestSubmitRequest)."""
+    """Submit a request (every workflow of the contract's RequestSubmitRequest).
+
+    The one endpoint that reads ``X-JWT-CERT-POP`` (certificates/pop.py): a proof of
+    possession alone authenticates the call (renew, revoke, update of the proven certificate,
+    where its profile allows it); beside API credentials, it adds those rights to the
+    account's."""
+
+    authentication_classes = [
+        *api_settings.DEFAULT_AUTHENTICATION_CLASSES,
+        pop.PopAuthentication,
+    ]
 
     def post(self, request: ApiRequest) -> Response:
         envelope = parse(inputs.EnvelopeInput, request.data)
         handler = handler_for(envelope["module"], envelope["workflow"])
         data = parse(handler.submit_serializer, request.data)
-        outcome = services.request_submit(request.user, handler, data)
+        outcome = services.request_submit(pop.with_proof(request), handler, data)
         return secret_aware(Response(request_json(outcome), status=201), outcome)
 
 

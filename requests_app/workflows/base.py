@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 from rest_framework import serializers
 
 from certificates.models import Certificate
+from certificates.pop import proven_certificate_id
 from profiles.models import LEVEL_RANK, GrantLevel, Profile, grant_level
 from requests_app.models import Request, Status
 from requests_app.workflows.lookups import find_profile
@@ -63,11 +64,16 @@ class WorkflowHandler:
     def grant_level(self, user, target: Target) -> str | None:
         """The caller's level: the lowest over every profile the request needs grants on.
         The owner of a certificate holds ``perform`` on it where the profile's self
-        permissions say so (Horizon's selfRevoke, selfUpdate, selfRenew, selfRecover)."""
+        permissions say so (Horizon's selfRevoke, selfUpdate, selfRenew, selfRecover), and so
+        does whoever proved possession of its key where the profile's selfPop permissions
+        say so (selfPopRevoke, selfPopUpdate, selfPopRenew; certificates/pop.py). A caller
+        without an account holds no grant: the proof is all it has."""
+        has_account = getattr(user, "pk", None) is not None
         levels = [
-            grant_level(user, p, self.name) for p in [target.profile, *target.also_granted_on]
+            grant_level(user, p, self.name) if has_account else None
+            for p in [target.profile, *target.also_granted_on]
         ]
-        if self_permitted(user, target, self.name):
+        if self_permitted(user, target, self.name) or pop_permitted(user, target, self.name):
             levels[0] = GrantLevel.PERFORM
         if None in levels:
             return None
@@ -113,4 +119,24 @@ def self_permitted(user, target: Target, workflow: str) -> bool:
         and certificate.owner_id is not None
         and certificate.owner_id == getattr(user, "pk", None)
         and bool(getattr(profile, f"self_{workflow}", False))
+    )
+
+
+POP_PERMISSIONS = {"revoke", "update", "renew"}
+
+
+def pop_permitted(user, target: Target, workflow: str) -> bool:
+    """Whether the caller proved possession of the key of the very certificate the request
+    acts on, and the certificate's profile lets a proof do this workflow. It acts at once
+    (``perform``): a caller without an account could never collect a pending request's
+    outcome."""
+    certificate, profile = target.certificate, target.profile
+    proven = proven_certificate_id(user)
+    return (
+        workflow in POP_PERMISSIONS
+        and proven is not None
+        and certificate is not None
+        and profile is not None
+        and certificate.pk == proven
+        and bool(getattr(profile, f"self_pop_{workflow}", False))
     )

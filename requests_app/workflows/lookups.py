@@ -7,9 +7,10 @@ from cryptography import x509
 from certificates.models import Certificate
 from certificates.pki.fingerprints import thumbprint
 from certificates.pki.readable import readable_certificate
+from certificates.pop import proven_certificate_id
 from profiles import cache
 from profiles.models import Profile
-from raportal.errors import DomainError
+from raportal.errors import DomainError, forbidden
 
 PROFILE_RELATED = cache.RELATED
 
@@ -33,18 +34,31 @@ def parse_certificate_pem(text: str) -> x509.Certificate:
         ) from None
 
 
+def nameable_certificates(user):
+    """The certificates a submission by ``user`` may name: those the account may see, and the
+    one whose key the caller proved to hold (X-JWT-CERT-POP); for a caller without an
+    account, that one only."""
+    proven = proven_certificate_id(user)
+    if getattr(user, "pk", None) is None:
+        return Certificate.objects.filter(pk=proven) if proven else Certificate.objects.none()
+    visible = Certificate.objects.visible_to(user)
+    return (visible | Certificate.objects.filter(pk=proven)) if proven else visible
+
+
 def find_certificate(
     user, data: dict, *, missing: str, unknown: str, invalid: str | None = None
 ) -> Certificate:
     """The certificate named by ``certificateId`` and/or ``certificatePem``, among those the
-    user may see. Error codes are the workflow's: ``missing`` (none given), ``unknown`` (no
-    such certificate, or not visible: existence is not revealed), ``invalid`` (a PEM that
-    does not parse, or an id and a PEM that disagree)."""
+    user may name (``nameable_certificates``). Error codes are the workflow's: ``missing``
+    (none given), ``unknown`` (no such certificate, or not visible: existence is not
+    revealed), ``invalid`` (a PEM that does not parse, or an id and a PEM that disagree). A
+    caller with nothing but a proof of possession naming another certificate than the proven
+    one is refused (403), whether that certificate exists or not."""
     certificate_id, pem = data.get("certificateId"), data.get("certificatePem")
     if not certificate_id and not pem:
         raise DomainError(missing, "name the certificate with certificateId or certificatePem")
     visible = (
-        Certificate.objects.visible_to(user)
+        nameable_certificates(user)
         .select_related("profile", *[f"profile__{r}" for r in PROFILE_RELATED])
         .select_related("ca", "owner", "team", "escrowed_key")
     )
@@ -63,6 +77,8 @@ def find_certificate(
         if certificate_id and by_pem != found:
             raise DomainError(invalid or unknown, "certificateId and certificatePem disagree")
         found = by_pem
+    if found is None and getattr(user, "pk", None) is None:
+        raise forbidden("a proof of possession acts on the proven certificate only")
     if found is None:
         raise DomainError(unknown, "no such certificate (or you may not see it)")
     return found

@@ -9,6 +9,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core import mail
 from django.db import IntegrityError, transaction
 
+from certificates import pop
 from certificates.models import Certificate
 from raportal.errors import DomainError
 from requests_app import notifications, services
@@ -30,7 +31,10 @@ def pending_without_account(profile, requester_api, team):
 
 
 def nobodies(certificate=None):
-    return [AnonymousUser()]
+    callers = [AnonymousUser()]
+    if certificate is not None:
+        callers.append(pop.PopPrincipal(pop.PopProof(certificate)))
+    return callers
 
 
 def test_a_request_without_an_account_is_named_by_its_identifier(pending_without_account):
