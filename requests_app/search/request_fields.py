@@ -22,6 +22,18 @@ from requests_app.search.fields import ChoiceField, DateField, IdField, TextFiel
 USERNAME = get_user_model().USERNAME_FIELD
 
 
+class RequesterField(TextField):
+    """Who asked: an account's username, or the name of a principal without an account (a
+    certificate's DN, for a proof of possession) — as the answers' ``requester`` says."""
+
+    def __init__(self):
+        super().__init__(f"requester__{USERNAME}")
+
+    def build(self, name, operator, value) -> Q:
+        named = TextField("requester_identifier").build(name, operator, value)
+        return super().build(name, operator, value) | named
+
+
 def _expired() -> Q:
     return Q(expires_at__lte=timezone.now())
 
@@ -33,7 +45,7 @@ REQUEST_FIELDS = {
     "workflow": TextField("workflow"),
     "status": TextField("status"),
     "profile": TextField("profile__name"),
-    "requester": TextField(f"requester__{USERNAME}"),
+    "requester": RequesterField(),
     "approver": TextField(f"approver__{USERNAME}"),
     "owner": TextField(f"owner__{USERNAME}"),
     "team": TextField("team__name"),

@@ -120,3 +120,19 @@ def test_the_pages_show_the_requester_without_an_account(pending_without_account
 def test_the_database_refuses_a_request_with_neither_account_nor_name(pending_without_account):
     with pytest.raises(IntegrityError), transaction.atomic():
         Request.objects.filter(pk=pending_without_account.pk).update(requester_identifier="")
+
+
+def test_a_search_on_the_requester_finds_it_by_its_identifier(
+    pending_without_account, approver_api
+):
+    for query in (f'requester equals "{DN}"', "requester contains device-7"):
+        status, body = approver_api.post(
+            "/api/v1/requests/search", {"query": query, "scope": "manage"}
+        )
+        assert status == 200 and [r["_id"] for r in body["results"]] == [
+            str(pending_without_account.pk)
+        ], (query, body)
+    status, body = approver_api.post(
+        "/api/v1/requests/search", {"query": "requester equals requester", "scope": "manage"}
+    )
+    assert status == 200 and body["results"] == [], body
