@@ -28,7 +28,7 @@ from certificates.ca_keys import ca_private_key
 from certificates.models import CertificateAuthority
 from certificates.services import (
     check_key_pair,
-    delete_authority,
+    delete_connector,
     load_ca_key,
     register_authority,
     replace_authority_certificate,
@@ -235,7 +235,7 @@ class ConnectorDetailView(AdminApiView):
     )
     def delete(self, request, name: str):
         with transaction.atomic():
-            delete_authority(connector(name, lock=True), actor=request.user)
+            delete_connector(connector(name, lock=True), actor=request.user)
         return Response(status=204)
 
 
