@@ -20,7 +20,6 @@ from django.db import transaction
 from django.urls import path
 from django.utils.text import slugify
 from drf_spectacular.utils import extend_schema
-from horizon.models.certificate_authority_request import CertificateAuthorityRequest
 from rest_framework.permissions import SAFE_METHODS, IsAuthenticated
 from rest_framework.response import Response
 
@@ -49,6 +48,7 @@ from certificates.services import (
 from certificates.trust_chain import load_certificate_text
 from raportal.api.schema import LIST_OF_OBJECTS, OBJECT, answers
 from raportal.errors import invalid_request
+from raportal.horizon_models import CertificateAuthorityRequest
 
 ACTED_ON = {
     "name",

@@ -34,9 +34,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import path
 from drf_spectacular.utils import extend_schema
-from horizon.models.local_identity import LocalIdentity
-from horizon.models.local_identity_on_add import LocalIdentityOnAdd
-from horizon.models.set_password_request import SetPasswordRequest
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -61,6 +58,7 @@ from raportal import throttling
 from raportal.api.authentication import AuthenticationThrottled
 from raportal.api.schema import LIST_OF_OBJECTS, OBJECT, answers
 from raportal.errors import forbidden, invalid_request
+from raportal.horizon_models import LocalIdentity, LocalIdentityOnAdd, SetPasswordRequest
 from raportal.models import record
 
 CONFLICT = conflict_answer("The local identity exists already, or is the caller's own")
