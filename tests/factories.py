@@ -73,9 +73,6 @@ class ProfileFactory(factory.django.DjangoModelFactory):
     default_key_type = "ec-secp256r1"
     escrow = True
     p12_password_mode = "manual"
-    # The portal's stricter rule, as profiles made before the option existed keep it (Horizon,
-    # and new profiles, let a requester choose any team the policy allows).
-    team_members_only = True
 
     @factory.post_generation
     def rules(self, create, extracted, **kwargs):

@@ -38,15 +38,9 @@ def choose_key_material(
     template: dict, profile: Profile, *, default_key_type: str, invalid_code: str
 ) -> tuple[x509.CertificateSigningRequest | None, str | None]:
     """(csr, None) when the requester brings a key, (None, key type) when the portal is to
-    generate one; the profile decides which modes and key types are allowed."""
+    generate one; the profile decides which modes and key types are allowed. A keyType sent
+    with a CSR (Horizon's clients send the profile's default) must name the CSR's key."""
     csr_text, key_type = template.get("csr"), template.get("keyType")
-    if csr_text and key_type:
-        raise _error(
-            invalid_code,
-            "csr",
-            "give either template.csr (your own key) or template.keyType (a key generated "
-            "for you), not both",
-        )
     if csr_text:
         if not profile.decentralized:
             raise _error(
@@ -56,7 +50,15 @@ def choose_key_material(
                 "template.keyType",
             )
         csr = load_request_csr(csr_text)
-        check_key_type(key_type_of(csr.public_key()), profile, field="csr")
+        csr_key_type = key_type_of(csr.public_key())
+        if key_type and key_type != csr_key_type:
+            raise _error(
+                "WEBRA-ENROLL-002",
+                "keyType",
+                f"keyType {str(key_type)[:40]} is not the CSR's key type ({csr_key_type}): "
+                "send the CSR's, or leave keyType out",
+            )
+        check_key_type(csr_key_type, profile, field="csr")
         return csr, None
     if not profile.centralized:
         raise _error(
@@ -81,24 +83,13 @@ def pkcs12_password(
     data: dict, profile: Profile, *, produces_pkcs12: bool, invalid_code: str
 ) -> str | None:
     """The requester's PKCS#12 password (manual mode, checked against the policy), or None
-    when the portal will generate one (random mode) or no PKCS#12 is produced."""
+    when the portal will generate one (random mode) or no PKCS#12 is produced.
+
+    As Horizon does, a password sent where none applies is not an error and is not used: with
+    a CSR no PKCS#12 is made, and in random mode the portal's own password protects it (the
+    answer carries that one). Horizon's clients send one whatever the mode."""
     given = (data.get("password") or {}).get("value")
-    if not produces_pkcs12:
-        if given:
-            raise _error(
-                invalid_code,
-                "password",
-                "a PKCS#12 password only applies when the portal delivers a key; with a CSR, "
-                "your key never leaves your side",
-            )
-        return None
-    if profile.p12_password_mode == PasswordMode.RANDOM:
-        if given:
-            raise _error(
-                invalid_code,
-                "password",
-                f"profile {profile.name} generates the PKCS#12 password; omit it",
-            )
+    if not produces_pkcs12 or profile.p12_password_mode == PasswordMode.RANDOM:
         return None
     if not given:
         raise _error(
@@ -146,6 +137,7 @@ def deliver_pkcs12(
         chain=chain,
         password=password,
         friendly_name=friendly_name(certificate, serial),
+        encryption=profile.p12_encryption,
     )
     return Secrets(pkcs12=pkcs12, password=password)
 
