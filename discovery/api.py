@@ -95,6 +95,10 @@ def host_data(body: DiscoveryFeed) -> HostData:
 
 
 class DiscoveryFeedView(APIView):
+    """A scanner reports a certificate it found on a host (Horizon's DiscoveryFeed). Unknown
+    certificates join the inventory unmanaged; known ones gain the discovery data. Answers
+    204. The portal itself never scans: campaigns' hosts and ports are for the scanners."""
+
     # The client asks for application/problem+json only (the success has no body).
     content_negotiation_class = AnyAccept
 

@@ -109,6 +109,11 @@ def _campaign(name: str) -> DiscoveryCampaign:
 
 
 class CampaignListView(AcceptAnyView):
+    """Discovery campaigns (staff only). The portal does not scan: ``hosts`` and ``ports``
+    are stored for the scanners, which feed what they find to ``POST
+    /api/v1/discovery/feed``; the ``eventOn…`` flags are stored (no discovery events are
+    kept). ``PUT`` replaces the campaign named in the body."""
+
     kind = KIND
 
     @extend_schema(
@@ -140,6 +145,10 @@ class CampaignListView(AcceptAnyView):
 
 
 class CampaignDetailView(AcceptAnyView):
+    """A discovery campaign (staff only): ``DELETE`` removes it with what it found, ``PATCH``
+    (Horizon's flush) forgets what it found; the certificates stay in the inventory either
+    way. The portal does not scan its hosts and ports."""
+
     kind = KIND
 
     @extend_schema(operation_id="discovery_campaign_get", responses=answers(OBJECT, 403, 404))
