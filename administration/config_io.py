@@ -158,8 +158,7 @@ def export_config() -> dict:
                 _strip(data, "creationDate", "lastAuthentication", "lastModification")
             )
     config["principalInfos"] = principals
-    keyless = CertificateAuthority.objects.filter(sealed_key__isnull=True)
-    config["cas"] = [_ca_entry(api, ca) for ca in _parents_first(keyless)]
+    config["cas"] = [_ca_entry(entry) for entry in api.get(CAS)]
     issuers = CertificateAuthority.objects.exclude(sealed_key__isnull=True)
     connectors = []
     for ca in _parents_first(issuers):
@@ -202,14 +201,28 @@ def _parents_first(queryset) -> list[CertificateAuthority]:
     return out
 
 
-def _ca_entry(api: Api, ca: CertificateAuthority) -> dict:
-    data = api.get(f"{CAS}/{ca.name}")
-    return {"name": ca.name, "certificate": ca.certificate_pem, **_ca_extras(data)}
+CA_FLAGS = (
+    "trustedForClientAuthentication",
+    "trustedForServerAuthentication",
+    "outdatedRevocationStatusPolicy",
+    "public",
+    "downloadable",
+)
 
 
-def _ca_extras(data: dict) -> dict:
-    keep = ("trustedForClientAuthentication", "trustedForServerAuthentication", "public")
-    return {key: data[key] for key in keep if data.get(key) is not None}
+CA_DEFAULTS = {
+    "trustedForClientAuthentication": False,
+    "trustedForServerAuthentication": False,
+    "outdatedRevocationStatusPolicy": "unknown",
+    "public": False,
+    "downloadable": False,
+}
+
+
+def _ca_entry(data: dict) -> dict:
+    """An entry of the list of CAs as the file keeps it: name, PEM, trust flags."""
+    flags = {key: data[key] for key in CA_FLAGS if data.get(key) is not None}
+    return {"name": data["name"], "certificate": data["certificate"]["pem"], **flags}
 
 
 def _sealed_key(ca: CertificateAuthority) -> str:
@@ -372,21 +385,32 @@ def _set_members(api: Api, team: str, members: list[str]) -> bool:
 
 
 def _apply_ca(api: Api, ca: dict) -> str:
-    existing = CertificateAuthority.objects.filter(name=ca["name"]).first()
-    if existing is not None:
-        try:
-            same = existing.certificate_der == x509.load_pem_x509_certificate(
-                ca["certificate"].encode()
-            ).public_bytes(serialization.Encoding.DER)
-        except (ValueError, AttributeError):
-            same = False
-        if not same:
-            raise ConfigError(f"CA {ca['name']!r}: exists here with another certificate")
+    """The entry named ``name`` with this certificate and these flags (PUT, or POST)."""
+    status, current = api.call("get", f"{CAS}/{ca['name']}")
+    if status == 200 and _ca_entry(current) == _ca_entry(_with_details(ca)):
         return "unchanged"
-    status, data = api.call("post", CAS, ca)
+    method = "put" if status == 200 else "post"
+    # Flags the file leaves out take the defaults: the entry is made to match the file.
+    status, data = api.call(method, CAS, {**CA_DEFAULTS, **ca})
     if status not in (200, 201):
         raise ConfigError(f"CA {ca['name']!r}: {data}")
-    return "created"
+    return "updated" if method == "put" else "created"
+
+
+def _with_details(ca: dict) -> dict:
+    """A file's entry in the API's answer shape (its certificate as ``{"pem": …}``), for
+    comparing; flags it leaves out take the API's defaults, as a POST would."""
+    certificate = ca.get("certificate")
+    pem = certificate.get("pem") if isinstance(certificate, dict) else certificate
+    return {**CA_DEFAULTS, **ca, "certificate": {"pem": _normalized_pem(pem)}}
+
+
+def _normalized_pem(text) -> str | None:
+    try:
+        certificate = x509.load_pem_x509_certificate(str(text).encode())
+    except ValueError:
+        return text
+    return certificate.public_bytes(serialization.Encoding.PEM).decode()
 
 
 def _apply_connector(api: Api, connector: dict) -> str:

@@ -31,6 +31,7 @@ from profiles.models import (
     HolderBehavior,
     Label,
     LabelRule,
+    P12Encryption,
     PasswordMode,
     PasswordPolicy,
     Profile,
@@ -82,10 +83,12 @@ def _flags(rule) -> dict:
 
 
 def certificate_template(profile: Profile) -> dict:
+    subject_rules = list(profile.subject_rules.all())
+    types = names.profile_types([r.element for r in subject_rules])  # Horizon's CN, OU…
     return {
         "subject": [
-            {"type": r.element, "value": r.value or None, "mandatory": r.mandatory, **_flags(r)}
-            for r in profile.subject_rules.all()
+            {"type": kind, "value": r.value or None, "mandatory": r.mandatory, **_flags(r)}
+            for kind, r in zip(types, subject_rules, strict=True)
         ],
         "sans": [
             {"type": r.san_type, "min": r.min, "max": r.max, **_flags(r)}
@@ -142,6 +145,9 @@ def profile_json(profile: Profile) -> dict:
             "selfUpdate": profile.self_update,
             "selfRenew": profile.self_renew,
             "selfRecover": profile.self_recover,
+            "selfPopRevoke": profile.self_pop_revoke,
+            "selfPopUpdate": profile.self_pop_update,
+            "selfPopRenew": profile.self_pop_renew,
         },
         "cryptoPolicy": {
             "centralized": profile.centralized,
@@ -150,6 +156,7 @@ def profile_json(profile: Profile) -> dict:
             "authorizedKeyTypes": list(profile.authorized_key_types or []),
             "escrow": profile.escrow,
             "p12passwordMode": profile.p12_password_mode,
+            "p12storeEncryptionType": profile.p12_encryption,
             "p12passwordPolicy": profile.password_policy.name
             if profile.password_policy_id
             else None,
@@ -165,6 +172,9 @@ def profile_json(profile: Profile) -> dict:
             "extendedKeyUsages": list(profile.extended_key_usages or []),
             "allowWildcards": profile.allow_wildcards,
             "renewalEnabled": profile.renewal_enabled,
+            # Stricter than Horizon, when asked (off by default, as Horizon behaves).
+            "dnsNamesFullyQualified": profile.dns_names_fully_qualified,
+            "teamMembersOnly": profile.team_members_only,
         },
     }
     if profile.module == "webra":
@@ -210,7 +220,6 @@ IGNORED_TOP = (
 # profile_json): not reported, though the SCEP protocol itself is not served here.
 IGNORED_CRYPTO = (
     "preferredEnrollmentMode",
-    "p12storeEncryptionType",
     "showP12PasswordOnEnroll",
     "showP12OnEnroll",
     "showP12PasswordOnRecover",
@@ -269,12 +278,14 @@ def _rule_flags(raw: dict, defaults=True) -> dict:
 
 def _read_template(raw: dict, seen: Collected) -> tuple[list, list, list, dict]:
     subject, sans, labels, policies = [], [], [], {}
-    for position, element in enumerate(raw.get("subject") or []):
-        name = str(element.get("type") or "").lower()
-        try:
-            names.parse_element(name)
-        except ValueError as exc:
-            seen.errors.append(f"certificateTemplate.subject[{position}].type: {exc}")
+    elements = raw.get("subject") or []
+    spelled = [str(element.get("type") or "") for element in elements]
+    try:
+        element_names = names.profile_elements(spelled)
+    except ValueError as exc:
+        seen.errors.append(f"certificateTemplate.subject: {exc}")
+        element_names = spelled
+    for position, (element, name) in enumerate(zip(elements, element_names, strict=True)):
         subject.append(
             SubjectRule(
                 element=name,
@@ -399,13 +410,8 @@ def apply_profile(raw: dict, profile: Profile | None = None) -> tuple[Profile, l
             f"pkiConnector: no integrated connector named {raw.get('pkiConnector')!r} "
             "(create it with /api/v1/pki/connectors first)"
         )
-    elif ca.parent_id is None:
-        seen.errors.append(
-            f"pkiConnector: {ca.name!r} is a root CA; profiles issue from a subordinate "
-            "(issuing) CA"
-        )
     else:
-        profile.ca = ca
+        profile.ca = ca  # a root too: Horizon issues from a self-signed connector
 
     profile.authenticated_levels = _read_levels(raw.get("authorizationLevels") or {}, seen)
 
@@ -418,9 +424,8 @@ def apply_profile(raw: dict, profile: Profile | None = None) -> tuple[Profile, l
     self_permissions = raw.get("selfPermissions") or {}
     for key in ("revoke", "update", "renew", "recover"):
         setattr(profile, f"self_{key}", bool(self_permissions.get(f"self{_cap(key)}")))
-    seen.ignore_if_set(
-        "selfPermissions.", self_permissions, ("selfPopRenew", "selfPopRevoke", "selfPopUpdate")
-    )
+    for key in ("revoke", "update", "renew"):
+        setattr(profile, f"self_pop_{key}", bool(self_permissions.get(f"selfPop{_cap(key)}")))
 
     crypto = raw.get("cryptoPolicy") or {}
     profile.centralized = crypto.get("centralized", True) is not False
@@ -440,6 +445,13 @@ def apply_profile(raw: dict, profile: Profile | None = None) -> tuple[Profile, l
     if mode not in PasswordMode.values:
         seen.errors.append(f"cryptoPolicy.p12passwordMode: one of {', '.join(PasswordMode.values)}")
     profile.p12_password_mode = mode
+    encryption = crypto.get("p12storeEncryptionType") or P12Encryption.AES_STRONG
+    if encryption not in P12Encryption.values:
+        seen.errors.append(
+            f"cryptoPolicy.p12storeEncryptionType: {str(encryption)[:40]!r} is not one of "
+            f"{', '.join(P12Encryption.values)}"
+        )
+    profile.p12_encryption = encryption
     policy_name = crypto.get("p12passwordPolicy")
     profile.password_policy = None
     if policy_name:
@@ -474,6 +486,9 @@ def apply_profile(raw: dict, profile: Profile | None = None) -> tuple[Profile, l
         profile.extended_key_usages = list(extras["extendedKeyUsages"] or [])
     if "allowWildcards" in extras:
         profile.allow_wildcards = bool(extras["allowWildcards"])
+    # Horizon's behaviour unless the extras ask for the stricter rule.
+    profile.dns_names_fully_qualified = bool(extras.get("dnsNamesFullyQualified"))
+    profile.team_members_only = bool(extras.get("teamMembersOnly"))
     if profile.module in ("est", "scep"):
         profile.dn_whitelist = bool(raw.get("dnWhitelist"))
         if extras.get("challengePasswordMode"):

@@ -7,7 +7,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from django.http import Http404, HttpResponse
 from django.views.decorators.http import require_GET
 
-from certificates.models import CertificateAuthority
+from certificates.models import CaEntry, CertificateAuthority
 from certificates.pki import fingerprints, names
 from certificates.pki.keys import key_type_of
 from certificates.services import current_crl
@@ -82,25 +82,34 @@ def certificate_details(cert: x509.Certificate) -> dict:
     }
 
 
-def ca_json(ca: CertificateAuthority) -> dict:
+def ca_json(entry: CaEntry) -> dict:
+    """A CA of the list of Certificate Authorities, in Horizon's CertificateAuthorityResponse
+    shape (+ ``issuer``: the entry of the CA that signed it, when listed)."""
+    ca = entry.authority
     details = certificate_details(ca.certificate)
+    parent_entry = ca.parent.entries.first() if ca.parent_id else None
     return {
-        "_id": str(ca.pk),
-        "name": ca.name,
+        "_id": str(entry.pk),
+        "name": entry.name,
         "certificate": details,
         "subjectKeyIdentifier": details["subjectKeyIdentifier"],
         "crlUrl": ca.crl_url() if ca.has_key else None,  # a trust entry publishes no CRL
-        "public": True,
-        "downloadable": True,
-        "issuer": ca.parent.name if ca.parent_id else None,
+        "trustedForClientAuthentication": entry.trusted_for_client_authentication,
+        "trustedForServerAuthentication": entry.trusted_for_server_authentication,
+        "outdatedRevocationStatusPolicy": entry.outdated_revocation_status_policy,
+        "public": entry.public,
+        "downloadable": entry.downloadable,
+        "issuer": parent_entry.name if parent_entry else None,
     }
 
 
 @require_GET
 def ca_certificate(request, name: str) -> HttpResponse:
-    """The CA certificate in DER (RFC 5280 §4.2.2.1: AIA caIssuers points here)."""
+    """The CA certificate in DER (RFC 5280 §4.2.2.1: AIA caIssuers points here). A CA that
+    signs here is always served (its certificates point at this URL); one known only from the
+    list of CAs, when an entry says it is downloadable."""
     ca = CertificateAuthority.objects.filter(name=name).first()
-    if ca is None:
+    if ca is None or not (ca.has_key or ca.entries.filter(downloadable=True).exists()):
         raise Http404("no such CA")
     response = HttpResponse(ca.certificate_der, content_type="application/pkix-cert")
     response["Content-Disposition"] = f'attachment; filename="{ca.name}.crt"'

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from certificates import extensions
 from certificates.pki.keys import KEY_TYPE_CHOICES
-from profiles.models import Grant, Team
+from profiles.models import Grant, Team, is_administrator
 from profiles.revision import RevisedQuerySet
 from raportal.json_search import JsonItemsContain
 
@@ -183,9 +183,11 @@ class CertificateQuerySet(models.QuerySet):
 
     def visible_to(self, user):
         """Certificates a user may see: those they own, their teams', and those of profiles on
-        which they hold any grant — and those an app above adds (certificates/extensions.py:
-        a discovery campaign's certificates for who may search it). Subqueries, not joins: no
-        duplicates, lockable."""
+        which they hold any grant; every one for an administrator — and those an app above
+        adds (certificates/extensions.py: a discovery campaign's certificates for who may
+        search it). Subqueries, not joins: no duplicates, lockable."""
+        if is_administrator(user):
+            return self.all()
         in_team = Team.members.through.objects.filter(team=OuterRef("team"), user=user)
         granted = Grant.objects.for_user(user).filter(profile=OuterRef("profile"))
         condition = Q(owner=user) | Exists(in_team) | Exists(granted)

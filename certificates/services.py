@@ -19,6 +19,7 @@ from django.utils.text import slugify
 from certificates.ca_keys import ca_private_key, seal_ca_key
 from certificates.holder import holder_id
 from certificates.models import (
+    CaEntry,
     Certificate,
     CertificateAuthority,
     EscrowedKey,
@@ -465,6 +466,11 @@ def register_authority(
     chains). The caller has checked the certificate and the key (``check_ca_certificate``,
     ``check_key_pair``) and holds the transaction."""
     existing = authority_with_certificate(certificate)
+    if existing is not None and key is not None and _is_listed_only(existing):
+        # Known from the list of CAs only (a CA entry): the connector brings its key.
+        return _attach_key(
+            existing, name, key, certificate_lifetime, backdate, crl_validity_hours, actor
+        )
     if existing is not None:
         kind = "an integrated connector" if existing.has_key else "a trust entry"
         raise conflict(
@@ -495,6 +501,197 @@ def register_authority(
         with_key=key is not None,
     )
     return ca
+
+
+def _is_listed_only(ca: CertificateAuthority) -> bool:
+    """A keyless CA that has signed nothing here: known only through the list of CAs."""
+    return not ca.has_key and not ca.certificates.exists()
+
+
+def _attach_key(
+    ca: CertificateAuthority,
+    name: str,
+    key,
+    certificate_lifetime: dt.timedelta | None,
+    backdate: dt.timedelta,
+    crl_validity_hours: int | None,
+    actor,
+) -> CertificateAuthority:
+    """A connector for a certificate already in the list of CAs: its row takes the key and the
+    connector's name (a keyless CA's name is in no certificate, so it may change)."""
+    if name != ca.name and CertificateAuthority.objects.filter(name=name).exists():
+        raise conflict(f"a CA named {name!r} already exists", reason="exists")
+    previous = ca.name
+    ca.name = name
+    ca.certificate_lifetime = certificate_lifetime
+    ca.backdate = backdate
+    if crl_validity_hours:
+        ca.crl_validity_hours = crl_validity_hours
+    ca.sealed_key = seal_ca_key(ca.pk, key)
+    ca.crl_stale = True
+    ca.save(
+        update_fields=[
+            "name",
+            "certificate_lifetime",
+            "backdate",
+            "crl_validity_hours",
+            "sealed_key",
+            "crl_stale",
+        ]
+    )
+    record(
+        actor,
+        "ca.register",
+        ca,
+        subject=names.name_string(ca.certificate.subject),
+        with_key=True,
+        previous_name=previous,
+    )
+    return ca
+
+
+# --- Horizon's list of Certificate Authorities (CA entries) -------------------------------
+
+
+ENTRY_FLAGS = (
+    "trusted_for_client_authentication",
+    "trusted_for_server_authentication",
+    "outdated_revocation_status_policy",
+    "public",
+    "downloadable",
+)
+
+
+def _authority_name_for(name: str, certificate: x509.Certificate) -> str:
+    """A free CertificateAuthority name for a certificate known only as a CA entry: the
+    entry's name when free (a keyless CA's name is in no certificate and may change later)."""
+    base, number = slugify(name)[:60].strip("-_") or "ca", 1
+    candidate = base
+    while CertificateAuthority.objects.filter(name=candidate).exists():
+        number += 1
+        candidate = f"{base}-{number}"
+    return candidate
+
+
+def authority_for_entry(certificate: x509.Certificate, name: str, actor=None):
+    """The CertificateAuthority row of ``certificate``: the existing one (a connector's, or
+    another entry's), else a new keyless one (a trust entry: completes chains, never signs)."""
+    existing = authority_with_certificate(certificate)
+    if existing is not None:
+        return existing
+    return register_authority(
+        name=_authority_name_for(name, certificate), certificate=certificate, actor=actor
+    )
+
+
+def add_ca_entry(*, name: str, certificate: x509.Certificate, actor=None, **flags) -> CaEntry:
+    """Adds a CA to the list of Certificate Authorities. A name or a certificate already in
+    the list → CA-004 (``reason="exists"``); a connector's certificate may be listed too.
+    The caller has checked the certificate (``check_ca_certificate``) and holds the
+    transaction."""
+    if CaEntry.objects.filter(name=name).exists():
+        raise conflict(f"a CA named {name!r} already exists", reason="exists")
+    existing = authority_with_certificate(certificate)
+    listed = CaEntry.objects.filter(authority=existing).first() if existing else None
+    if listed is not None:
+        raise conflict(
+            f"this CA certificate is already in the list of CAs as {listed.name!r}: update "
+            "or delete that one",
+            reason="exists",
+        )
+    entry = CaEntry.objects.create(
+        name=name, authority=authority_for_entry(certificate, name, actor), **flags
+    )
+    record(actor, "ca.entry.add", entry, name=name, **_flag_detail(entry))
+    return entry
+
+
+def update_ca_entry(
+    entry: CaEntry, *, certificate: x509.Certificate, name: str | None = None, actor=None, **flags
+) -> list[str]:
+    """Changes an entry's name, certificate and flags; returns what changed. A certificate in
+    the list under another entry → CA-004. The caller holds the transaction and the row."""
+    changed = []
+    if name and name != entry.name:
+        if CaEntry.objects.filter(name=name).exclude(pk=entry.pk).exists():
+            raise conflict(f"a CA named {name!r} already exists", reason="exists")
+        entry.name = name
+        changed.append("name")
+    previous_authority = entry.authority
+    if previous_authority.certificate_der != certificate.public_bytes(Encoding.DER):
+        existing = authority_with_certificate(certificate)
+        other = CaEntry.objects.filter(authority=existing).exclude(pk=entry.pk).first()
+        if other is not None:
+            raise conflict(
+                f"this CA certificate is already in the list of CAs as {other.name!r}",
+                reason="exists",
+            )
+        entry.authority = authority_for_entry(certificate, entry.name, actor)
+        changed.append("authority")
+    for field, value in flags.items():
+        if getattr(entry, field) != value:
+            setattr(entry, field, value)
+            changed.append(field)
+    if changed:
+        entry.save(update_fields=changed)
+        record(actor, "ca.entry.update", entry, name=entry.name, changed=changed)
+    if "authority" in changed:
+        forget_unused_authority(previous_authority, actor)
+    return changed
+
+
+def delete_ca_entry(entry: CaEntry, actor=None) -> None:
+    """Removes a CA from the list. A connector of the same certificate keeps issuing; a
+    keyless CA nothing else needs is forgotten with it. The caller holds the transaction."""
+    authority, name, pk = entry.authority, entry.name, entry.pk
+    entry.delete()
+    record(actor, "ca.entry.delete", CaEntry(pk=pk), name=name)
+    forget_unused_authority(authority, actor)
+
+
+def delete_connector(ca: CertificateAuthority, actor=None) -> None:
+    """Deletes a PKI connector. Its certificate stays in the list of CAs when an entry lists
+    it (the row keeps the certificate, loses the key); else the CA goes, as
+    ``delete_authority`` allows. The caller holds the transaction and the row."""
+    if not ca.entries.exists():
+        delete_authority(ca, actor=actor)
+        return
+    reasons = []
+    profiles = list(ca.profiles.values_list("name", flat=True)[:5])
+    if profiles:
+        reasons.append(f"profiles issue with it ({', '.join(profiles)})")
+    if ca.certificates.exists():
+        reasons.append("it has issued certificates (their revocation needs its CRL)")
+    if reasons:
+        raise conflict(f"the connector {ca.name} cannot be deleted: {'; '.join(reasons)}")
+    ca.sealed_key = None
+    ca.save(update_fields=["sealed_key"])
+    record(actor, "ca.connector.delete", ca, name=ca.name, listed=True)
+
+
+def forget_unused_authority(ca: CertificateAuthority, actor=None) -> None:
+    """Deletes a keyless CA that nothing needs any more: no entry, no CA it signed, no
+    certificate, no profile."""
+    if (
+        ca.has_key
+        or ca.entries.exists()
+        or ca.children.exists()
+        or ca.certificates.exists()
+        or ca.profiles.exists()
+    ):
+        return
+    delete_authority(ca, actor=actor)
+
+
+def list_authority(ca: CertificateAuthority, actor=None, **flags) -> CaEntry:
+    """Lists a CA of the built-in PKI under its own name (init_pki)."""
+    entry = CaEntry.objects.create(name=ca.name, authority=ca, **flags)
+    record(actor, "ca.entry.add", entry, name=entry.name, **_flag_detail(entry))
+    return entry
+
+
+def _flag_detail(entry: CaEntry) -> dict:
+    return {field: getattr(entry, field) for field in ENTRY_FLAGS}
 
 
 def replace_authority_certificate(

@@ -12,6 +12,16 @@ Every value comes from the environment (README, "Configuration"):
 - ``FORWARDED_ALLOW_IPS`` — read by gunicorn itself: the proxies trusted for
   X-Forwarded-Proto (default 127.0.0.1).
 
+The application is loaded once, in the master, before the workers are forked
+(``preload_app``): a worker starts with everything imported (raportal/wsgi.py imports the
+URLconf and every view at load), so a new one, after a crash, a timeout or its
+``max_requests``, answers its first request at once instead of spending seconds importing
+while requests wait (under load such workers used to be killed by the timeout before they
+answered). The price: the workers run the code the master loaded, so **a code change needs a
+restart** of gunicorn (stop and start, or ``USR2`` to start a new master beside the old one,
+then ``TERM`` to the old master). ``HUP`` re-reads this file and replaces the workers, but
+forks them from the same master, with the same code.
+
 Logs: gunicorn's own lines and one access line per request go to stdout, as JSON lines in
 production (``raportal.logging_json.JsonFormatter``, the same as Django's), or readable text
 with ``DJANGO_DEBUG=1`` / ``RAPORTAL_LOG_FORMAT=text``. Access lines hold the path without
@@ -26,6 +36,10 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 wsgi_app = "raportal.wsgi:application"
 chdir = str(BASE_DIR)
 raw_env = ["DJANGO_SETTINGS_MODULE=raportal.settings"]
+# Import the application in the master and fork workers from it (see the top of this file:
+# a worker's first request is answered within milliseconds, not seconds). raportal/wsgi.py
+# closes the database connections it may have opened, so no worker inherits a socket.
+preload_app = True
 
 
 def _cpus() -> int:

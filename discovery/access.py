@@ -1,8 +1,9 @@
 """Who may do what with a discovery campaign: the one place that decides, for the feed, the
 certificate API and pages, and the campaign pages alike.
 
-- Staff hold every right on every campaign (Horizon's administrator holds every permission);
-  only staff change campaigns.
+- Administrators (active staff accounts, ``profiles.models.is_administrator``) hold every
+  right on every campaign, as Horizon's administrator holds every permission; only they
+  change campaigns.
 - Otherwise, per campaign and right (``feed``, ``search``): its level for that right is
   ``authenticated`` (every signed-in account), or the account was given the right
   (``CampaignPermission``, written by principal infos as ``discovery:<right>`` with the
@@ -13,6 +14,7 @@ certificate API and pages, and the campaign pages alike.
 from django.db.models import Q, QuerySet
 
 from discovery.models import AccessLevel, CampaignPermission, CampaignRight, DiscoveryCampaign
+from profiles.models import is_administrator
 
 
 def _signed_in(user) -> bool:
@@ -23,7 +25,7 @@ def campaigns_with(user, right: str) -> QuerySet:
     """The campaigns on which ``user`` holds ``right`` (a queryset: usable as a subquery)."""
     if not _signed_in(user):
         return DiscoveryCampaign.objects.none()
-    if user.is_staff:
+    if is_administrator(user):
         return DiscoveryCampaign.objects.all()
     level = {CampaignRight.FEED: "feed_level", CampaignRight.SEARCH: "search_level"}[right]
     given = CampaignPermission.objects.filter(user=user, right=right).values("campaign")
@@ -35,7 +37,7 @@ def campaigns_with(user, right: str) -> QuerySet:
 def may(user, right: str, campaign: DiscoveryCampaign) -> bool:
     if not _signed_in(user):
         return False
-    if user.is_staff:
+    if is_administrator(user):
         return True
     level = campaign.feed_level if right == CampaignRight.FEED else campaign.search_level
     if level == AccessLevel.AUTHENTICATED:
@@ -52,4 +54,4 @@ def may_search(user, campaign: DiscoveryCampaign) -> bool:
 
 
 def may_manage(user) -> bool:
-    return _signed_in(user) and user.is_staff
+    return is_administrator(user)

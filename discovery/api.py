@@ -21,7 +21,6 @@ import logging
 import re
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from horizon.models.discovery_feed import DiscoveryFeed
 from pydantic import ValidationError
 from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
@@ -39,6 +38,7 @@ from discovery.validation import (
 from raportal.api.password_policies import AnyAccept
 from raportal.api.schema import OBJECT, answers
 from raportal.errors import DomainError
+from raportal.horizon_models import DiscoveryFeed
 
 log = logging.getLogger(__name__)
 

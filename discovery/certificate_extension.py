@@ -1,8 +1,8 @@
 """What discovery adds to certificates, through certificates/extensions.py (certificates
 import nothing from here):
 
-- who may see a certificate: also whoever may search a campaign that found it; staff also
-  see the unmanaged certificates no campaign holds any more (flushed or deleted campaigns);
+- who may see a certificate: also whoever may search a campaign that found it
+  (administrators see every certificate anyway, unmanaged ones included);
 - its JSON: Horizon's ``discoveryInfo`` (one entry per campaign: name, last discovery date,
   who fed it) and ``discoveryData`` (one entry per host: ip, hostnames, operatingSystems,
   paths, usages, sources, tlsPorts), from campaigns the caller may search only;
@@ -17,23 +17,18 @@ from django.db.models import Prefetch, Q
 from certificates import extensions
 from discovery import access
 from discovery.models import CampaignRight, Discovery
-from discovery.services import MODULE
+from profiles.models import is_administrator
 
 ATTRIBUTE = "visible_discoveries"  # where the prefetch puts what the viewer may see
 
 
 def visible(user) -> Q | None:
-    if not getattr(user, "is_authenticated", False):
-        return None
-    found = Discovery.objects.all()
-    if not user.is_staff:
-        found = found.filter(campaign__in=access.campaigns_with(user, CampaignRight.SEARCH))
+    if not getattr(user, "is_authenticated", False) or is_administrator(user):
+        return None  # administrators see every certificate (Certificate.objects.visible_to)
+    found = Discovery.objects.filter(campaign__in=access.campaigns_with(user, CampaignRight.SEARCH))
     # ``pk IN (subquery)``, not a correlated EXISTS: the database computes the (small) set of
     # discovered certificates once, not once per certificate row it looks at.
-    condition = Q(pk__in=found.values("certificate_id"))
-    if user.is_staff:
-        condition |= Q(module=MODULE, profile__isnull=True)
-    return condition
+    return Q(pk__in=found.values("certificate_id"))
 
 
 def prefetch(user) -> list:

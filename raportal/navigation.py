@@ -1,6 +1,7 @@
 """What the navigation offers: only what the signed-in user may do."""
 
-from profiles.models import Grant, GrantLevel, Workflow
+from profiles.access import levels_on
+from profiles.models import GrantLevel, Profile, Workflow
 from requests_app.models import Request
 
 
@@ -8,12 +9,14 @@ def navigation(request):
     user = request.user
     if not user.is_authenticated:
         return {}
-    grants = set(
-        Grant.objects.for_user(user)
-        .filter(profile__enabled=True)
-        .values_list("profile__module", "workflow", "level")
-        .distinct()
-    )
+    rows = list(Profile.objects.enabled().values_list("pk", "module", "authenticated_levels"))
+    module_of = {pk: module for pk, module, _ in rows}
+    grants = {
+        (module_of[profile_id], workflow, level)
+        for (profile_id, workflow), level in levels_on(
+            user, [(pk, levels) for pk, _, levels in rows]
+        ).items()
+    }
     # The pages enroll and import on WebRA profiles: EST and SCEP profiles enroll devices
     # through their protocols. Approvers decide requests of every module.
     webra = {workflow for module, workflow, _ in grants if module == "webra"}

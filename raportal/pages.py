@@ -2,9 +2,11 @@
 
 from django.shortcuts import render
 
-from certificates.models import CertificateAuthority
+from certificates.models import CaEntry
 
 
 def home(request):
-    cas = CertificateAuthority.objects.select_related("parent").order_by("created_at")
+    # The public entries of the list of CAs (Horizon's "exposed on the registration
+    # authority"); their certificates offered for download where the entry says so.
+    cas = CaEntry.objects.public().select_related("authority__parent")
     return render(request, "home.html", {"cas": cas})

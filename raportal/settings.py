@@ -205,9 +205,12 @@ else:
     DATABASES["default"]["TEST"] = {"NAME": f"test_raportal_{os.getpid()}"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Local accounts' passwords follow a Horizon password policy (its length and character
+# classes), as Horizon's local identities do: profiles/password_validation.py. Django's checks
+# against common and all-digit passwords stay beside it.
+RAPORTAL_LOCAL_PASSWORD_POLICY = os.environ.get("RAPORTAL_LOCAL_PASSWORD_POLICY", "").strip()
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "profiles.password_validation.PasswordPolicyValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]

@@ -9,7 +9,8 @@ from django.db.models.fields.json import KT, KeyTransform
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from profiles.models import Grant, GrantLevel, Module, Team, Workflow
+from profiles.access import granted_profiles
+from profiles.models import Grant, GrantLevel, Module, Team, Workflow, is_administrator
 from raportal.crypto import open_sealed, seal
 from raportal.json_search import JsonItemsContain
 
@@ -30,13 +31,20 @@ class RequestQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Requests a user may see: their own, their teams', and those of the profiles and
         workflows on which they may approve (hold ``perform``). Subqueries, not joins: no
-        duplicates, so the result can also be locked (``select_for_update``)."""
+        duplicates, so the result can also be locked (``select_for_update``). An
+        administrator sees every request."""
+        if is_administrator(user):
+            return self.all()
         in_team = Team.members.through.objects.filter(team=OuterRef("team"), user=user)
         return self.filter(Q(requester=user) | Exists(in_team) | Exists(_approvable_by(user)))
 
     def pending_for(self, user):
-        """Pending requests this user may decide on (never their own)."""
-        return self.pending().exclude(requester=user).filter(Exists(_approvable_by(user)))
+        """Pending requests this user may decide on (never their own); an administrator
+        decides on every profile."""
+        others = self.pending().exclude(requester=user)
+        if is_administrator(user):
+            return others
+        return others.filter(Exists(_approvable_by(user)))
 
     def decidable_by(self, user, now=None):
         """What waits for ``user`` in the approver's queue: ``pending_for`` without the requests
@@ -45,11 +53,7 @@ class RequestQuerySet(models.QuerySet):
         asks (``MigrateWorkflow.target_of``)."""
         # An IN list, not a correlated EXISTS on a value read from the JSON: the planner
         # would charge that per row and (PostgreSQL) compile the query with its JIT.
-        sources = (
-            Grant.objects.for_user(user)
-            .filter(level=GrantLevel.PERFORM, workflow=Workflow.MIGRATE)
-            .values("profile")
-        )
+        sources = granted_profiles(user, Workflow.MIGRATE, GrantLevel.PERFORM).values("pk")
         return (
             self.pending_for(user)
             .filter(expires_at__gt=now or timezone.now())

@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
-from certificates.services import create_ca
+from certificates.services import create_ca, list_authority
 from profiles.models import Workflow
 from tests.factories import (
     ProfileFactory,
@@ -52,6 +52,9 @@ def pki(db):
     issuing = create_ca(
         common_name="Test Issuing CA", key_type="ec-secp256r1", validity_days=1825, parent=root
     )
+    # Listed as init_pki lists them.
+    list_authority(root, public=True, downloadable=True)
+    list_authority(issuing, public=True, downloadable=True, trusted_for_client_authentication=True)
     return {"root": root, "issuing": issuing}
 
 

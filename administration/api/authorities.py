@@ -1,21 +1,25 @@
-"""``/api/v1/cas``: certificate authorities in Horizon's CertificateAuthorityRequest /
-CertificateAuthorityResponse shapes.
+"""``/api/v1/cas``: Horizon's list of Certificate Authorities, in its
+CertificateAuthorityRequest / CertificateAuthorityResponse shapes.
 
-Reading is for every signed-in account (relying parties build chains with it); writing is for
-staff. A CA added here is a trust entry: its certificate only, no key, so it completes chains
-and never signs. A CA that signs is added with its key as an integrated PKI connector
-(administration/api/connectors.py); both are rows of ``CertificateAuthority``.
+A CA entry names a CA certificate and says how far it is trusted: for client authentication
+(proof of possession, X.509 sign-in), for server authentication, whether it is shown to
+everyone (``public``) and offered for download (``downloadable``). As in Horizon, entries are
+apart from PKI connectors (administration/api/connectors.py): a connector issues, an entry is
+trusted; a connector's certificate may be listed too, under a name of its own. A certificate
+known only from this list completes chains and never signs.
+
+Reading: staff see every entry, other signed-in accounts the public ones (404 for the rest).
+Writing: staff. What Horizon has and the portal does not act on (CRL/OCSP fetching, proxies,
+principal mappings) is accepted and named in the ``X-RAPortal-Ignored-Fields`` header.
 """
 
 from cryptography import x509
-from cryptography.hazmat.primitives.serialization import Encoding
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
 from django.db import transaction
 from django.urls import path
 from django.utils.text import slugify
 from drf_spectacular.utils import extend_schema
-from horizon.models.certificate_authority_request import CertificateAuthorityRequest
 from rest_framework.permissions import SAFE_METHODS, IsAuthenticated
 from rest_framework.response import Response
 
@@ -31,29 +35,37 @@ from administration.api.base import (
     set_fields,
 )
 from certificates.api import ca_json
-from certificates.models import CertificateAuthority
+from certificates.models import CaEntry
 from certificates.pki import names
 from certificates.services import (
+    ENTRY_FLAGS,
+    add_ca_entry,
     authority_with_certificate,
     check_ca_certificate,
-    conflict,
-    delete_authority,
-    register_authority,
-    replace_authority_certificate,
+    delete_ca_entry,
+    update_ca_entry,
 )
 from certificates.trust_chain import load_certificate_text
 from raportal.api.schema import LIST_OF_OBJECTS, OBJECT, answers
 from raportal.errors import invalid_request
-from raportal.models import record
+from raportal.horizon_models import CertificateAuthorityRequest
 
-ACTED_ON = {"name", "certificate"}  # the rest of CertificateAuthorityRequest is ignored
-NAME_LENGTH = CertificateAuthority._meta.get_field("name").max_length
-# A name or certificate already registered, or a CA that others depend on.
-CONFLICT = conflict_answer("Already registered, or in use (REQ-002)")
+ACTED_ON = {
+    "name",
+    "certificate",
+    "trustedForClientAuthentication",
+    "trustedForServerAuthentication",
+    "outdatedRevocationStatusPolicy",
+    "public",
+    "downloadable",
+}
+NAME_LENGTH = CaEntry._meta.get_field("name").max_length
+# A name or certificate already in the list.
+CONFLICT = conflict_answer("Already in the list of CAs (CA-004)")
 
 
 def check_name(name: str, field: str = "name") -> str:
-    """A CA's name is a slug: it is part of the URLs of its certificate and CRL."""
+    """A CA's name is a slug: it is part of URLs (its entry's, and a connector's CRL)."""
     try:
         validate_slug(name)
     except ValidationError:
@@ -69,12 +81,12 @@ def check_name(name: str, field: str = "name") -> str:
 
 
 def derived_name(certificate) -> str:
-    """A slug from the certificate's CN (or its whole DN), made unique."""
+    """A slug from the certificate's CN (or its whole DN), unique among entries."""
     common_names = certificate.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
     text = str(common_names[0].value) if common_names else names.name_string(certificate.subject)
     base = slugify(text)[: NAME_LENGTH - 4].strip("-_") or "ca"
     name, number = base, 1
-    while CertificateAuthority.objects.filter(name=name).exists():
+    while CaEntry.objects.filter(name=name).exists():
         number += 1
         name = f"{base}-{number}"
     return name
@@ -89,22 +101,26 @@ def read_certificate(text: str, field: str = "certificate"):
     return certificate
 
 
-def refuse_rename(ca: CertificateAuthority) -> None:
-    """The name of a CA that signed here is in the certificates it signed (CRL distribution
-    point, CA issuers URL): they would point nowhere."""
-    if ca.has_key and (ca.certificates.exists() or ca.children.exists()):
-        raise conflict(
-            f"the CA {ca.name} cannot be renamed: its name is in the CRL and CA certificate "
-            "URLs of the certificates it signed"
-        )
+def flags_of(body: CertificateAuthorityRequest, entry: CaEntry | None = None) -> dict:
+    """The entry's trust flags from the body; one the body leaves out keeps its value (a new
+    entry: Horizon's default, false — and ``unknown`` for a stale revocation status)."""
+    flags = {}
+    for field in ENTRY_FLAGS:
+        value = getattr(body, field)
+        if value is None:
+            value = getattr(entry, field) if entry else CaEntry._meta.get_field(field).default
+        flags[field] = value
+    return flags
 
 
-def authority(name: str) -> CertificateAuthority:
-    return named(CertificateAuthority.objects.select_related("parent"), "CA", name)
+def visible_entries(user):
+    entries = CaEntry.objects.select_related("authority__parent")
+    return entries if user.is_staff else entries.public()
 
 
 class ReadForAllWriteForStaff:
-    """GETs for every signed-in account, as before the admin API; writes for staff."""
+    """GETs for every signed-in account (relying parties build chains with it); writes for
+    staff."""
 
     def get_permissions(self):
         if self.request.method in SAFE_METHODS:
@@ -118,8 +134,7 @@ class CaListView(ReadForAllWriteForStaff, AdminApiView):
     # Named: drf-spectacular would call it v1_cas_retrieve, as it does the detail below.
     @extend_schema(operation_id="v1_cas_list", responses=answers(LIST_OF_OBJECTS))
     def get(self, request):
-        cas = CertificateAuthority.objects.select_related("parent").order_by("created_at")
-        return no_content_if_empty([ca_json(ca) for ca in cas])
+        return no_content_if_empty([ca_json(entry) for entry in visible_entries(request.user)])
 
     @extend_schema(
         operation_id="v1_cas_add",
@@ -131,42 +146,37 @@ class CaListView(ReadForAllWriteForStaff, AdminApiView):
         ignore(request, *sorted(set_fields(body) - ACTED_ON))
         with transaction.atomic():
             name = check_name(body.name) if body.name else derived_name(certificate)
-            ca = register_authority(name=name, certificate=certificate, actor=request.user)
-        return Response(ca_json(authority(ca.name)), status=201)
+            entry = add_ca_entry(
+                name=name, certificate=certificate, actor=request.user, **flags_of(body)
+            )
+        return Response(ca_json(entry), status=201)
 
     @extend_schema(
         operation_id="v1_cas_update",
         responses={**answers(OBJECT, 400, 403, 404), **CONFLICT},
     )
     def put(self, request):
-        """The CA named in the body, or the one with the body's certificate (renamed then).
-        A trust entry may get a new certificate; a connector's changes with its key."""
+        """The entry named in the body, or the one listing the body's certificate (renamed
+        then): its certificate and flags become the body's (flags left out keep theirs)."""
         body = read_body(request, CertificateAuthorityRequest)
         certificate = read_certificate(body.certificate)
         ignore(request, *sorted(set_fields(body) - ACTED_ON))
         with transaction.atomic():
-            by_name = None
-            if body.name:
-                check_name(body.name)
-                by_name = CertificateAuthority.objects.select_for_update()
-                by_name = by_name.filter(name=body.name).first()
-            ca = by_name or authority_with_certificate(certificate)
-            if ca is None:
+            entries = CaEntry.objects.select_for_update()
+            entry = entries.filter(name=check_name(body.name)).first() if body.name else None
+            if entry is None:
+                authority = authority_with_certificate(certificate)
+                entry = entries.filter(authority=authority).first() if authority else None
+            if entry is None:
                 raise not_found("CA", body.name or names.name_string(certificate.subject))
-            if by_name is None and body.name and body.name != ca.name:
-                refuse_rename(ca)
-                old = ca.name
-                ca.name = body.name
-                ca.save(update_fields=["name"])
-                record(request.user, "ca.rename", ca, name=ca.name, previous=old)
-            if ca.certificate_der != certificate.public_bytes(Encoding.DER):
-                if ca.has_key:
-                    raise invalid_request(
-                        f"the CA {ca.name} signs here (an integrated connector): its "
-                        "certificate changes with its key, through /api/v1/pki/connectors"
-                    )
-                replace_authority_certificate(ca, certificate, actor=request.user)
-        return Response(ca_json(authority(ca.name)))
+            update_ca_entry(
+                entry,
+                certificate=certificate,
+                name=body.name,
+                actor=request.user,
+                **flags_of(body, entry),
+            )
+        return Response(ca_json(named(visible_entries(request.user), "CA", entry.name)))
 
 
 class CaDetailView(ReadForAllWriteForStaff, AdminApiView):
@@ -174,7 +184,7 @@ class CaDetailView(ReadForAllWriteForStaff, AdminApiView):
 
     @extend_schema(operation_id="v1_cas_get", responses=answers(OBJECT, 404))
     def get(self, request, name: str):
-        return Response(ca_json(authority(name)))
+        return Response(ca_json(named(visible_entries(request.user), "CA", name)))
 
     @extend_schema(
         operation_id="v1_cas_delete",
@@ -182,8 +192,7 @@ class CaDetailView(ReadForAllWriteForStaff, AdminApiView):
     )
     def delete(self, request, name: str):
         with transaction.atomic():
-            ca = named(CertificateAuthority.objects, "CA", name, lock=True)
-            delete_authority(ca, actor=request.user)
+            delete_ca_entry(named(CaEntry.objects, "CA", name, lock=True), actor=request.user)
         return Response(status=204)
 
 

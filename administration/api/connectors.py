@@ -12,7 +12,6 @@ import datetime as dt
 from django.db import transaction
 from django.urls import path
 from drf_spectacular.utils import extend_schema
-from horizon.models.integrated_ca_connector import IntegratedCAConnector
 from rest_framework.response import Response
 
 from administration.api.authorities import CONFLICT, check_name, read_certificate
@@ -28,7 +27,7 @@ from certificates.ca_keys import ca_private_key
 from certificates.models import CertificateAuthority
 from certificates.services import (
     check_key_pair,
-    delete_authority,
+    delete_connector,
     load_ca_key,
     register_authority,
     replace_authority_certificate,
@@ -36,6 +35,7 @@ from certificates.services import (
 from raportal.api.schema import LIST_OF_OBJECTS, OBJECT, answers
 from raportal.durations import format_duration, parse_duration
 from raportal.errors import DomainError, invalid_request
+from raportal.horizon_models import IntegratedCAConnector
 from raportal.models import record
 
 TYPE = "integrated"
@@ -235,7 +235,7 @@ class ConnectorDetailView(AdminApiView):
     )
     def delete(self, request, name: str):
         with transaction.atomic():
-            delete_authority(connector(name, lock=True), actor=request.user)
+            delete_connector(connector(name, lock=True), actor=request.user)
         return Response(status=204)
 
 

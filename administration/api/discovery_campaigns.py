@@ -20,7 +20,6 @@ Problems: ``DISC-CAMP-002`` invalid (400), ``DISC-CAMP-003`` not found (404),
 
 from django.urls import path
 from drf_spectacular.utils import extend_schema
-from horizon.models.discovery_campaign import DiscoveryCampaign as CampaignBody
 from rest_framework.response import Response
 
 from administration.api.base import (
@@ -37,6 +36,7 @@ from discovery.models import AccessLevel, DiscoveryCampaign
 from discovery.validation import CampaignData, checked_hosts, checked_ports
 from raportal.api.schema import LIST_OF_OBJECTS, OBJECT, answers
 from raportal.errors import invalid_request
+from raportal.horizon_models import DiscoveryCampaign as CampaignBody
 
 KIND = "discovery campaign"
 NAME_MAX = DiscoveryCampaign._meta.get_field("name").max_length

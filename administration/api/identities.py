@@ -5,11 +5,17 @@ through principal infos (no password) have none until one is added here.
 - ``identifier`` is the username, ``email`` the account's e-mail, ``name`` its first and last
   name (split at the first space). ``PUT`` changes only the fields it carries with a value
   (the e-mail is also the principal info's ``contact``: leaving it out keeps it).
-- ``POST`` needs the initial password (no invitation e-mail is sent). For an account that
-  exists without a password (made through principal infos) it adds the local identity.
+- ``POST`` may leave the password out, as Horizon's client documents: the local identity then
+  exists with no password until one is set (``PATCH``/``POST /password`` by an
+  administrator); it cannot sign in meanwhile. No invitation e-mail is sent. For an account
+  that exists without a password (made through principal infos) it adds the local identity.
+  Such an identity is marked by an unusable password of its own (``AWAITING_PASSWORD``:
+  Django's ``!`` prefix, which no password ever matches), so that it is told apart from an
+  account that has no local identity at all.
 - ``DELETE`` removes the local identity: the account can no longer sign in with a password,
   and keeps its teams, grants, API keys and history.
-- Passwords go through Django's password validators (``AUTH_PASSWORD_VALIDATORS``); what they
+- Passwords go through the password validators (``AUTH_PASSWORD_VALIDATORS``: the local
+  password policy, as Horizon applies one, and Django's common-password checks); what they
   object to is answered, the password itself never is, nor logged, nor its hash.
 - ``PATCH`` without an identifier (or with the caller's) changes the caller's own password and
   needs ``previousPassword``: any signed-in account may. Wrong previous passwords count as
@@ -28,9 +34,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import path
 from drf_spectacular.utils import extend_schema
-from horizon.models.local_identity import LocalIdentity
-from horizon.models.local_identity_on_add import LocalIdentityOnAdd
-from horizon.models.set_password_request import SetPasswordRequest
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -55,6 +58,7 @@ from raportal import throttling
 from raportal.api.authentication import AuthenticationThrottled
 from raportal.api.schema import LIST_OF_OBJECTS, OBJECT, answers
 from raportal.errors import forbidden, invalid_request
+from raportal.horizon_models import LocalIdentity, LocalIdentityOnAdd, SetPasswordRequest
 from raportal.models import record
 
 CONFLICT = conflict_answer("The local identity exists already, or is the caller's own")
@@ -65,16 +69,23 @@ NO_RESET_MAIL = (
 )
 
 
+# The password of a local identity made without one (see the module's docstring).
+AWAITING_PASSWORD = UNUSABLE_PASSWORD_PREFIX + "local-identity-awaiting-its-password"
+
+
 def local_accounts():
-    """Accounts with a usable password: the local identities."""
+    """The local identities: accounts with a usable password, or awaiting their first."""
     user_model = get_user_model()
-    return user_model._default_manager.exclude(
-        Q(password__startswith=UNUSABLE_PASSWORD_PREFIX) | Q(password="")
+    return user_model._default_manager.filter(
+        ~(Q(password__startswith=UNUSABLE_PASSWORD_PREFIX) | Q(password=""))
+        | Q(password=AWAITING_PASSWORD)
     )
 
 
 def is_local(user) -> bool:
-    return bool(user.password) and user.has_usable_password()
+    return user.password == AWAITING_PASSWORD or (
+        bool(user.password) and user.has_usable_password()
+    )
 
 
 def identity_json(user) -> dict:
@@ -180,11 +191,6 @@ class LocalListView(AcceptAnyView):
     def post(self, request):
         body = read_body(request, LocalIdentityOnAdd)
         identifier = checked_identifier(body.identifier)
-        if not body.password:
-            raise invalid_request(
-                "password: required (this RA Portal sends no invitation e-mail: give the "
-                "initial password)"
-            )
         user_model = get_user_model()
         with transaction.atomic():
             user = (
@@ -203,8 +209,11 @@ class LocalListView(AcceptAnyView):
                 set_email(user, body.email)
             if body.name is not None:
                 set_name(user, body.name)
-            _validated_password(body.password, user)
-            user.set_password(body.password)
+            if body.password:
+                _validated_password(body.password, user)
+                user.set_password(body.password)
+            else:
+                user.password = AWAITING_PASSWORD  # no sign-in until a password is set
             try:
                 with transaction.atomic():
                     user.save()

@@ -9,7 +9,6 @@ deleted (409, naming the profiles): remove it from those profiles first.
 from django.db import IntegrityError, transaction
 from django.urls import path
 from drf_spectacular.utils import extend_schema
-from horizon.models.label import Label as LabelBody
 from rest_framework.response import Response
 
 from administration.api.base import (
@@ -27,6 +26,7 @@ from administration.api.base import (
 from administration.localized import localized
 from profiles.models import Label, LabelRule
 from raportal.api.schema import LIST_OF_OBJECTS, OBJECT, answers
+from raportal.horizon_models import Label as LabelBody
 from raportal.models import record
 
 CONFLICT = conflict_answer("The label exists already, or profiles still use it")

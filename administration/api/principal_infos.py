@@ -35,8 +35,6 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, models, transaction
 from django.urls import path
 from drf_spectacular.utils import extend_schema
-from horizon.models.principal_info import PrincipalInfo
-from horizon.models.principal_info_search_query import PrincipalInfoSearchQuery
 from rest_framework.response import Response
 
 from administration.api import campaign_permissions
@@ -57,6 +55,7 @@ from administration.api.identities import checked_identifier, is_local
 from profiles.models import LEVEL_RANK, Grant, GrantLevel, Profile, Team, Workflow
 from raportal.api.schema import OBJECT, answers
 from raportal.errors import invalid_request
+from raportal.horizon_models import PrincipalInfo, PrincipalInfoSearchQuery
 from raportal.models import ApiCredential, record
 
 CONFLICT = conflict_answer(

@@ -5,9 +5,6 @@ from django.db import transaction
 from django.db.models import ProtectedError
 from django.urls import path
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from horizon.models.est_profile import EstProfile
-from horizon.models.scep_profile import ScepProfile
-from horizon.models.web_ra_profile import WebRAProfile
 from rest_framework.response import Response
 
 from administration.api.base import (
@@ -24,6 +21,7 @@ from administration.profile_shapes import apply_profile, profile_json
 from profiles.models import Profile
 from raportal.api.schema import LIST_OF_OBJECTS, OBJECT, ProblemSerializer, answers
 from raportal.errors import invalid_request
+from raportal.horizon_models import EstProfile, ScepProfile, WebRAProfile
 from raportal.models import record
 
 CONFLICT = {409: OpenApiResponse(ProblemSerializer, description="The name is taken, or in use")}

@@ -21,8 +21,6 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.urls import path
 from drf_spectacular.utils import extend_schema
-from horizon.models.security_team_update_request import SecurityTeamUpdateRequest
-from horizon.models.team import Team as TeamBody
 from rest_framework.response import Response
 
 from administration.api.base import (
@@ -43,6 +41,8 @@ from administration.pages.directory_services import delete_team
 from profiles.models import Team
 from raportal.api.schema import LIST_OF_OBJECTS, OBJECT, answers
 from raportal.errors import invalid_request
+from raportal.horizon_models import SecurityTeamUpdateRequest
+from raportal.horizon_models import Team as TeamBody
 from raportal.models import record
 
 CONFLICT = conflict_answer("The team exists already, or profiles still use it")

@@ -94,6 +94,52 @@ DN_STRING_NAMES = {t.oid: t.short for t in DN_TYPES.values()}
 ELEMENT_RE = re.compile(r"^([A-Za-z]+)\.([1-9][0-9]{0,2})$")
 
 
+# Profiles name a DN element by its type as Horizon writes it there (``CN``, ``OU``…: the
+# n-th of a type in the template is element ``ou.n``); requests name it ``type.index``.
+DN_TYPE_BY_SPELLING = {
+    **{t.name.lower(): t for t in DN_TYPES.values()},
+    **{t.short.lower(): t for t in DN_TYPES.values()},
+}
+
+
+def profile_elements(types: list[str]) -> list[str]:
+    """The element names (``cn.1``) of a profile's subject template, given its types in order
+    as Horizon writes them (``CN``, ``OU``, ``OU`` → ``cn.1``, ``ou.1``, ``ou.2``) or as
+    requests do (``cn.1``); any case. ValueError naming the first unknown type."""
+    elements, seen = [], {}
+    for text in types:
+        match = ELEMENT_RE.match(text or "")
+        spelled = match.group(1) if match else (text or "")
+        dn_type = DN_TYPE_BY_SPELLING.get(spelled.lower())
+        if dn_type is None:
+            known = ", ".join(t.short for t in DN_TYPES.values())
+            raise ValueError(
+                f"{text!r} is not a DN element type (types: {known}; or type.index, e.g. cn.1)"
+            )
+        seen[dn_type.name] = seen.get(dn_type.name, 0) + 1
+        index = int(match.group(2)) if match else seen[dn_type.name]
+        elements.append(f"{dn_type.name}.{index}")
+    return elements
+
+
+def profile_types(elements: list[str]) -> list[str]:
+    """The types of a profile's subject template as Horizon writes them (``cn.1``, ``ou.1``,
+    ``ou.2`` → ``CN``, ``OU``, ``OU``), in order; a type whose indices do not follow its
+    order (``ou.2`` before ``ou.1``) keeps the ``type.index`` spelling, so that reading the
+    answer back gives the same elements."""
+    parsed = [parse_element(element) for element in elements]
+    in_order: dict[str, list[int]] = {}
+    for dn_type, index in parsed:
+        in_order.setdefault(dn_type.name, []).append(index)
+    plain = {
+        name for name, indices in in_order.items() if indices == list(range(1, len(indices) + 1))
+    }
+    return [
+        dn_type.short if dn_type.name in plain else element
+        for (dn_type, _), element in zip(parsed, elements, strict=True)
+    ]
+
+
 def parse_element(element: str) -> tuple[DnType, int]:
     """``"cn.1"`` → (the CN type, 1)."""
     match = ELEMENT_RE.match(element or "")

@@ -71,6 +71,18 @@ def flatten_errors(detail, prefix: str = "") -> list[str]:
 
 
 def problem_exception_handler(exc, context):
+    response = _problem_for(exc)
+    # What went wrong, for operators reading the log beside the access line (a client that
+    # hides its errors, such as Ansible with no_log, leaves nothing else). Details name fields
+    # and the rule broken, never a password or key.
+    body = response.data
+    log.info(
+        "problem %s %s: %s", body.get("status"), body.get("error"), str(body.get("detail"))[:300]
+    )
+    return response
+
+
+def _problem_for(exc):
     if isinstance(exc, DomainError):
         return problem_response(exc.code, exc.detail, exc.status)
     if isinstance(exc, exceptions.NotAuthenticated):

@@ -37,7 +37,8 @@ class PrincipalSelfView(APIView):
                     }
                     for grant in grants
                 ],
-                "roles": ["administrator"] if user.is_superuser else [],
+                # Horizon's administrator role is a staff account here (principal infos).
+                "roles": ["administrator"] if user.is_staff else [],
                 "teams": [team.name for team in teams],
                 "teamInfos": [{"name": team.name, "manager": False} for team in teams],
             }

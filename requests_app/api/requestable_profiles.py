@@ -1,4 +1,5 @@
-"""``GET /api/v1/requests/profiles``: the enabled profiles the caller holds a grant on, in the
+"""``GET /api/v1/requests/profiles``: the enabled profiles the caller may request on (a grant,
+a profile open to every account, or the administrator role: profiles/access.py), in the
 client's ``RequestableCertificateProfileResponse`` shape.
 
 Per profile, ``workflows`` lists each workflow the caller holds a grant for: ``request`` is
@@ -10,19 +11,18 @@ the caller holds a grant on that workflow.
 
 from collections import defaultdict
 
-from profiles.models import Grant, GrantLevel, PasswordPolicy, Profile, Workflow
+from profiles.access import held_levels
+from profiles.models import GrantLevel, PasswordPolicy, Profile, Workflow
 
 LISTED_WORKFLOWS = [w for w in Workflow.values if w != Workflow.IMPORT]
 
 
 def requestable_profiles(user, module: str | None, workflow: str | None) -> list[dict]:
-    grants = Grant.objects.for_user(user).filter(profile__enabled=True)
+    candidates = Profile.objects.enabled()
     if module:
-        grants = grants.filter(profile__module=module)
+        candidates = candidates.filter(module=module)
     levels: dict[int, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    for profile_id, granted_workflow, level in grants.values_list(
-        "profile_id", "workflow", "level"
-    ):
+    for (profile_id, granted_workflow), level in held_levels(user, candidates).items():
         levels[profile_id][granted_workflow].add(level)
     if workflow:
         levels = {pk: held for pk, held in levels.items() if workflow in held}

@@ -7,7 +7,8 @@ from cryptography import x509
 from django import forms
 
 from certificates.models import Certificate, RevocationReason
-from profiles.models import Grant, GrantLevel, Profile, Workflow
+from profiles.access import granted_profiles, held_levels
+from profiles.models import GrantLevel, Profile, Workflow
 from raportal.errors import DomainError
 from requests_app.pages.forms import (
     CertificateDataFields,
@@ -170,10 +171,10 @@ FORMS = {
 
 
 def migration_targets(user, certificate: Certificate) -> list[Profile]:
-    granted = Grant.objects.for_user(user).filter(workflow=Workflow.MIGRATE)
+    granted = granted_profiles(user, Workflow.MIGRATE)
     return list(
         Profile.objects.enabled()
-        .filter(module="webra", pk__in=granted.values("profile"))
+        .filter(module="webra", pk__in=granted.values("pk"))
         .exclude(pk=certificate.profile_id)
         .order_by("name")
     )
@@ -194,12 +195,7 @@ def available_actions(user, certificate: Certificate) -> list[Action]:
     profile = certificate.profile
     if profile is None or not profile.enabled:
         return []
-    levels: dict[str, str] = {}
-    for workflow, level in (
-        Grant.objects.for_user(user).filter(profile=profile).values_list("workflow", "level")
-    ):
-        if levels.get(workflow) != GrantLevel.PERFORM:
-            levels[workflow] = level
+    levels = {workflow: level for (_, workflow), level in held_levels(user, [profile.pk]).items()}
     granted = set(levels)
     actions = []
     if Workflow.RENEW in granted:

@@ -2,7 +2,8 @@
 
 from django import forms
 
-from profiles.models import Grant, Profile, Workflow
+from profiles.access import granted_profiles
+from profiles.models import Profile, Workflow
 from requests_app.pages.forms import ServiceErrorsMixin, comment_field
 
 MAX_UPLOAD = 64 * 1024
@@ -17,10 +18,10 @@ def _read(upload) -> str:
 
 
 def import_profiles(user) -> list[Profile]:
-    granted = Grant.objects.for_user(user).filter(workflow=Workflow.IMPORT)
+    granted = granted_profiles(user, Workflow.IMPORT)
     return list(
         Profile.objects.enabled()
-        .filter(module="webra", pk__in=granted.values("profile"))
+        .filter(module="webra", pk__in=granted.values("pk"))
         .order_by("name")
     )
 

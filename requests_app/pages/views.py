@@ -17,7 +17,8 @@ from certificates.pages.views import visible_certificate
 from certificates.pki import names
 from certificates.pki.csr import load_csr
 from certificates.pki.keys import key_type_of
-from profiles.models import Grant, Profile, Workflow, grant_level
+from profiles.access import granted_profiles
+from profiles.models import Profile, Workflow, grant_level
 from raportal.errors import DomainError
 from raportal.models import AuditEvent, PageVisit
 from requests_app import services
@@ -42,10 +43,10 @@ def no_store(response):
 
 @login_required
 def enroll_profiles(request):
-    granted = Grant.objects.for_user(request.user).filter(workflow=Workflow.ENROLL)
+    granted = granted_profiles(request.user, Workflow.ENROLL)
     profiles = (
         Profile.objects.enabled()
-        .filter(module="webra", pk__in=granted.values("profile"))
+        .filter(module="webra", pk__in=granted.values("pk"))
         .order_by("display_name", "name")
     )
     return render(request, "requests/enroll_profiles.html", {"profiles": profiles})

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q
 
+from profiles.access import held_levels, is_administrator
 from profiles.models import Grant, GrantLevel, Team
 from requests_app.models import Request, Status
 
@@ -23,6 +24,8 @@ def requests_in_scope(user, scope: str | None):
         in_team = Team.members.through.objects.filter(team=OuterRef("team"), user=user)
         return visible.filter(Q(requester=user) | Exists(in_team))
     if scope == "manage":
+        if is_administrator(user):
+            return visible.exclude(requester=user)
         performs = Grant.objects.for_user(user).filter(
             level=GrantLevel.PERFORM, profile=OuterRef("profile"), workflow=OuterRef("workflow")
         )
@@ -40,11 +43,7 @@ class RequestPermissions:
 
     @classmethod
     def of_user(cls, user) -> "RequestPermissions":
-        performs = set(
-            Grant.objects.for_user(user)
-            .filter(level=GrantLevel.PERFORM)
-            .values_list("profile_id", "workflow")
-        )
+        performs = {key for key, level in held_levels(user).items() if level == GrantLevel.PERFORM}
         team_ids = set(user.rap_teams.values_list("pk", flat=True))
         return cls(user.pk, performs, team_ids)
 

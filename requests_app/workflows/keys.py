@@ -81,24 +81,13 @@ def pkcs12_password(
     data: dict, profile: Profile, *, produces_pkcs12: bool, invalid_code: str
 ) -> str | None:
     """The requester's PKCS#12 password (manual mode, checked against the policy), or None
-    when the portal will generate one (random mode) or no PKCS#12 is produced."""
+    when the portal will generate one (random mode) or no PKCS#12 is produced.
+
+    As Horizon does, a password sent where none applies is not an error and is not used: with
+    a CSR no PKCS#12 is made, and in random mode the portal's own password protects it (the
+    answer carries that one). Horizon's clients send one whatever the mode."""
     given = (data.get("password") or {}).get("value")
-    if not produces_pkcs12:
-        if given:
-            raise _error(
-                invalid_code,
-                "password",
-                "a PKCS#12 password only applies when the portal delivers a key; with a CSR, "
-                "your key never leaves your side",
-            )
-        return None
-    if profile.p12_password_mode == PasswordMode.RANDOM:
-        if given:
-            raise _error(
-                invalid_code,
-                "password",
-                f"profile {profile.name} generates the PKCS#12 password; omit it",
-            )
+    if not produces_pkcs12 or profile.p12_password_mode == PasswordMode.RANDOM:
         return None
     if not given:
         raise _error(
@@ -146,6 +135,7 @@ def deliver_pkcs12(
         chain=chain,
         password=password,
         friendly_name=friendly_name(certificate, serial),
+        encryption=profile.p12_encryption,
     )
     return Secrets(pkcs12=pkcs12, password=password)
 

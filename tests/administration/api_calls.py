@@ -2,9 +2,12 @@
 
 import json
 
+import horizon
 import pytest
 from horizon.exceptions import ApiException
 from rest_framework.test import APIClient
+
+from tests.administration.pki_material import key_pem, pem
 
 PROBLEM = "application/problem+json"
 IGNORED = "X-RAPortal-Ignored-Fields"
@@ -38,3 +41,18 @@ def failure(call, *args) -> ApiException:
     with pytest.raises(ApiException) as caught:
         call(*args)
     return caught.value
+
+
+def integrated_connector(name="outside-issuing", certificate=None, key=None, **fields):
+    """An integrated PKI connector (the official client's shape) for ``certificate`` and
+    ``key``; ``fields`` are the connector's other settings (``crt_lifetime``…)."""
+    fields.setdefault("crypto_type", "legacy")
+    return horizon.PKIConnectors(
+        horizon.IntegratedCAConnector(
+            name=name,
+            type="integrated",
+            ca_cert=pem(certificate) if certificate is not None else None,
+            ca_key=horizon.SecretString(value=key_pem(key)) if key is not None else None,
+            **fields,
+        )
+    )

@@ -1,5 +1,7 @@
-"""``/api/v1/cas`` through the official client: trust entries (a CA certificate, no key) are
-added, renamed, chained and deleted by staff; every signed-in account reads them."""
+"""``/api/v1/cas`` through the official client: Horizon's list of Certificate Authorities.
+Entries (a name, a CA certificate, trust flags) are added, renamed, chained and deleted by
+staff, apart from the PKI connectors that may carry the same certificate; every signed-in
+account reads the public ones."""
 
 import horizon
 import pytest
@@ -9,10 +11,16 @@ from cryptography.x509.oid import NameOID
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from certificates.models import CertificateAuthority
+from certificates.models import CaEntry, CertificateAuthority
 from certificates.services import issue_certificate
 from raportal.errors import DomainError
-from tests.administration.api_calls import IGNORED, PROBLEM, code_of, failure
+from tests.administration.api_calls import (
+    IGNORED,
+    PROBLEM,
+    code_of,
+    failure,
+    integrated_connector,
+)
 from tests.administration.pki_material import make_ca, pem
 from tests.factories import ProfileFactory
 
@@ -122,11 +130,99 @@ def test_a_name_that_is_not_a_slug_is_refused_with_a_clear_message(db, cas_as, s
 def test_unsupported_fields_are_accepted_and_named_in_a_header(staff_api, outside_pki):
     response = staff_api.post(
         "/api/v1/cas",
-        {"certificate": pem(outside_pki["root"]), "public": False, "refresh": "1 hour"},
+        {
+            "certificate": pem(outside_pki["root"]),
+            "public": False,
+            "refresh": "1 hour",
+            "crlUrl": "http://crl.example.com/root.crl",
+        },
         format="json",
     )
     assert response.status_code == 201, response.content
-    assert response[IGNORED] == "public, refresh", response.headers
+    assert response[IGNORED] == "crlUrl, refresh", response.headers
+    assert response.json()["public"] is False, response.json()
+
+
+def test_the_trust_flags_are_stored_answered_and_kept_when_an_update_leaves_them_out(
+    db, cas_as, staff, outside_pki
+):
+    api = cas_as(staff)
+    added = api.ca_add(
+        horizon.CertificateAuthorityRequest(
+            name="partner-root",
+            certificate=pem(outside_pki["root"]),
+            trustedForClientAuthentication=True,
+            trustedForServerAuthentication=True,
+            outdatedRevocationStatusPolicy="lastavailablestatus",
+            public=True,
+            downloadable=True,
+        )
+    )
+    assert added.trusted_for_client_authentication is True, added
+    assert added.outdated_revocation_status_policy == "lastavailablestatus", added
+    updated = api.ca_update(
+        horizon.CertificateAuthorityRequest(
+            name="partner-root", certificate=pem(outside_pki["root"]), public=False
+        )
+    )
+    assert updated.public is False and updated.downloadable is True, updated
+    assert updated.trusted_for_server_authentication is True, updated
+    entry = CaEntry.objects.get(name="partner-root")
+    assert entry.trusted_for_client_authentication and not entry.public
+
+
+def test_a_new_entry_trusts_nothing_unless_told(db, cas_as, staff, outside_pki):
+    added = cas_as(staff).ca_add(
+        horizon.CertificateAuthorityRequest(name="r", certificate=pem(outside_pki["root"]))
+    )
+    assert added.trusted_for_client_authentication is False, added
+    assert added.trusted_for_server_authentication is False, added
+    assert added.public is False and added.downloadable is False, added
+
+
+def test_a_connectors_certificate_is_listed_as_a_ca_entry_of_its_own(
+    db, cas_as, connectors_as, staff
+):
+    # Horizon's provisioning order: the connector, then the CA entry with the same certificate.
+    root, key = make_ca("Own Root")
+    connectors_as(staff).pki_connector_add(integrated_connector("own-root", root, key))
+    api = cas_as(staff)
+    added = api.ca_add(
+        horizon.CertificateAuthorityRequest(
+            name="own-root-trust", certificate=pem(root), trustedForClientAuthentication=True
+        )
+    )
+    assert added.name == "own-root-trust" and added.trusted_for_client_authentication, added
+    ca = CertificateAuthority.objects.get()
+    assert ca.name == "own-root" and ca.has_key  # the connector is untouched
+    assert list(ca.entries.values_list("name", flat=True)) == ["own-root-trust"]
+    error = failure(
+        api.ca_add, horizon.CertificateAuthorityRequest(name="again", certificate=pem(root))
+    )
+    assert code_of(error) == (400, "CA-004"), error.body
+    assert "own-root-trust" in error.body, error.body
+
+
+def test_a_connector_for_a_certificate_already_listed_brings_its_key_to_it(
+    db, cas_as, connectors_as, staff
+):
+    # The other order (configuration imports apply the list of CAs first).
+    root, key = make_ca("Listed Root")
+    cas_as(staff).ca_add(horizon.CertificateAuthorityRequest(name="listed", certificate=pem(root)))
+    connectors_as(staff).pki_connector_add(integrated_connector("listed-connector", root, key))
+    ca = CertificateAuthority.objects.get()
+    assert ca.name == "listed-connector" and ca.has_key
+    assert list(ca.entries.values_list("name", flat=True)) == ["listed"]
+
+
+def test_deleting_a_listed_connector_keeps_its_ca_entry(db, cas_as, connectors_as, staff):
+    root, key = make_ca("Both Root")
+    connectors_as(staff).pki_connector_add(integrated_connector("both", root, key))
+    cas_as(staff).ca_add(horizon.CertificateAuthorityRequest(name="both", certificate=pem(root)))
+    assert connectors_as(staff).pki_connector_delete("both") is None
+    ca = CertificateAuthority.objects.get()
+    assert not ca.has_key and ca.entries.get().name == "both"
+    assert cas_as(staff).ca_get("both").certificate.pem == pem(root)
 
 
 @pytest.mark.parametrize(
@@ -181,28 +277,35 @@ def test_staff_renames_a_trust_entry_found_by_its_certificate(db, cas_as, staff,
         horizon.CertificateAuthorityRequest(name="renamed", certificate=pem(outside_pki["root"]))
     )
     assert answer.name == "renamed", answer
-    assert list(CertificateAuthority.objects.values_list("name", flat=True)) == ["renamed"]
+    assert list(CaEntry.objects.values_list("name", flat=True)) == ["renamed"]
 
 
-def test_a_ca_that_issued_certificates_keeps_its_name(pki, profile, cas_as, staff, issue):
+def test_renaming_the_entry_of_a_ca_that_issued_certificates_keeps_its_urls(
+    pki, profile, cas_as, staff, issue
+):
+    # The entry's name is its own: the CA's CRL and certificate URLs, written in what it
+    # signed, keep the CA's name.
     issue("web.example.com")
-    error = failure(
-        cas_as(staff).ca_update,
+    answer = cas_as(staff).ca_update(
         horizon.CertificateAuthorityRequest(
             name="new-name", certificate=pki["issuing"].certificate_pem
-        ),
+        )
     )
-    assert code_of(error) == (403, "CA-005"), error.body
-    assert "cannot be renamed" in error.body, error.body
+    assert answer.name == "new-name", answer
+    assert answer.crl_url.endswith(f"/pki/{pki['issuing'].name}.crl"), answer
 
 
-def test_a_connectors_certificate_is_not_replaced_through_the_cas(pki, cas_as, staff):
+def test_a_new_certificate_for_a_connectors_entry_leaves_the_connector_alone(pki, cas_as, staff):
     other, _ = make_ca("Other")
-    error = failure(
-        cas_as(staff).ca_update,
-        horizon.CertificateAuthorityRequest(name=pki["issuing"].name, certificate=pem(other)),
+    answer = cas_as(staff).ca_update(
+        horizon.CertificateAuthorityRequest(name=pki["issuing"].name, certificate=pem(other))
     )
-    assert error.status == 400 and "/api/v1/pki/connectors" in error.body, error.body
+    assert answer.certificate.pem == pem(other), answer
+    pki["issuing"].refresh_from_db()
+    assert (
+        pki["issuing"].has_key
+        and "Test Issuing CA" in pki["issuing"].certificate.subject.rfc4514_string()
+    )
 
 
 def test_updating_an_unknown_ca_answers_404(db, cas_as, staff, outside_pki):
@@ -221,19 +324,28 @@ def test_staff_deletes_an_unused_trust_entry(db, cas_as, staff, outside_pki):
     assert failure(api.ca_delete, "r").status == 404
 
 
-def test_deleting_a_ca_with_children_profiles_or_certificates_answers_referenced_ca_005(
-    pki, profile, cas_as, staff, issue
-):
+def test_deleting_the_entries_of_cas_in_use_keeps_the_cas(pki, profile, cas_as, staff, issue):
+    # The list of CAs says what is trusted; the CAs themselves still sign and chain.
     issue("web.example.com")
     api = cas_as(staff)
-    error = failure(api.ca_delete, pki["root"].name)
-    assert code_of(error) == (403, "CA-005"), error.body
-    assert "it signed the CAs" in error.body, error.body
-    error = failure(api.ca_delete, pki["issuing"].name)
-    assert code_of(error) == (403, "CA-005"), error.body
-    assert "profiles issue with it (webra-demo)" in error.body, error.body
-    assert "issued certificates" in error.body, error.body
+    assert api.ca_delete(pki["root"].name) is None
+    assert api.ca_delete(pki["issuing"].name) is None
+    assert not CaEntry.objects.exists()
     assert CertificateAuthority.objects.count() == 2
+
+
+def test_deleting_the_entry_of_a_keyless_ca_with_children_keeps_the_ca(
+    db, cas_as, staff, outside_pki
+):
+    api = cas_as(staff)
+    api.ca_add(horizon.CertificateAuthorityRequest(name="r", certificate=pem(outside_pki["root"])))
+    api.ca_add(
+        horizon.CertificateAuthorityRequest(name="i", certificate=pem(outside_pki["issuing"]))
+    )
+    assert api.ca_delete("r") is None
+    assert CertificateAuthority.objects.count() == 2  # the issuing CA's chain needs it
+    assert api.ca_delete("i") is None
+    assert CertificateAuthority.objects.count() == 1
 
 
 # --- a keyless CA never signs -------------------------------------------------------------
@@ -271,7 +383,18 @@ def test_a_keyless_ca_does_not_sign_even_when_a_profile_points_at_it(keyless_iss
         )
 
 
-def test_a_keyless_ca_publishes_no_crl_but_its_certificate(keyless_issuing, client):
+def test_a_keyless_ca_publishes_no_crl_and_its_certificate_only_when_downloadable(
+    keyless_issuing, client
+):
     assert client.get("/pki/trusted-issuing.crl").status_code == 404
+    assert client.get("/pki/trusted-issuing.crt").status_code == 404
+    CaEntry.objects.create(name="trusted-issuing", authority=keyless_issuing, downloadable=True)
     response = client.get("/pki/trusted-issuing.crt")
     assert response.status_code == 200, response.content
+
+
+def test_accounts_that_are_not_staff_see_only_public_entries(pki, cas_as, requester):
+    CaEntry.objects.filter(authority=pki["root"]).update(public=False)
+    api = cas_as(requester)
+    assert {ca.name for ca in api.ca_list()} == {pki["issuing"].name}
+    assert failure(api.ca_get, pki["root"].name).status == 404

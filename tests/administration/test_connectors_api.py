@@ -20,26 +20,19 @@ from certificates.ca_keys import ca_private_key
 from certificates.models import CertificateAuthority
 from certificates.services import issue_certificate
 from profiles import revision
-from tests.administration.api_calls import IGNORED, PROBLEM, code_of, failure
+from tests.administration.api_calls import (
+    IGNORED,
+    PROBLEM,
+    code_of,
+    failure,
+    integrated_connector,
+)
 from tests.administration.pki_material import key_pem, make_ca, pem
 from tests.factories import ProfileFactory
 
 BIN = Path(sys.executable).parent
 # What the provisioned connector is sent, and sent again: 30 days, backdated 1 hour, CRLs 48 h.
 LIFETIMES = {"crt_lifetime": "30 days", "crt_back_date": "1 hour", "crl_lifetime": "48 hours"}
-
-
-def integrated(name="outside-issuing", certificate=None, key=None, **fields):
-    fields.setdefault("crypto_type", "legacy")
-    return horizon.PKIConnectors(
-        horizon.IntegratedCAConnector(
-            name=name,
-            type="integrated",
-            ca_cert=pem(certificate) if certificate is not None else None,
-            ca_key=horizon.SecretString(value=key_pem(key)) if key is not None else None,
-            **fields,
-        )
-    )
 
 
 @pytest.fixture
@@ -51,7 +44,7 @@ def provisioned(cas_as, connectors_as, staff, outside_pki):
         )
     )
     answer = connectors_as(staff).pki_connector_add(
-        integrated(
+        integrated_connector(
             certificate=outside_pki["issuing"],
             key=outside_pki["issuing_key"],
             **LIFETIMES,
@@ -163,7 +156,7 @@ def test_the_key_appears_in_no_answer(provisioned, staff_api, outside_pki, pki):
     ]:
         text = staff_api.get(path).content.decode()
         assert "PRIVATE KEY" not in text and body not in text, (path, text[:300])
-    update = json.loads(integrated(certificate=outside_pki["issuing"]).to_json())
+    update = json.loads(integrated_connector(certificate=outside_pki["issuing"]).to_json())
     update["caKey"] = {"value": secret}
     response = staff_api.put("/api/v1/pki/connectors", update, format="json")
     assert response.status_code == 200, response.content
@@ -176,7 +169,7 @@ def test_the_key_appears_in_no_answer(provisioned, staff_api, outside_pki, pki):
 def test_a_key_that_is_not_the_certificates_is_refused(db, connectors_as, staff, outside_pki):
     error = failure(
         connectors_as(staff).pki_connector_add,
-        integrated(certificate=outside_pki["issuing"], key=outside_pki["root_key"]),
+        integrated_connector(certificate=outside_pki["issuing"], key=outside_pki["root_key"]),
     )
     assert error.status == 400 and "does not match" in error.body, error.body
     assert not CertificateAuthority.objects.exists()
@@ -185,20 +178,24 @@ def test_a_key_that_is_not_the_certificates_is_refused(db, connectors_as, staff,
 def test_a_certificate_that_is_not_a_ca_is_refused(db, connectors_as, staff):
     leaf, leaf_key = make_ca("leaf.example.com", ca=False)
     error = failure(
-        connectors_as(staff).pki_connector_add, integrated(certificate=leaf, key=leaf_key)
+        connectors_as(staff).pki_connector_add, integrated_connector(certificate=leaf, key=leaf_key)
     )
     assert error.status == 400 and "not a CA certificate" in error.body, error.body
 
 
 def test_a_key_type_we_do_not_sign_with_is_refused(db, connectors_as, staff):
     ca, key = make_ca("Small RSA", rsa.generate_private_key(public_exponent=65537, key_size=1024))  # noqa: S505
-    error = failure(connectors_as(staff).pki_connector_add, integrated(certificate=ca, key=key))
+    error = failure(
+        connectors_as(staff).pki_connector_add, integrated_connector(certificate=ca, key=key)
+    )
     assert error.status == 400 and "rsa-1024 is not supported" in error.body, error.body
 
 
 def test_an_expired_ca_certificate_is_refused(db, connectors_as, staff):
     ca, key = make_ca("Old CA", days=-1)
-    error = failure(connectors_as(staff).pki_connector_add, integrated(certificate=ca, key=key))
+    error = failure(
+        connectors_as(staff).pki_connector_add, integrated_connector(certificate=ca, key=key)
+    )
     assert error.status == 400 and "expired" in error.body, error.body
 
 
@@ -212,30 +209,44 @@ def test_other_connector_types_are_refused_as_unsupported(staff_api):
 
 def test_a_connector_needs_its_certificate_and_its_key(db, connectors_as, staff, outside_pki):
     api = connectors_as(staff)
-    error = failure(api.pki_connector_add, integrated(key=outside_pki["issuing_key"]))
+    error = failure(api.pki_connector_add, integrated_connector(key=outside_pki["issuing_key"]))
     assert error.status == 400 and "caCert" in error.body, error.body
-    error = failure(api.pki_connector_add, integrated(certificate=outside_pki["issuing"]))
+    error = failure(api.pki_connector_add, integrated_connector(certificate=outside_pki["issuing"]))
     assert error.status == 400 and "caKey" in error.body, error.body
 
 
 def test_a_name_already_taken_answers_pki_connector_004(provisioned, connectors_as, staff):
     other, key = make_ca("Other CA")
-    error = failure(connectors_as(staff).pki_connector_add, integrated(certificate=other, key=key))
+    error = failure(
+        connectors_as(staff).pki_connector_add, integrated_connector(certificate=other, key=key)
+    )
     assert code_of(error) == (400, "PKI-CONNECTOR-004") and "'outside-issuing'" in error.body, (
         error.body
     )
 
 
-def test_a_ca_already_registered_as_a_trust_entry_answers_pki_connector_004_naming_it(
+def test_a_certificate_already_a_connectors_answers_pki_connector_004_naming_it(
     provisioned, connectors_as, staff, outside_pki
 ):
     error = failure(
         connectors_as(staff).pki_connector_add,
-        integrated("root-connector", outside_pki["root"], outside_pki["root_key"]),
+        integrated_connector(
+            "again", outside_pki["issuing"], outside_pki["issuing_key"], **LIFETIMES
+        ),
     )
-    assert code_of(error) == (400, "PKI-CONNECTOR-004") and "'outside-root'" in error.body, (
+    assert code_of(error) == (400, "PKI-CONNECTOR-004") and "'outside-issuing'" in error.body, (
         error.body
     )
+
+
+def test_a_root_listed_as_a_ca_becomes_a_connector_with_its_key(
+    provisioned, connectors_as, staff, outside_pki
+):
+    connectors_as(staff).pki_connector_add(
+        integrated_connector("root-connector", outside_pki["root"], outside_pki["root_key"])
+    )
+    root = CertificateAuthority.objects.get(name="root-connector")
+    assert root.has_key and root.entries.get().name == "outside-root"
 
 
 def test_accounts_that_are_not_staff_get_403_problems(provisioned, connectors_as, requester):
@@ -244,8 +255,8 @@ def test_accounts_that_are_not_staff_get_403_problems(provisioned, connectors_as
     for call, args in [
         (api.pki_connector_list, ()),
         (api.pki_connector_get, ("outside-issuing",)),
-        (api.pki_connector_add, (integrated("other", other, key),)),
-        (api.pki_connector_update, (integrated(certificate=other, key=key),)),
+        (api.pki_connector_add, (integrated_connector("other", other, key),)),
+        (api.pki_connector_update, (integrated_connector(certificate=other, key=key),)),
         (api.pki_connector_delete, ("outside-issuing",)),
     ]:
         error = failure(call, *args)
@@ -295,7 +306,9 @@ def test_malformed_bodies_answer_400_problems_never_500(staff_api, body):
 )
 def test_lifetimes_out_of_range_are_refused(staff_api, outside_pki, field, value, message):
     body = json.loads(
-        integrated(certificate=outside_pki["issuing"], key=outside_pki["issuing_key"]).to_json()
+        integrated_connector(
+            certificate=outside_pki["issuing"], key=outside_pki["issuing_key"]
+        ).to_json()
     )
     response = staff_api.post("/api/v1/pki/connectors", body | {field: value}, format="json")
     assert response.status_code == 400 and message in response.json()["detail"], response.content
@@ -303,7 +316,9 @@ def test_lifetimes_out_of_range_are_refused(staff_api, outside_pki, field, value
 
 def test_unsupported_fields_are_accepted_and_named_in_a_header(staff_api, outside_pki):
     body = json.loads(
-        integrated(certificate=outside_pki["issuing"], key=outside_pki["issuing_key"]).to_json()
+        integrated_connector(
+            certificate=outside_pki["issuing"], key=outside_pki["issuing_key"]
+        ).to_json()
     )
     body |= {"checkPop": True, "queue": "q", "somethingElse": 1, "bad\r\nX-Injected: 1": 2}
     response = staff_api.post("/api/v1/pki/connectors", body, format="json")
@@ -319,7 +334,7 @@ def test_unsupported_fields_are_accepted_and_named_in_a_header(staff_api, outsid
 def test_an_update_without_key_changes_the_lifetimes_only(provisioned, connectors_as, staff):
     sealed = bytes(CertificateAuthority.objects.get(name="outside-issuing").sealed_key)
     answer = connectors_as(staff).pki_connector_update(
-        integrated(crt_lifetime="10 days", crl_lifetime="24 hours")
+        integrated_connector(crt_lifetime="10 days", crl_lifetime="24 hours")
     )
     assert answer.actual_instance.crt_lifetime == "10 days", answer
     ca = CertificateAuthority.objects.get(name="outside-issuing")
@@ -334,7 +349,9 @@ def test_an_update_replaces_certificate_and_key_of_a_ca_that_issued_nothing(
     new, new_key = make_ca(
         "Outside Issuing CA 2", issuer=outside_pki["root"], issuer_key=outside_pki["root_key"]
     )
-    answer = connectors_as(staff).pki_connector_update(integrated(certificate=new, key=new_key))
+    answer = connectors_as(staff).pki_connector_update(
+        integrated_connector(certificate=new, key=new_key)
+    )
     assert answer.actual_instance.ca_cert == pem(new), answer
     ca = CertificateAuthority.objects.get(name="outside-issuing")
     assert ca_private_key(ca).public_key() == new_key.public_key()
@@ -345,7 +362,9 @@ def test_a_new_certificate_without_key_must_be_for_the_key_the_ca_has(
     provisioned, connectors_as, staff
 ):
     other, _ = make_ca("Other CA")
-    error = failure(connectors_as(staff).pki_connector_update, integrated(certificate=other))
+    error = failure(
+        connectors_as(staff).pki_connector_update, integrated_connector(certificate=other)
+    )
     assert error.status == 400 and "caKey" in error.body, error.body
 
 
@@ -357,7 +376,8 @@ def test_a_ca_that_issued_certificates_keeps_its_subject_and_key(
         "Outside Issuing CA 2", issuer=outside_pki["root"], issuer_key=outside_pki["root_key"]
     )
     error = failure(
-        connectors_as(staff).pki_connector_update, integrated(certificate=new, key=new_key)
+        connectors_as(staff).pki_connector_update,
+        integrated_connector(certificate=new, key=new_key),
     )
     assert (
         code_of(error) == (400, "PKI-CONNECTOR-005") and "has issued certificates" in error.body
@@ -365,7 +385,7 @@ def test_a_ca_that_issued_certificates_keeps_its_subject_and_key(
 
 
 def test_updating_an_unknown_connector_answers_404(db, connectors_as, staff):
-    error = failure(connectors_as(staff).pki_connector_update, integrated("ghost"))
+    error = failure(connectors_as(staff).pki_connector_update, integrated_connector("ghost"))
     assert error.status == 404 and "ghost" in error.body, error.body
 
 
@@ -392,7 +412,9 @@ def test_sending_the_same_connector_again_changes_nothing(
     before = CertificateAuthority.objects.get(name="outside-issuing")
     token = revision.current()
     connectors_as(staff).pki_connector_update(
-        integrated(certificate=outside_pki["issuing"], key=outside_pki["issuing_key"], **LIFETIMES)
+        integrated_connector(
+            certificate=outside_pki["issuing"], key=outside_pki["issuing_key"], **LIFETIMES
+        )
     )
     after = CertificateAuthority.objects.get(name="outside-issuing")
     assert bytes(after.sealed_key) == bytes(before.sealed_key)
@@ -402,7 +424,7 @@ def test_sending_the_same_connector_again_changes_nothing(
 def test_a_backdate_beyond_48_hours_is_refused(db, connectors_as, staff, outside_pki):
     error = failure(
         connectors_as(staff).pki_connector_add,
-        integrated(
+        integrated_connector(
             certificate=outside_pki["issuing"],
             key=outside_pki["issuing_key"],
             **LIFETIMES | {"crt_back_date": "3 days"},
@@ -416,7 +438,7 @@ def test_a_ca_that_signed_other_cas_keeps_its_subject_and_key(pki, connectors_as
     new_root, new_key = make_ca("Another Root")
     error = failure(
         connectors_as(staff).pki_connector_update,
-        integrated(pki["root"].name, certificate=new_root, key=new_key),
+        integrated_connector(pki["root"].name, certificate=new_root, key=new_key),
     )
     assert code_of(error) == (400, "PKI-CONNECTOR-005"), error.body
     assert "signed other CAs" in error.body, error.body

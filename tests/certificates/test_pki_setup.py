@@ -165,9 +165,19 @@ def test_a_certificate_is_revoked_once_its_date_and_reason_never_change(profile,
     assert cert.revocation_reason == "keycompromise"
 
 
-def test_a_profile_cannot_issue_from_a_root_ca(pki, profile):
-    from django.core.exceptions import ValidationError
-
+def test_a_profile_may_issue_from_a_root_ca_and_its_certificates_chain_to_it(
+    pki, profile, approver_api, tmp_path
+):
+    # Horizon issues from a self-signed integrated connector; the profile editor warns.
     profile.ca = pki["root"]
-    with pytest.raises(ValidationError, match="subordinate"):
-        profile.full_clean()
+    profile.full_clean()
+    profile.save()
+    status, body = approver_api.submit(enroll_body(csr=make_csr()[0]))
+    assert status == 201 and body["status"] == "completed", body
+    leaf, root = tmp_path / "leaf.pem", tmp_path / "root.pem"
+    leaf.write_text(body["certificate"]["certificate"])
+    root.write_text(pki["root"].certificate_pem)
+    verified = subprocess.run(
+        ["openssl", "verify", "-CAfile", str(root), str(leaf)], capture_output=True, text=True
+    )
+    assert verified.returncode == 0, verified.stdout + verified.stderr

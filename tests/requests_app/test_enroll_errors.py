@@ -1,9 +1,11 @@
 """Every documented error of a webra enroll submission, each from a realistic bad input.
 A refused submission changes nothing: no request, no certificate."""
 
+import base64
+
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.hazmat.primitives.serialization import Encoding, pkcs12
 
 from certificates.models import Certificate
 from requests_app.models import Request
@@ -291,10 +293,18 @@ def test_a_weak_password_is_refused_with_what_the_policy_needs(profile, approver
     assert "abc" not in body["detail"]  # a secret is never echoed
 
 
-def test_a_password_in_random_mode_is_refused(profile, approver_api):
+def test_a_password_sent_in_random_mode_is_not_used_as_horizon_ignores_it(profile, approver_api):
+    # Horizon's clients send one whatever the mode: the portal's own protects the PKCS#12.
     profile.p12_password_mode = "random"
     profile.save()
-    assert_refused(approver_api.submit(centralized()), 400, "WEBRA-ENROLL-012")
+    status, body = approver_api.submit(centralized())
+    assert status == 201 and body["status"] == "completed", body
+    generated = body["password"]["value"]
+    assert generated != PASSWORD, body
+    key, certificate, _ = pkcs12.load_key_and_certificates(
+        base64.b64decode(body["pkcs12"]["value"]), generated.encode()
+    )
+    assert key is not None and certificate is not None
 
 
 # --- REQ-002: malformed bodies --------------------------------------------------------------

@@ -170,7 +170,7 @@ def test_dry_run_validates_everything_and_stores_nothing(profile, approver_api):
     assert body["dn"] == "CN=web.example.com"
     assert "_id" not in body and body["certificate"] is None
     assert not Request.objects.exists() and not Certificate.objects.exists()
-    assert not AuditEvent.objects.exclude(action="ca.create").exists()
+    assert not AuditEvent.objects.exclude(action__startswith="ca.").exists()  # the PKI's own
 
 
 def test_dry_run_never_supersedes_existing_certificates(profile, approver_api):

@@ -5,7 +5,7 @@ from django.db import transaction
 
 from certificates.models import CertificateAuthority
 from certificates.pki.keys import KEY_TYPES
-from certificates.services import create_ca
+from certificates.services import create_ca, list_authority
 
 
 class Command(BaseCommand):
@@ -55,5 +55,12 @@ class Command(BaseCommand):
             validity_days=options["issuing_validity_days"],
             parent=root,
             **common,
+        )
+        # Both in the list of CAs, for everyone to see and download. Certificates the
+        # issuing CA signs may prove possession of their key (X-JWT-CERT-POP) where a
+        # profile allows it: it is trusted for client authentication.
+        list_authority(root, public=True, downloadable=True)
+        list_authority(
+            issuing, public=True, downloadable=True, trusted_for_client_authentication=True
         )
         return root, issuing
