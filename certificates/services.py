@@ -270,7 +270,7 @@ def revoke_certificate(certificate: Certificate, reason: str, actor=None) -> Cer
     the transaction and the row lock; the CA's CRL is regenerated on its next fetch."""
     if certificate.revocation_date is not None:
         raise DomainError(
-            "WEBRA-REVOKE-005", f"certificate {certificate.serial} is already revoked"
+            "WEBRA-REVOKE-005", f"Certificate is already revoked (serial {certificate.serial})"
         )
     certificate.revocation_date = timezone.now()
     certificate.revocation_reason = reason

@@ -58,6 +58,18 @@ def collection_source() -> Path | None:
     return source.resolve() if (source / "galaxy.yml").is_file() else None
 
 
+def describe_collection(source: Path) -> str:
+    """``evertrust.horizon 2.0.0 (tree a1b2c3d4e5f6)``: its version and a digest of its files
+    (path and content), which names the copy tested when there is no git history beside it."""
+    version = re.search(r"^version:\s*(\S+)", (source / "galaxy.yml").read_text(), re.M)
+    digest = hashlib.sha256()
+    for path in sorted(p for p in source.rglob("*") if p.is_file() and ".git" not in p.parts):
+        digest.update(str(path.relative_to(source)).encode() + b"\0" + path.read_bytes())
+    return (
+        f"evertrust.horizon {version.group(1) if version else '?'} (tree {digest.hexdigest()[:12]})"
+    )
+
+
 def requirement_files(source: Path) -> list[Path]:
     return [source / "requirements.txt", source / "tests" / "integration" / "requirements.txt"]
 
@@ -233,6 +245,7 @@ def main() -> int:
             "HORIZON_ANSIBLE_SRC to a checkout of github.com/EverTrust/horizon-ansible)."
         )
         return 0
+    print(f"compat: {describe_collection(source)} from {source}")
     python = compat_venv(source, args.venv)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="raportal-compat-"))

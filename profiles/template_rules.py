@@ -140,7 +140,12 @@ def check_sans(
         values = desired.setdefault(san_type, [])
         for raw in item.get("value") or []:
             try:
-                value = names.normalize_san(san_type, raw, allow_wildcard=profile.allow_wildcards)
+                value = names.normalize_san(
+                    san_type,
+                    raw,
+                    allow_wildcard=profile.allow_wildcards,
+                    fully_qualified=profile.dns_names_fully_qualified,
+                )
             except ValueError as exc:
                 problems.append((f"san:{san_type}", f"{san_type}: {exc}"))
                 continue
@@ -209,7 +214,9 @@ def check_labels(
             problems.append(
                 (
                     f"label:{label}",
-                    f"label {label!r} is not defined on this profile (allowed: {allowed})",
+                    # Horizon's words (its clients match them), then the allowed ones.
+                    f"Label element {label!r} is not authorized on this profile "
+                    f"(allowed: {allowed})",
                 )
             )
         elif label in desired:
@@ -288,19 +295,31 @@ def check_team(profile: Profile, requested: dict | None, *, editor: str, current
     elif not wanted:
         team = None
     else:
+        # As Horizon: any team the profile's team policy allows (its whitelist, else any
+        # team); only the team's members with the profile's stricter option.
         team = Team.objects.filter(name=wanted).first()
         if team is None:
-            raise _element_error("CERT-TEAM-001", "team", f"team {wanted!r} does not exist")
-        if editor == REQUESTER and not team.members.filter(pk=user.pk).exists():
             raise _element_error(
-                "CERT-TEAM-001", "team", f"you are not a member of team {wanted!r}"
+                "CERT-TEAM-001", "team", f"Team element {wanted!r} is not authorized: no such team"
             )
         allowed = [member.name for member in profile.team_whitelist.all()]  # prefetched
         if allowed and team.name not in allowed:
             raise _element_error(
                 "CERT-TEAM-001",
                 "team",
-                f"team {wanted!r} is not allowed on this profile ({', '.join(sorted(allowed))})",
+                f"Team element {wanted!r} is not authorized on this profile (allowed: "
+                f"{', '.join(sorted(allowed))})",
+            )
+        if (
+            editor == REQUESTER
+            and profile.team_members_only
+            and not team.members.filter(pk=getattr(user, "pk", None)).exists()
+        ):
+            raise _element_error(
+                "CERT-TEAM-001",
+                "team",
+                f"Team element {wanted!r} is not authorized: you are not a member of it (this "
+                "profile lets requesters choose only their own teams)",
             )
     if team is None and profile.team_mandatory:
         raise _element_error("CERT-TEAM-001", "team", "a team is mandatory on this profile")

@@ -49,6 +49,7 @@ SECTIONS = [
             "escrow",
             "p12_password_mode",
             "password_policy",
+            "p12_encryption",
         ],
     ),
     (
@@ -66,7 +67,9 @@ SECTIONS = [
             "contact_email_editable_by_requester",
             "contact_email_editable_by_approver",
             "contact_email_regex",
+            "team_members_only",
             "allow_wildcards",
+            "dns_names_fully_qualified",
         ],
     ),
     (
@@ -82,6 +85,9 @@ SECTIONS = [
             "self_update",
             "self_renew",
             "self_recover",
+            "self_pop_revoke",
+            "self_pop_update",
+            "self_pop_renew",
         ],
     ),
     (
@@ -120,6 +126,11 @@ LABELS = {
     "self_update": "The owner may update their own certificate",
     "self_renew": "The owner may renew their own certificate",
     "self_recover": "The owner may recover their own escrowed key",
+    "self_pop_revoke": "Whoever proves possession of the key may revoke the certificate",
+    "self_pop_update": "Whoever proves possession of the key may update the certificate",
+    "self_pop_renew": "Whoever proves possession of the key may renew the certificate",
+    "team_members_only": "Requesters choose only among their own teams",
+    "dns_names_fully_qualified": "DNS names must be fully qualified (no single-label names)",
     **{f"{w}_request_expiry_days": Workflow(w).label for w in LIFECYCLE},
 }
 
@@ -166,6 +177,20 @@ class ProfileForm(forms.ModelForm):
 
     def sections(self):
         return [(title, [self[name] for name in names]) for title, names in SECTIONS]
+
+    def warnings(self) -> list[str]:
+        """What is allowed but worth a second look (saving goes ahead)."""
+        if hasattr(self, "cleaned_data"):
+            ca = self.cleaned_data.get("ca")
+        else:
+            ca = self.instance.ca if self.instance.ca_id else None
+        if ca is not None and ca.parent_id is None:
+            return [
+                f"{ca.name} is a root CA: its key signs end-entity certificates, so it must stay "
+                "online. Horizon allows it (a self-signed connector); a subordinate issuing CA "
+                "keeps the root offline."
+            ]
+        return []
 
     def clean(self):
         data = super().clean()

@@ -64,6 +64,8 @@ def profile_create(request):
             profile = editor.save()
             record(request.user, "profile.create", profile, name=profile.name)
         messages.success(request, f"Profile {profile.name} created.")
+        for warning in editor.form.warnings():
+            messages.warning(request, warning)
         return redirect("admin-profile-edit", profile.name)
     status = 400 if request.method == "POST" and request.POST.get("action") != "preview" else 200
     return _editor_page(request, editor, title="New profile", status=status)
@@ -78,6 +80,8 @@ def profile_edit(request, name: str):
             profile = editor.save()
             record(request.user, "profile.update", profile, name=profile.name)
         messages.success(request, f"Profile {profile.name} saved.")
+        for warning in editor.form.warnings():
+            messages.warning(request, warning)
         return redirect("admin-profile-edit", profile.name)
     status = 400 if request.method == "POST" and request.POST.get("action") != "preview" else 200
     return _editor_page(

@@ -36,13 +36,16 @@ def load_csr(text: str) -> x509.CertificateSigningRequest:
     try:
         der = base64.b64decode("".join(body.split()), validate=True)
     except (binascii.Error, ValueError):
+        # Horizon's words first (its clients match them), then what to do.
         raise ValueError(
-            "the CSR is not PEM: expected -----BEGIN CERTIFICATE REQUEST----- and base64"
+            "Could not parse provided PEM: expected -----BEGIN CERTIFICATE REQUEST----- and base64"
         ) from None
     try:
         csr = x509.load_der_x509_csr(der)
     except ValueError:
-        raise ValueError("the CSR is not a valid PKCS#10 certificate request") from None
+        raise ValueError(
+            "Could not parse provided PEM: not a valid PKCS#10 certificate request"
+        ) from None
     try:
         valid = csr.is_signature_valid
     except Exception:  # unsupported key or signature algorithm

@@ -243,7 +243,12 @@ OID_RE = re.compile(r"^[0-2](\.(0|[1-9][0-9]*))+$")
 URI_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*$")
 
 
-def normalize_dns_name(value: str, *, allow_wildcard: bool = False) -> str:
+def normalize_dns_name(
+    value: str, *, allow_wildcard: bool = False, fully_qualified: bool = True
+) -> str:
+    """A host name in canonical form (lower case, no trailing dot). Single-label names
+    (``intranet``, ``printer1``) only with ``fully_qualified=False``: private PKIs name hosts
+    that way, and Horizon accepts them; e-mail domains and URI hosts stay fully qualified."""
     name = value.strip().lower()
     if name.endswith("."):
         name = name[:-1]
@@ -271,7 +276,7 @@ def normalize_dns_name(value: str, *, allow_wildcard: bool = False) -> str:
             )
     if labels[-1].isdigit():
         raise ValueError(f"{value!r} looks like an IP address; use an IPADDRESS SAN for it")
-    if len(labels) < 2:
+    if len(labels) < 2 and fully_qualified:
         raise ValueError(f"{value!r} is not fully qualified: write it as host.domain")
     return name
 
@@ -294,7 +299,9 @@ def normalize_email(value: str) -> str:
     return f"{local}@{domain}"
 
 
-def normalize_san(san_type: str, value: str, *, allow_wildcard: bool = False) -> str:
+def normalize_san(
+    san_type: str, value: str, *, allow_wildcard: bool = False, fully_qualified: bool = True
+) -> str:
     """Checks a SAN value against its type's syntax and returns its canonical form — one the
     certificate encoder is known to accept."""
     if not isinstance(value, str):
@@ -305,7 +312,9 @@ def normalize_san(san_type: str, value: str, *, allow_wildcard: bool = False) ->
     if san_type not in SAN_TYPES:
         raise ValueError(f"{san_type!r} is not a SAN type (types: {', '.join(SAN_TYPES)})")
     if san_type == "DNSNAME":
-        value = normalize_dns_name(value, allow_wildcard=allow_wildcard)
+        value = normalize_dns_name(
+            value, allow_wildcard=allow_wildcard, fully_qualified=fully_qualified
+        )
     elif san_type == "IPADDRESS":
         value = _normalize_ip(value)
     elif san_type == "RFC822NAME":

@@ -86,11 +86,31 @@ def dns_value_error(value: str) -> str | None:
 
 
 def host_name(value: str) -> str | None:
-    """``value`` as a DNS name (lower case, no trailing dot) if it is one, else None."""
+    """``value`` as a fully qualified DNS name (lower case, no trailing dot) if it is one,
+    else None."""
     try:
         return names.normalize_dns_name(value or "", allow_wildcard=True)
     except ValueError:
         return None
+
+
+def single_label_names(dns_names: list[str]) -> list[str]:
+    """Advice on DNS names of one label (``intranet``): the profile accepts them, but a
+    certificate for a host that also has a domain should carry host.domain, the name clients
+    usually connect with."""
+    notes = []
+    for name in dns_names:
+        value = (name or "").strip().rstrip(".")
+        if value and "." not in value and value != "*" and host_name(value) is None:
+            try:
+                names.normalize_dns_name(value, fully_qualified=False)
+            except ValueError:
+                continue
+            notes.append(
+                f"{value} is a single-label name: clients that connect with host.domain will "
+                "not match it; add the fully qualified name too if the host has one."
+            )
+    return notes
 
 
 # --- warnings on the certificate to be ---------------------------------------------------

@@ -564,4 +564,5 @@ class EnrollForm(ServiceErrorsMixin, CertificateDataFields, KeyFields, forms.For
                 if text:
                     add = advice.host_name(value) if can_add else None
                     notes.append({"text": text, "add_dns": add})
+        notes += [{"text": text} for text in advice.single_label_names(sans.get("DNSNAME", []))]
         return notes

@@ -38,15 +38,9 @@ def choose_key_material(
     template: dict, profile: Profile, *, default_key_type: str, invalid_code: str
 ) -> tuple[x509.CertificateSigningRequest | None, str | None]:
     """(csr, None) when the requester brings a key, (None, key type) when the portal is to
-    generate one; the profile decides which modes and key types are allowed."""
+    generate one; the profile decides which modes and key types are allowed. A keyType sent
+    with a CSR (Horizon's clients send the profile's default) must name the CSR's key."""
     csr_text, key_type = template.get("csr"), template.get("keyType")
-    if csr_text and key_type:
-        raise _error(
-            invalid_code,
-            "csr",
-            "give either template.csr (your own key) or template.keyType (a key generated "
-            "for you), not both",
-        )
     if csr_text:
         if not profile.decentralized:
             raise _error(
@@ -56,7 +50,15 @@ def choose_key_material(
                 "template.keyType",
             )
         csr = load_request_csr(csr_text)
-        check_key_type(key_type_of(csr.public_key()), profile, field="csr")
+        csr_key_type = key_type_of(csr.public_key())
+        if key_type and key_type != csr_key_type:
+            raise _error(
+                "WEBRA-ENROLL-002",
+                "keyType",
+                f"keyType {str(key_type)[:40]} is not the CSR's key type ({csr_key_type}): "
+                "send the CSR's, or leave keyType out",
+            )
+        check_key_type(csr_key_type, profile, field="csr")
         return csr, None
     if not profile.centralized:
         raise _error(

@@ -68,7 +68,7 @@ def _reason(value: str | None) -> str:
 def check_revocable(certificate: Certificate) -> None:
     if certificate.revoked:
         raise DomainError(
-            "WEBRA-REVOKE-005", f"certificate {certificate.serial} is already revoked"
+            "WEBRA-REVOKE-005", f"Certificate is already revoked (serial {certificate.serial})"
         )
     if certificate.ca_id is None:
         raise DomainError(

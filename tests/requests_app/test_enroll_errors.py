@@ -95,10 +95,29 @@ def test_a_bad_csr_is_refused_with_enroll_003(profile, approver_api, pki, make):
     assert_refused(approver_api.submit(enroll_body(csr=make(pki))), 400, "WEBRA-ENROLL-003")
 
 
-def test_giving_both_csr_and_key_type_is_refused_with_enroll_012(profile, approver_api):
+def test_a_csr_that_does_not_parse_is_refused_in_horizons_words(profile, approver_api):
+    csr = "-----BEGIN CERTIFICATE REQUEST-----\nwrongCSR\n-----END CERTIFICATE REQUEST-----"
+    body = assert_refused(approver_api.submit(enroll_body(csr=csr)), 400, "WEBRA-ENROLL-003")
+    assert body["detail"].startswith("Could not parse provided PEM"), body
+
+
+def test_a_key_type_sent_with_a_csr_is_accepted_when_it_is_the_csrs(profile, approver_api):
+    # Horizon's clients send the profile's default key type with every enrollment.
     csr, _ = make_csr()
-    response = approver_api.submit(centralized(csr=csr, keyType="ec-secp256r1"))
-    assert_refused(response, 400, "WEBRA-ENROLL-012")
+    template = {**enroll_body(csr=csr)["template"], "keyType": "ec-secp256r1"}
+    status, body = approver_api.submit({**enroll_body(csr=csr), "template": template})
+    assert status == 201 and body["status"] == "completed", body
+
+
+def test_a_key_type_sent_with_a_csr_of_another_key_is_refused_with_enroll_002(
+    profile, approver_api
+):
+    csr, _ = make_csr()
+    template = {**enroll_body(csr=csr)["template"], "keyType": "rsa-2048"}
+    body = assert_refused(
+        approver_api.submit({**enroll_body(csr=csr), "template": template}), 400, "WEBRA-ENROLL-002"
+    )
+    assert "rsa-2048" in body["detail"] and "ec-secp256r1" in body["detail"], body
 
 
 # --- WEBRA-ENROLL-004: subject --------------------------------------------------------------
@@ -240,13 +259,35 @@ def test_an_unknown_team_is_refused_with_cert_team_001(profile, approver_api):
     assert_refused(response, 400, "CERT-TEAM-001")
 
 
-def test_a_team_the_requester_is_not_in_is_refused_with_cert_team_001(profile, approver_api):
+def test_a_team_the_requester_is_not_in_is_accepted_as_horizon_does(profile, approver_api):
     from tests.factories import TeamFactory
 
     TeamFactory(name="other-team")
+    status, body = approver_api.submit(centralized(team={"value": "other-team"}))
+    assert status == 201 and body["status"] == "completed", body
+    assert Certificate.objects.get().team.name == "other-team"
+
+
+def test_a_team_the_requester_is_not_in_is_refused_where_the_profile_says_so(profile, approver_api):
+    from tests.factories import TeamFactory
+
+    profile.team_members_only = True
+    profile.save()
+    TeamFactory(name="other-team")
     response = approver_api.submit(centralized(team={"value": "other-team"}))
     body = assert_refused(response, 400, "CERT-TEAM-001")
-    assert "not a member" in body["detail"]
+    assert "is not authorized" in body["detail"] and "not a member" in body["detail"], body
+
+
+def test_a_team_off_the_profiles_whitelist_is_not_authorized(profile, approver_api):
+    from tests.factories import TeamFactory
+
+    profile.team_whitelist.set([TeamFactory(name="allowed-team")])
+    TeamFactory(name="other-team")
+    response = approver_api.submit(centralized(team={"value": "other-team"}))
+    body = assert_refused(response, 400, "CERT-TEAM-001")
+    assert "Team element 'other-team' is not authorized" in body["detail"], body
+    assert "allowed-team" in body["detail"], body
 
 
 def test_a_mandatory_team_must_be_given(profile, approver_api):

@@ -11,7 +11,7 @@ def test_a_team_outside_the_profiles_whitelist_is_refused(profile, team, approve
     profile.team_whitelist.add(TeamFactory(name="ops"))
     status, body = approver_api.submit(enroll_body(csr=make_csr()[0], team={"value": "demo-team"}))
     assert status == 400 and body["error"] == "CERT-TEAM-001", body
-    assert "not allowed on this profile (ops)" in body["detail"], body
+    assert "not authorized on this profile (allowed: ops)" in body["detail"], body
 
     profile.team_whitelist.add(team)
     status, body = approver_api.submit(enroll_body(csr=make_csr()[0], team={"value": "demo-team"}))

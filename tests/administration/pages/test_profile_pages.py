@@ -45,6 +45,7 @@ def editor_data(ca, name="vpn-users", subject=None, sans=None, labels=None, **pr
         "authorized_key_types": "ec-secp256r1",
         "default_key_type": "ec-secp256r1",
         "p12_password_mode": "random",
+        "p12_encryption": "AES_STRONG",
         "owner_editable_by_approver": True,
         "team_editable_by_requester": True,
         "team_editable_by_approver": True,
@@ -225,3 +226,16 @@ def test_profile_pages_are_hidden_from_non_staff_and_ask_anonymous_visitors_to_s
     for post_name in ("admin-profile-toggle", "admin-profile-delete", "admin-profile-clone"):
         response = client.post(reverse(post_name, args=["webra-demo"]), {"new_name": "x"})
         assert response.status_code == 404, post_name
+
+
+def test_a_profile_on_a_root_ca_is_saved_with_a_warning(signed_in, pki):
+    data = editor_data(pki["root"], name="on-root", team_members_only=True)
+    response = signed_in.post(
+        reverse("admin-profile-create"), data | {"action": "save"}, follow=True
+    )
+    page = response.content.decode()
+    assert response.status_code == 200, page[:3000]
+    assert "is a root CA" in page, page[:3000]
+    profile = Profile.objects.get(name="on-root")
+    assert profile.ca == pki["root"] and profile.team_members_only
+    assert not profile.dns_names_fully_qualified
