@@ -104,14 +104,14 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_portal(port: int, log_path: Path) -> tuple[subprocess.Popen, str]:
+def start_portal(port: int, log_path: Path, database: str) -> tuple[subprocess.Popen, str]:
     """gunicorn with the production configuration, on a fresh PostgreSQL database."""
     if not postgres_reachable():
         raise SystemExit("make compat needs PostgreSQL at 127.0.0.1:5432 (user postgres)")
     base = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
-        "DATABASE_URL": recreate_database(DATABASE),
+        "DATABASE_URL": recreate_database(database),
         **fresh_secrets(),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "RAPORTAL_BASE_URL": base,
@@ -236,6 +236,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--target", action="append", dest="targets", help="only this target")
     parser.add_argument("--venv", type=Path, default=ROOT / ".venv-compat")
+    parser.add_argument(
+        "--database",
+        default=DATABASE,
+        help="the PostgreSQL database to drop and create (two runs at once need two)",
+    )
     args = parser.parse_args()
 
     source = collection_source()
@@ -262,7 +267,7 @@ def main() -> int:
         collection = build_collection(source, work, python.parent, env)
         env["ANSIBLE_COLLECTIONS_PATH"] = str(collection.parents[2])
         targets = args.targets or targets_of(collection)
-        server, endpoint = start_portal(free_port(), ARTIFACTS / "portal.log")
+        server, endpoint = start_portal(free_port(), ARTIFACTS / "portal.log", args.database)
         provisioned = subprocess.run(
             [
                 str(python),
