@@ -7,7 +7,8 @@ that API's own views (called in-process as a staff actor): the file means exactl
 API means, with the same validation. Sections, in the order they are applied:
 
     passwordPolicies, labels, localIdentities, teams (+ members), cas (trust entries),
-    connectors (integrated CAs), profiles, principalInfos (+ user grants), teamGrants
+    connectors (integrated CAs), profiles, discoveryCampaigns, principalInfos (+ user grants
+    and discovery rights), teamGrants
 
 Secrets: local passwords and generated API keys are never exported (an account created by an
 import has no password until an admin sets one; a hand-written file may give "password" to
@@ -122,6 +123,7 @@ PRINCIPALS = "/api/v1/security/principalinfos"
 CAS = "/api/v1/cas"
 CONNECTORS = "/api/v1/pki/connectors"
 PROFILES = "/api/v1/certificate/profiles"
+CAMPAIGNS = "/api/v1/discovery/campaigns"
 
 
 def _key_context(name: str) -> str:
@@ -166,6 +168,7 @@ def export_config() -> dict:
         connectors.append(connector)
     config["connectors"] = connectors
     config["profiles"] = [_strip(p) for p in api.get(PROFILES)]
+    config["discoveryCampaigns"] = [_strip(c) for c in api.get(CAMPAIGNS)]
     config["teamGrants"] = [
         {
             "team": grant.team.name,
@@ -242,6 +245,7 @@ SECTIONS = {
     "cas": "name",
     "connectors": "name",
     "profiles": "name",
+    "discoveryCampaigns": "name",
     "principalInfos": "identifier",
     "teamGrants": "team",
 }
@@ -292,7 +296,11 @@ def import_config(config: dict) -> list[str]:
         for profile in config.get("profiles", []):
             outcome = api.put_or_post("profile", PROFILES, profile["name"], profile)
             done.append(f"profile {profile['name']}: {outcome}")
-        # Principal infos name profiles in their permissions: after the profiles.
+        for campaign in config.get("discoveryCampaigns", []):
+            name = campaign["name"]
+            outcome = api.put_or_post("discovery campaign", CAMPAIGNS, name, campaign)
+            done.append(f"discovery campaign {name}: {outcome}")
+        # Principal infos name profiles and campaigns in their permissions: after them.
         for principal in config.get("principalInfos", []):
             name = principal["identifier"]
             outcome = api.put_or_post("principal info", PRINCIPALS, name, principal)

@@ -13,6 +13,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from certificates import extensions
 from certificates.pki.keys import KEY_TYPE_CHOICES
 from profiles.models import Grant, Team, is_administrator
 from profiles.revision import RevisedQuerySet
@@ -182,13 +183,17 @@ class CertificateQuerySet(models.QuerySet):
 
     def visible_to(self, user):
         """Certificates a user may see: those they own, their teams', and those of profiles on
-        which they hold any grant; every one for an administrator. Subqueries, not joins: no
-        duplicates, lockable."""
+        which they hold any grant; every one for an administrator — and those an app above
+        adds (certificates/extensions.py: a discovery campaign's certificates for who may
+        search it). Subqueries, not joins: no duplicates, lockable."""
         if is_administrator(user):
             return self.all()
         in_team = Team.members.through.objects.filter(team=OuterRef("team"), user=user)
         granted = Grant.objects.for_user(user).filter(profile=OuterRef("profile"))
-        return self.filter(Q(owner=user) | Exists(in_team) | Exists(granted))
+        condition = Q(owner=user) | Exists(in_team) | Exists(granted)
+        if (more := extensions.extra_visibility(user)) is not None:
+            condition |= more
+        return self.filter(condition)
 
     def owned_by(self, user):
         """Certificates the user owns or shares with one of their teams (not those they see

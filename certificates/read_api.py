@@ -21,6 +21,7 @@ from rest_framework.request import Request as ApiRequest
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from certificates import extensions
 from certificates.api import certificate_details
 from certificates.models import Certificate
 from certificates.pki import fingerprints
@@ -44,7 +45,10 @@ ORDERS = {"leaf-to-root": False, "root-to-leaf": True}
 
 
 def visible_certificates(user):
-    return Certificate.objects.visible_to(user).select_related(*RELATED).defer(*DEFERRED)
+    """With what apps above add to the answer (discovery data), as this user may see it."""
+    return extensions.with_extensions(
+        Certificate.objects.visible_to(user).select_related(*RELATED).defer(*DEFERRED), user
+    )
 
 
 def not_found() -> DomainError:

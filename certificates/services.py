@@ -197,13 +197,15 @@ def record_certificate(
     labels: list[dict] | None = None,
     metadata: list[dict] | None = None,
     private_key_to_escrow=None,
+    module: str | None = None,
 ) -> Certificate:
-    """The Certificate row for an X.509 certificate (issued here or imported), with its key
-    escrowed (sealed) when given."""
+    """The Certificate row for an X.509 certificate (issued here, imported or discovered),
+    with its key escrowed (sealed) when given. ``module``: the profile's by default (webra
+    without a profile); a discovered certificate is marked ``discovery``, as Horizon does."""
     row = Certificate.objects.create(
         ca=ca,
         profile=profile,
-        module=profile.module if profile else "webra",
+        module=module or (profile.module if profile else "webra"),
         owner=owner,
         team=team,
         contact_email=contact_email or "",
@@ -212,16 +214,26 @@ def record_certificate(
         **certificate_fields(certificate),
     )
     if private_key_to_escrow is not None:
-        der = private_key_to_escrow.private_bytes(
-            serialization.Encoding.DER,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-        EscrowedKey.objects.create(certificate=row, sealed_key=seal(der, f"escrow:{row.pk}"))
+        escrow_key(row, private_key_to_escrow)
     else:
         # Known to have no escrowed key: spare the query `row.escrowed` would make.
         Certificate.escrowed_key.related.set_cached_value(row, None)
     return row
+
+
+def escrow_key(certificate: Certificate, private_key) -> EscrowedKey:
+    """Keeps the certificate's private key, sealed under RAPORTAL_KEK and bound to the
+    certificate's id. The caller checked that the key is the certificate's."""
+    der = private_key.private_bytes(
+        serialization.Encoding.DER,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    escrowed = EscrowedKey.objects.create(
+        certificate=certificate, sealed_key=seal(der, f"escrow:{certificate.pk}")
+    )
+    Certificate.escrowed_key.related.set_cached_value(certificate, escrowed)
+    return escrowed
 
 
 def escrowed_private_key(certificate: Certificate):

@@ -58,6 +58,18 @@ def collection_source() -> Path | None:
     return source.resolve() if (source / "galaxy.yml").is_file() else None
 
 
+def describe_collection(source: Path) -> str:
+    """``evertrust.horizon 2.0.0 (tree a1b2c3d4e5f6)``: its version and a digest of its files
+    (path and content), which names the copy tested when there is no git history beside it."""
+    version = re.search(r"^version:\s*(\S+)", (source / "galaxy.yml").read_text(), re.M)
+    digest = hashlib.sha256()
+    for path in sorted(p for p in source.rglob("*") if p.is_file() and ".git" not in p.parts):
+        digest.update(str(path.relative_to(source)).encode() + b"\0" + path.read_bytes())
+    return (
+        f"evertrust.horizon {version.group(1) if version else '?'} (tree {digest.hexdigest()[:12]})"
+    )
+
+
 def requirement_files(source: Path) -> list[Path]:
     return [source / "requirements.txt", source / "tests" / "integration" / "requirements.txt"]
 
@@ -92,14 +104,14 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_portal(port: int, log_path: Path) -> tuple[subprocess.Popen, str]:
+def start_portal(port: int, log_path: Path, database: str) -> tuple[subprocess.Popen, str]:
     """gunicorn with the production configuration, on a fresh PostgreSQL database."""
     if not postgres_reachable():
         raise SystemExit("make compat needs PostgreSQL at 127.0.0.1:5432 (user postgres)")
     base = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
-        "DATABASE_URL": recreate_database(DATABASE),
+        "DATABASE_URL": recreate_database(database),
         **fresh_secrets(),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "RAPORTAL_BASE_URL": base,
@@ -224,6 +236,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--target", action="append", dest="targets", help="only this target")
     parser.add_argument("--venv", type=Path, default=ROOT / ".venv-compat")
+    parser.add_argument(
+        "--database",
+        default=DATABASE,
+        help="the PostgreSQL database to drop and create (two runs at once need two)",
+    )
     args = parser.parse_args()
 
     source = collection_source()
@@ -233,6 +250,7 @@ def main() -> int:
             "HORIZON_ANSIBLE_SRC to a checkout of github.com/EverTrust/horizon-ansible)."
         )
         return 0
+    print(f"compat: {describe_collection(source)} from {source}")
     python = compat_venv(source, args.venv)
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="raportal-compat-"))
@@ -249,7 +267,7 @@ def main() -> int:
         collection = build_collection(source, work, python.parent, env)
         env["ANSIBLE_COLLECTIONS_PATH"] = str(collection.parents[2])
         targets = args.targets or targets_of(collection)
-        server, endpoint = start_portal(free_port(), ARTIFACTS / "portal.log")
+        server, endpoint = start_portal(free_port(), ARTIFACTS / "portal.log", args.database)
         provisioned = subprocess.run(
             [
                 str(python),

@@ -79,6 +79,8 @@ if "horizon" not in sys.modules:
 
 # The models the project uses, one import each: only these and what they import load.
 from horizon.models.certificate_authority_request import CertificateAuthorityRequest  # noqa: E402
+from horizon.models.discovery_campaign import DiscoveryCampaign  # noqa: E402
+from horizon.models.discovery_feed import DiscoveryFeed  # noqa: E402
 from horizon.models.est_profile import EstProfile  # noqa: E402
 from horizon.models.integrated_ca_connector import IntegratedCAConnector  # noqa: E402
 from horizon.models.label import Label  # noqa: E402
@@ -94,6 +96,8 @@ from horizon.models.web_ra_profile import WebRAProfile  # noqa: E402
 
 __all__ = [
     "CertificateAuthorityRequest",
+    "DiscoveryCampaign",
+    "DiscoveryFeed",
     "EstProfile",
     "IntegratedCAConnector",
     "Label",

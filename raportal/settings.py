@@ -120,6 +120,7 @@ INSTALLED_APPS = [
     "profiles",
     "certificates",
     "requests_app",
+    "discovery",
     "administration",
 ]
 

@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from certificates import api as ca_api
 from certificates import read_api as certificate_read_api
+from discovery.api import DiscoveryFeedView
 from raportal import health, pages
 from raportal.api.password_policies import GeneratePasswordView
 from raportal.api.path_converters import CertificateReferenceConverter, CertificateTextConverter
@@ -62,6 +63,7 @@ api_v1 = [
         name="api-request",
     ),
     path("api/v1/security/principals/self", PrincipalSelfView.as_view(), name="api-self"),
+    path("api/v1/discovery/feed", DiscoveryFeedView.as_view(), name="api-discovery-feed"),
     # Horizon's admin API (configuration as code): staff only.
     path("", include("administration.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

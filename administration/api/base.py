@@ -56,6 +56,8 @@ KIND_CODES = {
         "PKI-CONNECTOR-005",
     ),
     "CA": ("CA-002", "CA-003", "CA-004", "CA-005"),
+    # Nothing refers to a campaign: deleting one takes what it found with it.
+    "discovery campaign": ("DISC-CAMP-002", "DISC-CAMP-003", "DISC-CAMP-004", "DISC-CAMP-002"),
 }
 REASONS = ("invalid", "not_found", "exists", "referenced")
 

@@ -10,7 +10,8 @@ the Django account of the same username.
   read too). A malformed lifecycle permission (no profile filter, a wildcard, an unknown
   level, workflow or profile, a module that is not the profile's) → 400 naming it; other
   permission strings are accepted and reported as ignored. Two levels for the same profile
-  and workflow keep the higher.
+  and workflow keep the higher. Discovery rights are permissions too: ``discovery:feed`` or
+  ``discovery:search`` with the filter ``campaign = <name>`` (campaign_permissions.py).
 - ``POST`` and ``PUT`` set the whole principal info, as Horizon sends it: teams, roles and
   grants become exactly those listed (left out: none). A ``contact`` left out keeps the
   account's e-mail (it is also the local identity's); ``""`` clears it. ``savedQueries``,
@@ -36,6 +37,7 @@ from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
+from administration.api import campaign_permissions
 from administration.api.base import (
     AcceptAnyView,
     AdminApiView,
@@ -95,7 +97,8 @@ def principal_json(user) -> dict:
         "_id": str(user.pk),
         "identifier": user.get_username(),
         "contact": user.email or None,
-        "permissions": [permission_json(grant) for grant in grants],
+        "permissions": [permission_json(grant) for grant in grants]
+        + campaign_permissions.permissions_json(user),
         "roles": [ADMINISTRATOR] if user.is_staff else [],
         "teams": sorted(team.name for team in user.rap_teams.all()),
         "creationDate": _millis(user.date_joined),
@@ -105,7 +108,9 @@ def principal_json(user) -> dict:
 
 
 def _accounts():
-    return get_user_model()._default_manager.prefetch_related("rap_grants__profile", "rap_teams")
+    return get_user_model()._default_manager.prefetch_related(
+        "rap_grants__profile", "rap_teams", "discovery_permissions__campaign"
+    )
 
 
 def _account(identifier: str, *, lock: bool = False, accounts=None):
@@ -138,6 +143,8 @@ def wanted_grants(request, permissions) -> dict[tuple[int, str], tuple[Profile, 
     for index, permission in enumerate(permissions or []):
         value = permission.value.strip()
         shown = f"permissions[{index}] {value[:80]!r}"
+        if campaign_permissions.is_discovery(value):
+            continue  # read by campaign_permissions.wanted_rights
         if not value.startswith("lifecycle:"):
             ignored.append(f"permissions[{index}]")
             continue
@@ -197,6 +204,7 @@ def apply_principal(request, user, body: PrincipalInfo) -> None:
     staff = wanted_staff(request, body.roles)
     teams = wanted_teams(body.teams)
     grants = wanted_grants(request, body.permissions)
+    campaign_rights = campaign_permissions.wanted_rights(body.permissions)
     ignore(request, *(alias for name, alias in UI_FIELDS if getattr(body, name)))
     if body.preferences is not None:
         ignore(request, "preferences")
@@ -214,6 +222,7 @@ def apply_principal(request, user, body: PrincipalInfo) -> None:
             Grant.objects.create(user=user, profile=profile, workflow=key[1], level=level)
         elif grant.level != level:
             Grant.objects.filter(pk=grant.pk).update(level=level)
+    campaign_permissions.set_rights(user, campaign_rights)
 
 
 def _refuse_lockout(request, user, *, enabled: bool, staff: bool) -> None:
@@ -228,7 +237,12 @@ def _refuse_lockout(request, user, *, enabled: bool, staff: bool) -> None:
 
 def _empty(user) -> bool:
     """No principal info of its own yet: no grants, teams nor administrator role."""
-    return not (user.is_staff or user.rap_grants.exists() or user.rap_teams.exists())
+    return not (
+        user.is_staff
+        or user.rap_grants.exists()
+        or user.rap_teams.exists()
+        or user.discovery_permissions.exists()
+    )
 
 
 def _needed(user) -> bool:
@@ -319,6 +333,7 @@ class PrincipalInfoDetailView(AcceptAnyView):
                 raise conflict(f"{identifier!r} is a superuser: change it in Django's admin")
             record(request.user, "principalinfo.delete", user, identifier=identifier)
             user.rap_grants.all().delete()
+            user.discovery_permissions.all().delete()
             user.rap_teams.clear()
             user.rap_managed_teams.clear()
             if user.is_staff:

@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("administration.api.authorities")),
     path("", include("administration.api.connectors")),
     path("", include("administration.api.profiles")),
+    path("", include("administration.api.discovery_campaigns")),
 ]

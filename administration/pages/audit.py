@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from administration.pages.access import staff_required
+from discovery.models import DiscoveryCampaign
 from profiles.models import Label, Profile, Team
 from raportal.models import ApiCredential, AuditEvent
 
@@ -21,6 +22,7 @@ OBJECT_TYPES = [
     "apicredential",
     "certificate",
     "certificateauthority",
+    "discoverycampaign",
     "label",
     "profile",
     "request",
@@ -89,7 +91,13 @@ def object_links(events) -> dict[int, str]:
     """The page of each event's object, by event pk: one query per kind of object looked up
     by name (teams, labels, profiles) or by owner (API keys), whatever the number of rows."""
     names = {}
-    for object_type, model in (("team", Team), ("label", Label), ("profile", Profile)):
+    kinds = (
+        ("team", Team),
+        ("label", Label),
+        ("profile", Profile),
+        ("discoverycampaign", DiscoveryCampaign),
+    )
+    for object_type, model in kinds:
         pks = _ints(events, object_type)
         if pks:
             names[object_type] = dict(model.objects.filter(pk__in=pks).values_list("pk", "name"))
@@ -100,6 +108,7 @@ def object_links(events) -> dict[int, str]:
         "team": "admin-team-edit",
         "label": "admin-label-edit",
         "profile": "admin-profile-grants",
+        "discoverycampaign": "admin-campaign-edit",
     }
     links = {}
     for event in events:

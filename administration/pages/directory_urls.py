@@ -1,9 +1,9 @@
-"""The directory's admin pages: home, teams, accounts and API keys, labels, the audit log, and
-a profile's grants."""
+"""The directory's admin pages: home, teams, accounts and API keys, labels, discovery
+campaigns, the audit log, and a profile's grants."""
 
 from django.urls import path
 
-from administration.pages import accounts, audit, grants, home, labels, teams
+from administration.pages import accounts, audit, discovery, grants, home, labels, teams
 
 urlpatterns = [
     path("", home.home, name="admin-home"),
@@ -25,6 +25,14 @@ urlpatterns = [
     path("labels/new/", labels.label_create, name="admin-label-create"),
     path("labels/<slug:name>/", labels.label_edit, name="admin-label-edit"),
     path("labels/<slug:name>/delete/", labels.label_delete, name="admin-label-delete"),
+    path("discovery/", discovery.campaign_list, name="admin-campaign-list"),
+    path("discovery/new/", discovery.campaign_create, name="admin-campaign-create"),
+    path("discovery/<slug:name>/", discovery.campaign_edit, name="admin-campaign-edit"),
+    path(
+        "discovery/<slug:name>/enabled/", discovery.campaign_enabled, name="admin-campaign-enabled"
+    ),
+    path("discovery/<slug:name>/flush/", discovery.campaign_flush, name="admin-campaign-flush"),
+    path("discovery/<slug:name>/delete/", discovery.campaign_delete, name="admin-campaign-delete"),
     path("audit/", audit.audit_log, name="admin-audit"),
     path("profiles/<slug:name>/grants/", grants.profile_grants, name="admin-profile-grants"),
 ]

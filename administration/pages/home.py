@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.shortcuts import render
 
 from administration.pages.access import staff_required
+from discovery.models import DiscoveryCampaign
 from profiles.models import Label, Profile, Team
 
 
@@ -14,5 +15,6 @@ def home(request):
         "teams": Team.objects.count(),
         "accounts": get_user_model().objects.count(),
         "labels": Label.objects.count(),
+        "campaigns": DiscoveryCampaign.objects.count(),
     }
     return render(request, "administration/home.html", {"counts": counts})

@@ -12,6 +12,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
+from certificates import extensions
 from certificates.models import Certificate
 from certificates.pki import names
 from raportal.models import AuditEvent
@@ -76,13 +77,15 @@ def certificate_list(request):
     )
 
 
-def visible_certificate(user, certificate_id) -> Certificate:
-    certificate = (
-        Certificate.objects.visible_to(user)
-        .select_related("profile", "owner", "team", "ca", "ca__parent", "escrowed_key")
-        .filter(pk=certificate_id)
-        .first()
+def visible_certificate(user, certificate_id, *, extended: bool = False) -> Certificate:
+    """The certificate if the user may see it (else 404); ``extended``: with what apps above
+    show on its page (certificates/extensions.py), as this user may see it."""
+    certificates = Certificate.objects.visible_to(user).select_related(
+        "profile", "owner", "team", "ca", "ca__parent", "escrowed_key"
     )
+    if extended:
+        certificates = extensions.with_extensions(certificates, user)
+    certificate = certificates.filter(pk=certificate_id).first()
     if certificate is None:
         raise Http404("no such certificate")
     return certificate
@@ -90,7 +93,7 @@ def visible_certificate(user, certificate_id) -> Certificate:
 
 @login_required
 def certificate_detail(request, certificate_id):
-    certificate = visible_certificate(request.user, certificate_id)
+    certificate = visible_certificate(request.user, certificate_id, extended=True)
     parsed = x509.load_pem_x509_certificate(certificate.pem.encode())
     history = list(
         AuditEvent.objects.filter(object_type="certificate", object_id=str(certificate.pk))
@@ -123,6 +126,7 @@ def certificate_detail(request, certificate_id):
             .only("pk")
             .first(),
             "extensions": _extension_summary(parsed),
+            "sections": extensions.page_sections(certificate),
         },
     )
 
@@ -163,7 +167,7 @@ FORMATS = {
 def certificate_download(request, certificate_id, fmt: str):
     if fmt not in FORMATS:
         raise Http404("no such format")
-    certificate = visible_certificate(request.user, certificate_id)
+    certificate = visible_certificate(request.user, certificate_id, extended=True)
     parsed = x509.load_pem_x509_certificate(certificate.pem.encode())
     if fmt == "der":
         body = parsed.public_bytes(Encoding.DER)

@@ -152,6 +152,12 @@ ADMIN_CODES: dict[str, tuple[int, str]] = {
     "CA-003": (404, "Certificate Authority not found"),
     "CA-004": (400, "Certificate Authority already exists"),
     "CA-005": (403, "Referenced Certificate Authority"),
+    # Discovery: campaigns (DiscoveryCampaignUpdate400/404Response, …Add400ResponseOneOf) and
+    # the feed (DiscoveryFeed400Response).
+    "DISC-CAMP-002": (400, "Invalid discovery campaign"),
+    "DISC-CAMP-003": (404, "Discovery campaign not found"),
+    "DISC-CAMP-004": (400, "Discovery campaign already exists"),
+    "DISC-FEED-002": (400, "Invalid Discovery Feed"),
 }
 
 KNOWN_CODES: dict[str, tuple[int, str]] = {**CONTRACT_CODES, **CLIENT_CODES, **ADMIN_CODES}

@@ -72,6 +72,7 @@ EVENT_WORDS = {
     "migrate": "moved to another profile",
     "recover": "key recovered",
     "import": "imported",
+    "discover": "discovered on a host",
 }
 
 

@@ -219,7 +219,8 @@ class MigrateSubmitInput(CertificateTargetInput):
 
 
 class ImportSubmitInput(CertificateTargetInput):
-    certificateId = None
+    """certificatePem, or certificateId of a certificate the portal holds on no profile."""
+
     profile = StrictCharField(max_length=64, required=False, allow_null=True)
     template = ImportTemplateInput(required=False, allow_null=True)
 

@@ -3,6 +3,7 @@
 
 import base64
 
+from certificates import extensions
 from certificates.models import Certificate
 from requests_app.models import Request
 from requests_app.services import Outcome
@@ -43,6 +44,9 @@ def certificate_json(cert: Certificate) -> dict:
         "metadata": cert.metadata,
         "extensions": [],
         "autoRenew": False,  # the client's Certificate model requires it; not offered here
+        # What apps above add (discoveryInfo, discoveryData), from what the caller prefetched
+        # with certificates.extensions.with_extensions: nothing, and no query, otherwise.
+        **extensions.extension_json(cert),
     }
 
 

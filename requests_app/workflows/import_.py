@@ -1,5 +1,15 @@
 """WebRA import: register a certificate issued elsewhere (or before this portal), optionally
-with its private key for escrow, on a profile or on none (administrators only)."""
+with its private key for escrow, on a profile or on none (administrators only).
+
+Or, given ``certificateId`` (Horizon's WebRAImportRequestOnSubmit allows it without
+``certificatePem``), take a certificate the portal already holds without a profile — found by
+a discovery campaign, or imported on no profile — onto a profile, with its private key when
+the profile escrows keys: the key must be the certificate's (WEBRA-IMPORT-001 otherwise),
+the certificate must fit the profile's rules as any import does, and its owner defaults to
+the importer as for a new import. A certificate already on the profile may only gain the key
+the profile escrows (WEBRA-IMPORT-003 when it has one); one on another profile moves with
+migrate, not here.
+"""
 
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
@@ -9,7 +19,13 @@ from django.db import IntegrityError, transaction
 
 from certificates.models import Certificate, EscrowedKey
 from certificates.pki.fingerprints import public_key_thumbprint, thumbprint
-from certificates.services import certificate_fields, issuing_authority, record_certificate
+from certificates.services import (
+    certificate_fields,
+    escrow_key,
+    issuing_authority,
+    record_certificate,
+    save_certificate,
+)
 from profiles import template_rules as rules
 from profiles.models import GrantLevel, Team
 from raportal.errors import DomainError
@@ -25,9 +41,10 @@ from requests_app.workflows.certificate_data import (
     reject_metadata,
 )
 from requests_app.workflows.fitness import check_fits, refuse_authorities
-from requests_app.workflows.lookups import find_profile, parse_certificate_pem
+from requests_app.workflows.lookups import find_certificate, find_profile, parse_certificate_pem
 
 INVALID = "WEBRA-IMPORT-001"
+EXISTING = "certificateId"  # in a stored request's template: it imports a held certificate
 
 
 class ImportWorkflow(WorkflowHandler):
@@ -36,10 +53,39 @@ class ImportWorkflow(WorkflowHandler):
     submit_serializer = ImportSubmitInput
 
     def resolve(self, data: dict, user) -> Target:
-        if not data.get("certificatePem"):
-            raise DomainError("WEBRA-IMPORT-004", "certificatePem is required")
+        if not data.get("certificatePem") and not data.get("certificateId"):
+            raise DomainError(
+                "WEBRA-IMPORT-004", "certificatePem is required (or certificateId of a held one)"
+            )
         profile = find_profile(data["profile"], self.module) if data.get("profile") else None
-        return Target(profile)
+        if not data.get("certificateId"):
+            return Target(profile)
+        # A certificate the portal holds, among those the caller may see (404 otherwise).
+        certificate = find_certificate(
+            user, data, missing="WEBRA-IMPORT-004", unknown="REQ-009", invalid=INVALID
+        )
+        if profile is None:
+            raise DomainError(
+                INVALID, "importing a held certificate puts it on a profile: name the profile"
+            )
+        return Target(profile, certificate)
+
+    def target_of(self, request: Request) -> Target:
+        return Target(request.profile, request.certificate)
+
+    def check_not_duplicate(self, target: Target) -> None:
+        """One pending import of a held certificate at a time."""
+        if target.certificate is None:
+            return
+        waiting = Request.objects.pending().filter(
+            certificate=target.certificate, workflow=self.name
+        )
+        if waiting.exists():
+            raise DomainError(
+                "REQ-002",
+                "an import of this certificate is already waiting for approval: cancel it, "
+                "or wait for its decision",
+            )
 
     def grant_level(self, user, target: Target) -> str | None:
         if target.profile is None:  # certificates on no profile are the administrators' care
@@ -49,10 +95,15 @@ class ImportWorkflow(WorkflowHandler):
     def prepare_submission(self, data: dict, target: Target, user) -> Prepared:
         template = data.get("template") or {}
         reject_metadata(template)
-        try:
-            certificate = parse_certificate_pem(data["certificatePem"])
-        except ValueError as exc:
-            raise DomainError(INVALID, str(exc), fields={"certificatePem": str(exc)}) from None
+        held = target.certificate
+        if held is not None:
+            certificate = x509.load_pem_x509_certificate(held.pem.encode())
+            _check_takeable(held, target.profile)
+        else:
+            try:
+                certificate = parse_certificate_pem(data["certificatePem"])
+            except ValueError as exc:
+                raise DomainError(INVALID, str(exc), fields={"certificatePem": str(exc)}) from None
         _check_importable(certificate, target.profile)
         key = _private_key(template.get("privateKey"), certificate, target.profile)
         checked = self._check_data(
@@ -60,10 +111,10 @@ class ImportWorkflow(WorkflowHandler):
             template,
             user=user,
             editor=rules.REQUESTER,
-            current=CertificateData([], user, None, user.email or ""),
+            current=_current_data(held, user),
         )
         prepared = Prepared(
-            target.profile, None, {"certificate": certificate, "key": key, "data": checked}
+            target.profile, held, {"certificate": certificate, "key": key, "data": checked}
         )
         _check_new(prepared)
         return prepared
@@ -80,6 +131,9 @@ class ImportWorkflow(WorkflowHandler):
         request.template = {
             "certificatePem": certificate.public_bytes(serialization.Encoding.PEM).decode()
         }
+        if prepared.certificate is not None:
+            request.template[EXISTING] = str(prepared.certificate.pk)
+            request.certificate = prepared.certificate
         fields = certificate_fields(certificate)
         request.dn, request.holder_id = fields["dn"], fields["holder_id"]
         prepared.data["data"].apply_to(request)
@@ -95,6 +149,12 @@ class ImportWorkflow(WorkflowHandler):
         )
 
     def prepare_approval(self, request: Request, data: dict, approver) -> Prepared:
+        held = None
+        if request.template.get(EXISTING):
+            held = request.certificate
+            if held is None:
+                raise DomainError("REQ-009", "the certificate of this request no longer exists")
+            _check_takeable(held, request.profile)
         certificate = parse_certificate_pem(request.template["certificatePem"])
         _check_importable(certificate, request.profile)
         der = request.open_key()
@@ -111,12 +171,14 @@ class ImportWorkflow(WorkflowHandler):
             current=CertificateData.of(request),
         )
         prepared = Prepared(
-            request.profile, None, {"certificate": certificate, "key": key, "data": checked}
+            request.profile, held, {"certificate": certificate, "key": key, "data": checked}
         )
         _check_new(prepared)
         return prepared
 
     def execute(self, request: Request, prepared: Prepared, actor) -> Secrets | None:
+        if prepared.certificate is not None:
+            return self._take(request, prepared, actor)
         _check_new(prepared)
         checked: CertificateData = prepared.data["data"]
         certificate = prepared.data["certificate"]
@@ -145,6 +207,38 @@ class ImportWorkflow(WorkflowHandler):
         request.certificate = row
         request.sealed_key = None
         return None
+
+    def _take(self, request: Request, prepared: Prepared, actor) -> None:
+        """The held certificate joins the profile, with its key escrowed when given. Its row
+        is locked and checked again: it may have moved, or gained a key, since the request
+        was filed."""
+        row = (
+            Certificate.objects.select_for_update(of=("self",))
+            .select_related("profile", "owner", "team", "escrowed_key")
+            .get(pk=prepared.certificate.pk)
+        )
+        profile = prepared.profile
+        _check_takeable(row, profile)
+        _check_new(prepared)
+        checked: CertificateData = prepared.data["data"]
+        changed = checked.apply_to(row)
+        if row.profile_id != profile.pk:
+            row.profile, row.module = profile, profile.module
+            changed += ["profile", "module"]
+        key = prepared.data["key"]
+        if key is not None:
+            escrow_key(row, key)
+        save_certificate(
+            row,
+            changed,
+            actor,
+            "certificate.import",
+            dn=row.dn,
+            profile=profile.name,
+            escrowed=key is not None,
+        )
+        request.certificate = row
+        request.sealed_key = None
 
     def describe(self, target: Target, user, data: dict) -> dict:
         return describe.certificate_data(target.profile, None, user)
@@ -198,9 +292,39 @@ def _check_importable(certificate: x509.Certificate, profile) -> None:
         check_fits(certificate, profile, code=INVALID)
 
 
+def _check_takeable(held: Certificate, profile) -> None:
+    """A held certificate joins a profile from none; on its own profile it may only gain the
+    key the profile escrows."""
+    if held.profile_id is None:
+        return
+    if held.profile_id != profile.pk:
+        raise DomainError(
+            INVALID,
+            f"this certificate is on profile {held.profile.name}: move it with migrate",
+        )
+    if not profile.escrow:
+        raise DomainError(INVALID, f"this certificate is already on profile {profile.name}")
+    if held.escrowed:
+        raise DomainError("WEBRA-IMPORT-003", "this certificate's key is already escrowed")
+
+
+def _current_data(held: Certificate | None, user) -> CertificateData:
+    """What an import starts from: the importer owns a new certificate (and one the portal
+    held on no profile, unless it has an owner); what a held one carries stays."""
+    if held is None:
+        return CertificateData([], user, None, user.email or "")
+    return CertificateData(
+        list(held.labels),
+        held.owner or user,
+        held.team,
+        held.contact_email or (user.email if held.owner_id is None else "") or "",
+    )
+
+
 def _check_new(prepared: Prepared) -> None:
     certificate = prepared.data["certificate"]
-    if Certificate.objects.filter(thumbprint=thumbprint(certificate)).exists():
+    held = prepared.certificate
+    if held is None and Certificate.objects.filter(thumbprint=thumbprint(certificate)).exists():
         raise DomainError(INVALID, "this certificate is already registered")
     if (
         prepared.data["key"] is not None

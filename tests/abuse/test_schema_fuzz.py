@@ -100,7 +100,7 @@ COMMON_CONFIG = {
 FUZZ_ADMIN = "fuzz-admin"  # staff: reaches the admin API's depths (as others it is 403)
 ADMIN_PATHS = (
     r"^/api/v1/(certificate/(profiles|labels)|security/(teams|identity|principalinfos)"
-    r"|pki/connectors|cas)"
+    r"|pki/connectors|cas|discovery/campaigns)"
 )
 
 # Loaded once at collection: serving the schema touches no database (no credentials sent).

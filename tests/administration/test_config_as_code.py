@@ -71,6 +71,22 @@ def starting_config() -> dict:
             webra_profile()
             | {"cryptoPolicy": webra_profile()["cryptoPolicy"] | {"p12passwordPolicy": "long"}}
         ],
+        "discoveryCampaigns": [
+            {
+                "name": "datacenter",
+                "description": "The datacenter's TLS endpoints",
+                "authorizationLevels": {
+                    "search": {"accessLevel": "authenticated"},
+                    "feed": {"accessLevel": "authorized"},
+                },
+                "eventOnSuccess": False,
+                "eventOnWarning": True,
+                "eventOnFailure": True,
+                "hosts": ["10.0.0.0/24"],
+                "ports": ["443", "8443"],
+                "enabled": True,
+            }
+        ],
         "principalInfos": [
             {
                 "identifier": "alice",
@@ -80,7 +96,8 @@ def starting_config() -> dict:
                     {
                         "value": "lifecycle:webra:perform:enroll",
                         "filter": "profile = provisioned-tls",
-                    }
+                    },
+                    {"value": "discovery:feed", "filter": "campaign = datacenter"},
                 ],
             }
         ],
@@ -119,6 +136,9 @@ def test_an_exported_configuration_imported_into_an_empty_database_is_the_same(t
     import_config(starting_config())
     first = export_config()
     assert [p["name"] for p in first["profiles"]] == ["provisioned-tls"]
+    assert [c["name"] for c in first["discoveryCampaigns"]] == ["datacenter"]
+    alice = next(p for p in first["principalInfos"] if p["identifier"] == "alice")
+    assert {"value": "discovery:feed", "filter": "campaign = datacenter"} in alice["permissions"]
     assert first["teamGrants"] == starting_config()["teamGrants"]
     assert "BEGIN" not in json.dumps(first["connectors"]).replace("BEGIN CERTIFICATE", "")
 

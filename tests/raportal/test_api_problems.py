@@ -77,3 +77,14 @@ def test_an_unknown_format_suffix_is_a_json_404_not_a_crash(requester, client):
     )
     assert response.status_code == 404
     assert response["Content-Type"] == "application/problem+json"
+
+
+def test_every_problem_answered_is_logged_with_its_code_and_detail(profile, approver_api, caplog):
+    # Clients that hide their errors (Ansible with no_log) leave the operator only this line.
+    from tests.conftest import enroll_body
+
+    caplog.set_level("INFO", logger="raportal.api.problems")
+    status, body = approver_api.submit(enroll_body(profile="no-such-profile"))
+    assert status == 404, body
+    lines = [r.getMessage() for r in caplog.records if r.name == "raportal.api.problems"]
+    assert lines == [f"problem 404 REQ-010: {body['detail']}"], lines

@@ -95,6 +95,12 @@ def test_a_bad_csr_is_refused_with_enroll_003(profile, approver_api, pki, make):
     assert_refused(approver_api.submit(enroll_body(csr=make(pki))), 400, "WEBRA-ENROLL-003")
 
 
+def test_a_csr_that_does_not_parse_is_refused_in_horizons_words(profile, approver_api):
+    csr = "-----BEGIN CERTIFICATE REQUEST-----\nwrongCSR\n-----END CERTIFICATE REQUEST-----"
+    body = assert_refused(approver_api.submit(enroll_body(csr=csr)), 400, "WEBRA-ENROLL-003")
+    assert body["detail"].startswith("Could not parse provided PEM"), body
+
+
 def test_a_key_type_sent_with_a_csr_is_accepted_when_it_is_the_csrs(profile, approver_api):
     # Horizon's clients send the profile's default key type with every enrollment.
     csr, _ = make_csr()

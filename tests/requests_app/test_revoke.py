@@ -145,7 +145,7 @@ def test_revoking_twice_is_refused_with_revoke_005(issue, approver_api):
     assert revoke(approver_api, certificate)[0] == 201
     status, body = revoke(approver_api, certificate)
     assert (status, body["error"]) == (400, "WEBRA-REVOKE-005"), body
-    assert "already revoked" in body["detail"]
+    assert "Certificate is already revoked" in body["detail"], body  # Horizon's words
 
 
 def test_a_certificate_revoked_while_its_revocation_was_pending_cannot_be_approved(

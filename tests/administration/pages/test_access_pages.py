@@ -4,6 +4,7 @@
 import pytest
 from django.urls import reverse
 
+from discovery.models import DiscoveryCampaign
 from profiles.models import Label, Team
 from raportal.models import ApiCredential
 from tests.factories import TeamFactory
@@ -25,6 +26,12 @@ PAGES = [
     ("admin-label-create", [], True),
     ("admin-label-edit", ["label"], True),
     ("admin-label-delete", ["label"], False),
+    ("admin-campaign-list", [], True),
+    ("admin-campaign-create", [], True),
+    ("admin-campaign-edit", ["campaign"], True),
+    ("admin-campaign-enabled", ["campaign"], False),
+    ("admin-campaign-flush", ["campaign"], False),
+    ("admin-campaign-delete", ["campaign"], False),
     ("admin-audit", [], True),
     ("admin-profile-grants", ["profile"], True),
 ]
@@ -38,7 +45,9 @@ def world(profile, requester):
     key = ApiCredential(api_id="requester.1", user=requester)
     key.set_key()
     key.save()
+    DiscoveryCampaign.objects.create(name="datacenter")
     return {
+        "campaign": "datacenter",
         "team": team.name,
         "label": label.name,
         "user": requester.pk,
@@ -68,6 +77,7 @@ def nothing_changed(world) -> bool:
         Team.objects.filter(name=world["team"]).exists()
         and Label.objects.filter(name=world["label"]).exists()
         and ApiCredential.objects.get(pk=world["key"]).enabled
+        and DiscoveryCampaign.objects.get(name=world["campaign"]).enabled
     )
 
 
@@ -100,6 +110,7 @@ def test_the_navigation_takes_staff_to_the_admin_home_which_links_the_django_adm
         'href="/manage/teams/"',
         'href="/manage/accounts/"',
         'href="/manage/labels/"',
+        'href="/manage/discovery/"',
         'href="/manage/audit/"',
         'href="/admin/"',
     ):
