@@ -656,12 +656,7 @@ def delete_connector(ca: CertificateAuthority, actor=None) -> None:
     if not ca.entries.exists():
         delete_authority(ca, actor=actor)
         return
-    reasons = []
-    profiles = list(ca.profiles.values_list("name", flat=True)[:5])
-    if profiles:
-        reasons.append(f"profiles issue with it ({', '.join(profiles)})")
-    if ca.certificates.exists():
-        reasons.append("it has issued certificates (their revocation needs its CRL)")
+    reasons = _issuing_uses(ca)  # the CAs it signed keep their chain: the row stays
     if reasons:
         raise conflict(f"the connector {ca.name} cannot be deleted: {'; '.join(reasons)}")
     ca.sealed_key = None
@@ -753,16 +748,23 @@ def _public_bytes(holder) -> bytes:
     )
 
 
-def delete_authority(ca: CertificateAuthority, actor=None) -> None:
-    """Deletes a registered CA unless something depends on it: profiles that issue with it,
-    certificates it issued (their revocation needs its CRL), CAs it signed. The caller holds
-    the transaction."""
+def _issuing_uses(ca: CertificateAuthority) -> list[str]:
+    """What needs the CA to keep signing: profiles that issue with it, certificates it issued
+    (their revocation needs its CRL)."""
     reasons = []
     profiles = list(ca.profiles.values_list("name", flat=True)[:5])
     if profiles:
         reasons.append(f"profiles issue with it ({', '.join(profiles)})")
     if ca.certificates.exists():
         reasons.append("it has issued certificates (their revocation needs its CRL)")
+    return reasons
+
+
+def delete_authority(ca: CertificateAuthority, actor=None) -> None:
+    """Deletes a registered CA unless something depends on it: profiles that issue with it,
+    certificates it issued (their revocation needs its CRL), CAs it signed. The caller holds
+    the transaction."""
+    reasons = _issuing_uses(ca)
     children = list(ca.children.values_list("name", flat=True)[:5])
     if children:
         reasons.append(f"it signed the CAs {', '.join(children)}")
