@@ -486,9 +486,12 @@ def apply_profile(raw: dict, profile: Profile | None = None) -> tuple[Profile, l
         profile.extended_key_usages = list(extras["extendedKeyUsages"] or [])
     if "allowWildcards" in extras:
         profile.allow_wildcards = bool(extras["allowWildcards"])
-    # Horizon's behaviour unless the extras ask for the stricter rule.
-    profile.dns_names_fully_qualified = bool(extras.get("dnsNamesFullyQualified"))
-    profile.team_members_only = bool(extras.get("teamMembersOnly"))
+    # Our stricter rules, like the other extras, change only when the extras name them: a
+    # body from Horizon's own tools (no extras) keeps what the profile had.
+    if "dnsNamesFullyQualified" in extras:
+        profile.dns_names_fully_qualified = bool(extras["dnsNamesFullyQualified"])
+    if "teamMembersOnly" in extras:
+        profile.team_members_only = bool(extras["teamMembersOnly"])
     if profile.module in ("est", "scep"):
         profile.dn_whitelist = bool(raw.get("dnWhitelist"))
         if extras.get("challengePasswordMode"):

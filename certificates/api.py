@@ -82,12 +82,20 @@ def certificate_details(cert: x509.Certificate) -> dict:
     }
 
 
-def ca_json(entry: CaEntry) -> dict:
+def visible_entry(ca: CertificateAuthority, viewer) -> CaEntry | None:
+    entries = ca.entries.all()
+    if not (viewer is not None and viewer.is_staff):
+        entries = entries.filter(public=True)
+    return entries.first()
+
+
+def ca_json(entry: CaEntry, viewer=None) -> dict:
     """A CA of the list of Certificate Authorities, in Horizon's CertificateAuthorityResponse
-    shape (+ ``issuer``: the entry of the CA that signed it, when listed)."""
+    shape (+ ``issuer``: the entry of the CA that signed it, when listed and the ``viewer``
+    may see it)."""
     ca = entry.authority
     details = certificate_details(ca.certificate)
-    parent_entry = ca.parent.entries.first() if ca.parent_id else None
+    parent_entry = visible_entry(ca.parent, viewer) if ca.parent_id else None
     return {
         "_id": str(entry.pk),
         "name": entry.name,

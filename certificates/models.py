@@ -157,6 +157,10 @@ class CaEntry(models.Model):
         verbose_name = "CA entry"
         verbose_name_plural = "CA entries"
         ordering = ["created_at", "pk"]
+        # A certificate is in the list once (two concurrent additions: one wins).
+        constraints = [
+            models.UniqueConstraint(fields=["authority"], name="uniq_ca_entry_authority")
+        ]
 
     def __str__(self) -> str:
         return self.name

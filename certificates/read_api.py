@@ -143,7 +143,7 @@ class TrustChainView(APIView):
             certificate = load_certificate_text(pem)
         except ValueError as exc:
             raise DomainError("RFC5280-002", str(exc)) from None
-        chain = trust_chain(certificate)
+        chain = trust_chain(certificate, request.user)
         if ORDERS[order]:
             chain.reverse()
         return Response([certificate_details(link) for link in chain])

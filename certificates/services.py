@@ -11,7 +11,7 @@ from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import Encoding
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.text import slugify
@@ -599,9 +599,12 @@ def add_ca_entry(*, name: str, certificate: x509.Certificate, actor=None, **flag
             "or delete that one",
             reason="exists",
         )
-    entry = CaEntry.objects.create(
-        name=name, authority=authority_for_entry(certificate, name, actor), **flags
-    )
+    authority = authority_for_entry(certificate, name, actor)
+    try:
+        with transaction.atomic():  # a concurrent addition of the same name or certificate
+            entry = CaEntry.objects.create(name=name, authority=authority, **flags)
+    except IntegrityError:
+        raise conflict(f"the CA {name!r} is already in the list of CAs", reason="exists") from None
     record(actor, "ca.entry.add", entry, name=name, **_flag_detail(entry))
     return entry
 
@@ -633,7 +636,14 @@ def update_ca_entry(
             setattr(entry, field, value)
             changed.append(field)
     if changed:
-        entry.save(update_fields=changed)
+        try:
+            with transaction.atomic():  # a concurrent change to the same name or certificate
+                entry.save(update_fields=changed)
+        except IntegrityError:
+            raise conflict(
+                f"the name or certificate of {entry.name!r} is already in the list of CAs",
+                reason="exists",
+            ) from None
         record(actor, "ca.entry.update", entry, name=entry.name, changed=changed)
     if "authority" in changed:
         forget_unused_authority(previous_authority, actor)

@@ -11,9 +11,11 @@ import re
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
+from django.db.models import Q
 
 from certificates.models import CertificateAuthority
 from certificates.pki.readable import readable_certificate
+from profiles.models import is_administrator
 
 PEM_BODY = re.compile(
     r"-----BEGIN (?:X509 |TRUSTED )?CERTIFICATE-----(?P<body>.*?)-----END (?:X509 |TRUSTED )?"
@@ -47,10 +49,21 @@ def issued_by(certificate: x509.Certificate, issuer: x509.Certificate) -> bool:
     return True
 
 
-def trust_chain(certificate: x509.Certificate) -> list[x509.Certificate]:
+def published_authorities(user):
+    """The CAs whose certificates ``user`` may be given: all for an administrator; else those
+    that sign here (their certificates are served at /pki/<ca>.crt, in the AIA of what they
+    signed) and those a public or downloadable entry of the list of CAs names."""
+    if is_administrator(user):
+        return CertificateAuthority.objects.all()
+    return CertificateAuthority.objects.filter(
+        Q(sealed_key__isnull=False) | Q(entries__public=True) | Q(entries__downloadable=True)
+    ).distinct()
+
+
+def trust_chain(certificate: x509.Certificate, user=None) -> list[x509.Certificate]:
     """The certificate, then the portal CAs that issued it, up to a self-signed root (or as
-    far as the portal's CAs go)."""
-    cas = [ca.certificate for ca in CertificateAuthority.objects.only("certificate_pem")]
+    far as the CAs ``user`` may be given go: ``published_authorities``)."""
+    cas = [ca.certificate for ca in published_authorities(user).only("certificate_pem")]
     chain = [certificate]
     current = certificate
     while len(chain) < MAX_CHAIN and not (

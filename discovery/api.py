@@ -18,10 +18,8 @@ scanners.
 """
 
 import logging
-import re
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from pydantic import ValidationError
 from rest_framework.exceptions import ParseError
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -35,6 +33,7 @@ from discovery.validation import (
     checked_texts,
     checked_tls_ports,
 )
+from raportal.api.bodies import IGNORED_HEADER, unknown_fields, validated
 from raportal.api.password_policies import AnyAccept
 from raportal.api.schema import OBJECT, answers
 from raportal.errors import DomainError
@@ -42,11 +41,7 @@ from raportal.horizon_models import DiscoveryFeed
 
 log = logging.getLogger(__name__)
 
-# The admin API's header for accepted, unused fields (administration/api/base.py): the same
-# name, so that a client reads both alike.
-IGNORED_HEADER = "X-RAPortal-Ignored-Fields"
 NOT_ACTED_ON = ("sessionId", "code", "metadata", "privateKey")
-FIELD_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 
 
 def invalid(detail: str) -> DomainError:
@@ -57,22 +52,9 @@ def read_feed(data) -> tuple[DiscoveryFeed, list[str]]:
     """The body as the client's model, and the fields it carried that the portal ignores."""
     if not isinstance(data, dict):
         raise invalid("expected a JSON object")
-    known = {field.alias or name for name, field in DiscoveryFeed.model_fields.items()}
-    ignored = [
-        key if FIELD_NAME.fullmatch(key) else "(a field with an unusual name)"
-        for key in data
-        if key not in known
-    ]
+    ignored = unknown_fields(data, DiscoveryFeed)
     ignored += [key for key in NOT_ACTED_ON if data.get(key) not in (None, "", [])]
-    try:
-        body = DiscoveryFeed.model_validate(data)
-    except ValidationError as exc:
-        problems = [
-            f"{'.'.join(str(part) for part in error['loc']) or 'body'}: {error['msg']}"
-            for error in exc.errors(include_url=False, include_input=False)
-        ]
-        raise invalid("; ".join(problems[:20])) from None
-    return body, sorted(set(ignored))
+    return validated(DiscoveryFeed, data, invalid), sorted(set(ignored))
 
 
 def host_data(body: DiscoveryFeed) -> HostData:

@@ -1,8 +1,10 @@
 """What discovery adds to certificates, through certificates/extensions.py (certificates
 import nothing from here):
 
-- who may see a certificate: also whoever may search a campaign that found it
-  (administrators see every certificate anyway, unmanaged ones included);
+- who may see a certificate: also whoever may search a campaign that found it, when the
+  portal manages it on no profile — a managed certificate's record (owner, team, labels,
+  history) stays with those its profile's grants name: a certificate is public, and feeding
+  one must not open its record (administrators see every certificate anyway);
 - its JSON: Horizon's ``discoveryInfo`` (one entry per campaign: name, last discovery date,
   who fed it) and ``discoveryData`` (one entry per host: ip, hostnames, operatingSystems,
   paths, usages, sources, tlsPorts), from campaigns the caller may search only;
@@ -25,7 +27,10 @@ ATTRIBUTE = "visible_discoveries"  # where the prefetch puts what the viewer may
 def visible(user) -> Q | None:
     if not getattr(user, "is_authenticated", False) or is_administrator(user):
         return None  # administrators see every certificate (Certificate.objects.visible_to)
-    found = Discovery.objects.filter(campaign__in=access.campaigns_with(user, CampaignRight.SEARCH))
+    found = Discovery.objects.filter(
+        campaign__in=access.campaigns_with(user, CampaignRight.SEARCH),
+        certificate__profile__isnull=True,
+    )
     # ``pk IN (subquery)``, not a correlated EXISTS: the database computes the (small) set of
     # discovered certificates once, not once per certificate row it looks at.
     return Q(pk__in=found.values("certificate_id"))

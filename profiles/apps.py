@@ -6,6 +6,7 @@ class ProfilesConfig(AppConfig):
     verbose_name = "Profiles, teams and grants"
 
     def ready(self):
+        from profiles import password_validation  # noqa: F401 (registers its system check)
         from profiles.revision import connect_signals
 
         connect_signals()

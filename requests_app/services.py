@@ -56,7 +56,15 @@ def request_submit(
     level = target.level = handler.grant_level(user, target)
     if level is None:
         where = target.profile.name if target.profile else "unprofiled certificates"
-        raise forbidden(f"you may not {handler.name} on {where}")
+        detail = f"you may not {handler.name} on {where}"
+        if getattr(user, "pk", 0) is None and target.profile is not None:
+            # A proof of possession alone: say which profile setting would allow it.
+            flag = f"selfPop{handler.name.capitalize()}"
+            detail += (
+                f": a proof of possession acts only where the profile's {flag} allows "
+                "(renew, revoke, update)"
+            )
+        raise forbidden(detail)
     if level != GrantLevel.PERFORM:  # who may act at once (a key compromise) is not held up
         handler.check_not_duplicate(target)
     prepared = handler.prepare_submission(data, target, user)

@@ -6,7 +6,6 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding
 from django.contrib.auth import get_user_model
 
-from certificates.models import CaEntry
 from certificates.pki import names
 from certificates.pki.keys import generate_private_key
 from profiles.models import Grant, Label, LabelRule, Profile, SanRule, SubjectRule, Team
@@ -29,18 +28,6 @@ class TeamFactory(factory.django.DjangoModelFactory):
         django_get_or_create = ("name",)
 
     name = factory.Sequence(lambda n: f"team{n}")
-
-
-class CaEntryFactory(factory.django.DjangoModelFactory):
-    """An entry of Horizon's list of Certificate Authorities for a CA (pass ``authority``)."""
-
-    class Meta:
-        model = CaEntry
-        django_get_or_create = ("name",)
-
-    name = factory.LazyAttribute(lambda o: f"{o.authority.name}-entry")
-    authority = None  # required: the CertificateAuthority row
-    trusted_for_client_authentication = False
 
 
 def api_key_for(user, key: str | None = None) -> str:

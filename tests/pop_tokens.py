@@ -20,9 +20,10 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
 )
 from rest_framework.test import APIClient
 
+from certificates.models import CaEntry
 from profiles.models import Profile
 from tests.conftest import _json
-from tests.factories import CaEntryFactory, make_csr
+from tests.factories import make_csr
 
 DEFAULT_ALGORITHMS = {"secp256r1": "ES256", "secp384r1": "ES384", "secp521r1": "ES521"}
 CURVE_ORDERS = {
@@ -147,7 +148,10 @@ def pop_profile(profile, pki):
         renewal_period_days=400,
         team_members_only=False,
     )
-    CaEntryFactory(authority=pki["issuing"], trusted_for_client_authentication=True)
+    CaEntry.objects.update_or_create(
+        authority=pki["issuing"],
+        defaults={"name": pki["issuing"].name, "trusted_for_client_authentication": True},
+    )
     profile.refresh_from_db()
     return profile
 

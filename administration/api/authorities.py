@@ -134,7 +134,9 @@ class CaListView(ReadForAllWriteForStaff, AdminApiView):
     # Named: drf-spectacular would call it v1_cas_retrieve, as it does the detail below.
     @extend_schema(operation_id="v1_cas_list", responses=answers(LIST_OF_OBJECTS))
     def get(self, request):
-        return no_content_if_empty([ca_json(entry) for entry in visible_entries(request.user)])
+        return no_content_if_empty(
+            [ca_json(entry, request.user) for entry in visible_entries(request.user)]
+        )
 
     @extend_schema(
         operation_id="v1_cas_add",
@@ -149,7 +151,7 @@ class CaListView(ReadForAllWriteForStaff, AdminApiView):
             entry = add_ca_entry(
                 name=name, certificate=certificate, actor=request.user, **flags_of(body)
             )
-        return Response(ca_json(entry), status=201)
+        return Response(ca_json(entry, request.user), status=201)
 
     @extend_schema(
         operation_id="v1_cas_update",
@@ -176,7 +178,9 @@ class CaListView(ReadForAllWriteForStaff, AdminApiView):
                 actor=request.user,
                 **flags_of(body, entry),
             )
-        return Response(ca_json(named(visible_entries(request.user), "CA", entry.name)))
+        return Response(
+            ca_json(named(visible_entries(request.user), "CA", entry.name), request.user)
+        )
 
 
 class CaDetailView(ReadForAllWriteForStaff, AdminApiView):
@@ -184,7 +188,7 @@ class CaDetailView(ReadForAllWriteForStaff, AdminApiView):
 
     @extend_schema(operation_id="v1_cas_get", responses=answers(OBJECT, 404))
     def get(self, request, name: str):
-        return Response(ca_json(named(visible_entries(request.user), "CA", name)))
+        return Response(ca_json(named(visible_entries(request.user), "CA", name), request.user))
 
     @extend_schema(
         operation_id="v1_cas_delete",

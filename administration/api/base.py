@@ -2,12 +2,11 @@
 unsupported fields accepted and reported, problems for what is wrong or missing."""
 
 import logging
-import re
 
 from django.core import exceptions as django_exceptions
 from django.core.validators import validate_email, validate_slug
 from drf_spectacular.utils import OpenApiResponse
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from rest_framework.exceptions import ParseError
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
@@ -15,6 +14,7 @@ from rest_framework.views import APIView
 
 from administration.localized import from_localized
 from administration.permissions import SUPERUSER_ONLY, may_manage
+from raportal.api.bodies import IGNORED_HEADER, unknown_fields, validated
 from raportal.api.password_policies import AnyAccept
 from raportal.api.problems import PROBLEM_CONTENT_TYPE
 from raportal.api.schema import ProblemSerializer
@@ -22,8 +22,6 @@ from raportal.errors import DomainError, conflict, forbidden, invalid_request
 
 log = logging.getLogger(__name__)
 
-IGNORED_HEADER = "X-RAPortal-Ignored-Fields"
-FIELD_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 # Keys of our own answers a client may send back: not reported as unknown.
 OUR_KEYS = {"_id", "raportal", "status", "creationDate", "lastAuthentication", "lastModification"}
 
@@ -115,23 +113,8 @@ def read_body[M: BaseModel](request, model: type[M]) -> M:
     data = request.data
     if not isinstance(data, dict):
         raise invalid_request("expected a JSON object")
-    known = {field.alias or name for name, field in model.model_fields.items()}
-    unknown = [key for key in data if key not in known and key not in OUR_KEYS]
-    # Named in a response header: a name of unusual characters is only said to exist.
-    ignore(
-        request,
-        *sorted(
-            k if FIELD_NAME.fullmatch(k) else "(a field with an unusual name)" for k in unknown
-        ),
-    )
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        problems = [
-            f"{'.'.join(str(part) for part in error['loc']) or 'body'}: {error['msg']}"
-            for error in exc.errors(include_url=False, include_input=False)
-        ]
-        raise invalid_request("; ".join(problems[:20])) from None
+    ignore(request, *unknown_fields(data, model, also_known=OUR_KEYS))
+    return validated(model, data, invalid_request)
 
 
 def ignore(request, *fields: str) -> None:

@@ -63,15 +63,14 @@ SECTIONS = [
             "team_editable_by_approver",
             "team_default",
             "team_whitelist",
+            "team_members_only",
             "contact_email_mandatory",
             "contact_email_editable_by_requester",
             "contact_email_editable_by_approver",
             "contact_email_regex",
-            "team_members_only",
-            "allow_wildcards",
-            "dns_names_fully_qualified",
         ],
     ),
+    ("DNS names", ["allow_wildcards", "dns_names_fully_qualified"]),
     (
         "Requests (days a request waits for a decision)",
         [f"{workflow}_request_expiry_days" for workflow in LIFECYCLE],
@@ -174,6 +173,12 @@ class ProfileForm(forms.ModelForm):
             self.fields["module"].disabled = True  # requests and certificates depend on it
         for name in ("contact_email_regex",):
             self.fields[name].widget.attrs["spellcheck"] = "false"
+        for name in ("self_pop_revoke", "self_pop_update", "self_pop_renew"):
+            self.fields[name].help_text = (
+                "Without an account: a client signs a token (X-JWT-CERT-POP) with the "
+                "certificate's key. Only for certificates of a CA trusted for client "
+                "authentication in the list of CAs."
+            )
 
     def sections(self):
         return [(title, [self[name] for name in names]) for title, names in SECTIONS]

@@ -92,7 +92,7 @@ class CertificateWorkflow(WorkflowHandler):
         ``perform``, who answers for handing it over."""
         if level == GrantLevel.PERFORM:
             return
-        if certificate.owner_id == user.pk:
+        if certificate.owner_id is not None and certificate.owner_id == getattr(user, "pk", None):
             return
         if certificate.team_id and certificate.team.members.filter(pk=user.pk).exists():
             return

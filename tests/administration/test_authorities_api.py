@@ -398,3 +398,36 @@ def test_accounts_that_are_not_staff_see_only_public_entries(pki, cas_as, reques
     api = cas_as(requester)
     assert {ca.name for ca in api.ca_list()} == {pki["issuing"].name}
     assert failure(api.ca_get, pki["root"].name).status == 404
+
+
+def test_a_ca_neither_public_nor_downloadable_stays_out_of_anonymous_trust_chains(
+    db, cas_as, staff, outside_pki, client
+):
+    cas_as(staff).ca_add(
+        horizon.CertificateAuthorityRequest(name="partner", certificate=pem(outside_pki["root"]))
+    )
+    leaf, _ = make_ca(
+        "leaf.example.com",
+        issuer=outside_pki["root"],
+        issuer_key=outside_pki["root_key"],
+        ca=False,
+    )
+    from urllib.parse import quote
+
+    path = f"/api/v1/rfc5280/tc/{quote(pem(leaf), safe='')}"
+    anonymous = client.get(path).json()
+    assert [link["dn"] for link in anonymous] == [leaf.subject.rfc4514_string()], anonymous
+    CaEntry.objects.filter(name="partner").update(public=True)
+    public = client.get(path).json()
+    assert len(public) == 2, public
+
+
+def test_a_public_entry_names_its_issuer_only_when_that_one_is_public(
+    pki, api_client_for, requester
+):
+    path = f"/api/v1/cas/{pki['issuing'].name}"
+    answer = api_client_for(requester).get(path).json()
+    assert answer["issuer"] == pki["root"].name, answer
+    CaEntry.objects.filter(authority=pki["root"]).update(public=False)
+    answer = api_client_for(requester).get(path).json()
+    assert answer["issuer"] is None, answer

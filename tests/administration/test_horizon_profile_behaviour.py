@@ -165,3 +165,17 @@ def test_the_stricter_options_travel_in_the_raportal_extras(pki, catalogue, staf
     assert response.json()["raportal"]["dnsNamesFullyQualified"] is True, response.json()
     stored = Profile.objects.get(name="tls-servers")
     assert stored.dns_names_fully_qualified and stored.team_members_only
+
+
+def test_a_body_from_horizons_own_tools_keeps_the_stricter_options(
+    pki, catalogue, profiles_api, staff_api
+):
+    body = webra_body(
+        pki["issuing"].name, raportal={"dnsNamesFullyQualified": True, "teamMembersOnly": True}
+    )
+    assert staff_api.post("/api/v1/certificate/profiles", body, format="json").status_code == 201
+    profiles_api.certificate_profile_update(
+        CertificateProfiles(WebRAProfile.from_dict(webra_body(pki["issuing"].name)))
+    )
+    stored = Profile.objects.get(name="tls-servers")
+    assert stored.dns_names_fully_qualified and stored.team_members_only

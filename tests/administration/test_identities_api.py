@@ -541,3 +541,28 @@ def test_web_sign_ins_and_api_password_guesses_share_one_budget_per_account(
         assert whoami("alice", "Wrong-Guess-1234").status_code == 401
     response = whoami("alice", PASSWORD)  # right, but the account's guesses are spent
     assert response.status_code == 429, response.content
+
+
+def test_a_relaxed_policy_does_not_relax_sign_in_passwords_below_twelve_characters(locals_api, db):
+    # The policy may be the PKCS#12 one, relaxed for a legacy device; accounts stay guarded.
+    from profiles.models import PasswordPolicy
+
+    PasswordPolicy.objects.update_or_create(
+        name="Horizon-Default", defaults={"min_length": 4, "min_upper": 0, "min_digits": 0}
+    )
+    local_account()
+    with pytest.raises(ApiException) as error:
+        locals_api.security_identity_local_password_set(
+            SetPasswordRequest(identifier="alice", password="tiny-pw")
+        )
+    assert "at least 12 characters" in problem(error.value)["detail"], error.value.body
+
+
+def test_a_local_password_policy_that_does_not_exist_is_reported_by_the_checks(db, settings):
+    from profiles.password_validation import check_local_password_policy
+
+    settings.RAPORTAL_LOCAL_PASSWORD_POLICY = "no-such-policy"
+    errors = check_local_password_policy()
+    assert [error.id for error in errors] == ["raportal.E101"], errors
+    settings.RAPORTAL_LOCAL_PASSWORD_POLICY = "Horizon-Default"
+    assert check_local_password_policy() == []

@@ -190,3 +190,23 @@ def test_what_the_portal_does_not_act_on_is_named_and_no_key_is_kept(campaign, s
     assert response.status_code == 204, response.content
     assert response["X-RAPortal-Ignored-Fields"] == "extra, privateKey, sessionId"
     assert not fed_row(pem).escrowed
+
+
+def test_feeding_a_managed_certificate_does_not_open_its_record_to_the_feeder(
+    campaign, api_as, issue
+):
+    # A certificate is public: posting one must not reveal who owns it, its labels, history.
+    issued = issue()
+    scanner = UserFactory(username="scanner")
+    give(scanner, campaign, "feed")
+    give(scanner, campaign, "search")
+    status, body = api_as(scanner).post(FEED, feed_body(issued["certificate"]))
+    assert status == 204, body
+    status, body = api_as(scanner).get(f"/api/v1/certificates/{issued['_id']}")
+    assert status == 404, body
+    unmanaged = self_signed("other.example.com")[0]
+    assert api_as(scanner).post(FEED, feed_body(unmanaged))[0] == 204
+    status, body = api_as(scanner).get(f"/api/v1/certificates/{fed_row(unmanaged).pk}")
+    assert status == 200, body
+    infos = body["certificate"]["discoveryInfo"]
+    assert [info["campaign"] for info in infos] == ["Ansible"], body

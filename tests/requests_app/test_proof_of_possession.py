@@ -23,7 +23,7 @@ from raportal.models import AuditEvent, SpentToken
 from requests_app.models import Request, Status
 from tests import pop_tokens
 from tests.conftest import Api
-from tests.factories import CaEntryFactory, ProfileFactory, TeamFactory, make_csr
+from tests.factories import ProfileFactory, TeamFactory, make_csr
 from tests.pop_tokens import PopApi, hmac_token, malleated, pop_token, unb64url, unsigned_token
 
 PASSWORD = "Correct-Horse-9-battery"
@@ -202,6 +202,8 @@ def test_without_its_self_pop_permission_a_proof_is_refused(
     certificate, key = held()
     status, body, _ = anonymous.submit(make_body(certificate), proof(certificate, key))
     assert status == 403 and body["error"] == "SEC-PERM-001", body
+    setting = "selfPop" + flag.removeprefix("self_pop_").capitalize()
+    assert setting in body["detail"], body  # says which profile setting would allow it
     assert not Request.objects.exclude(workflow="enroll").exists()
     assert not row(certificate).revoked and row(certificate).labels == []
 
@@ -274,7 +276,9 @@ def test_a_certificate_whose_ca_is_not_trusted_for_client_authentication_proves_
 ):
     certificate, key = held()
     CaEntry.objects.update(trusted_for_client_authentication=False)
-    CaEntryFactory(authority=pki["root"], trusted_for_client_authentication=True)  # not its CA
+    CaEntry.objects.filter(authority=pki["root"]).update(
+        trusted_for_client_authentication=True  # not its CA
+    )
     status, body, _ = anonymous.submit(revoke_body(certificate), proof(certificate, key))
     assert status == 403 and body["error"] == "SEC-AUTH-003", body
     assert body["message"] == "Certificate is not trusted"
