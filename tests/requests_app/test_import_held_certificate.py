@@ -11,6 +11,7 @@ from horizon.models.request_submit_request import RequestSubmitRequest
 from certificates.models import Certificate, EscrowedKey
 from certificates.pki.fingerprints import thumbprint
 from certificates.trust_chain import load_certificate_text
+from profiles.models import Grant
 from raportal.models import AuditEvent
 from requests_app.models import Request
 from tests.discovery.helpers import FEED, feed_body, make_campaign, self_signed
@@ -122,6 +123,10 @@ def test_a_certificate_on_another_profile_moves_with_migrate_not_import(
     row, key_pem, _ = fed()
     other = ProfileFactory(name="other", ca=pki["issuing"])
     Certificate.objects.filter(pk=row.pk).update(profile=other, module="webra")
+    status, body = import_held(approver_api, row.pk, privateKey=key_pem)
+    # Managed on a profile the approver holds nothing on: outside what they may see.
+    assert (status, body["error"]) == (404, "REQ-009"), body
+    Grant.objects.create(profile=other, workflow="migrate", level="perform", user=approver)
     status, body = import_held(approver_api, row.pk, privateKey=key_pem)
     assert (status, body["error"]) == (400, "WEBRA-IMPORT-001"), body
     assert "migrate" in body["detail"], body
