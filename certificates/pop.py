@@ -301,12 +301,14 @@ def _known_certificate(certificate: x509.Certificate, now: dt.datetime) -> Certi
 def _spend(token: str, claims: dict, row: Certificate, now: float) -> None:
     """Checks freshness (by the clock, or by a nonce) and uses the token (and nonce) up."""
     nonce = claims.get("nonce") or None  # "" is no nonce
+    nonce_key = None
     if nonce is not None:
         # The portal's own nonce vouches for freshness: the caller's clock does not matter.
         raw = nonce_bytes(nonce)
         if raw is None:
             raise stale("the nonce is not one this portal issued")
         until = nonce_expiry(raw)
+        nonce_key = _digest("pop-nonce", raw.hex())
         if until <= now:
             raise stale(f"the nonce is more than {NONCE_LIFETIME} s old")
     else:
@@ -328,7 +330,7 @@ def _spend(token: str, claims: dict, row: Certificate, now: float) -> None:
     expiry = dt.datetime.fromtimestamp(until, dt.UTC)
     if not SpentToken.objects.spend(key, expiry):
         raise stale("this token was used already: sign a new one for every call")
-    if nonce is not None and not SpentToken.objects.spend(_digest("pop-nonce", raw.hex()), expiry):
+    if nonce_key is not None and not SpentToken.objects.spend(nonce_key, expiry):
         raise stale("this nonce was used already")
 
 

@@ -562,25 +562,26 @@ ENTRY_FLAGS = (
 )
 
 
-def _authority_name_for(name: str, certificate: x509.Certificate) -> str:
-    """A free CertificateAuthority name for a certificate known only as a CA entry: the
-    entry's name when free (a keyless CA's name is in no certificate and may change later)."""
-    base, number = slugify(name)[:60].strip("-_") or "ca", 1
-    candidate = base
-    while CertificateAuthority.objects.filter(name=candidate).exists():
+def free_name(text: str, rows, max_length: int = 64) -> str:
+    """A slug of ``text`` that no row of ``rows`` has as its name (``-2``, ``-3``… added)."""
+    base = slugify(text)[: max_length - 4].strip("-_") or "ca"
+    candidate, number = base, 1
+    while rows.filter(name=candidate).exists():
         number += 1
         candidate = f"{base}-{number}"
     return candidate
 
 
-def authority_for_entry(certificate: x509.Certificate, name: str, actor=None):
-    """The CertificateAuthority row of ``certificate``: the existing one (a connector's, or
-    another entry's), else a new keyless one (a trust entry: completes chains, never signs)."""
-    existing = authority_with_certificate(certificate)
+def _authority_for_entry(
+    certificate: x509.Certificate, existing: CertificateAuthority | None, name: str, actor
+) -> CertificateAuthority:
+    """The CertificateAuthority row of ``certificate``: ``existing`` (a connector's, or
+    another entry's), else a new keyless one (a trust entry: completes chains, never signs),
+    named after the entry (a keyless CA's name is in no certificate and may change later)."""
     if existing is not None:
         return existing
     return register_authority(
-        name=_authority_name_for(name, certificate), certificate=certificate, actor=actor
+        name=free_name(name, CertificateAuthority.objects), certificate=certificate, actor=actor
     )
 
 
@@ -599,7 +600,7 @@ def add_ca_entry(*, name: str, certificate: x509.Certificate, actor=None, **flag
             "or delete that one",
             reason="exists",
         )
-    authority = authority_for_entry(certificate, name, actor)
+    authority = _authority_for_entry(certificate, existing, name, actor)
     try:
         with transaction.atomic():  # a concurrent addition of the same name or certificate
             entry = CaEntry.objects.create(name=name, authority=authority, **flags)
@@ -629,7 +630,7 @@ def update_ca_entry(
                 f"this CA certificate is already in the list of CAs as {other.name!r}",
                 reason="exists",
             )
-        entry.authority = authority_for_entry(certificate, entry.name, actor)
+        entry.authority = _authority_for_entry(certificate, existing, entry.name, actor)
         changed.append("authority")
     for field, value in flags.items():
         if getattr(entry, field) != value:

@@ -226,7 +226,12 @@ def run_target(target: str, collection: Path, python: Path, env: dict) -> tuple[
         )
         output, passed = result.stdout + result.stderr, result.returncode == 0
     except subprocess.TimeoutExpired as exc:
-        output = f"{exc.stdout or ''}{exc.stderr or ''}\nTIMEOUT after {TARGET_TIMEOUT}s"
+        # What it printed until then: bytes here, even with text=True.
+        printed = [
+            part.decode(errors="replace") if isinstance(part, bytes) else part or ""
+            for part in (exc.stdout, exc.stderr)
+        ]
+        output = "".join(printed) + f"\nTIMEOUT after {TARGET_TIMEOUT}s"
         passed = False
     (ARTIFACTS / f"{target}.log").write_text(output)
     return passed, "" if passed else first_failing_task(output)

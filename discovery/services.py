@@ -28,6 +28,7 @@ from discovery.models import DiscoveredHost, Discovery, DiscoveryCampaign
 from discovery.validation import INVALID_FEED, CampaignData, HostData
 from raportal.errors import DomainError, forbidden
 from raportal.models import record
+from requests_app.workflows.fitness import refuse_authorities
 
 MODULE = "discovery"  # the module of certificates the portal knows from discovery only
 FIELDS = (
@@ -165,7 +166,8 @@ def feedable_campaign(actor, name: str) -> DiscoveryCampaign:
 
 def feed(actor, campaign_name: str, certificate: x509.Certificate, host: HostData) -> FeedOutcome:
     campaign = feedable_campaign(actor, campaign_name)
-    _refuse_authorities(certificate)
+    # The inventory is of end-entity certificates (a scan that fetched a chain feeds its leaf).
+    refuse_authorities(certificate, code=INVALID_FEED)
     now = timezone.now()
     with transaction.atomic():
         row, new_certificate = _inventory_row(certificate)
@@ -192,21 +194,6 @@ def feed(actor, campaign_name: str, certificate: x509.Certificate, host: HostDat
 
 def _name(actor) -> str:
     return actor.get_username() if getattr(actor, "pk", None) else ""
-
-
-def _refuse_authorities(certificate: x509.Certificate) -> None:
-    """The inventory is of end-entity certificates; CAs are configured as CAs (a scan that
-    fetched a chain feeds its leaf)."""
-    try:
-        basic = certificate.extensions.get_extension_for_class(x509.BasicConstraints).value
-    except x509.ExtensionNotFound:
-        return
-    if basic.ca:
-        raise DomainError(
-            INVALID_FEED,
-            "certificate: this is a CA certificate; discovery inventories end-entity "
-            "certificates (CAs are added as CAs: /api/v1/cas)",
-        )
 
 
 def _inventory_row(certificate: x509.Certificate) -> tuple[Certificate, bool]:

@@ -513,6 +513,13 @@ class Grant(models.Model):
         return f"{self.user or self.team}: {self.level} {self.workflow} on {self.profile}"
 
 
+def has_account(user) -> bool:
+    """Whether the caller is an account (a saved user), as opposed to an anonymous caller or
+    one authenticated by proof of possession (certificates/pop.py), who holds no grant and
+    filed nothing: a filter on ``requester=<no one>`` must never match what nobody filed."""
+    return getattr(user, "pk", None) is not None
+
+
 def is_administrator(user) -> bool:
     """Horizon's administrator role, a staff account here: it holds every permission."""
     return bool(

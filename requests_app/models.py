@@ -10,7 +10,15 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from profiles.access import granted_profiles
-from profiles.models import Grant, GrantLevel, Module, Team, Workflow, is_administrator
+from profiles.models import (
+    Grant,
+    GrantLevel,
+    Module,
+    Team,
+    Workflow,
+    has_account,
+    is_administrator,
+)
 from raportal.crypto import open_sealed, seal
 from raportal.json_search import JsonItemsContain
 
@@ -34,7 +42,7 @@ class RequestQuerySet(models.QuerySet):
         duplicates, so the result can also be locked (``select_for_update``). A caller
         without an account (anonymous, or a proof of possession) sees none; an administrator
         sees every request."""
-        if not _has_account(user):
+        if not has_account(user):
             return self.none()
         if is_administrator(user):
             return self.all()
@@ -44,7 +52,7 @@ class RequestQuerySet(models.QuerySet):
     def pending_for(self, user):
         """Pending requests this user may decide on (never their own); an administrator
         decides on every profile."""
-        if not _has_account(user):
+        if not has_account(user):
             return self.none()
         others = self.pending().exclude(requester=user)
         if is_administrator(user):
@@ -74,7 +82,7 @@ class RequestQuerySet(models.QuerySet):
         """Requests the user made or that belong to one of their teams (not those they see as
         an approver: see ``visible_to``). The teams are looked up first (one small query), so
         that the database can use the requester and team indexes instead of a scan."""
-        if not _has_account(user):
+        if not has_account(user):
             return self.none()
         teams = list(
             Team.members.through.objects.filter(user=user).values_list("team_id", flat=True)
@@ -83,7 +91,7 @@ class RequestQuerySet(models.QuerySet):
 
     def with_secrets_for(self, user):
         """Requests whose PKCS#12 waits for ``user`` to take it (see ``has_secrets_for``)."""
-        if not _has_account(user):
+        if not has_account(user):
             return self.none()
         return (
             self.filter(requester=user)
@@ -110,13 +118,6 @@ class RequestQuerySet(models.QuerySet):
             Q(dn__icontains=text)
             | JsonItemsContain(KeyTransform("sans", "template"), text, ("value",))
         )
-
-
-def _has_account(user) -> bool:
-    """Whether the caller is an account (a saved user), as opposed to an anonymous caller or
-    one authenticated by proof of possession (certificates/pop.py), who has no requests to
-    see: a filter on ``requester=<no one>`` must never match the requests nobody filed."""
-    return getattr(user, "pk", None) is not None
 
 
 def _approvable_by(user):

@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from certificates.pop import proof_of
-from profiles.models import GrantLevel, Profile
+from profiles.models import GrantLevel, Profile, has_account
 from raportal.errors import DomainError, forbidden, invalid_request, request_not_found
 from raportal.models import record
 from requests_app import notifications
@@ -57,7 +57,7 @@ def request_submit(
     if level is None:
         where = target.profile.name if target.profile else "unprofiled certificates"
         detail = f"you may not {handler.name} on {where}"
-        if getattr(user, "pk", 0) is None and target.profile is not None:
+        if not has_account(user) and target.profile is not None:
             # A proof of possession alone: say which profile setting would allow it.
             flag = f"selfPop{handler.name.capitalize()}"
             detail += (
@@ -70,7 +70,7 @@ def request_submit(
     prepared = handler.prepare_submission(data, target, user)
     profile = target.profile
     now = timezone.now()
-    account = user if getattr(user, "pk", None) is not None else None
+    account = user if has_account(user) else None
     request = Request(
         module=handler.module,
         workflow=handler.name,

@@ -18,7 +18,6 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
 from django.db import transaction
 from django.urls import path
-from django.utils.text import slugify
 from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import SAFE_METHODS, IsAuthenticated
 from rest_framework.response import Response
@@ -34,7 +33,7 @@ from administration.api.base import (
     read_body,
     set_fields,
 )
-from certificates.api import ca_json
+from certificates.api import ENTRY_PREFETCH, ENTRY_RELATED, ca_json
 from certificates.models import CaEntry
 from certificates.pki import names
 from certificates.services import (
@@ -43,6 +42,7 @@ from certificates.services import (
     authority_with_certificate,
     check_ca_certificate,
     delete_ca_entry,
+    free_name,
     update_ca_entry,
 )
 from certificates.trust_chain import load_certificate_text
@@ -84,12 +84,7 @@ def derived_name(certificate) -> str:
     """A slug from the certificate's CN (or its whole DN), unique among entries."""
     common_names = certificate.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
     text = str(common_names[0].value) if common_names else names.name_string(certificate.subject)
-    base = slugify(text)[: NAME_LENGTH - 4].strip("-_") or "ca"
-    name, number = base, 1
-    while CaEntry.objects.filter(name=name).exists():
-        number += 1
-        name = f"{base}-{number}"
-    return name
+    return free_name(text, CaEntry.objects, NAME_LENGTH)
 
 
 def read_certificate(text: str, field: str = "certificate"):
@@ -114,7 +109,7 @@ def flags_of(body: CertificateAuthorityRequest, entry: CaEntry | None = None) ->
 
 
 def visible_entries(user):
-    entries = CaEntry.objects.select_related("authority__parent")
+    entries = CaEntry.objects.select_related(*ENTRY_RELATED).prefetch_related(*ENTRY_PREFETCH)
     return entries if user.is_staff else entries.public()
 
 

@@ -2,6 +2,7 @@
 unsupported fields accepted and reported, problems for what is wrong or missing."""
 
 import logging
+import re
 
 from django.core import exceptions as django_exceptions
 from django.core.validators import validate_email, validate_slug
@@ -130,6 +131,18 @@ def ignore(request, *fields: str) -> None:
 
 def _printable(text: str) -> str:
     return "".join(ch if " " <= ch <= "~" and ch != "," else "?" for ch in text)
+
+
+def permission_filter_value(field: str, text: str | None) -> str | None:
+    """The name a principal-info permission's filter names for ``field``: ``<field> = name``,
+    ``<field> equals "name"`` (or ``eq``); None when the filter is not of that form."""
+    pattern = (
+        rf'\s*{field}\s*(?:=|\s(?:equals|eq)\s)\s*(?:"(?P<quoted>[^"]*)"|(?P<bare>[^\s"]+))\s*'
+    )
+    match = re.fullmatch(pattern, text or "", re.IGNORECASE)
+    if match is None:
+        return None
+    return match["quoted"] if match["quoted"] is not None else match["bare"]
 
 
 def checked_name(name: str, kind: str, max_length: int) -> str:

@@ -8,15 +8,12 @@ it, as for lifecycle permissions."""
 
 import re
 
+from administration.api.base import permission_filter_value
 from discovery.models import CampaignPermission, CampaignRight, DiscoveryCampaign
 from raportal.errors import invalid_request
 
 PREFIX = "discovery:"
 DISCOVERY = re.compile(r"discovery:(?P<right>[^:]*)")
-CAMPAIGN_FILTER = re.compile(
-    r'\s*campaign\s*(?:=|\s(?:equals|eq)\s)\s*(?:"(?P<quoted>[^"]*)"|(?P<bare>[^\s"]+))\s*',
-    re.IGNORECASE,
-)
 
 
 def is_discovery(value: str) -> bool:
@@ -49,11 +46,10 @@ def wanted_rights(permissions) -> set[tuple[int, str]]:
             raise invalid_request(
                 f"{shown}: expected discovery:feed or discovery:search (no wildcards)"
             )
-        found = CAMPAIGN_FILTER.fullmatch(permission.filter or "")
-        if found is None:
+        name = permission_filter_value("campaign", permission.filter)
+        if name is None:
             got = str(permission.filter)[:80]
             raise invalid_request(f"{shown}: needs the filter 'campaign = <name>' (got {got!r})")
-        name = found["quoted"] if found["quoted"] is not None else found["bare"]
         parsed.append((shown, match["right"], name))
     campaigns = DiscoveryCampaign.objects.in_bulk({name for *_, name in parsed}, field_name="name")
     wanted = set()

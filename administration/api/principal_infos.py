@@ -48,6 +48,7 @@ from administration.api.base import (
     conflict_answer,
     ignore,
     named,
+    permission_filter_value,
     read_body,
     self_deletion,
 )
@@ -63,10 +64,6 @@ CONFLICT = conflict_answer(
 )
 ADMINISTRATOR = "administrator"
 LIFECYCLE = re.compile(r"lifecycle:(?P<module>[^:]*):(?P<level>[^:]*):(?P<workflow>[^:]*)")
-PROFILE_FILTER = re.compile(
-    r'\s*profile\s*(?:=|\s(?:equals|eq)\s)\s*(?:"(?P<quoted>[^"]*)"|(?P<bare>[^\s"]+))\s*',
-    re.IGNORECASE,
-)
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
 SORTS = {
@@ -129,10 +126,7 @@ def _fresh(user) -> dict:
 
 
 def _filter_profile(text: str | None) -> str | None:
-    match = PROFILE_FILTER.fullmatch(text or "")
-    if match is None:
-        return None
-    return match.group("quoted") if match.group("quoted") is not None else match.group("bare")
+    return permission_filter_value("profile", text)
 
 
 def wanted_grants(request, permissions) -> dict[tuple[int, str], tuple[Profile, str]]:

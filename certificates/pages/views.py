@@ -167,7 +167,7 @@ FORMATS = {
 def certificate_download(request, certificate_id, fmt: str):
     if fmt not in FORMATS:
         raise Http404("no such format")
-    certificate = visible_certificate(request.user, certificate_id, extended=True)
+    certificate = visible_certificate(request.user, certificate_id)  # no page sections here
     parsed = x509.load_pem_x509_certificate(certificate.pem.encode())
     if fmt == "der":
         body = parsed.public_bytes(Encoding.DER)

@@ -106,7 +106,8 @@ def profile_elements(types: list[str]) -> list[str]:
     """The element names (``cn.1``) of a profile's subject template, given its types in order
     as Horizon writes them (``CN``, ``OU``, ``OU`` → ``cn.1``, ``ou.1``, ``ou.2``) or as
     requests do (``cn.1``); any case. ValueError naming the first unknown type."""
-    elements, seen = [], {}
+    elements: list[str] = []
+    seen: dict[str, int] = {}
     for text in types:
         match = ELEMENT_RE.match(text or "")
         spelled = match.group(1) if match else (text or "")

@@ -101,7 +101,7 @@ def single_label_names(dns_names: list[str]) -> list[str]:
     notes = []
     for name in dns_names:
         value = (name or "").strip().rstrip(".")
-        if value and "." not in value and value != "*" and host_name(value) is None:
+        if value and "." not in value and value != "*":
             try:
                 names.normalize_dns_name(value, fully_qualified=False)
             except ValueError:

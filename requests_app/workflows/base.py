@@ -14,7 +14,7 @@ from rest_framework import serializers
 
 from certificates.models import Certificate
 from certificates.pop import proven_certificate_id
-from profiles.models import LEVEL_RANK, GrantLevel, Profile, grant_level
+from profiles.models import LEVEL_RANK, GrantLevel, Profile, grant_level, has_account
 from requests_app.models import Request, Status
 from requests_app.workflows.lookups import find_profile
 
@@ -68,9 +68,8 @@ class WorkflowHandler:
         does whoever proved possession of its key where the profile's selfPop permissions
         say so (selfPopRevoke, selfPopUpdate, selfPopRenew; certificates/pop.py). A caller
         without an account holds no grant: the proof is all it has."""
-        has_account = getattr(user, "pk", None) is not None
         levels = [
-            grant_level(user, p, self.name) if has_account else None
+            grant_level(user, p, self.name) if has_account(user) else None
             for p in [target.profile, *target.also_granted_on]
         ]
         if self_permitted(user, target, self.name) or pop_permitted(user, target, self.name):

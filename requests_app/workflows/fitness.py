@@ -51,7 +51,11 @@ def refuse_authorities(certificate: x509.Certificate, *, code: str) -> None:
     except x509.ExtensionNotFound:
         basic = None
     if basic is not None and basic.ca:
-        raise DomainError(code, "this is a CA certificate; requests handle end-entity ones")
+        raise DomainError(
+            code,
+            "this is a CA certificate; requests and the inventory are of end-entity ones "
+            "(CAs are added as CAs: /api/v1/cas)",
+        )
     spki = fingerprints.public_key_thumbprint(certificate)
     for authority in CertificateAuthority.objects.all():
         if fingerprints.public_key_thumbprint(authority.certificate) == spki:

@@ -9,7 +9,7 @@ from certificates.pki.fingerprints import thumbprint
 from certificates.pki.readable import readable_certificate
 from certificates.pop import proven_certificate_id
 from profiles import cache
-from profiles.models import Profile
+from profiles.models import Profile, has_account
 from raportal.errors import DomainError, forbidden
 
 PROFILE_RELATED = cache.RELATED
@@ -39,7 +39,7 @@ def nameable_certificates(user):
     one whose key the caller proved to hold (X-JWT-CERT-POP); for a caller without an
     account, that one only."""
     proven = proven_certificate_id(user)
-    if getattr(user, "pk", None) is None:
+    if not has_account(user):
         return Certificate.objects.filter(pk=proven) if proven else Certificate.objects.none()
     visible = Certificate.objects.visible_to(user)
     return (visible | Certificate.objects.filter(pk=proven)) if proven else visible
@@ -77,7 +77,7 @@ def find_certificate(
         if certificate_id and by_pem != found:
             raise DomainError(invalid or unknown, "certificateId and certificatePem disagree")
         found = by_pem
-    if found is None and getattr(user, "pk", None) is None:
+    if found is None and not has_account(user):
         raise forbidden("a proof of possession acts on the proven certificate only")
     if found is None:
         raise DomainError(unknown, "no such certificate (or you may not see it)")
