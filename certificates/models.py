@@ -9,13 +9,14 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
 from certificates import extensions
 from certificates.pki.keys import KEY_TYPE_CHOICES
-from profiles.models import Grant, Team, is_administrator
+from profiles.access import certificate_visibility
+from profiles.models import Team, is_administrator
 from profiles.revision import RevisedQuerySet
 from raportal.json_search import JsonItemsContain
 
@@ -192,9 +193,7 @@ class CertificateQuerySet(models.QuerySet):
         search it). Subqueries, not joins: no duplicates, lockable."""
         if is_administrator(user):
             return self.all()
-        in_team = Team.members.through.objects.filter(team=OuterRef("team"), user=user)
-        granted = Grant.objects.for_user(user).filter(profile=OuterRef("profile"))
-        condition = Q(owner=user) | Exists(in_team) | Exists(granted)
+        condition = certificate_visibility(user)  # profiles/access.py decides
         if (more := extensions.extra_visibility(user)) is not None:
             condition |= more
         return self.filter(condition)

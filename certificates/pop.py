@@ -70,6 +70,7 @@ from rest_framework import authentication
 from certificates.models import CaEntry, Certificate
 from certificates.pki.fingerprints import thumbprint
 from certificates.trust_chain import issued_by
+from profiles.access import PROOF_ATTRIBUTE
 from raportal.errors import DomainError
 from raportal.models import SpentToken
 
@@ -146,13 +147,9 @@ class PopPrincipal:
 
 
 def proof_of(principal) -> PopProof | None:
-    """The proof of possession the caller brought with this request, if any."""
-    return getattr(principal, "pop_proof", None)
-
-
-def proven_certificate_id(principal):
-    proof = proof_of(principal)
-    return proof.certificate.pk if proof is not None else None
+    """The proof of possession the caller brought with this request, if any (the access
+    policy reads the same attribute: profiles/access.py ``proven_certificate_id``)."""
+    return getattr(principal, PROOF_ATTRIBUTE, None)
 
 
 # --- refusals ------------------------------------------------------------------------------

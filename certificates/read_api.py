@@ -79,7 +79,7 @@ class CertificateDetailView(APIView):
         return Response(
             {
                 "certificate": certificate_json(certificate),
-                "permissions": CertificatePermissions(request.user).on(certificate),
+                "permissions": CertificatePermissions(request.user, [certificate]).on(certificate),
             }
         )
 
@@ -108,7 +108,7 @@ class CertificateSearchView(APIView):
         order = page.ordering(search, CERTIFICATE_SORTS, DEFAULT_CERTIFICATE_ORDER, bad_search)
         queryset = visible_certificates(request.user).filter(condition).order_by(*order)
         rows, has_more, count = page.one_page(queryset, search)
-        permissions = CertificatePermissions(request.user)
+        permissions = CertificatePermissions(request.user, rows)
         results = [
             page.project(
                 {**certificate_json(row), "permissions": permissions.on(row)},

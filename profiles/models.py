@@ -529,25 +529,6 @@ def is_administrator(user) -> bool:
     )
 
 
-def grant_level(user, profile: Profile, workflow: str) -> str | None:
-    """The highest level the user holds, directly or through a team, or as every signed-in
-    account does on the profile; ``perform`` for an administrator; None without a grant."""
-    if not getattr(user, "is_authenticated", False):
-        return None
-    if is_administrator(user):
-        return GrantLevel.PERFORM
-    levels = set(
-        Grant.objects.filter(profile=profile, workflow=workflow)
-        .for_user(user)
-        .values_list("level", flat=True)
-    )
-    if everyone := (profile.authenticated_levels or {}).get(workflow):
-        levels.add(everyone)
-    if not levels:
-        return None
-    return max(levels, key=lambda level: LEVEL_RANK[level])
-
-
 class ConfigRevision(models.Model):
     """One row: the token of the configuration's current revision (profiles/revision.py)."""
 

@@ -1,6 +1,6 @@
 """What the navigation offers: only what the signed-in user may do."""
 
-from profiles.access import levels_on
+from profiles.access import RIGHTS_FIELDS, Caller
 from profiles.models import GrantLevel, Profile, Workflow
 from requests_app.models import Request
 
@@ -9,13 +9,12 @@ def navigation(request):
     user = request.user
     if not user.is_authenticated:
         return {}
-    rows = list(Profile.objects.enabled().values_list("pk", "module", "authenticated_levels"))
-    module_of = {pk: module for pk, module, _ in rows}
+    enabled = list(Profile.objects.enabled().only("module", *RIGHTS_FIELDS))
+    module_of = {profile.pk: profile.module for profile in enabled}
+    caller = Caller.of(user, enabled)  # profiles/access.py decides
     grants = {
         (module_of[profile_id], workflow, level)
-        for (profile_id, workflow), level in levels_on(
-            user, [(pk, levels) for pk, _, levels in rows]
-        ).items()
+        for (profile_id, workflow), level in caller.profile_levels().items()
     }
     # The pages enroll and import on WebRA profiles: EST and SCEP profiles enroll devices
     # through their protocols. Approvers decide requests of every module.
@@ -24,7 +23,8 @@ def navigation(request):
     return {
         "nav": {
             "enroll": Workflow.ENROLL in webra,
-            "import": Workflow.IMPORT in webra or user.is_superuser,
+            "import": Workflow.IMPORT in webra
+            or caller.on_profile(None, Workflow.IMPORT) is not None,
             "approver": approver,
             "to_decide": _to_decide(request) if approver else 0,
         }

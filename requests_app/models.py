@@ -9,9 +9,8 @@ from django.db.models.fields.json import KT, KeyTransform
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from profiles.access import granted_profiles
+from profiles.access import decidable_condition, granted_profiles
 from profiles.models import (
-    Grant,
     GrantLevel,
     Module,
     Team,
@@ -47,17 +46,14 @@ class RequestQuerySet(models.QuerySet):
         if is_administrator(user):
             return self.all()
         in_team = Team.members.through.objects.filter(team=OuterRef("team"), user=user)
-        return self.filter(Q(requester=user) | Exists(in_team) | Exists(_approvable_by(user)))
+        return self.filter(Q(requester=user) | Exists(in_team) | decidable_condition(user))
 
     def pending_for(self, user):
         """Pending requests this user may decide on (never their own); an administrator
         decides on every profile."""
         if not has_account(user):
             return self.none()
-        others = self.pending().exclude(requester=user)
-        if is_administrator(user):
-            return others
-        return others.filter(Exists(_approvable_by(user)))
+        return self.pending().exclude(requester=user).filter(decidable_condition(user))
 
     def decidable_by(self, user, now=None):
         """What waits for ``user`` in the approver's queue: ``pending_for`` without the requests
@@ -118,15 +114,6 @@ class RequestQuerySet(models.QuerySet):
             Q(dn__icontains=text)
             | JsonItemsContain(KeyTransform("sans", "template"), text, ("value",))
         )
-
-
-def _approvable_by(user):
-    """Grants that let ``user`` decide on the outer request's profile and workflow."""
-    return (
-        Grant.objects.for_user(user)
-        .filter(level=GrantLevel.PERFORM)
-        .filter(profile=OuterRef("profile"), workflow=OuterRef("workflow"))
-    )
 
 
 class Request(models.Model):

@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from certificates.pop import proof_of
+from profiles import access
 from profiles.models import GrantLevel, Profile, has_account
 from raportal.errors import DomainError, forbidden, invalid_request, request_not_found
 from raportal.models import record
@@ -57,6 +58,11 @@ def request_submit(
     if level is None:
         where = target.profile.name if target.profile else "unprofiled certificates"
         detail = f"you may not {handler.name} on {where}"
+        if _not_theirs(user, handler, target):
+            detail += (
+                ": with a request grant, only the certificate's owner or a member of its team "
+                "may ask for this; ask someone who may perform it"
+            )
         if not has_account(user) and target.profile is not None:
             # A proof of possession alone: say which profile setting would allow it.
             flag = f"selfPop{handler.name.capitalize()}"
@@ -111,6 +117,16 @@ def request_submit(
         )
         notifications.request_submitted(request)  # mailed after commit
     return Outcome(request, secrets)
+
+
+def _not_theirs(user, handler: WorkflowHandler, target: Target) -> bool:
+    """Whether a refusal is about someone else's certificate: the caller holds ``request``
+    on the profile, which acts on one's own or one's team's certificates only."""
+    return (
+        target.certificate is not None
+        and handler.name in access.ON_CERTIFICATE
+        and access.profile_level(user, target.certificate.profile, handler.name) is not None
+    )
 
 
 def _proof_detail(user, account) -> dict:
@@ -175,8 +191,7 @@ def check_may_decide(user, request: Request) -> None:
     The approver pages ask the same question before showing the buttons."""
     if request.is_requested_by(user):
         raise forbidden("you cannot approve or deny your own request")
-    handler = handler_for(request.module, request.workflow)
-    if handler.grant_level(user, handler.target_of(request)) != GrantLevel.PERFORM:
+    if access.request_level(user, request) != GrantLevel.PERFORM:
         raise forbidden(f"you may not decide on {request.workflow} requests of this profile")
 
 

@@ -93,7 +93,8 @@ def profile(pki, requester, approver):
 def issue(profile, approver_api):
     """Issues a certificate on the demo-like profile; returns the contract's Certificate."""
 
-    def make(cn: str = "web.example.com", *, centralized: bool = False, **template):
+    def make(cn: str = "web.example.com", *, centralized: bool = False, owned_by=None, **template):
+        """``owned_by``: the account that owns it afterwards (the approver by default)."""
         template.setdefault("subject", [{"element": "cn.1", "value": cn}])
         body = enroll_body(**template)
         if centralized:
@@ -103,6 +104,10 @@ def issue(profile, approver_api):
             body["template"].setdefault("csr", make_csr()[0])
         status, answer = approver_api.submit(body)
         assert status == 201 and answer["status"] == "completed", answer
+        if owned_by is not None:
+            from certificates.models import Certificate
+
+            Certificate.objects.filter(pk=answer["certificate"]["_id"]).update(owner=owned_by)
         return answer["certificate"]
 
     return make

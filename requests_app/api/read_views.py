@@ -6,7 +6,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from raportal.api.schema import LIST_OF_OBJECTS, OBJECT, answers
-from raportal.errors import DomainError
+from raportal.errors import DomainError, invalid_request
 from requests_app.api.requestable_profiles import requestable_profiles
 from requests_app.search import page
 from requests_app.search.fields import QueryError
@@ -66,3 +66,17 @@ class RequestableProfilesView(APIView):
         module = request.query_params.get("module") or None
         workflow = request.query_params.get("workflow") or None
         return Response(requestable_profiles(request.user, module, workflow))
+
+    @extend_schema(request=OpenApiTypes.OBJECT, responses=answers(LIST_OF_OBJECTS, 400))
+    def post(self, request: ApiRequest) -> Response:
+        """The same list, the query in a JSON body: ``{"module": …, "workflow": …}``."""
+        body = request.data if request.data is not None else {}
+        if not isinstance(body, dict):
+            raise invalid_request("the body must be a JSON object: {module, workflow}")
+        query = {}
+        for name in ("module", "workflow"):
+            value = body.get(name)
+            if value is not None and not isinstance(value, str):
+                raise invalid_request(f"{name} must be a string")
+            query[name] = value or None
+        return Response(requestable_profiles(request.user, query["module"], query["workflow"]))

@@ -1,6 +1,7 @@
-"""``GET /api/v1/requests/profiles``: the enabled profiles the caller may request on (a grant,
-a profile open to every account, or the administrator role: profiles/access.py), in the
-client's ``RequestableCertificateProfileResponse`` shape.
+"""``GET /api/v1/requests/profiles`` (or POST, the same query in a JSON body): the enabled
+profiles the caller may request on (a grant, a profile open to every account, or the
+administrator role: profiles/access.py), in the client's
+``RequestableCertificateProfileResponse`` shape.
 
 Per profile, ``workflows`` lists each workflow the caller holds a grant for: ``request`` is
 true with any grant (a submission is accepted), ``perform`` with a ``perform`` grant (it
@@ -11,7 +12,7 @@ the caller holds a grant on that workflow.
 
 from collections import defaultdict
 
-from profiles.access import held_levels
+from profiles.access import Caller
 from profiles.models import GrantLevel, PasswordPolicy, Profile, Workflow
 
 LISTED_WORKFLOWS = [w for w in Workflow.values if w != Workflow.IMPORT]
@@ -22,7 +23,9 @@ def requestable_profiles(user, module: str | None, workflow: str | None) -> list
     if module:
         candidates = candidates.filter(module=module)
     levels: dict[int, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    for (profile_id, granted_workflow), level in held_levels(user, candidates).items():
+    for (profile_id, granted_workflow), level in (
+        Caller.of(user, candidates).profile_levels().items()
+    ):
         levels[profile_id][granted_workflow].add(level)
     if workflow:
         levels = {pk: held for pk, held in levels.items() if workflow in held}

@@ -10,6 +10,7 @@ from certificates.pki import names
 from certificates.pki.csr import load_csr
 from certificates.pki.keys import key_type_of
 from profiles import template_rules as rules
+from profiles.access import ON_CERTIFICATE
 from raportal.errors import DomainError
 from requests_app.models import Request
 from requests_app.workflows.certificate_data import FIELDS
@@ -41,6 +42,8 @@ class Review:
     changes: list[Change] = field(default_factory=list)
     previous: list[Request] = field(default_factory=list)
     requester_teams: list = field(default_factory=list)
+    # A request on an existing certificate: whose it is, beside who asks (security review 4.1).
+    certificate_holder: dict | None = None
 
 
 def review(request: Request, approver) -> Review:
@@ -66,7 +69,24 @@ def review(request: Request, approver) -> Review:
     out.requester_teams = (
         list(request.requester.rap_teams.order_by("name")) if request.requester_id else []
     )
+    out.certificate_holder = certificate_holder(request, out.requester_teams)
     return out
+
+
+def certificate_holder(request: Request, requester_teams: list) -> dict | None:
+    """The owner and team of the certificate a request acts on, and how the requester relates
+    to it: ``owner``, ``team member`` or ``neither`` (then they act through a permission the
+    access policy gives on others' certificates: ``perform``, or a proof of possession)."""
+    certificate = request.certificate
+    if certificate is None or request.workflow not in ON_CERTIFICATE:
+        return None
+    if request.requester_id is not None and certificate.owner_id == request.requester_id:
+        relation = "owner"
+    elif certificate.team_id and certificate.team_id in {t.pk for t in requester_teams}:
+        relation = "team member"
+    else:
+        relation = "neither"
+    return {"owner": certificate.owner, "team": certificate.team, "relation": relation}
 
 
 def decoded_csr(pem: str) -> dict:

@@ -7,7 +7,7 @@ from cryptography import x509
 from django import forms
 
 from certificates.models import Certificate, RevocationReason
-from profiles.access import granted_profiles, held_levels
+from profiles.access import Caller, granted_profiles
 from profiles.models import GrantLevel, Profile, Workflow
 from raportal.errors import DomainError
 from requests_app.pages.forms import (
@@ -20,7 +20,6 @@ from requests_app.workflows import handler_for
 from requests_app.workflows.base import Target
 from requests_app.workflows.fitness import check_fits
 from requests_app.workflows.migrate import INVALID_TARGET
-from requests_app.workflows.on_certificate import CertificateWorkflow
 from requests_app.workflows.renew import check_renewable
 from requests_app.workflows.revoke import check_revocable
 
@@ -171,13 +170,20 @@ FORMS = {
 
 
 def migration_targets(user, certificate: Certificate) -> list[Profile]:
-    granted = granted_profiles(user, Workflow.MIGRATE)
-    return list(
+    """The enabled WebRA profiles this certificate may move to: those where the caller's level
+    on the migration (on the certificate and on the target: profiles/access.py) is not None."""
+    candidates = list(
         Profile.objects.enabled()
-        .filter(module="webra", pk__in=granted.values("pk"))
+        .filter(module="webra", pk__in=granted_profiles(user, Workflow.MIGRATE).values("pk"))
         .exclude(pk=certificate.profile_id)
         .order_by("name")
     )
+    caller = Caller.of(user, [certificate.profile, *candidates])
+    return [
+        target
+        for target in candidates
+        if caller.on_certificate(certificate, Workflow.MIGRATE, target_profile_id=target.pk)
+    ]
 
 
 @dataclass
@@ -189,33 +195,34 @@ class Action:
 
 
 def available_actions(user, certificate: Certificate) -> list[Action]:
-    """The actions the page offers: those the user holds a grant for on the certificate's
-    profile, each with why it cannot be done now when it cannot (the services decide again
-    on submission)."""
+    """The actions the page offers: those the access policy lets the user take on the
+    certificate (profiles/access.py), each with why it cannot be done now when it cannot
+    (the services decide again on submission)."""
     profile = certificate.profile
     if profile is None or not profile.enabled:
         return []
-    levels = {workflow: level for (_, workflow), level in held_levels(user, [profile.pk]).items()}
-    granted = set(levels)
+    caller = Caller.of(user, [profile])
+    levels = {
+        workflow: level
+        for workflow, level in caller.certificate_levels(certificate).items()
+        if level is not None
+    }
     actions = []
-    if Workflow.RENEW in granted:
+    if Workflow.RENEW in levels:
         reason = _refusal(check_renewable, certificate, profile)
         actions.append(Action(Workflow.RENEW, "Renew", not reason, reason))
-    if Workflow.REVOKE in granted:
+    if Workflow.REVOKE in levels:
         reason = _refusal(check_revocable, certificate)
         actions.append(Action(Workflow.REVOKE, "Revoke", not reason, reason))
-    if Workflow.UPDATE in granted:
+    if Workflow.UPDATE in levels:
         editable = editable_data(profile)
         label = "Update " + _and(editable) if editable else "Update"
         reason = "" if editable else "this profile lets only approvers change its data"
         actions.append(Action(Workflow.UPDATE, label, not reason, reason))
-    if Workflow.RECOVER in granted:
+    if Workflow.RECOVER in levels:
         reason = "" if certificate.escrowed else "its key was not kept by the portal"
-        reason = reason or _refusal(
-            CertificateWorkflow.check_key_entitlement, certificate, user, levels[Workflow.RECOVER]
-        )
         actions.append(Action(Workflow.RECOVER, "Recover the key", not reason, reason))
-    if Workflow.MIGRATE in granted:
+    if Workflow.MIGRATE in levels:
         reason = "" if migration_targets(user, certificate) else "no other profile to move to"
         actions.append(Action(Workflow.MIGRATE, "Move to another profile", not reason, reason))
     for action in actions:  # a request that would wait behind one of its kind (services' rule)

@@ -2,7 +2,7 @@
 
 from django import forms
 
-from profiles.access import granted_profiles
+from profiles.access import granted_profiles, profile_level
 from profiles.models import Profile, Workflow
 from requests_app.pages.forms import ServiceErrorsMixin, comment_field
 
@@ -33,7 +33,7 @@ class ImportForm(ServiceErrorsMixin, forms.Form):
             (p.name, f"{p} (keys {'escrowed' if p.escrow else 'not kept'})")
             for p in import_profiles(user)
         ]
-        if user.is_superuser:
+        if profile_level(user, None, Workflow.IMPORT) is not None:
             choices.append((NO_PROFILE, "— no profile (administrators) —"))
         self.fields["profile"] = forms.ChoiceField(label="Profile", choices=choices)
         self.fields["certificate"] = forms.CharField(

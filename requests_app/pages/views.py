@@ -17,8 +17,8 @@ from certificates.pages.views import visible_certificate
 from certificates.pki import names
 from certificates.pki.csr import load_csr
 from certificates.pki.keys import key_type_of
-from profiles.access import granted_profiles
-from profiles.models import Profile, Workflow, grant_level
+from profiles.access import granted_profiles, profile_level
+from profiles.models import Profile, Workflow
 from raportal.errors import DomainError
 from raportal.models import AuditEvent, PageVisit
 from requests_app import services
@@ -59,7 +59,7 @@ def enroll(request, name: str):
         profile = find_profile(name, "webra")
     except DomainError:
         raise Http404("no such profile") from None
-    if grant_level(request.user, profile, Workflow.ENROLL) is None:
+    if profile_level(request.user, profile, Workflow.ENROLL) is None:
         raise Http404("no such profile")
     form = EnrollForm(profile, request.user, request.POST or None, request.FILES or None)
     preview = None

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q
 
-from profiles.access import held_levels, is_administrator
-from profiles.models import Grant, GrantLevel, Team
+from profiles.access import Caller, decidable_condition
+from profiles.models import Team, has_account
 from requests_app.models import Request, Status
 
 
@@ -24,38 +24,32 @@ def requests_in_scope(user, scope: str | None):
         in_team = Team.members.through.objects.filter(team=OuterRef("team"), user=user)
         return visible.filter(Q(requester=user) | Exists(in_team))
     if scope == "manage":
-        if is_administrator(user):
-            return visible.exclude(requester=user)
-        performs = Grant.objects.for_user(user).filter(
-            level=GrantLevel.PERFORM, profile=OuterRef("profile"), workflow=OuterRef("workflow")
-        )
-        return visible.filter(Exists(performs)).exclude(requester=user)
+        return visible.filter(decidable_condition(user)).exclude(requester=user)
     return visible
 
 
 @dataclass
 class RequestPermissions:
-    """The caller's grants and teams, fetched once for a page of results."""
+    """The caller's rights (profiles/access.py) and teams, read once for a page of results."""
 
-    user_id: int
-    performs: set[tuple[int, str]]  # (profile id, workflow) where the caller holds perform
+    caller: Caller | None
     team_ids: set[int]
 
     @classmethod
     def of_user(cls, user) -> "RequestPermissions":
-        performs = {key for key, level in held_levels(user).items() if level == GrantLevel.PERFORM}
-        team_ids = set(user.rap_teams.values_list("pk", flat=True))
-        return cls(user.pk, performs, team_ids)
+        team_ids = set(user.rap_teams.values_list("pk", flat=True)) if has_account(user) else set()
+        return cls(Caller.of(user), team_ids)
 
     def on(self, request: Request) -> dict:
-        """Approve (or deny): a pending request of someone else, on a profile and workflow
-        where the caller holds perform. Cancel: a pending request of the caller or their team.
-        The services decide for real (expiry, profile changes); this tells a UI what to show."""
+        """Approve (or deny): a pending request the access policy lets the caller decide
+        (someone else's, ``perform`` on its profile and workflow). Cancel: a pending request
+        of the caller or their team. The services decide for real (expiry, profile changes);
+        this tells a UI what to show."""
         pending = request.status == Status.PENDING
-        own = request.requester_id is not None and request.requester_id == self.user_id
+        caller = self.caller
+        user_id = getattr(caller.user, "pk", None) if caller is not None else None
+        own = request.requester_id is not None and request.requester_id == user_id
         return {
-            "approve": pending
-            and not own
-            and (request.profile_id, request.workflow) in self.performs,
+            "approve": pending and caller is not None and caller.may_decide(request),
             "cancel": pending and (own or request.team_id in self.team_ids),
         }

@@ -13,8 +13,8 @@ from typing import Any, ClassVar
 from rest_framework import serializers
 
 from certificates.models import Certificate
-from certificates.pop import proven_certificate_id
-from profiles.models import LEVEL_RANK, GrantLevel, Profile, grant_level, has_account
+from profiles import access
+from profiles.models import Profile
 from requests_app.models import Request, Status
 from requests_app.workflows.lookups import find_profile
 
@@ -62,21 +62,14 @@ class WorkflowHandler:
         return Target(request.profile, request.certificate)
 
     def grant_level(self, user, target: Target) -> str | None:
-        """The caller's level: the lowest over every profile the request needs grants on.
-        The owner of a certificate holds ``perform`` on it where the profile's self
-        permissions say so (Horizon's selfRevoke, selfUpdate, selfRenew, selfRecover), and so
-        does whoever proved possession of its key where the profile's selfPop permissions
-        say so (selfPopRevoke, selfPopUpdate, selfPopRenew; certificates/pop.py). A caller
-        without an account holds no grant: the proof is all it has."""
-        levels = [
-            grant_level(user, p, self.name) if has_account(user) else None
-            for p in [target.profile, *target.also_granted_on]
-        ]
-        if self_permitted(user, target, self.name) or pop_permitted(user, target, self.name):
-            levels[0] = GrantLevel.PERFORM
-        if None in levels:
-            return None
-        return min(levels, key=lambda level: LEVEL_RANK[level])
+        """The caller's level for this submission (profiles/access.py decides): on the
+        profile, and for a workflow acting on an existing certificate, on that certificate
+        (ownership, team, self and proof-of-possession permissions)."""
+        if target.certificate is not None and self.name in access.ON_CERTIFICATE:
+            return access.certificate_level(
+                user, target.certificate, self.name, profile=target.profile
+            )
+        return access.profile_level(user, target.profile, self.name)
 
     def check_not_duplicate(self, target: Target) -> None:
         """Refuses a submission that would duplicate a pending request. Default: none does."""
@@ -103,39 +96,3 @@ class WorkflowHandler:
     def describe(self, target: Target, user, data: dict) -> dict:
         """What may be asked for (POST /api/v1/requests/template): see template_description."""
         raise NotImplementedError
-
-
-SELF_PERMISSIONS = {"revoke", "update", "renew", "recover"}
-
-
-def self_permitted(user, target: Target, workflow: str) -> bool:
-    """Whether the profile lets the certificate's owner act on it without a grant."""
-    certificate, profile = target.certificate, target.profile
-    return (
-        workflow in SELF_PERMISSIONS
-        and certificate is not None
-        and profile is not None
-        and certificate.owner_id is not None
-        and certificate.owner_id == getattr(user, "pk", None)
-        and bool(getattr(profile, f"self_{workflow}", False))
-    )
-
-
-POP_PERMISSIONS = {"revoke", "update", "renew"}
-
-
-def pop_permitted(user, target: Target, workflow: str) -> bool:
-    """Whether the caller proved possession of the key of the very certificate the request
-    acts on, and the certificate's profile lets a proof do this workflow. It acts at once
-    (``perform``): a caller without an account could never collect a pending request's
-    outcome."""
-    certificate, profile = target.certificate, target.profile
-    proven = proven_certificate_id(user)
-    return (
-        workflow in POP_PERMISSIONS
-        and proven is not None
-        and certificate is not None
-        and profile is not None
-        and certificate.pk == proven
-        and bool(getattr(profile, f"self_pop_{workflow}", False))
-    )

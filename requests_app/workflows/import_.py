@@ -27,7 +27,7 @@ from certificates.services import (
     save_certificate,
 )
 from profiles import template_rules as rules
-from profiles.models import GrantLevel, Team
+from profiles.models import Team
 from raportal.errors import DomainError
 from raportal.models import record
 from requests_app.api.inputs import ImportSubmitInput, ImportTemplateInput, parse
@@ -86,11 +86,6 @@ class ImportWorkflow(WorkflowHandler):
                 "an import of this certificate is already waiting for approval: cancel it, "
                 "or wait for its decision",
             )
-
-    def grant_level(self, user, target: Target) -> str | None:
-        if target.profile is None:  # certificates on no profile are the administrators' care
-            return GrantLevel.PERFORM if user.is_superuser else None
-        return super().grant_level(user, target)
 
     def prepare_submission(self, data: dict, target: Target, user) -> Prepared:
         template = data.get("template") or {}

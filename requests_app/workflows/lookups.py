@@ -7,8 +7,8 @@ from cryptography import x509
 from certificates.models import Certificate
 from certificates.pki.fingerprints import thumbprint
 from certificates.pki.readable import readable_certificate
-from certificates.pop import proven_certificate_id
 from profiles import cache
+from profiles.access import proven_certificate_id
 from profiles.models import Profile, has_account
 from raportal.errors import DomainError, forbidden
 

@@ -5,6 +5,7 @@ from cryptography import x509
 
 from certificates.models import Certificate
 from certificates.services import save_certificate
+from profiles import access
 from profiles import template_rules as rules
 from profiles.models import Profile
 from raportal.errors import DomainError
@@ -48,6 +49,13 @@ class MigrateWorkflow(CertificateWorkflow):
             raise DomainError(INVALID_TARGET, f"the certificate is already on {destination.name}")
         source = [certificate.profile] if certificate.profile else []
         return Target(destination, certificate, also_granted_on=source)
+
+    def grant_level(self, user, target: Target) -> str | None:
+        """On the certificate (its source profile, ownership, team) and on the target."""
+        source = target.also_granted_on[0] if target.also_granted_on else None
+        return access.certificate_level(
+            user, target.certificate, self.name, profile=source, target=target.profile
+        )
 
     def target_of(self, request: Request) -> Target:
         source = Profile.objects.filter(pk=request.template.get(SOURCE_ID)).first()

@@ -4,8 +4,8 @@ recover, migrate): naming the certificate, its profile, locking it to change it.
 from typing import ClassVar
 
 from certificates.models import Certificate
-from profiles.models import GrantLevel, Profile
-from raportal.errors import DomainError, forbidden
+from profiles.models import Profile
+from raportal.errors import DomainError
 from requests_app.models import Request
 from requests_app.workflows.base import Target, WorkflowHandler
 from requests_app.workflows.lookups import find_certificate
@@ -84,22 +84,6 @@ class CertificateWorkflow(WorkflowHandler):
                 "the certificate moved to another profile since the request was filed: file a "
                 "new request",
             )
-
-    @staticmethod
-    def check_key_entitlement(certificate: Certificate, user, level: str | None) -> None:
-        """Who may receive a certificate's key (recover, or a renewal the portal keys): its
-        owner or a member of its team; other requesters only through someone holding
-        ``perform``, who answers for handing it over."""
-        if level == GrantLevel.PERFORM:
-            return
-        if certificate.owner_id is not None and certificate.owner_id == getattr(user, "pk", None):
-            return
-        if certificate.team_id and certificate.team.members.filter(pk=user.pk).exists():
-            return
-        raise forbidden(
-            "only the certificate's owner or its team may ask for its key; ask someone who "
-            "may perform this workflow"
-        )
 
     def stored_certificate(self, request: Request) -> Certificate:
         if request.certificate is None:

@@ -25,7 +25,6 @@ class RecoverWorkflow(CertificateWorkflow):
 
     def prepare_submission(self, data: dict, target: Target, user) -> Prepared:
         _check_escrowed(target.certificate)
-        self.check_key_entitlement(target.certificate, user, target.level)
         password = keys.pkcs12_password(
             data, target.profile, produces_pkcs12=True, invalid_code=INVALID
         )

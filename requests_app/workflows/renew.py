@@ -48,8 +48,6 @@ class RenewWorkflow(CertificateWorkflow):
         password = keys.pkcs12_password(
             data, profile, produces_pkcs12=csr is None, invalid_code=INVALID
         )
-        if csr is None:  # the portal will hand out a key for this holder
-            self.check_key_entitlement(certificate, user, target.level)
         return Prepared(
             profile, certificate, {"csr": csr, "key_type": key_type, "password": password}
         )

@@ -12,6 +12,7 @@ from horizon.models.certificate_with_permissions_response import (
     CertificateWithPermissionsResponse,
 )
 
+from certificates.models import Certificate
 from certificates.services import revoke_certificate
 from tests.factories import ProfileFactory, TeamFactory, UserFactory, grant
 from tests.read_side import ids_of, make_certificate, search_certificates
@@ -55,10 +56,16 @@ def test_an_approver_sees_the_certificates_of_the_profiles_they_hold_grants_on(a
 def test_permissions_follow_the_grants_workflow_by_workflow(api_as, certs):
     auditor = UserFactory(username="auditor")
     grant(certs["web"].profile, auditor, "request", workflow="revoke")
+    grant(certs["web"].profile, auditor, "perform", workflow="renew")
     status, body = get(api_as(auditor), str(certs["web"].pk))
     assert status == 200, body
     allowed = {key for key, value in body["permissions"].items() if value}
-    assert allowed == {"requestRevoke"}, body
+    # ``request`` acts on one's own or one's team's certificates only (profiles/access.py).
+    assert allowed == {"renew", "requestRenew"}, body
+    Certificate.objects.filter(pk=certs["web"].pk).update(owner=auditor)
+    status, body = get(api_as(auditor), str(certs["web"].pk))
+    allowed = {key for key, value in body["permissions"].items() if value}
+    assert allowed == {"requestRevoke", "renew", "requestRenew"}, body
 
 
 def test_outsiders_get_404_for_certificates_they_may_not_see(outsider_api, certs):

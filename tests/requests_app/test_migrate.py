@@ -38,8 +38,10 @@ def test_approver_migrates_a_certificate_with_labels_of_the_target_profile(
     assert stored.profile == alt and stored.labels == [{"key": "env", "value": "prod"}]
 
 
-def test_a_requester_migration_waits_for_approval(issue, alt, requester_api, approver_api):
-    certificate = issue()
+def test_a_requester_migration_waits_for_approval(
+    issue, alt, requester, requester_api, approver_api
+):
+    certificate = issue(owned_by=requester)
     status, pending = migrate(requester_api, certificate)
     assert status == 201 and pending["status"] == "pending", pending
     status, body = approver_api.post("/api/v1/requests/approve", {"_id": pending["_id"]})

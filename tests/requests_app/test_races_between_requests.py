@@ -20,9 +20,9 @@ def elsewhere(pki, approver):
     ],
 )
 def test_a_request_whose_certificate_moved_to_another_profile_cannot_be_approved(
-    issue, requester_api, approver_api, elsewhere, workflow, extra
+    issue, requester, requester_api, approver_api, elsewhere, workflow, extra
 ):
-    certificate = issue()
+    certificate = issue(owned_by=requester)
     status, pending = requester_api.submit(
         {"workflow": workflow, "certificateId": certificate["_id"], **extra}
     )
@@ -40,7 +40,7 @@ def test_a_pending_migration_whose_certificate_moved_cannot_be_approved(
     alt = ProfileFactory(name="webra-alt", ca=pki["issuing"])
     grant(alt, requester, "request", "migrate")
     grant(alt, approver, "perform", "migrate")
-    certificate = issue()
+    certificate = issue(owned_by=requester)
     _, pending = requester_api.submit(
         {
             "module": "webra",
@@ -55,8 +55,10 @@ def test_a_pending_migration_whose_certificate_moved_cannot_be_approved(
     assert Certificate.objects.get(pk=certificate["_id"]).profile == elsewhere
 
 
-def test_an_update_writes_only_what_it_asked_to_change(issue, team, requester_api, approver_api):
-    certificate = issue()
+def test_an_update_writes_only_what_it_asked_to_change(
+    issue, team, requester, requester_api, approver_api
+):
+    certificate = issue(owned_by=requester)
     _, pending = requester_api.submit(
         {
             "workflow": "update",
@@ -74,9 +76,9 @@ def test_an_update_writes_only_what_it_asked_to_change(issue, team, requester_ap
 
 
 def test_a_certificates_team_cannot_withdraw_an_outsiders_revocation(
-    issue, requester_api, approver, outsider, api_as
+    issue, requester, requester_api, approver, outsider, api_as
 ):
-    certificate = issue()
+    certificate = issue(owned_by=requester)  # its owner, not a member of its team
     security = TeamFactory(name="security")
     security.members.add(outsider)
     Certificate.objects.filter(pk=certificate["_id"]).update(team=security)

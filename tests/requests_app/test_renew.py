@@ -10,6 +10,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from django.utils import timezone
 
 from certificates.models import Certificate
+from requests_app.models import Request
 from tests.factories import make_csr
 
 PASSWORD = "Correct-Horse-9-battery"
@@ -180,9 +181,13 @@ def test_a_requester_cannot_have_someone_elses_certificate_rekeyed_for_them(
     old = renewable()  # the approver's
     status, body = renew(requester_api, old)
     assert (status, body["error"]) == (403, "SEC-PERM-001"), body
+    # Security review 4.1: with their own key either — once approved, the owner's subject
+    # would be bound to the other party's key, and the owner's own renewal refused.
     csr, _ = make_csr()
-    status, body = renew(requester_api, old, csr=csr)  # with their own key: no secret leaves
-    assert status == 201 and body["status"] == "pending", body
+    status, body = renew(requester_api, old, csr=csr)
+    assert (status, body["error"]) == (403, "SEC-PERM-001"), body
+    assert "owner" in body["detail"], body
+    assert not Request.objects.filter(workflow="renew").exists()
 
 
 def test_renewal_signs_again_only_names_the_profile_allows_now(renewable, approver_api, profile):

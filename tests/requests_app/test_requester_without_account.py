@@ -78,7 +78,7 @@ def test_an_approver_may_decide_on_a_request_filed_without_an_account(
 
 
 def test_the_search_permissions_never_make_it_the_callers_own(pending_without_account):
-    nobody = RequestPermissions(user_id=None, performs=set(), team_ids=set())
+    nobody = RequestPermissions(caller=None, team_ids=set())
     assert nobody.on(pending_without_account) == {"approve": False, "cancel": False}
 
 

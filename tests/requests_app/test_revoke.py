@@ -71,8 +71,10 @@ def test_a_body_without_module_revokes_by_pem(issue, approver_api):
     assert Certificate.objects.get(pk=certificate["_id"]).revocation_reason == "superseded"
 
 
-def test_a_requester_revocation_waits_for_approval_then_revokes(issue, requester_api, approver_api):
-    certificate = issue()
+def test_a_requester_revocation_waits_for_approval_then_revokes(
+    issue, requester, requester_api, approver_api
+):
+    certificate = issue(owned_by=requester)
     status, pending = revoke(requester_api, certificate)
     assert status == 201 and pending["status"] == "pending", pending
     assert pending["certificate"]["revoked"] is False  # shows what will be revoked
@@ -149,9 +151,9 @@ def test_revoking_twice_is_refused_with_revoke_005(issue, approver_api):
 
 
 def test_a_certificate_revoked_while_its_revocation_was_pending_cannot_be_approved(
-    issue, requester_api, approver_api
+    issue, requester, requester_api, approver_api
 ):
-    certificate = issue()
+    certificate = issue(owned_by=requester)
     _, pending = revoke(requester_api, certificate)
     assert revoke(approver_api, certificate)[0] == 201
     status, body = approver_api.post("/api/v1/requests/approve", {"_id": pending["_id"]})

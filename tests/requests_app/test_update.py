@@ -29,8 +29,8 @@ def test_approver_updates_labels_team_and_contact_email(issue, team, approver_ap
     assert stored.pem == certificate["certificate"]  # the certificate itself is unchanged
 
 
-def test_a_requester_update_waits_for_approval(issue, requester_api, approver_api):
-    certificate = issue()
+def test_a_requester_update_waits_for_approval(issue, requester, requester_api, approver_api):
+    certificate = issue(owned_by=requester)
     status, pending = update(requester_api, certificate, labels=[{"label": "env", "value": "dev"}])
     assert status == 201 and pending["status"] == "pending", pending
     assert Certificate.objects.get(pk=certificate["_id"]).labels == []
