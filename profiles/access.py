@@ -81,6 +81,7 @@ __all__ = [
     "granted_profiles",
     "is_administrator",
     "may_decide",
+    "perform_holders",
     "profile_level",
     "proven_certificate_id",
     "request_level",
@@ -441,3 +442,14 @@ def certificate_visibility(user: Any) -> Q:
     in_team = Team.members.through.objects.filter(team=OuterRef("team"), user=user)
     granted = Grant.objects.for_user(user).filter(profile=OuterRef("profile"))
     return Q(owner=user) | Exists(in_team) | Exists(granted)
+
+
+def perform_holders(profile: Profile, workflow: str) -> Q:
+    """A filter on accounts (the user model) holding ``perform`` on ``profile`` and
+    ``workflow`` one by one: by a grant, direct or through a team, or as administrators —
+    whom to show or mail as the request's possible approvers. A level the profile opens to
+    every account is not enumerated (it would name, and mail, everyone)."""
+    grant = {"profile": profile.pk, "workflow": workflow, "level": GrantLevel.PERFORM}
+    direct = Q(**{f"rap_grants__{key}": value for key, value in grant.items()})
+    through_team = Q(**{f"rap_teams__grants__{key}": value for key, value in grant.items()})
+    return direct | through_team | Q(is_staff=True)

@@ -14,15 +14,13 @@ import smtplib
 from functools import partial
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, mailers
 from django.db import transaction
-from django.db.models import Q
 from django.urls import reverse
 
-from profiles.models import GrantLevel
 from raportal.models import record
 from requests_app.models import Request, Status
+from requests_app.pages.queries import approvers_of
 
 logger = logging.getLogger(__name__)
 
@@ -80,7 +78,7 @@ def send_pending_notice(request_id: str) -> int:
     request = _load(request_id)
     if request is None or request.status != Status.PENDING:
         return 0
-    recipients = approvers_of(request)
+    recipients = [user for user in approvers_of(request) if user.email]
     if not recipients:
         return 0
     profile = request.profile.name if request.profile else "no profile"
@@ -125,37 +123,6 @@ def send_decision_notice(request_id: str) -> int:
     lines += ["", f"See it: {_url('request-detail', request)}"]
     body = "\n".join(lines) + "\n"
     return _send(request, "decided", [_mail(subject, body, requester.email)])
-
-
-def approvers_of(request: Request) -> list:
-    """Active users with an email address who may decide on the request now: ``perform`` on
-    its profile and workflow (directly or through a team), and whatever else the approver's
-    queue asks (``Request.objects.decidable_by``: not their own, not expired, a migration's
-    source profile)."""
-    if request.profile_id is None:
-        return []
-    grants = Q(
-        rap_grants__profile=request.profile_id,
-        rap_grants__workflow=request.workflow,
-        rap_grants__level=GrantLevel.PERFORM,
-    ) | Q(
-        rap_teams__grants__profile=request.profile_id,
-        rap_teams__grants__workflow=request.workflow,
-        rap_teams__grants__level=GrantLevel.PERFORM,
-    )
-    candidates = (
-        get_user_model()
-        .objects.filter(grants, is_active=True)
-        .exclude(email="")
-        .exclude(pk=request.requester_id)
-        .distinct()
-        .order_by("pk")
-    )
-    return [
-        user
-        for user in candidates
-        if Request.objects.decidable_by(user).filter(pk=request.pk).exists()
-    ]
 
 
 def _load(request_id: str) -> Request | None:

@@ -6,7 +6,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import CharField, F, Q, Value
 from django.db.models.functions import Coalesce, NullIf
 
-from profiles.models import GrantLevel, Profile, Workflow
+from profiles.access import perform_holders
+from profiles.models import Profile, Workflow
 from requests_app.models import Request, Status
 
 
@@ -105,21 +106,23 @@ def _columns(sort: str) -> list[dict]:
 
 
 def approvers_of(request: Request) -> list:
-    """Who may decide on a pending request: holders of ``perform`` on its profile and
-    workflow, directly or through a team — never its requester."""
+    """Who may decide on a pending request now, as the access policy says (profiles/access.py):
+    active accounts holding ``perform`` on its profile and workflow (superusers for a request on
+    no profile), for whom the approver's queue holds it (``Request.objects.decidable_by``: not
+    their own, not expired, a migration's source profile) — never its requester."""
     if request.profile_id is None:
-        return list(get_user_model().objects.filter(is_superuser=True, is_active=True))
-    grant = {
-        "profile": request.profile_id,
-        "workflow": request.workflow,
-        "level": GrantLevel.PERFORM,
-    }
-    direct = Q(**{f"rap_grants__{k}": v for k, v in grant.items()})
-    through_team = Q(**{f"rap_teams__grants__{k}": v for k, v in grant.items()})
-    return list(
+        holders = Q(is_superuser=True)
+    else:
+        holders = perform_holders(request.profile, request.workflow)
+    candidates = (
         get_user_model()
-        .objects.filter(direct | through_team, is_active=True)
+        .objects.filter(holders, is_active=True)
         .exclude(pk=request.requester_id)
         .distinct()
         .order_by("username")
     )
+    return [
+        user
+        for user in candidates
+        if Request.objects.decidable_by(user).filter(pk=request.pk).exists()
+    ]
