@@ -312,7 +312,9 @@ class Caller:
         return not own and self.on_request(request) == GrantLevel.PERFORM
 
 
-def _rights_of(profiles: "Iterable[Profile | int] | QuerySet[Profile] | None") -> dict:
+def _rights_of(
+    profiles: "Iterable[Profile | int] | QuerySet[Profile] | None",
+) -> dict[int, ProfileRights]:
     if profiles is None:
         profiles = Profile.objects.all()
     if isinstance(profiles, QuerySet):

@@ -2,6 +2,7 @@
 teams, and grants (who may request or perform which workflow on which profile)."""
 
 import re
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -465,8 +466,9 @@ class GrantLevel(models.TextChoices):
 LEVEL_RANK = {GrantLevel.REQUEST: 1, GrantLevel.PERFORM: 2}
 
 
-class GrantQuerySet(models.QuerySet):
-    def for_user(self, user):
+class GrantQuerySet(models.QuerySet["Grant"]):
+    def for_user(self, user: Any) -> "GrantQuerySet":
+        """Grants held by ``user``, directly or through one of their teams."""
         return self.filter(Q(user=user) | Q(team__members=user))
 
 
