@@ -54,14 +54,14 @@ class RequestSearchView(APIView):
         return Response(page.results_json(results, search, has_more, count))
 
 
-@extend_schema(
-    parameters=[OpenApiParameter("module", str), OpenApiParameter("workflow", str)],
-    responses=answers(LIST_OF_OBJECTS),
-)
 class RequestableProfilesView(APIView):
     """``GET /api/v1/requests/profiles?module=&workflow=``: the client's list of
     RequestableCertificateProfileResponse."""
 
+    @extend_schema(
+        parameters=[OpenApiParameter("module", str), OpenApiParameter("workflow", str)],
+        responses=answers(LIST_OF_OBJECTS),
+    )
     def get(self, request: ApiRequest) -> Response:
         module = request.query_params.get("module") or None
         workflow = request.query_params.get("workflow") or None
@@ -70,7 +70,7 @@ class RequestableProfilesView(APIView):
     @extend_schema(request=OpenApiTypes.OBJECT, responses=answers(LIST_OF_OBJECTS, 400))
     def post(self, request: ApiRequest) -> Response:
         """The same list, the query in a JSON body: ``{"module": …, "workflow": …}``."""
-        body = request.data if request.data is not None else {}
+        body = request.data
         if not isinstance(body, dict):
             raise invalid_request("the body must be a JSON object: {module, workflow}")
         query = {}

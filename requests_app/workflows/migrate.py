@@ -51,7 +51,10 @@ class MigrateWorkflow(CertificateWorkflow):
         return Target(destination, certificate, also_granted_on=source)
 
     def grant_level(self, user, target: Target) -> str | None:
-        """On the certificate (its source profile, ownership, team) and on the target."""
+        """On the certificate (its source profile, ownership, team) and on the target; on the
+        target alone for a template that names no certificate."""
+        if target.certificate is None:
+            return super().grant_level(user, target)
         source = target.also_granted_on[0] if target.also_granted_on else None
         return access.certificate_level(
             user, target.certificate, self.name, profile=source, target=target.profile

@@ -153,3 +153,13 @@ def test_the_decision_page_shows_the_certificates_owner_and_team_beside_the_requ
     holder = page[page.index('id="certificate-holder"') :][:600]
     assert "Owner: approver" in holder and "Team: web" in holder, holder
     assert "The requester is its team member." in holder, holder
+
+
+def test_a_migration_template_naming_only_the_target_profile_answers_for_that_profile(
+    profile, requester_api
+):
+    status, body = requester_api.post(
+        "/api/v1/requests/template",
+        {"module": "webra", "workflow": "migrate", "profile": "webra-demo"},
+    )
+    assert status == 200 and body["profile"] == "webra-demo", body
