@@ -46,7 +46,7 @@ its use is recorded.
 read. Without other credentials the caller is a ``PopPrincipal``: no account, named by the
 certificate's DN (the request's ``requester``), holding ``perform`` on the proven
 certificate for the workflows its profile allows and nothing anywhere else
-(requests_app/workflows/base.py decides). With API credentials (or a browser session) as
+(profiles/access.py decides). With API credentials (or a browser session) as
 well, the account is the caller, and a valid proof adds those same self-PoP rights on the
 proven certificate to the account's own; an invalid proof refuses the call.
 """
@@ -111,7 +111,7 @@ class PopProof:
 class PopPrincipal:
     """The caller of a request authenticated by proof of possession alone. It has no account:
     no grants, no teams, nothing it owns; its one right is what the proven certificate's
-    profile grants to proofs (requests_app/workflows/base.py). Named by the certificate's DN,
+    profile grants to proofs (profiles/access.py). Named by the certificate's DN,
     as Horizon names certificate-authenticated principals by default."""
 
     pk = None

@@ -188,7 +188,7 @@ def test_est_and_scep_enroll_shapes(client_for, pki, approver, module, model):
 def test_pending_revoke_and_renew_are_approved_through_the_client(
     as_requester, as_approver, issue, requester
 ):
-    certificate = issue()
+    certificate = issue(owned_by=requester)  # request acts on one's own certificates
     pending = submit(
         as_requester,
         {
@@ -233,7 +233,7 @@ def test_workflow_errors_reach_the_client_as_problems(as_approver, profile):
     assert json.loads(error.value.body)["error"] == "WEBRA-REVOKE-001"
 
 
-def test_client_reads_the_enroll_and_revoke_templates(as_requester, issue):
+def test_client_reads_the_enroll_and_revoke_templates(as_requester, issue, requester):
     from horizon.models.request_template_request import RequestTemplateRequest
     from horizon.models.web_ra_enroll_request_on_template_response import (
         WebRAEnrollRequestOnTemplateResponse,
@@ -249,7 +249,7 @@ def test_client_reads_the_enroll_and_revoke_templates(as_requester, issue):
     ).actual_instance
     assert isinstance(enroll, WebRAEnrollRequestOnTemplateResponse)
     assert enroll.template.capabilities.default_key_type == "ec-secp256r1"
-    certificate = issue()
+    certificate = issue(owned_by=requester)
     revoke = as_requester.request_template(
         RequestTemplateRequest.from_json(
             json.dumps(
