@@ -24,6 +24,7 @@ from rest_framework.views import APIView
 from certificates import extensions
 from certificates.api import certificate_details
 from certificates.models import Certificate
+from certificates.outputs import certificate_json
 from certificates.pki import fingerprints
 from certificates.read_permissions import CertificatePermissions
 from certificates.search_fields import (
@@ -37,7 +38,6 @@ from hrql.fields import QueryError
 from hrql.parser import to_q
 from raportal.api.schema import LIST_OF_OBJECTS, OBJECT, answers
 from raportal.errors import DomainError, invalid_request
-from requests_app.api.outputs import certificate_json
 
 RELATED = ("profile", "owner", "team", "escrowed_key")
 DEFERRED = ("escrowed_key__sealed_key",)  # a search result never carries the escrowed key
