@@ -15,10 +15,10 @@ from django.utils import timezone
 from certificates import extensions
 from certificates.models import Certificate
 from certificates.pki import names
+from certificates.renewal import PREVIOUS, RENEWED
 from raportal.models import AuditEvent
 from requests_app.models import Request
 from requests_app.pages.actions import available_actions
-from requests_app.workflows.renew import PREVIOUS, RENEWED
 
 STATUSES = ("valid", "expiring", "expired", "revoked")
 EXPIRING = dt.timedelta(days=30)  # "expiring soon": one month left
