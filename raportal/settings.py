@@ -163,7 +163,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "raportal.navigation.navigation",
+                "requests_app.navigation.navigation",
             ],
         },
     },
