@@ -7,10 +7,10 @@ from certificates import api as ca_api
 from certificates import read_api as certificate_read_api
 from certificates.pages.home import home
 from discovery.api import DiscoveryFeedView
+from profiles.api.principals import PrincipalSelfView
 from raportal import health
 from raportal.api.password_policies import GeneratePasswordView
 from raportal.api.path_converters import CertificateReferenceConverter, CertificateTextConverter
-from raportal.api.views import PrincipalSelfView
 from raportal.security import api_docs_view
 from raportal.throttling import ThrottledAdminAuthenticationForm, ThrottledAuthenticationForm
 from requests_app.api import read_views as request_read_api
