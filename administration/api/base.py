@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 from administration.localized import from_localized
 from administration.permissions import SUPERUSER_ONLY, may_manage
 from raportal.api.bodies import IGNORED_HEADER, unknown_fields, validated
-from raportal.api.password_policies import AnyAccept
+from raportal.api.negotiation import AnyAccept
 from raportal.api.problems import PROBLEM_CONTENT_TYPE
 from raportal.api.schema import ProblemSerializer
 from raportal.errors import DomainError, conflict, forbidden, invalid_request
