@@ -7,9 +7,9 @@ from certificates import api as ca_api
 from certificates import read_api as certificate_read_api
 from certificates.pages.home import home
 from discovery.api import DiscoveryFeedView
+from profiles.api.password_policies import GeneratePasswordView
 from profiles.api.principals import PrincipalSelfView
 from raportal import health
-from raportal.api.password_policies import GeneratePasswordView
 from raportal.api.path_converters import CertificateReferenceConverter, CertificateTextConverter
 from raportal.security import api_docs_view
 from raportal.throttling import ThrottledAdminAuthenticationForm, ThrottledAuthenticationForm
