@@ -171,6 +171,7 @@ def profile_json(profile: Profile) -> dict:
             "validityDays": profile.validity_days,
             "extendedKeyUsages": list(profile.extended_key_usages or []),
             "allowWildcards": profile.allow_wildcards,
+            "allowMixedScriptLabels": profile.allow_mixed_script_labels,
             "renewalEnabled": profile.renewal_enabled,
             # Stricter than Horizon, when asked (off by default, as Horizon behaves).
             "dnsNamesFullyQualified": profile.dns_names_fully_qualified,
@@ -486,6 +487,8 @@ def apply_profile(raw: dict, profile: Profile | None = None) -> tuple[Profile, l
         profile.extended_key_usages = list(extras["extendedKeyUsages"] or [])
     if "allowWildcards" in extras:
         profile.allow_wildcards = bool(extras["allowWildcards"])
+    if "allowMixedScriptLabels" in extras:
+        profile.allow_mixed_script_labels = bool(extras["allowMixedScriptLabels"])
     # Our stricter rules, like the other extras, change only when the extras name them: a
     # body from Horizon's own tools (no extras) keeps what the profile had.
     if "dnsNamesFullyQualified" in extras:

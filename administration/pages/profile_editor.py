@@ -70,7 +70,7 @@ SECTIONS = [
             "contact_email_regex",
         ],
     ),
-    ("DNS names", ["allow_wildcards", "dns_names_fully_qualified"]),
+    ("DNS names", ["allow_wildcards", "dns_names_fully_qualified", "allow_mixed_script_labels"]),
     (
         "Requests (days a request waits for a decision)",
         [f"{workflow}_request_expiry_days" for workflow in LIFECYCLE],
@@ -130,6 +130,7 @@ LABELS = {
     "self_pop_renew": "Whoever proves possession of the key may renew the certificate",
     "team_members_only": "Requesters choose only among their own teams",
     "dns_names_fully_qualified": "DNS names must be fully qualified (no single-label names)",
+    "allow_mixed_script_labels": "Internationalized DNS labels may mix scripts (homograph risk)",
     **{f"{w}_request_expiry_days": Workflow(w).label for w in LIFECYCLE},
 }
 
