@@ -153,7 +153,8 @@ def _counters(request, scope: str, account: str | None) -> list[_Counter]:
 
 
 def _known_key(request, account: str | None) -> str | None:
-    """Whether the account authenticated from this address before (any scope)."""
+    """The cache key marking this address as one the account authenticated from (in any
+    scope), or None without an account or an address."""
     name, address = _account(account), _address_bucket(client_ip(request))
     if not name or not address:
         return None
