@@ -135,6 +135,7 @@ class CaListView(ReadForAllWriteForStaff, AdminApiView):
 
     @extend_schema(
         operation_id="v1_cas_add",
+        request=OBJECT,
         responses={**answers(OBJECT, 400, 403, ok_status=201), **CONFLICT},
     )
     def post(self, request):
@@ -150,6 +151,7 @@ class CaListView(ReadForAllWriteForStaff, AdminApiView):
 
     @extend_schema(
         operation_id="v1_cas_update",
+        request=OBJECT,
         responses={**answers(OBJECT, 400, 403, 404), **CONFLICT},
     )
     def put(self, request):

@@ -164,6 +164,7 @@ class ConnectorListView(AdminApiView):
 
     @extend_schema(
         operation_id="v1_pki_connectors_add",
+        request=OBJECT,
         responses={**answers(OBJECT, 400, 403, ok_status=201), **CONFLICT},
     )
     def post(self, request):
@@ -185,6 +186,7 @@ class ConnectorListView(AdminApiView):
 
     @extend_schema(
         operation_id="v1_pki_connectors_update",
+        request=OBJECT,
         responses={**answers(OBJECT, 400, 403, 404), **CONFLICT},
     )
     def put(self, request):
