@@ -166,11 +166,9 @@ def set_fields(model: BaseModel) -> set[str]:
     return out
 
 
-def named(rows, kind: str, name: str, *, field: str = "name", lock: bool = False):
-    """The row of the queryset ``rows`` whose ``field`` is ``name``, locked until the end of
-    the transaction with ``lock``; else 404 REQ-001 naming the ``kind`` of object."""
-    if lock:
-        rows = rows.select_for_update()
+def named(rows, kind: str, name: str, *, field: str = "name"):
+    """The row of the queryset ``rows`` whose ``field`` is ``name``; else 404 REQ-001 naming
+    the ``kind`` of object (the services lock what they change)."""
     row = rows.filter(**{field: name}).first()
     if row is None:
         raise not_found(kind, name)

@@ -46,15 +46,7 @@ from administration.api.base import (
     set_fields,
 )
 from administration.services import accounts as services
-from administration.services.accounts import (  # noqa: F401 (the API's names for them)
-    AWAITING_PASSWORD,
-    checked_identifier,
-    is_local,
-    local_accounts,
-    set_email,
-    set_name,
-    validated_password,
-)
+from administration.services.accounts import is_local, local_accounts, validated_password
 from raportal import throttling
 from raportal.api.authentication import AuthenticationThrottled
 from raportal.api.schema import LIST_OF_OBJECTS, OBJECT, answers

@@ -14,6 +14,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from administration.services.checks import (
     already_exists,
+    lock,
     require_administrator,
     require_may_manage,
     written,
@@ -151,6 +152,7 @@ def update_account(
     """The account's e-mail and name (None: unchanged); True when either changed."""
     require_may_manage(actor, user)
     with transaction.atomic():
+        lock(user)
         before = (user.email, user.first_name, user.last_name)
         if email is not None:
             set_email(user, email)
@@ -170,6 +172,7 @@ def delete_local_identity(actor: Any, user: Any) -> None:
     keys and history."""
     require_administrator(actor)
     with transaction.atomic():
+        lock(user)
         if user.pk == actor.pk:
             raise conflict("you cannot delete your own local identity", reason="self")
         require_may_manage(actor, user)
@@ -186,6 +189,7 @@ def set_password(actor: Any, user: Any, *, password: str, action: str = "user.pa
     if user.pk != actor.pk:  # one's own: the edge checked the previous password
         require_may_manage(actor, user)
     with transaction.atomic():
+        lock(user)
         user.set_password(password)
         user.save(update_fields=["password"])
         detail_key = "username" if action == "user.password" else "identifier"
@@ -197,6 +201,7 @@ def set_active(actor: Any, account: Any, *, active: bool) -> None:
     if not active and account.pk == actor.pk:
         raise conflict("You cannot deactivate your own account.", reason="self")
     with transaction.atomic():
+        lock(account)
         account.is_active = active
         account.save(update_fields=["is_active"])
         written(

@@ -41,3 +41,9 @@ def not_found(kind: str, name: str) -> DomainError:
 
 def already_exists(kind: str, name: str) -> DomainError:
     return conflict(f"a {kind} named {name!r} already exists", reason="exists")
+
+
+def lock(row: models.Model) -> None:
+    """Locks ``row`` until the end of the transaction: two changes to one object apply one
+    after the other."""
+    list(type(row)._default_manager.select_for_update().filter(pk=row.pk).values_list("pk"))

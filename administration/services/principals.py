@@ -10,6 +10,7 @@ from django.db import IntegrityError, models, transaction
 from administration.services.accounts import checked_identifier, is_local
 from administration.services.checks import (
     already_exists,
+    lock,
     require_administrator,
     require_may_manage,
     written,
@@ -109,6 +110,7 @@ def create_principal_info(actor: Any, *, identifier: str, info: PrincipalInfo) -
 def update_principal_info(actor: Any, user: Any, *, info: PrincipalInfo) -> None:
     require_administrator(actor)
     with transaction.atomic():
+        lock(user)
         _apply(actor, user, info)
         written(actor, "principalinfo.update", user, identifier=user.get_username())
 
@@ -134,6 +136,7 @@ def delete_principal_info(actor: Any, user: Any) -> None:
     require_administrator(actor)
     identifier = user.get_username()
     with transaction.atomic():
+        lock(user)
         if user.pk == actor.pk:
             raise conflict("you cannot delete your own principal info", reason="self")
         require_may_manage(actor, user)
