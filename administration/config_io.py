@@ -61,7 +61,7 @@ VOLATILE = ("creationDate", "lastAuthentication", "lastModification")
 
 
 class ConfigError(Exception):
-    """An object of the file the API refused: which one, and the API's problem."""
+    """An object of the file that was refused: which one, and the problem (as the API words it)."""
 
 
 def _actor():
@@ -262,7 +262,7 @@ def import_config(config: dict) -> list[str]:
     """Applies ``config`` in one transaction; returns what was done, one line per object
     (created, updated or unchanged). Objects the file lists are made to match it, their
     members and grants included; objects it does not list are left alone. Raises
-    ConfigError (nothing applied) when the file or the API refuses something."""
+    ConfigError (nothing applied) when the file or a service refuses something."""
     check_structure(config)
     actor = _actor()
     done: list[str] = []

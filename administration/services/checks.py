@@ -46,4 +46,5 @@ def already_exists(kind: str, name: str) -> DomainError:
 def lock(row: models.Model) -> None:
     """Locks ``row`` until the end of the transaction: two changes to one object apply one
     after the other."""
-    list(type(row)._default_manager.select_for_update().filter(pk=row.pk).values_list("pk"))
+    rows = row._meta.model._default_manager  # row may be a lazy request.user
+    list(rows.select_for_update().filter(pk=row.pk).values_list("pk"))

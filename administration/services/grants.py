@@ -32,7 +32,9 @@ def _check(entry: GrantEntry) -> None:
         raise invalid_request("a grant is given to an account or to a team")
 
 
-def set_profile_grants(actor: Any, profile: Profile, *, grants: Iterable[GrantEntry]) -> dict:
+def set_profile_grants(
+    actor: Any, profile: Profile, *, grants: Iterable[GrantEntry]
+) -> dict[str, int]:
     """Replaces the profile's grants with ``grants`` and says how many were added, removed
     and changed."""
     require_administrator(actor)
