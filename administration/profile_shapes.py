@@ -388,6 +388,18 @@ def _read_days(raw: dict, key: str, seen: Collected, where: str) -> int | None:
     return days
 
 
+class HorizonProfile:
+    """A Horizon profile document as the services' ``ProfileSource``
+    (administration/services/profiles.py)."""
+
+    def __init__(self, raw: dict):
+        self.raw = raw
+        self.name: str = raw["name"]
+
+    def write(self, profile: Profile | None) -> tuple[Profile, list[str]]:
+        return apply_profile(self.raw, profile)
+
+
 def apply_profile(raw: dict, profile: Profile | None = None) -> tuple[Profile, list[str]]:
     """Creates (``profile`` None) or replaces the profile described by ``raw`` — a body the
     client's model for its module accepted. Returns the saved profile and what was ignored;

@@ -346,6 +346,11 @@ class ProfileEditor:
             formset.save()
         return profile
 
+    def write(self, profile: Profile | None) -> tuple[Profile, list[str]]:
+        """The services' ``ProfileSource`` (administration/services/profiles.py): the forms
+        describe the profile they were bound to; nothing is ignored."""
+        return self.save(), []
+
     def errors_summary(self) -> list[str]:
         """Every problem in words, for the summary above the form."""
         out = list(self.problems)
