@@ -2,9 +2,10 @@
 ``manage.py import_config FILE`` applies it, idempotently (create what is missing, update
 what differs; nothing the file does not name is deleted).
 
-Every object travels in the shape of Horizon's admin API, and is read and written THROUGH
-that API's own views (called in-process as a staff actor): the file means exactly what the
-API means, with the same validation. Sections, in the order they are applied:
+Every object travels in the shape of Horizon's admin API: it is read with the API's own
+readers and written with the same administration services the API and the pages call
+(administration/services/), as a staff actor: the file means exactly what the API means,
+with the same validation and audit events. Sections, in the order they are applied:
 
     passwordPolicies, labels, localIdentities, teams (+ members), cas (trust entries),
     connectors (integrated CAs), profiles, discoveryCampaigns, principalInfos (+ user grants
@@ -18,22 +19,41 @@ kept in git and applied on any instance sharing that key-encryption key, and now
 """
 
 import base64
-import json
+import copy
+from collections.abc import Callable
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.urls import resolve
-from rest_framework.test import APIRequestFactory, force_authenticate
 
-from administration.api.identities import checked_identifier, identity_json, set_email, set_name
+from administration.api.authorities import add_entry, change_entry, visible_entries
+from administration.api.base import Document, read_body
+from administration.api.connectors import add_connector, change_connector, connector_json
+from administration.api.discovery_campaigns import campaign_data, campaign_json
+from administration.api.identities import identity_json
+from administration.api.labels import label_json, label_texts
+from administration.api.principal_infos import principal_accounts, principal_info, principal_json
+from administration.api.profiles import profiles, read_profile
+from administration.api.teams import team_fields, team_json
+from administration.profile_shapes import HorizonProfile, profile_json
+from administration.services import accounts, grants, labels, principals, teams
+from administration.services import profiles as profile_services
+from administration.services.password_policies import save_password_policy
+from administration.services.teams import accounts_named
+from certificates.api import ca_json
 from certificates.ca_keys import ca_private_key
 from certificates.models import CertificateAuthority
-from profiles.models import Grant, GrantLevel, PasswordPolicy, Profile, Team, Workflow
+from discovery import services as discovery_services
+from discovery.models import DiscoveryCampaign
+from profiles.models import Grant, GrantLevel, Label, PasswordPolicy, Profile, Team, Workflow
 from raportal.crypto import open_sealed, seal
 from raportal.errors import DomainError
+from raportal.horizon_models import DiscoveryCampaign as CampaignBody
+from raportal.horizon_models import Label as LabelBody
+from raportal.horizon_models import PrincipalInfo as PrincipalInfoBody
+from raportal.horizon_models import Team as TeamBody
 from raportal.models import record
 
 FORMAT = "raportal-config/1"
@@ -41,7 +61,7 @@ VOLATILE = ("creationDate", "lastAuthentication", "lastModification")
 
 
 class ConfigError(Exception):
-    """An object of the file the API refused: which one, and the API's problem."""
+    """An object of the file that was refused: which one, and the problem (as the API words it)."""
 
 
 def _actor():
@@ -49,48 +69,28 @@ def _actor():
     return get_user_model()(username="import_config", is_staff=True, is_superuser=True)
 
 
-class Api:
-    """Horizon's admin API, called in-process."""
+def _refused(kind: str, name: str, error: DomainError) -> ConfigError:
+    return ConfigError(f"{kind} {name!r}: {error.detail}")
 
-    def __init__(self, actor=None):
-        self.factory = APIRequestFactory()
-        self.actor = actor or _actor()
 
-    def call(self, method: str, path: str, body=None) -> tuple[int, object]:
-        request = getattr(self.factory, method)(path, body, format="json")
-        force_authenticate(request, user=self.actor)
-        match = resolve(path)
-        response = match.func(request, *match.args, **match.kwargs)
-        if hasattr(response, "render"):
-            response.render()
-        data = json.loads(response.content) if response.content else None
-        return response.status_code, data
-
-    def get(self, path: str):
-        status, data = self.call("get", path)
-        if status == 204:
-            return []
-        if status != 200:
-            raise ConfigError(f"GET {path}: {status} {data}")
-        return data
-
-    def put_or_post(self, kind: str, collection: str, name: str, body: dict) -> str:
-        """Creates the object ``name``, or updates it when it differs from ``body`` (an
-        unchanged object is not written: no audit event, no new revision). Returns
-        "created", "updated" or "unchanged"."""
-        status, current = self.call("get", f"{collection}/{name}")
-        if status == 200:
-            if comparable(current) == comparable(body):
-                return "unchanged"
-            status, data = self.call("put", collection, body)
-            outcome = "updated"
-        else:
-            status, data = self.call("post", collection, body)
-            outcome = "created"
-        if status not in (200, 201, 204):
-            detail = data.get("detail") if isinstance(data, dict) else data
-            raise ConfigError(f"{kind} {name!r}: {detail}")
-        return outcome
+def apply(
+    kind: str,
+    name: str,
+    body: dict,
+    current: dict | None,
+    create: Callable[[], object],
+    update: Callable[[], object],
+) -> str:
+    """Creates the object ``name`` (``current`` None), or updates it when it differs from
+    ``body`` (an unchanged object is not written: no audit event, no new revision). Returns
+    "created", "updated" or "unchanged"; a refusal is a ConfigError naming the object."""
+    if current is not None and comparable(current) == comparable(body):
+        return "unchanged"
+    try:
+        (create if current is None else update)()
+    except DomainError as error:
+        raise _refused(kind, name, error) from None
+    return "created" if current is None else "updated"
 
 
 # What an answer carries that a configuration does not: ids, states, dates, the CA key (a
@@ -116,16 +116,6 @@ def _strip(item: dict, *keys: str) -> dict:
     return {k: v for k, v in item.items() if k not in {"_id", *keys}}
 
 
-LABELS = "/api/v1/certificate/labels"
-TEAMS = "/api/v1/security/teams"
-LOCALS = "/api/v1/security/identity/locals"
-PRINCIPALS = "/api/v1/security/principalinfos"
-CAS = "/api/v1/cas"
-CONNECTORS = "/api/v1/pki/connectors"
-PROFILES = "/api/v1/certificate/profiles"
-CAMPAIGNS = "/api/v1/discovery/campaigns"
-
-
 def _key_context(name: str) -> str:
     return f"export:ca-key:{name}"
 
@@ -134,41 +124,38 @@ def _key_context(name: str) -> str:
 
 
 def export_config() -> dict:
-    api = Api()
-    config = {"format": FORMAT}
+    actor = _actor()
+    config: dict[str, Any] = {"format": FORMAT}
     config["passwordPolicies"] = [
         policy.as_json() for policy in PasswordPolicy.objects.order_by("name")
     ]
-    config["labels"] = [_strip(label) for label in api.get(LABELS)]
-    teams = []
-    for team in api.get(TEAMS):
-        team = _strip(team)
-        team["members"] = api.get(f"{TEAMS}/{team['name']}/members")
-        teams.append(team)
-    config["teams"] = teams
-    # Every account, as a LocalIdentity (never a password: see the module's docstring).
-    config["localIdentities"] = [
-        _strip(identity_json(user)) for user in get_user_model().objects.order_by("username")
+    config["labels"] = [_strip(label_json(label)) for label in Label.objects.order_by("name")]
+    config["teams"] = [
+        {**_strip(team_json(team)), "members": _members(team)}
+        for team in Team.objects.order_by("name").prefetch_related("managers")
     ]
-    principals = []
-    for user in get_user_model().objects.order_by("username"):
-        status, data = api.call("get", f"{PRINCIPALS}/{user.get_username()}")
-        if status == 200:
-            principals.append(
-                _strip(data, "creationDate", "lastAuthentication", "lastModification")
-            )
-    config["principalInfos"] = principals
-    config["cas"] = [_ca_entry(entry) for entry in api.get(CAS)]
+    # Every account, as a LocalIdentity (never a password: see the module's docstring).
+    user_model = get_user_model()
+    config["localIdentities"] = [
+        _strip(identity_json(user)) for user in user_model.objects.order_by("username")
+    ]
+    config["principalInfos"] = [
+        _strip(principal_json(user), *VOLATILE)
+        for user in principal_accounts().order_by(user_model.USERNAME_FIELD)
+    ]
+    config["cas"] = [_ca_entry(ca_json(entry, actor)) for entry in visible_entries(actor)]
     issuers = CertificateAuthority.objects.exclude(sealed_key__isnull=True)
     connectors = []
     for ca in _parents_first(issuers):
-        connector = _strip(api.get(f"{CONNECTORS}/{ca.name}"), "status")
+        connector = _strip(connector_json(ca), "status")
         connector["caKeySealed"] = _sealed_key(ca)
         record(None, "ca.key.export", ca, name=ca.name, sealed=True, by="export_config")
         connectors.append(connector)
     config["connectors"] = connectors
-    config["profiles"] = [_strip(p) for p in api.get(PROFILES)]
-    config["discoveryCampaigns"] = [_strip(c) for c in api.get(CAMPAIGNS)]
+    config["profiles"] = [_strip(profile_json(p)) for p in profiles()]
+    config["discoveryCampaigns"] = [
+        _strip(campaign_json(c)) for c in DiscoveryCampaign.objects.all()
+    ]
     config["teamGrants"] = [
         {
             "team": grant.team.name,
@@ -181,6 +168,10 @@ def export_config() -> dict:
         .order_by("team__name", "profile__name", "workflow")
     ]
     return config
+
+
+def _members(team: Team) -> list[str]:
+    return sorted(user.get_username() for user in team.members.all())
 
 
 def _parents_first(queryset) -> list[CertificateAuthority]:
@@ -271,130 +262,151 @@ def import_config(config: dict) -> list[str]:
     """Applies ``config`` in one transaction; returns what was done, one line per object
     (created, updated or unchanged). Objects the file lists are made to match it, their
     members and grants included; objects it does not list are left alone. Raises
-    ConfigError (nothing applied) when the file or the API refuses something."""
+    ConfigError (nothing applied) when the file or a service refuses something."""
     check_structure(config)
-    api = Api()
+    actor = _actor()
     done: list[str] = []
     with transaction.atomic():
         for policy in config.get("passwordPolicies", []):
-            done.append(f"password policy {policy['name']}: {_apply_password_policy(policy)}")
+            outcome = _apply_password_policy(actor, policy)
+            done.append(f"password policy {policy['name']}: {outcome}")
         for label in config.get("labels", []):
-            outcome = api.put_or_post("label", LABELS, label["name"], label)
-            done.append(f"label {label['name']}: {outcome}")
+            done.append(f"label {label['name']}: {_apply_label(actor, label)}")
         for identity in config.get("localIdentities", []):
-            outcome = _apply_account(identity)
+            outcome = _apply_account(actor, identity)
             done.append(f"local identity {identity['identifier']}: {outcome}")
         for team in config.get("teams", []):
-            outcome = api.put_or_post("team", TEAMS, team["name"], _strip(team, "members"))
-            if _set_members(api, team["name"], team.get("members") or []):
-                outcome = "updated" if outcome == "unchanged" else outcome
-            done.append(f"team {team['name']}: {outcome}")
+            done.append(f"team {team['name']}: {_apply_team(actor, team)}")
         for ca in config.get("cas", []):
-            done.append(f"CA {ca['name']}: {_apply_ca(api, ca)}")
+            done.append(f"CA {ca['name']}: {_apply_ca(actor, ca)}")
         for connector in config.get("connectors", []):
-            done.append(f"connector {connector['name']}: {_apply_connector(api, connector)}")
+            outcome = _apply_connector(actor, connector)
+            done.append(f"connector {connector['name']}: {outcome}")
         for profile in config.get("profiles", []):
-            outcome = api.put_or_post("profile", PROFILES, profile["name"], profile)
-            done.append(f"profile {profile['name']}: {outcome}")
+            done.append(f"profile {profile['name']}: {_apply_profile(actor, profile)}")
         for campaign in config.get("discoveryCampaigns", []):
-            name = campaign["name"]
-            outcome = api.put_or_post("discovery campaign", CAMPAIGNS, name, campaign)
-            done.append(f"discovery campaign {name}: {outcome}")
+            outcome = _apply_campaign(actor, campaign)
+            done.append(f"discovery campaign {campaign['name']}: {outcome}")
         # Principal infos name profiles and campaigns in their permissions: after them.
         for principal in config.get("principalInfos", []):
-            name = principal["identifier"]
-            outcome = api.put_or_post("principal info", PRINCIPALS, name, principal)
-            done.append(f"principal info {name}: {outcome}")
-        for team, outcome in _apply_team_grants(config.get("teamGrants", [])):
+            outcome = _apply_principal(actor, principal)
+            done.append(f"principal info {principal['identifier']}: {outcome}")
+        for team, outcome in _apply_team_grants(actor, config.get("teamGrants", [])):
             done.append(f"grants of team {team}: {outcome}")
     return done
 
 
-def _apply_account(identity: dict) -> bool:
+def _apply_label(actor, item: dict) -> str:
+    name = item["name"]
+    label = Label.objects.filter(name=name).first()
+
+    def texts() -> dict[str, str]:
+        return label_texts(read_body(Document(item), LabelBody))
+
+    return apply(
+        "label",
+        name,
+        item,
+        label_json(label) if label else None,
+        lambda: labels.create_label(actor, name=name, **texts()),
+        lambda: labels.update_label(actor, label, **texts()),
+    )
+
+
+def _apply_team(actor, item: dict) -> str:
+    """The team as the file has it, its members included ("updated" when only they
+    changed)."""
+    name = item["name"]
+    team = Team.objects.filter(name=name).first()
+
+    def fields() -> dict:
+        return team_fields(read_body(Document(_strip(item, "members")), TeamBody))
+
+    outcome = apply(
+        "team",
+        name,
+        _strip(item, "members"),
+        team_json(team) if team else None,
+        lambda: teams.create_team(actor, name=name, **fields()),
+        lambda: teams.update_team(actor, team, **fields()),
+    )
+    try:
+        members = accounts_named(item.get("members") or [], "members")
+        changed = teams.set_members(actor, Team.objects.get(name=name), members)
+    except DomainError as error:
+        raise _refused("team", name, error) from None
+    return "updated" if changed and outcome == "unchanged" else outcome
+
+
+def _apply_account(actor, identity: dict) -> str:
     """The account named ``identifier`` with this e-mail and name; a new one has no password
     (an admin sets it, or it uses API keys). With a "password" (bootstrapping a fresh
-    instance), an account without one gets it through the API, with its validators; an
-    account that has one keeps it. Returns "created" (with no password), "updated" or
+    instance), an account without one gets it, through the password validators; an account
+    that has one keeps it. Returns "created" (with no password), "updated" or
     "unchanged"."""
+    identifier = str(identity.get("identifier") or "")
+    email, name = identity.get("email") or "", identity.get("name") or ""
+    password = identity.get("password")
     user_model = get_user_model()
-    identifier = checked_identifier(str(identity.get("identifier") or ""))
     user = user_model._default_manager.filter(**{user_model.USERNAME_FIELD: identifier}).first()
-    created = user is None
-    if created:
-        user = user_model(**{user_model.USERNAME_FIELD: identifier})
-        user.set_unusable_password()
-    before = (user.email, user.first_name, user.last_name)
     try:
-        set_email(user, identity.get("email") or "")
-        set_name(user, identity.get("name") or "")
-    except DomainError as exc:
-        raise ConfigError(f"local identity {identifier!r}: {exc.detail}") from None
-    changed = created or (user.email, user.first_name, user.last_name) != before
-    if changed:
-        user.save()
-    # A bootstrap password, never over one the account has (the user may have changed it).
-    if identity.get("password") and not user.has_usable_password():
-        # The API's "add a local identity" gives a password-less account its password.
-        body = {"identifier": identifier, "password": identity["password"]}
-        status, data = Api().call("post", LOCALS, body)
-        if status not in (200, 201):
-            raise ConfigError(f"local identity {identifier!r}: {data.get('detail')}")
-        return "created" if created else "updated"
-    if created:
-        return "created (no password yet)"
+        if user is None:
+            if password:
+                accounts.create_local_account(
+                    actor, identifier=identifier, email=email, name=name, password=password
+                )
+                return "created"
+            accounts.create_account(actor, identifier=identifier, email=email, name=name)
+            return "created (no password yet)"
+        wanted = copy.copy(user)
+        accounts.set_email(wanted, email)
+        accounts.set_name(wanted, name)
+        changed = (wanted.email, wanted.first_name, wanted.last_name) != (
+            user.email,
+            user.first_name,
+            user.last_name,
+        )
+        if changed:
+            accounts.update_account(actor, user, email=email, name=name)
+        # A bootstrap password, never over one the account has (the user may have changed it).
+        if password and not user.has_usable_password():
+            accounts.create_local_account(actor, identifier=identifier, password=password)
+            return "updated"
+    except DomainError as error:
+        raise _refused("local identity", identifier, error) from None
     return "updated" if changed else "unchanged"
 
 
-def _apply_password_policy(policy: dict) -> str:
-    fields = {
-        "min_length": policy.get("minChar", 12),
-        "max_length": policy.get("maxChar", 128),
-        "min_upper": policy.get("minUpChar", 1),
-        "min_lower": policy.get("minLoChar", 1),
-        "min_digits": policy.get("minDiChar", 1),
-        "min_special": policy.get("minSpChar", 0),
-        "special_chars": policy.get("spChar") or "!#$%&*+-=?@_~",
-    }
-    instance = PasswordPolicy.objects.filter(name=policy["name"]).first()
-    outcome = "created" if instance is None else "updated"
-    instance = instance or PasswordPolicy(name=policy["name"])
-    if outcome == "updated" and all(getattr(instance, f) == v for f, v in fields.items()):
-        return "unchanged"
-    for field, value in fields.items():
-        setattr(instance, field, value)
+def _apply_password_policy(actor, policy: dict) -> str:
     try:
-        instance.full_clean()
-    except ValidationError as exc:
-        raise ConfigError(
-            f"password policy {policy['name']!r}: {'; '.join(exc.messages)}"
-        ) from None
-    instance.save()
+        _, outcome = save_password_policy(
+            actor,
+            name=policy["name"],
+            min_length=policy.get("minChar", 12),
+            max_length=policy.get("maxChar", 128),
+            min_upper=policy.get("minUpChar", 1),
+            min_lower=policy.get("minLoChar", 1),
+            min_digits=policy.get("minDiChar", 1),
+            min_special=policy.get("minSpChar", 0),
+            special_chars=policy.get("spChar") or "!#$%&*+-=?@_~",
+        )
+    except DomainError as error:
+        raise _refused("password policy", policy["name"], error) from None
     return outcome
 
 
-def _set_members(api: Api, team: str, members: list[str]) -> bool:
-    """The team's members become ``members``; True if that changed anything."""
-    current = set(api.get(f"{TEAMS}/{team}/members"))
-    wanted = set(members)
-    for method, names in (("post", wanted - current), ("delete", current - wanted)):
-        if names:
-            status, data = api.call(method, f"{TEAMS}/{team}/members", sorted(names))
-            if status not in (200, 204):
-                raise ConfigError(f"team {team!r} members: {data}")
-    return wanted != current
-
-
-def _apply_ca(api: Api, ca: dict) -> str:
-    """The entry named ``name`` with this certificate and these flags (PUT, or POST)."""
-    status, current = api.call("get", f"{CAS}/{ca['name']}")
-    if status == 200 and _ca_entry(current) == _ca_entry(_with_details(ca)):
+def _apply_ca(actor, ca: dict) -> str:
+    """The entry named ``name`` with this certificate and these flags; flags the file
+    leaves out take the defaults: the entry is made to match the file."""
+    entry = visible_entries(actor).filter(name=ca["name"]).first()
+    if entry is not None and _ca_entry(ca_json(entry, actor)) == _ca_entry(_with_details(ca)):
         return "unchanged"
-    method = "put" if status == 200 else "post"
-    # Flags the file leaves out take the defaults: the entry is made to match the file.
-    status, data = api.call(method, CAS, {**CA_DEFAULTS, **ca})
-    if status not in (200, 201):
-        raise ConfigError(f"CA {ca['name']!r}: {data}")
-    return "updated" if method == "put" else "created"
+    document = Document({**CA_DEFAULTS, **ca})
+    try:
+        (add_entry if entry is None else change_entry)(actor, document)
+    except DomainError as error:
+        raise _refused("CA", ca["name"], error) from None
+    return "created" if entry is None else "updated"
 
 
 def _with_details(ca: dict) -> dict:
@@ -413,16 +425,16 @@ def _normalized_pem(text) -> str | None:
     return certificate.public_bytes(serialization.Encoding.PEM).decode()
 
 
-def _apply_connector(api: Api, connector: dict) -> str:
+def _apply_connector(actor, connector: dict) -> str:
+    name = connector["name"]
     body = _strip(connector, "caKeySealed")
     sealed = connector.get("caKeySealed")
     if sealed and not body.get("caKey"):
         try:
-            der = open_sealed(base64.b64decode(sealed), _key_context(connector["name"]))
+            der = open_sealed(base64.b64decode(sealed), _key_context(name))
         except Exception:
             raise ConfigError(
-                f"connector {connector['name']!r}: its sealed CA key does not open here "
-                "(another RAPORTAL_KEK?)"
+                f"connector {name!r}: its sealed CA key does not open here (another RAPORTAL_KEK?)"
             ) from None
         key = serialization.load_der_private_key(der, None)
         pem = key.private_bytes(
@@ -431,22 +443,88 @@ def _apply_connector(api: Api, connector: dict) -> str:
             serialization.NoEncryption(),
         ).decode()
         body["caKey"] = {"value": pem}
-    return api.put_or_post("connector", CONNECTORS, connector["name"], body)
+    ca = CertificateAuthority.objects.issuers().filter(name=name).first()
+    return apply(
+        "connector",
+        name,
+        body,
+        connector_json(ca) if ca else None,
+        lambda: add_connector(actor, Document(body)),
+        lambda: change_connector(actor, Document(body)),
+    )
 
 
-def _apply_team_grants(grants: list[dict]) -> list[tuple[str, str]]:
+def _apply_profile(actor, item: dict) -> str:
+    name = item["name"]
+    profile = profiles().filter(name=name).first()
+
+    def source() -> HorizonProfile:
+        return HorizonProfile(read_profile(Document(item)))
+
+    return apply(
+        "profile",
+        name,
+        item,
+        profile_json(profile) if profile else None,
+        lambda: profile_services.create_profile(
+            actor, name=name, source=source(), via="import_config"
+        ),
+        lambda: profile_services.update_profile(
+            actor, profile, source=source(), via="import_config"
+        ),
+    )
+
+
+def _apply_campaign(actor, item: dict) -> str:
+    name = item["name"]
+    campaign = DiscoveryCampaign.objects.filter(name=name).first()
+
+    def data():
+        document = Document(item)
+        return campaign_data(document, read_body(document, CampaignBody))
+
+    return apply(
+        "discovery campaign",
+        name,
+        item,
+        campaign_json(campaign) if campaign else None,
+        lambda: discovery_services.create_campaign(actor, data()),
+        lambda: discovery_services.update_campaign(actor, name, data()),
+    )
+
+
+def _apply_principal(actor, item: dict) -> str:
+    name = item["identifier"]
+    user_model = get_user_model()
+    user = principal_accounts().filter(**{user_model.USERNAME_FIELD: name}).first()
+
+    def info() -> principals.PrincipalInfo:
+        document = Document(item)
+        return principal_info(document, read_body(document, PrincipalInfoBody))
+
+    return apply(
+        "principal info",
+        name,
+        item,
+        principal_json(user) if user else None,
+        lambda: principals.create_principal_info(actor, identifier=name, info=info()),
+        lambda: principals.update_principal_info(actor, user, info=info()),
+    )
+
+
+def _apply_team_grants(actor, items: list[dict]) -> list[tuple[str, str]]:
     """Each team named in the section gets exactly the grants listed for it; returns each
     team with "updated" or "unchanged"."""
     outcomes = []
     by_team: dict[str, list[dict]] = {}
-    for grant in grants:
-        by_team.setdefault(grant["team"], []).append(grant)
-    for team_name, items in by_team.items():
+    for item in items:
+        by_team.setdefault(item["team"], []).append(item)
+    for team_name, team_items in by_team.items():
         team = Team.objects.filter(name=team_name).first()
         if team is None:
             raise ConfigError(f"team grants: no team {team_name!r}")
-        wanted = set()
-        for item in items:
+        wanted = []
+        for item in team_items:
             profile = Profile.objects.filter(name=item["profile"]).first()
             if profile is None:
                 raise ConfigError(f"team grants of {team_name!r}: no profile {item['profile']!r}")
@@ -456,23 +534,7 @@ def _apply_team_grants(grants: list[dict]) -> list[tuple[str, str]]:
                 )
             if item.get("level") not in GrantLevel.values:
                 raise ConfigError(f"team grants of {team_name!r}: level is request or perform")
-            wanted.add((profile.pk, item["workflow"], item["level"]))
-        current = {
-            (grant.profile_id, grant.workflow, grant.level): grant.pk
-            for grant in Grant.objects.filter(team=team)
-        }
-        if set(current) == wanted:
-            outcomes.append((team_name, "unchanged"))
-            continue
-        Grant.objects.filter(
-            pk__in=[pk for key, pk in current.items() if key not in wanted]
-        ).delete()
-        Grant.objects.bulk_create(
-            [
-                Grant(team=team, profile_id=pk, workflow=workflow, level=level)
-                for pk, workflow, level in sorted(wanted - set(current))
-            ]
-        )
-        record(None, "team.grants.set", team, grants=len(wanted), by="import_config")
-        outcomes.append((team_name, "updated"))
+            wanted.append((profile, item["workflow"], item["level"]))
+        changed = grants.set_team_grants(actor, team, grants=wanted, by="import_config")
+        outcomes.append((team_name, "updated" if changed else "unchanged"))
     return outcomes

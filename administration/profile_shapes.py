@@ -171,6 +171,7 @@ def profile_json(profile: Profile) -> dict:
             "validityDays": profile.validity_days,
             "extendedKeyUsages": list(profile.extended_key_usages or []),
             "allowWildcards": profile.allow_wildcards,
+            "allowMixedScriptLabels": profile.allow_mixed_script_labels,
             "renewalEnabled": profile.renewal_enabled,
             # Stricter than Horizon, when asked (off by default, as Horizon behaves).
             "dnsNamesFullyQualified": profile.dns_names_fully_qualified,
@@ -387,6 +388,18 @@ def _read_days(raw: dict, key: str, seen: Collected, where: str) -> int | None:
     return days
 
 
+class HorizonProfile:
+    """A Horizon profile document as the services' ``ProfileSource``
+    (administration/services/profiles.py)."""
+
+    def __init__(self, raw: dict):
+        self.raw = raw
+        self.name: str = raw["name"]
+
+    def write(self, profile: Profile | None) -> tuple[Profile, list[str]]:
+        return apply_profile(self.raw, profile)
+
+
 def apply_profile(raw: dict, profile: Profile | None = None) -> tuple[Profile, list[str]]:
     """Creates (``profile`` None) or replaces the profile described by ``raw`` — a body the
     client's model for its module accepted. Returns the saved profile and what was ignored;
@@ -486,6 +499,8 @@ def apply_profile(raw: dict, profile: Profile | None = None) -> tuple[Profile, l
         profile.extended_key_usages = list(extras["extendedKeyUsages"] or [])
     if "allowWildcards" in extras:
         profile.allow_wildcards = bool(extras["allowWildcards"])
+    if "allowMixedScriptLabels" in extras:
+        profile.allow_mixed_script_labels = bool(extras["allowMixedScriptLabels"])
     # Our stricter rules, like the other extras, change only when the extras name them: a
     # body from Horizon's own tools (no extras) keeps what the profile had.
     if "dnsNamesFullyQualified" in extras:

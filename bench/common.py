@@ -8,6 +8,7 @@ by putting the project root there instead, before any other import.
 
 import base64
 import os
+import secrets
 import shutil
 import subprocess
 from pathlib import Path
@@ -38,6 +39,13 @@ def database_url_of(name: str) -> str:
 def fresh_secrets() -> dict:
     """A random secret key and key-encryption key, as the settings want them with DEBUG off."""
     return {
-        "DJANGO_SECRET_KEY": base64.b64encode(os.urandom(32)).decode(),
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "RAPORTAL_KEK": base64.b64encode(os.urandom(32)).decode(),
     }
+
+
+def local_server() -> dict:
+    """What production settings must be told to serve on this machine: plain http (the base
+    URL is http://127.0.0.1:…) and a cache per process (no Redis). Both are refused with DEBUG
+    off unless allowed, knowingly, as here (README, "Configuration")."""
+    return {"RAPORTAL_ALLOW_HTTP": "1", "RAPORTAL_ALLOW_LOCAL_CACHE": "1"}

@@ -50,7 +50,7 @@ import tempfile
 import time
 from functools import partial
 
-from bench.common import database_url_of, fresh_secrets, recreate_database
+from bench.common import database_url_of, fresh_secrets, local_server, recreate_database
 
 DATABASE = "raportal_bench_queue"
 PROFILES = 5  # the approver may decide on the first 4
@@ -117,6 +117,7 @@ def main() -> None:
             **fresh_secrets(),
             "DJANGO_ALLOWED_HOSTS": "testserver",
             "RAPORTAL_BASE_URL": "http://testserver",
+            **local_server(),
             "DJANGO_LOG_LEVEL": "WARNING",
             "DJANGO_STATIC_ROOT": str(static_root),
             "DJANGO_SETTINGS_MODULE": "raportal.settings",

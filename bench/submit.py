@@ -32,7 +32,7 @@ import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
-from bench.common import ROOT, fresh_secrets, postgres_reachable, recreate_database
+from bench.common import ROOT, fresh_secrets, local_server, postgres_reachable, recreate_database
 
 sys.path.insert(0, str(ROOT))
 
@@ -227,6 +227,7 @@ def main() -> None:
         **fresh_secrets(),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "RAPORTAL_BASE_URL": f"http://127.0.0.1:{port}",
+        **local_server(),
         "DJANGO_LOG_LEVEL": "WARNING",
     }
     env.pop("DJANGO_DEBUG", None)

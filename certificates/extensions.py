@@ -15,14 +15,26 @@ when Django starts (its ``AppConfig.ready``), and the lower layers ask this regi
 - ``extension_json(certificate)`` adds fields to the contract's Certificate object, read from
   the prefetched data only: a certificate loaded without ``with_extensions`` (a request's, one
   just issued) gets nothing, and costs no query (the submit path's budget);
-- ``page_sections(certificate)`` lists ``(template, context)`` pairs the certificate page
-  includes.
+- ``page_sections(user, certificate)`` gathers the parts of the certificate page each app
+  adds for this user (``PagePart``: a slot, a template, its context), by slot: ``notice``
+  above the details, ``main`` below the downloads, ``actions`` at the top of the side column,
+  ``side`` below the history. Requests add what can be done with the certificate and the
+  requests made on it (requests_app/pages/certificate_panel.py), discovery where it was found.
 """
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db.models import Q
+
+PAGE_SLOTS = ("notice", "main", "actions", "side")
+
+
+@dataclass(frozen=True)
+class PagePart:
+    slot: str  # one of PAGE_SLOTS
+    template: str  # included with the page's context and its own
+    context: dict
 
 
 @dataclass(frozen=True)
@@ -31,7 +43,7 @@ class CertificateExtension:
     visible: Callable[[object], Q | None] = lambda user: None
     prefetch: Callable[[object], list] = lambda user: []
     json: Callable[[object], dict] = lambda certificate: {}
-    page: Callable[[object], tuple[str, dict] | None] = lambda certificate: None
+    page: Callable[[object, object], list[PagePart]] = lambda user, certificate: []
 
 
 EXTENSIONS: dict[str, CertificateExtension] = {}
@@ -63,10 +75,9 @@ def extension_json(certificate) -> dict:
     return out
 
 
-def page_sections(certificate) -> list[tuple[str, dict]]:
-    sections = []
+def page_sections(user, certificate) -> dict[str, list[tuple[str, dict]]]:
+    sections: dict[str, list[tuple[str, dict]]] = {slot: [] for slot in PAGE_SLOTS}
     for extension in EXTENSIONS.values():
-        section = extension.page(certificate)
-        if section is not None:
-            sections.append(section)
+        for part in extension.page(user, certificate):
+            sections[part.slot].append((part.template, part.context))
     return sections

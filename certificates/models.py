@@ -91,10 +91,10 @@ class CertificateAuthority(models.Model):
         return bool(self.sealed_key)
 
     def crl_url(self) -> str:
-        return settings.RAPORTAL_BASE_URL + reverse("ca-crl", args=[self.name])
+        return settings.RAPORTAL_PKI_BASE_URL + reverse("ca-crl", args=[self.name])
 
     def certificate_url(self) -> str:
-        return settings.RAPORTAL_BASE_URL + reverse("ca-certificate", args=[self.name])
+        return settings.RAPORTAL_PKI_BASE_URL + reverse("ca-certificate", args=[self.name])
 
     def chain(self) -> list["CertificateAuthority"]:
         """This CA, then its parents up to the root."""

@@ -24,6 +24,7 @@ from rest_framework.views import APIView
 from certificates import extensions
 from certificates.api import certificate_details
 from certificates.models import Certificate
+from certificates.outputs import certificate_json
 from certificates.pki import fingerprints
 from certificates.read_permissions import CertificatePermissions
 from certificates.search_fields import (
@@ -32,12 +33,11 @@ from certificates.search_fields import (
     DEFAULT_CERTIFICATE_ORDER,
 )
 from certificates.trust_chain import load_certificate_text, trust_chain
+from hrql import page
+from hrql.fields import QueryError
+from hrql.parser import to_q
 from raportal.api.schema import LIST_OF_OBJECTS, OBJECT, answers
 from raportal.errors import DomainError, invalid_request
-from requests_app.api.outputs import certificate_json
-from requests_app.search import page
-from requests_app.search.fields import QueryError
-from requests_app.search.hrql import to_q
 
 RELATED = ("profile", "owner", "team", "escrowed_key")
 DEFERRED = ("escrowed_key__sealed_key",)  # a search result never carries the escrowed key

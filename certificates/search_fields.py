@@ -19,7 +19,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 
-from requests_app.search.fields import (
+from hrql.fields import (
     ChoiceField,
     DateField,
     IdField,

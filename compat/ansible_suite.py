@@ -39,7 +39,7 @@ import tempfile
 import time
 import urllib.request
 
-from bench.common import ROOT, fresh_secrets, postgres_reachable, recreate_database
+from bench.common import ROOT, fresh_secrets, local_server, postgres_reachable, recreate_database
 
 ANSIBLE_REQUIREMENT = "ansible>=12,<14"
 DATABASE = "raportal_compat"
@@ -115,6 +115,7 @@ def start_portal(port: int, log_path: Path, database: str) -> tuple[subprocess.P
         **fresh_secrets(),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
         "RAPORTAL_BASE_URL": base,
+        **local_server(),
         "RAPORTAL_BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": "2",
         "RAPORTAL_LOG_FORMAT": "text",

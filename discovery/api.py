@@ -34,7 +34,7 @@ from discovery.validation import (
     checked_tls_ports,
 )
 from raportal.api.bodies import IGNORED_HEADER, unknown_fields, validated
-from raportal.api.password_policies import AnyAccept
+from raportal.api.negotiation import AnyAccept
 from raportal.api.schema import OBJECT, answers
 from raportal.errors import DomainError
 from raportal.horizon_models import DiscoveryFeed

@@ -87,11 +87,15 @@ def hosts_json(discoveries) -> list[dict]:
     return [({"ip": ip} if ip else {}) | entry for ip, entry in sorted(by_ip.items())]
 
 
-def page_section(certificate):
-    discoveries = getattr(certificate, ATTRIBUTE, None)
+def page_section(user, certificate) -> list[extensions.PagePart]:
+    discoveries = getattr(certificate, ATTRIBUTE, None)  # as the viewer may see them
     if not discoveries:
-        return None
-    return "discovery/certificate_section.html", {"discoveries": discoveries}
+        return []
+    return [
+        extensions.PagePart(
+            "main", "discovery/certificate_section.html", {"discoveries": discoveries}
+        )
+    ]
 
 
 def register() -> None:

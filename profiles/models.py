@@ -272,6 +272,12 @@ class Profile(models.Model):
         help_text="Accept DNS names like *.example.com (CA/Browser Forum TLS practice; "
         "RFC 5280 does not define wildcards, and PKIX linters flag them).",
     )
+    allow_mixed_script_labels = models.BooleanField(
+        default=False,
+        help_text="Accept internationalized DNS labels that mix scripts (a Cyrillic a, U+0430, "
+        "among Latin letters): they can imitate another name (a homograph). Japanese, Chinese and "
+        "Korean mixes are always accepted.",
+    )
 
     # Workflows any signed-in account may use at a level without a grant (Horizon's
     # "authenticated" authorization level): {"enroll": "request", "revoke": "perform"…}.

@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from certificates.pki import names
+from certificates.pki.invisible import check_visible, nfc
 from profiles.models import Profile, Team
 from raportal.errors import DomainError
 
@@ -74,7 +75,7 @@ def check_subject(
     problems: list[tuple[str, str]] = []
     desired: dict[str, str] = {}
     for item in requested or []:
-        element, value = item["element"], (item.get("value") or "").strip()
+        element, value = item["element"], nfc((item.get("value") or "").strip())
         if element not in rules:
             allowed = ", ".join(rules) or "none"
             problems.append(
@@ -99,7 +100,9 @@ def check_subject(
                 problems.append((element, f"{element} is mandatory: give the {dn_type.label}"))
             continue
         try:
-            value = names.check_dn_value(dn_type, value)
+            value = names.check_dn_value(
+                dn_type, value, mixed_scripts=profile.allow_mixed_script_labels
+            )
         except ValueError as exc:
             problems.append((element, f"{element}: {exc}"))
             continue
@@ -145,6 +148,7 @@ def check_sans(
                     raw,
                     allow_wildcard=profile.allow_wildcards,
                     fully_qualified=profile.dns_names_fully_qualified,
+                    mixed_scripts=profile.allow_mixed_script_labels,
                 )
             except ValueError as exc:
                 problems.append((f"san:{san_type}", f"{san_type}: {exc}"))
@@ -208,7 +212,7 @@ def check_labels(
     problems: list[tuple[str, str]] = []
     desired: dict[str, str] = {}
     for item in requested or []:
-        label, value = item["label"], (item.get("value") or "").strip()
+        label, value = item["label"], nfc((item.get("value") or "").strip())
         if label not in rules:
             allowed = ", ".join(rules) or "none"
             problems.append(
@@ -235,6 +239,11 @@ def check_labels(
         if not value:
             if rule.mandatory:
                 problems.append((f"label:{label}", f"label {label!r} is mandatory"))
+            continue
+        try:
+            check_visible(value, f"label {label!r}")
+        except ValueError as exc:
+            problems.append((f"label:{label}", str(exc)))
             continue
         if rule.enum and value not in rule.enum:
             problems.append(
@@ -327,6 +336,10 @@ def check_team(profile: Profile, requested: dict | None, *, editor: str, current
 
 
 def check_contact_email_syntax(email: str) -> str:
+    try:
+        check_visible(email, "the contact email")
+    except ValueError as exc:
+        raise _element_error("CERT-ELEM-001", "contactEmail", str(exc)) from None
     if len(email) > MAX_EMAIL_LENGTH:
         raise _element_error(
             "CERT-ELEM-001", "contactEmail", "the contact email is longer than 254 characters"

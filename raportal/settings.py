@@ -16,6 +16,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from raportal.key_strength import kek_weakness, secret_key_weakness
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 TRUTHY = {"1", "true", "yes", "on"}
@@ -54,8 +56,11 @@ if not DEBUG and SECRET_KEY == DEV_SECRET_KEY:
     raise ImproperlyConfigured(
         "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off (the development key is public)."
     )
-if not DEBUG and len(SECRET_KEY) < 32:
-    raise ImproperlyConfigured("DJANGO_SECRET_KEY must be at least 32 characters long.")
+if not DEBUG and (_weakness := secret_key_weakness(SECRET_KEY)):
+    raise ImproperlyConfigured(
+        f"DJANGO_SECRET_KEY is too weak: {_weakness}. Generate one with: "
+        "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'"
+    )
 
 # Key-encryption key: AES-256-GCM key protecting CA private keys, escrowed keys and the
 # one-time secrets of requests. 32 bytes, base64-encoded.
@@ -72,11 +77,20 @@ except (binascii.Error, ValueError) as exc:
     raise ImproperlyConfigured("RAPORTAL_KEK must be base64.") from exc
 if len(RAPORTAL_KEK) != 32:
     raise ImproperlyConfigured("RAPORTAL_KEK must decode to exactly 32 bytes (AES-256).")
+if not DEBUG and (_weakness := kek_weakness(RAPORTAL_KEK)):
+    raise ImproperlyConfigured(
+        f"RAPORTAL_KEK is too weak: {_weakness}. Generate one with: openssl rand -base64 32"
+    )
 
 # --- hosts and URLs ----------------------------------------------------------------------
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
 if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must list the portal's host names.")
+if not DEBUG and "*" in ALLOWED_HOSTS:
+    # Any Host header accepted: links in mails and redirects could point at an attacker's host.
+    raise ImproperlyConfigured(
+        "DJANGO_ALLOWED_HOSTS must list the portal's host names, not * (any host)."
+    )
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 for _origin in CSRF_TRUSTED_ORIGINS:
     if not _origin.startswith(("http://", "https://")):
@@ -85,18 +99,38 @@ for _origin in CSRF_TRUSTED_ORIGINS:
             f"not {_origin!r}."
         )
 
-# Public base URL of this portal: written into issued certificates (CRL distribution point,
-# authority information access), so it must be reachable by relying parties.
+# Public base URL of this portal: links in mails, and (unless RAPORTAL_PKI_BASE_URL says
+# otherwise) written into issued certificates, so it must be reachable by relying parties.
 RAPORTAL_BASE_URL = os.environ.get(
     "RAPORTAL_BASE_URL", "http://127.0.0.1:8000" if DEBUG else ""
 ).rstrip("/")
 if not DEBUG and not RAPORTAL_BASE_URL:
     raise ImproperlyConfigured(
-        "RAPORTAL_BASE_URL must be set when DJANGO_DEBUG is off: it is written for good into "
-        "every certificate issued (CRL distribution point, CA issuers)."
+        "RAPORTAL_BASE_URL must be set when DJANGO_DEBUG is off: the portal's public https:// "
+        "URL (links in mails; written into certificates unless RAPORTAL_PKI_BASE_URL is set)."
     )
 if not RAPORTAL_BASE_URL.startswith(("http://", "https://")):
     raise ImproperlyConfigured("RAPORTAL_BASE_URL must be an http:// or https:// URL.")
+# Plain http sends passwords, API keys and session cookies in clear: with DEBUG off only when
+# asked for (a closed lab, the test suite, a benchmark on this machine). Behind a TLS proxy the
+# base URL is https:// — the proxy's — and plain http stays between the proxy and gunicorn.
+RAPORTAL_ALLOW_HTTP = env_bool("RAPORTAL_ALLOW_HTTP")
+if not DEBUG and RAPORTAL_BASE_URL.startswith("http://") and not RAPORTAL_ALLOW_HTTP:
+    raise ImproperlyConfigured(
+        "RAPORTAL_BASE_URL must be an https:// URL when DJANGO_DEBUG is off: over http://, "
+        "passwords, API keys and session cookies travel in clear. Set RAPORTAL_ALLOW_HTTP=1 "
+        "to serve plain http anyway (a closed lab, tests)."
+    )
+# Where relying parties fetch CRLs and CA certificates: written into every certificate issued
+# (CRL distribution point, CA issuers). The portal's own URL unless set. Usually plain http, as
+# RFC 5280 and PKI practice expect (signed objects; fetching them must not need TLS, whose
+# validation needs them), often a host of its own that the proxy forwards to /pki/ without
+# redirecting to https: no opt-in is needed for http here.
+RAPORTAL_PKI_BASE_URL = (
+    os.environ.get("RAPORTAL_PKI_BASE_URL", "").strip() or RAPORTAL_BASE_URL
+).rstrip("/")
+if not RAPORTAL_PKI_BASE_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured("RAPORTAL_PKI_BASE_URL must be an http:// or https:// URL.")
 
 # How long a finished request is kept before it may be purged (its removeAt date).
 RAPORTAL_REQUEST_RETENTION_DAYS = int(os.environ.get("RAPORTAL_REQUEST_RETENTION_DAYS", "90"))
@@ -163,7 +197,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "raportal.navigation.navigation",
+                "requests_app.navigation.navigation",
             ],
         },
     },
@@ -269,7 +303,12 @@ SECURE_CSP = {
 # X-Forwarded-Proto (overwriting whatever the client sent): Django then knows the request
 # came over HTTPS (secure cookies, CSRF origin checks, HSTS). The proxy also redirects
 # http:// to https://, hence no SECURE_SSL_REDIRECT here (and its deploy check is silenced).
-SILENCED_SYSTEM_CHECKS = ["security.W008"]
+# HSTS for subdomains and the preload list are opt-in (below): they bind more than this
+# portal, so their deploy checks are silenced too. `make serve` fails on any other warning.
+SILENCED_SYSTEM_CHECKS = ["security.W008", "security.W005", "security.W021"]
+if RAPORTAL_ALLOW_HTTP and RAPORTAL_BASE_URL.startswith("http://"):
+    # Plain http, knowingly: no HSTS, no secure cookies (browsers would not send them back).
+    SILENCED_SYSTEM_CHECKS += ["security.W004", "security.W012", "security.W016"]
 RAPORTAL_HTTPS = not DEBUG and RAPORTAL_BASE_URL.startswith("https://")
 _proxy_header = os.environ.get(
     "DJANGO_SECURE_PROXY_SSL_HEADER", "X-Forwarded-Proto" if RAPORTAL_HTTPS else ""
@@ -298,7 +337,8 @@ if RAPORTAL_HTTPS:
 # --- cache and authentication throttle ---------------------------------------------------
 # Redis when RAPORTAL_CACHE_URL (or else REDIS_URL) names one — shared by every app server,
 # which the authentication throttle needs to count failures across them; local memory
-# otherwise (per process: one server, development, tests).
+# otherwise (per process: development; with DEBUG off only when RAPORTAL_ALLOW_LOCAL_CACHE
+# says so — tests, one single-worker server).
 _cache_url = (os.environ.get("RAPORTAL_CACHE_URL") or os.environ.get("REDIS_URL") or "").strip()
 if _cache_url.startswith(("redis://", "rediss://", "unix://")):
     CACHES = {
@@ -311,6 +351,15 @@ if _cache_url.startswith(("redis://", "rediss://", "unix://")):
         }
     }
 elif _cache_url in ("", "locmem://"):
+    if not DEBUG and not env_bool("RAPORTAL_ALLOW_LOCAL_CACHE"):
+        # Each worker process would count failures on its own: the throttle's limits would be
+        # multiplied by the number of workers and servers (raportal/throttling.py).
+        raise ImproperlyConfigured(
+            "RAPORTAL_CACHE_URL (or REDIS_URL) must name a Redis shared by every app server "
+            "and worker when DJANGO_DEBUG is off (redis://host:6379/1): the authentication "
+            "throttle counts failures there. Set RAPORTAL_ALLOW_LOCAL_CACHE=1 to use a cache "
+            "per process anyway (one single-worker server, tests)."
+        )
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
@@ -323,11 +372,15 @@ else:
         "(or locmem:// for a per-process cache)."
     )
 
-# After this many wrong API keys or passwords within the window, for one account or from
-# one address, further attempts answer 429 until the window has passed (raportal/throttling.py).
-# 0 turns a limit off. The address limit is higher: an office behind NAT shares one.
-RAPORTAL_AUTH_FAILURES_PER_ACCOUNT = env_int("RAPORTAL_AUTH_FAILURES_PER_ACCOUNT", 10)
+# Wrong API keys or passwords within the window (raportal/throttling.py); 0 turns a limit off.
+# For one account from one address: that address may not try that account again until the
+# window has passed (429). A stranger's failures thus never lock the holder out elsewhere.
+RAPORTAL_AUTH_FAILURES_PER_ACCOUNT_AND_IP = env_int("RAPORTAL_AUTH_FAILURES_PER_ACCOUNT_AND_IP", 10)
+# From one address, whatever the account: higher, as an office behind NAT shares one.
 RAPORTAL_AUTH_FAILURES_PER_IP = env_int("RAPORTAL_AUTH_FAILURES_PER_IP", 50)
+# For one account from every address: its owner is alerted (mail, log, audit), and for the
+# window the account may be tried only from addresses it authenticated from before.
+RAPORTAL_AUTH_FAILURES_PER_ACCOUNT = env_int("RAPORTAL_AUTH_FAILURES_PER_ACCOUNT", 100)
 RAPORTAL_AUTH_FAILURE_WINDOW = env_int("RAPORTAL_AUTH_FAILURE_WINDOW", 300, minimum=1)
 # How many reverse proxies in front of the app append to X-Forwarded-For: the client's
 # address is the entry the outermost of them wrote. 0: REMOTE_ADDR (no proxy). Behind a

@@ -1,20 +1,33 @@
 """Throttling of repeated authentication failures: wrong API keys and wrong web passwords.
 
-Every failure counts twice in Django's cache (Redis when configured, so that every app server
-sees the same counters): once for the account identifier (the ``X-API-ID``, or the username
-typed on a sign-in form) and once for the client's network address. When either counter
-reaches its limit within the window, that account — or that address — is blocked for one
-window: further attempts answer 429 with ``Retry-After``, *before* any credential is checked.
-A correct guess made while blocked is refused too, otherwise the difference between 429 and
-200 would tell an attacker when they have guessed right.
+Every failure counts in Django's cache (Redis, so that every app server sees the same
+counters; settings.py refuses a per-process cache with DEBUG off unless told otherwise):
+
+- per account *and* client address (``RAPORTAL_AUTH_FAILURES_PER_ACCOUNT_AND_IP``, 10): when
+  reached, that address may not try that account again for one window. A stranger's wrong
+  keys thus block the stranger, never the holder of the account at another address;
+- per client address (``RAPORTAL_AUTH_FAILURES_PER_IP``, 50), whatever the account: when
+  reached, that address is blocked for every account (one address trying many accounts);
+- per account, from every address (``RAPORTAL_AUTH_FAILURES_PER_ACCOUNT``, 100): a guessing
+  attack spread over many addresses. Crossing it alerts the account's owner once per window
+  (mail, a WARNING log line, an ``auth.failures.threshold`` audit event: raportal/
+  auth_alerts.py) and *guards* the account for one window: it may then be tried only from
+  the addresses it has authenticated from before (remembered ``KNOWN_ADDRESS_SECONDS``).
+  The holder's right key from their usual address is still accepted; a stranger spreading
+  guesses over fresh addresses gets 429 without a check. Alerting alone would leave
+  passwords (accepted as API keys, as in Horizon) open to guessing at the pace of the
+  attacker's address count; blocking every address would hand strangers the lock-out back.
+
+While blocked, further attempts answer 429 with ``Retry-After`` *before* any credential is
+checked: a correct guess made while blocked is refused too, otherwise the difference between
+429 and 200 would tell an attacker when they have guessed right.
 
 Nothing else is slowed: successful sign-ins are never counted, and a valid caller pays one
-cache read per authentication. Another account is only affected through the address counter,
-so hammering account A does not throttle account B used from another address.
+cache read per authentication (and one write the first time from an address).
 
-The counters are fixed windows that start at the first failure; the block, once reached,
-lasts ``RAPORTAL_AUTH_FAILURE_WINDOW`` seconds. If the cache is unreachable the throttle
-fails open (logged): an outage of Redis must not lock every user out of the RA.
+The counters are fixed windows that start at the first failure; a block, once reached, lasts
+``RAPORTAL_AUTH_FAILURE_WINDOW`` seconds. If the cache is unreachable the throttle fails open
+(logged): an outage of Redis must not lock every user out of the RA.
 """
 
 import hashlib
@@ -22,6 +35,7 @@ import ipaddress
 import logging
 import math
 import time
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
@@ -37,9 +51,13 @@ log = logging.getLogger(__name__)
 
 # Set on the Django HttpRequest when an attempt was refused: seconds until it may retry.
 REQUEST_FLAG = "raportal_auth_throttled"
+# Set on the Django HttpRequest by blocked_for(): the "known address" keys it found.
+_KNOWN_FLAG = "raportal_auth_known"
+# How long an address an account authenticated from counts as its usual one.
+KNOWN_ADDRESS_SECONDS = 30 * 24 * 3600
 
 
-def _setting(name: str, default):
+def _setting(name: str, default: int) -> int:
     return getattr(settings, name, default)
 
 
@@ -78,74 +96,164 @@ def _address_bucket(address: str) -> str:
     return str(ip)
 
 
-def _keys(request, scope: str, account: str | None) -> list[tuple[str, str, int, str]]:
-    """(counter key, block key, limit, label) for the account and for the address. ``scope``
-    may name several, "api+web": a password sent as an API key counts against the account's
-    API and web sign-in budgets both (and once against the address)."""
-    window_keys = []
-    targets = []
-    account = (account or "").strip().casefold()
-    if account:
-        for one in scope.split("+"):
-            targets.append(
-                (f"{one}-account", account, _setting("RAPORTAL_AUTH_FAILURES_PER_ACCOUNT", 10))
-            )
+def _digest(*parts: str) -> str:
+    # Hashed: the cache never holds user names or addresses in clear, and keys stay short and
+    # free of characters a cache backend could reject.
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:40]
+
+
+@dataclass(frozen=True)
+class _Counter:
+    """One failure counter and the block it leads to. ``kind`` is "address", "<scope>-pair"
+    (account and address) or "<scope>-account" (account-wide: a guard, see the docstring)."""
+
+    kind: str
+    digest: str
+    limit: int
+
+    @property
+    def counter_key(self) -> str:
+        return f"raportal:authfail:{self.digest}"
+
+    @property
+    def block_key(self) -> str:
+        return f"raportal:authblock:{self.digest}"
+
+    @property
+    def account_wide(self) -> bool:
+        return self.kind.endswith("-account")
+
+
+def _account(account: str | None) -> str:
+    return (account or "").strip().casefold()
+
+
+def _counters(request, scope: str, account: str | None) -> list[_Counter]:
+    """The counters one failure adds to. ``scope`` may name several, "api+web": a password
+    sent as an API key counts against the account's API and web sign-in budgets both (and
+    once against the address)."""
+    name = _account(account)
     address = _address_bucket(client_ip(request))
+    targets = []
+    if name:
+        for one in scope.split("+"):
+            pair_limit = _setting("RAPORTAL_AUTH_FAILURES_PER_ACCOUNT_AND_IP", 10)
+            targets.append(_Counter(f"{one}-pair", _digest(one, name, address), pair_limit))
+            account_limit = _setting("RAPORTAL_AUTH_FAILURES_PER_ACCOUNT", 100)
+            targets.append(_Counter(f"{one}-account", _digest(one, name), account_limit))
     if address:
-        targets.append(("address", address, _setting("RAPORTAL_AUTH_FAILURES_PER_IP", 50)))
-    for kind, value, limit in targets:
-        if not limit:
-            continue  # 0 turns this counter off
-        # Hashed: the cache never holds user names or addresses in clear, and keys stay short
-        # and free of characters a cache backend could reject.
-        digest = hashlib.sha256(f"{kind}\0{value}".encode()).hexdigest()[:40]
-        window_keys.append(
-            (f"raportal:authfail:{digest}", f"raportal:authblock:{digest}", limit, kind)
+        targets.append(
+            _Counter(
+                "address",
+                _digest("address", address),
+                _setting("RAPORTAL_AUTH_FAILURES_PER_IP", 50),
+            )
         )
-    return window_keys
+    return [target for target in targets if target.limit]  # 0 turns a counter off
+
+
+def _known_key(request, account: str | None) -> str | None:
+    """The cache key marking this address as one the account authenticated from (in any
+    scope), or None without an account or an address."""
+    name, address = _account(account), _address_bucket(client_ip(request))
+    if not name or not address:
+        return None
+    return f"raportal:authknown:{_digest('known', name, address)}"
+
+
+def _django_request(request):
+    return getattr(request, "_request", request)  # DRF's Request wraps Django's
 
 
 def blocked_for(request, scope: str, account: str | None) -> int | None:
-    """Seconds until this account or address may try again, or None when it may now."""
-    keys = _keys(request, scope, account)
-    if not keys:
+    """Seconds until this account may be tried again from this address, or None when it may
+    now."""
+    counters = _counters(request, scope, account)
+    known = _known_key(request, account)
+    if not counters:
         return None
+    keys = [counter.block_key for counter in counters] + ([known] if known else [])
     try:
-        blocks = _cache().get_many([block for _, block, _, _ in keys])
+        found = _cache().get_many(keys)
     except Exception as exc:  # fail open: see the module's docstring
         log.warning("authentication throttle unavailable (%s)", exc.__class__.__name__)
         return None
+    if known:
+        setattr(_django_request(request), _KNOWN_FLAG, {known: known in found})
+    blocks = [
+        found[counter.block_key]
+        for counter in counters
+        if counter.block_key in found
+        # The account-wide guard does not apply where the account is at home.
+        and not (counter.account_wide and known in found)
+    ]
     if not blocks:
         return None
-    remaining = max(float(until) for until in blocks.values()) - time.time()
+    remaining = max(float(until) for until in blocks) - time.time()
     return max(1, math.ceil(remaining))
+
+
+def record_success(request, account: str | None) -> None:
+    """Remembers the address as one the account authenticates from (once per
+    ``KNOWN_ADDRESS_SECONDS``: no write when blocked_for() saw it already)."""
+    known = _known_key(request, account)
+    if not known:
+        return
+    if getattr(_django_request(request), _KNOWN_FLAG, {}).get(known):
+        return
+    try:
+        _cache().set(known, 1, timeout=KNOWN_ADDRESS_SECONDS)
+    except Exception as exc:  # fail open: see the module's docstring
+        log.warning("authentication throttle unavailable (%s)", exc.__class__.__name__)
 
 
 def record_failure(request, scope: str, account: str | None) -> None:
     window = _setting("RAPORTAL_AUTH_FAILURE_WINDOW", 300)
+    crossed = 0  # failures counted for the account when it crossed its account-wide limit
     try:
         cache = _cache()
-        for counter, block, limit, kind in _keys(request, scope, account):
-            if cache.add(counter, 1, timeout=window):
+        for counter in _counters(request, scope, account):
+            if cache.add(counter.counter_key, 1, timeout=window):
                 count = 1
             else:
                 try:
-                    count = cache.incr(counter)
+                    count = cache.incr(counter.counter_key)
                 except ValueError:  # expired between add() and incr()
-                    cache.set(counter, 1, timeout=window)
+                    cache.set(counter.counter_key, 1, timeout=window)
                     count = 1
-            if count >= limit:
-                cache.set(block, time.time() + window, timeout=window)
-                cache.delete(counter)  # the next window starts when the block ends
-                log.warning(
-                    "authentication blocked for %s s after %d failures: %s from %s",
-                    window,
-                    count,
-                    "the address" if kind == "address" else _loggable_account(scope, account),
-                    client_ip(request),
-                )
+            if count < counter.limit:
+                continue
+            cache.set(counter.block_key, time.time() + window, timeout=window)
+            cache.delete(counter.counter_key)  # the next window starts when the block ends
+            if counter.account_wide:
+                crossed = max(crossed, count)
+                continue
+            log.warning(
+                "authentication blocked for %s s after %d failures: %s from %s",
+                window,
+                count,
+                "the address" if counter.kind == "address" else _loggable_account(scope, account),
+                client_ip(request),
+            )
+        # One alert per account and window, whichever scopes crossed.
+        alert_key = f"raportal:authalert:{_digest('alert', _account(account))}"
+        if not crossed or not cache.add(alert_key, 1, timeout=window):
+            return
     except Exception as exc:  # fail open: see the module's docstring
         log.warning("authentication throttle unavailable (%s)", exc.__class__.__name__)
+        return
+    from raportal.auth_alerts import alert_account_owner
+
+    try:
+        alert_account_owner(
+            scope=scope,
+            account=account or "",
+            failures=crossed,
+            window=window,
+            address=client_ip(request),
+        )
+    except Exception:  # the caller still gets its 401, never a 500
+        log.exception("the owner of an account could not be alerted of failed sign-ins")
 
 
 def _loggable_account(scope: str, account: str | None) -> str:
@@ -192,7 +300,10 @@ class ThrottledModelBackend(ModelBackend):
             if wait:
                 setattr(request, REQUEST_FLAG, wait)
                 raise PermissionDenied  # authenticate() stops here and reports a failed login
-        return super().authenticate(request, username=username, password=password, **credentials)
+        user = super().authenticate(request, username=username, password=password, **credentials)
+        if user is not None and request is not None:
+            record_success(request, user.get_username())
+        return user
 
 
 @receiver(user_login_failed, dispatch_uid="raportal.throttling.count_login_failure")

@@ -5,11 +5,12 @@ from drf_spectacular.views import SpectacularAPIView
 
 from certificates import api as ca_api
 from certificates import read_api as certificate_read_api
+from certificates.pages.home import home
 from discovery.api import DiscoveryFeedView
-from raportal import health, pages
-from raportal.api.password_policies import GeneratePasswordView
+from profiles.api.password_policies import GeneratePasswordView
+from profiles.api.principals import PrincipalSelfView
+from raportal import health
 from raportal.api.path_converters import CertificateReferenceConverter, CertificateTextConverter
-from raportal.api.views import PrincipalSelfView
 from raportal.security import api_docs_view
 from raportal.throttling import ThrottledAdminAuthenticationForm, ThrottledAuthenticationForm
 from requests_app.api import read_views as request_read_api
@@ -75,7 +76,7 @@ api_v1 = [
 admin.site.login_form = ThrottledAdminAuthenticationForm
 
 urlpatterns = [
-    path("", pages.home, name="home"),
+    path("", home, name="home"),
     # Answered by raportal.health.HealthCheckMiddleware first; routed too for reverse().
     path("healthz", health.healthz, name="healthz"),
     path(

@@ -31,6 +31,18 @@ class Status(models.TextChoices):
     FAILED = "failed", "Failed"
 
 
+# The workflows acting on an existing certificate, of which one request at a time may wait.
+ONE_PENDING_PER_CERTIFICATE = [
+    Workflow.REVOKE,
+    Workflow.UPDATE,
+    Workflow.RENEW,
+    Workflow.RECOVER,
+    Workflow.MIGRATE,
+    Workflow.IMPORT,
+]
+ONE_PENDING_CONSTRAINT = "req_one_pending_per_certificate"
+
+
 class RequestQuerySet(models.QuerySet):
     def pending(self):
         return self.filter(status=Status.PENDING)
@@ -203,6 +215,13 @@ class Request(models.Model):
             models.CheckConstraint(
                 condition=Q(requester__isnull=False) | ~Q(requester_identifier=""),
                 name="req_has_requester",
+            ),
+            # One pending request of a kind per certificate (the workflows' check_not_duplicate),
+            # held by the database too: submissions racing past that check cannot both wait.
+            models.UniqueConstraint(
+                fields=["certificate", "workflow"],
+                condition=Q(status="pending", workflow__in=ONE_PENDING_PER_CERTIFICATE),
+                name=ONE_PENDING_CONSTRAINT,
             ),
         ]
 

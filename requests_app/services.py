@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -23,7 +23,7 @@ from raportal.models import record
 from requests_app import notifications
 from requests_app.models import Request, Status
 from requests_app.workflows import handler_for
-from requests_app.workflows.base import Secrets, Target, WorkflowHandler
+from requests_app.workflows.base import Prepared, Secrets, Target, WorkflowHandler
 from requests_app.workflows.lookups import find_profile
 from requests_app.workflows.on_certificate import CertificateWorkflow
 
@@ -97,6 +97,31 @@ def request_submit(
     if perform:
         handler.prepare_material(prepared)  # slow work (key generation) before any lock
     handler.fill_request(request, prepared)
+    try:
+        secrets = _save_submission(
+            user, handler, request, prepared, perform=perform, hand_over_later=hand_over_later
+        )
+    except IntegrityError:
+        if perform:
+            raise
+        # Another submission of this kind on this certificate, racing past the check above,
+        # committed first (req_one_pending_per_certificate): say so, as the check would.
+        handler.check_not_duplicate(target)
+        raise
+    return Outcome(request, secrets)
+
+
+def _save_submission(
+    user,
+    handler: WorkflowHandler,
+    request: Request,
+    prepared: Prepared,
+    *,
+    perform: bool,
+    hand_over_later: bool,
+) -> Secrets | None:
+    """Executes (for a ``perform`` holder) and stores a submission, in one transaction."""
+    account = request.requester
     secrets = None
     with transaction.atomic():
         if perform:
@@ -116,7 +141,7 @@ def request_submit(
             **_proof_detail(user, account),
         )
         notifications.request_submitted(request)  # mailed after commit
-    return Outcome(request, secrets)
+    return secrets
 
 
 def _not_theirs(user, handler: WorkflowHandler, target: Target) -> bool:

@@ -16,7 +16,6 @@ principal mappings) is accepted and named in the ``X-RAPortal-Ignored-Fields`` h
 from cryptography import x509
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
-from django.db import transaction
 from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import SAFE_METHODS, IsAuthenticated
@@ -29,21 +28,19 @@ from administration.api.base import (
     ignore,
     named,
     no_content_if_empty,
-    not_found,
     read_body,
     set_fields,
 )
+from administration.services import authorities as services
+from administration.services.checks import not_found
 from certificates.api import ENTRY_PREFETCH, ENTRY_RELATED, ca_json
 from certificates.models import CaEntry
 from certificates.pki import names
 from certificates.services import (
     ENTRY_FLAGS,
-    add_ca_entry,
     authority_with_certificate,
     check_ca_certificate,
-    delete_ca_entry,
     free_name,
-    update_ca_entry,
 )
 from certificates.trust_chain import load_certificate_text
 from raportal.api.schema import LIST_OF_OBJECTS, OBJECT, answers
@@ -108,9 +105,45 @@ def flags_of(body: CertificateAuthorityRequest, entry: CaEntry | None = None) ->
     return flags
 
 
+def entry_for(name: str | None, certificate) -> CaEntry:
+    """The entry named ``name``, else the one listing ``certificate``; 404 when none."""
+    entry = CaEntry.objects.filter(name=check_name(name)).first() if name else None
+    if entry is None:
+        authority = authority_with_certificate(certificate)
+        entry = CaEntry.objects.filter(authority=authority).first() if authority else None
+    if entry is None:
+        raise not_found("CA", name or names.name_string(certificate.subject))
+    return entry
+
+
 def visible_entries(user):
     entries = CaEntry.objects.select_related(*ENTRY_RELATED).prefetch_related(*ENTRY_PREFETCH)
     return entries if user.is_staff else entries.public()
+
+
+def read_entry(document) -> tuple[CertificateAuthorityRequest, x509.Certificate]:
+    body = read_body(document, CertificateAuthorityRequest)
+    certificate = read_certificate(body.certificate)
+    ignore(document, *sorted(set_fields(body) - ACTED_ON))
+    return body, certificate
+
+
+def add_entry(actor, document) -> CaEntry:
+    """Adds the entry a Horizon document describes (a request, or ``base.Document``): the
+    API's POST, and import_config's."""
+    body, certificate = read_entry(document)
+    name = check_name(body.name) if body.name else derived_name(certificate)
+    return services.add_ca_entry(actor, name=name, certificate=certificate, **flags_of(body))
+
+
+def change_entry(actor, document) -> CaEntry:
+    """Updates the entry named in the document, or the one listing its certificate: the
+    API's PUT, and import_config's."""
+    body, certificate = read_entry(document)
+    entry = entry_for(body.name, certificate)
+    return services.update_ca_entry(
+        actor, entry, certificate=certificate, name=body.name, **flags_of(body, entry)
+    )
 
 
 class ReadForAllWriteForStaff:
@@ -135,44 +168,21 @@ class CaListView(ReadForAllWriteForStaff, AdminApiView):
 
     @extend_schema(
         operation_id="v1_cas_add",
+        request=OBJECT,
         responses={**answers(OBJECT, 400, 403, ok_status=201), **CONFLICT},
     )
     def post(self, request):
-        body = read_body(request, CertificateAuthorityRequest)
-        certificate = read_certificate(body.certificate)
-        ignore(request, *sorted(set_fields(body) - ACTED_ON))
-        with transaction.atomic():
-            name = check_name(body.name) if body.name else derived_name(certificate)
-            entry = add_ca_entry(
-                name=name, certificate=certificate, actor=request.user, **flags_of(body)
-            )
-        return Response(ca_json(entry, request.user), status=201)
+        return Response(ca_json(add_entry(request.user, request), request.user), status=201)
 
     @extend_schema(
         operation_id="v1_cas_update",
+        request=OBJECT,
         responses={**answers(OBJECT, 400, 403, 404), **CONFLICT},
     )
     def put(self, request):
         """The entry named in the body, or the one listing the body's certificate (renamed
         then): its certificate and flags become the body's (flags left out keep theirs)."""
-        body = read_body(request, CertificateAuthorityRequest)
-        certificate = read_certificate(body.certificate)
-        ignore(request, *sorted(set_fields(body) - ACTED_ON))
-        with transaction.atomic():
-            entries = CaEntry.objects.select_for_update()
-            entry = entries.filter(name=check_name(body.name)).first() if body.name else None
-            if entry is None:
-                authority = authority_with_certificate(certificate)
-                entry = entries.filter(authority=authority).first() if authority else None
-            if entry is None:
-                raise not_found("CA", body.name or names.name_string(certificate.subject))
-            update_ca_entry(
-                entry,
-                certificate=certificate,
-                name=body.name,
-                actor=request.user,
-                **flags_of(body, entry),
-            )
+        entry = change_entry(request.user, request)
         return Response(
             ca_json(named(visible_entries(request.user), "CA", entry.name), request.user)
         )
@@ -190,8 +200,7 @@ class CaDetailView(ReadForAllWriteForStaff, AdminApiView):
         responses={**answers(None, 403, 404, ok_status=204), **CONFLICT},
     )
     def delete(self, request, name: str):
-        with transaction.atomic():
-            delete_ca_entry(named(CaEntry.objects, "CA", name, lock=True), actor=request.user)
+        services.delete_ca_entry(request.user, named(CaEntry.objects, "CA", name))
         return Response(status=204)
 
 

@@ -3,9 +3,9 @@ unsupported fields accepted and reported, problems for what is wrong or missing.
 
 import logging
 import re
+from dataclasses import dataclass, field
+from typing import Any
 
-from django.core import exceptions as django_exceptions
-from django.core.validators import validate_email, validate_slug
 from drf_spectacular.utils import OpenApiResponse
 from pydantic import BaseModel
 from rest_framework.exceptions import ParseError
@@ -13,13 +13,12 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from administration.localized import from_localized
-from administration.permissions import SUPERUSER_ONLY, may_manage
+from administration.services.checks import not_found
 from raportal.api.bodies import IGNORED_HEADER, unknown_fields, validated
-from raportal.api.password_policies import AnyAccept
+from raportal.api.negotiation import AnyAccept
 from raportal.api.problems import PROBLEM_CONTENT_TYPE
 from raportal.api.schema import ProblemSerializer
-from raportal.errors import DomainError, conflict, forbidden, invalid_request
+from raportal.errors import DomainError, forbidden, invalid_request
 
 log = logging.getLogger(__name__)
 
@@ -118,12 +117,24 @@ def read_body[M: BaseModel](request, model: type[M]) -> M:
     return validated(model, data, invalid_request)
 
 
+@dataclass
+class Document:
+    """A Horizon document read without a request (``import_config`` reads its file's objects
+    with the API's own readers): its JSON, and the fields read and not acted on."""
+
+    data: Any
+    ignored: list[str] = field(default_factory=list)
+
+
 def ignore(request, *fields: str) -> None:
     """Fields we accept and do not act on: named in a response header and logged. They may
     quote what the client sent: only printable ASCII reaches the header (no header
     injection), 120 characters at most each."""
     fields = [_printable(str(field))[:120] for field in fields if field]
     if not fields:
+        return
+    if isinstance(request, Document):
+        request.ignored.extend(fields)
         return
     request._request.ignored_fields = [*getattr(request._request, "ignored_fields", []), *fields]
     log.warning("admin API: ignored unsupported fields %s on %s", fields, request.path)
@@ -145,30 +156,6 @@ def permission_filter_value(field: str, text: str | None) -> str | None:
     return match["quoted"] if match["quoted"] is not None else match["bare"]
 
 
-def checked_name(name: str, kind: str, max_length: int) -> str:
-    """A slug of at most ``max_length`` characters, or 400 saying what a ``kind``'s name is."""
-    try:
-        validate_slug(name)
-    except django_exceptions.ValidationError:
-        raise invalid_request(
-            f"name: {name[:80]!r} is not a valid {kind} name (letters, digits, '-' and '_')"
-        ) from None
-    if len(name) > max_length:
-        raise invalid_request(f"name: at most {max_length} characters")
-    return name
-
-
-def checked_email(address: str | None, field: str) -> str:
-    """The address without surrounding spaces ("" for none), or 400 naming the ``field``."""
-    address = (address or "").strip()
-    if address:
-        try:
-            validate_email(address)
-        except django_exceptions.ValidationError:
-            raise invalid_request(f"{field}: {address[:80]!r} is not an e-mail address") from None
-    return address
-
-
 def set_fields(model: BaseModel) -> set[str]:
     """The aliases of the fields the body actually carried with a value."""
     out = set()
@@ -179,31 +166,9 @@ def set_fields(model: BaseModel) -> set[str]:
     return out
 
 
-def check_may_manage(request, account) -> None:
-    """403 SEC-PERM-001 unless the caller may change this account (administration/
-    permissions.py: only a superuser changes a superuser's)."""
-    if not may_manage(request.user, account):
-        raise forbidden(SUPERUSER_ONLY)
-
-
-def not_found(kind: str, name: str) -> DomainError:
-    return DomainError("REQ-001", f"no {kind} named {name!r}", status=404)
-
-
-def already_exists(kind: str, name: str) -> DomainError:
-    return conflict(f"a {kind} named {name!r} already exists", reason="exists")
-
-
-def self_deletion(detail: str) -> DomainError:
-    """Deleting one's own account or principal info (Horizon: 403 SEC-PERM-008)."""
-    return conflict(detail, reason="self")
-
-
-def named(rows, kind: str, name: str, *, field: str = "name", lock: bool = False):
-    """The row of the queryset ``rows`` whose ``field`` is ``name``, locked until the end of
-    the transaction with ``lock``; else 404 REQ-001 naming the ``kind`` of object."""
-    if lock:
-        rows = rows.select_for_update()
+def named(rows, kind: str, name: str, *, field: str = "name"):
+    """The row of the queryset ``rows`` whose ``field`` is ``name``; else 404 REQ-001 naming
+    the ``kind`` of object (the services lock what they change)."""
     row = rows.filter(**{field: name}).first()
     if row is None:
         raise not_found(kind, name)
@@ -227,13 +192,3 @@ def empty_answer(description: str = "") -> dict:
 def no_content_if_empty(items: list) -> Response:
     """Horizon's lists answer 204 when empty; the client reads both."""
     return Response(items) if items else Response(status=204)
-
-
-def set_texts(row, body) -> None:
-    """The body's displayName and description (localized) as the row's single texts; 400
-    when the display name is longer than the row's field."""
-    row.display_name = from_localized(body.display_name)
-    limit = type(row)._meta.get_field("display_name").max_length
-    if len(row.display_name) > limit:
-        raise invalid_request(f"displayName: at most {limit} characters")
-    row.description = from_localized(body.description)

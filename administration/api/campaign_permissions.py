@@ -59,15 +59,3 @@ def wanted_rights(permissions) -> set[tuple[int, str]]:
             raise invalid_request(f"{shown}: no discovery campaign named {name[:80]!r}")
         wanted.add((campaign.pk, right))
     return wanted
-
-
-def set_rights(user, wanted: set[tuple[int, str]]) -> None:
-    """The account's discovery permissions become exactly ``wanted``."""
-    current = {(p.campaign_id, p.right): p.pk for p in user.discovery_permissions.all()}
-    stale = [pk for key, pk in current.items() if key not in wanted]
-    if stale:
-        CampaignPermission.objects.filter(pk__in=stale).delete()
-    CampaignPermission.objects.bulk_create(
-        CampaignPermission(user=user, campaign_id=campaign, right=right)
-        for campaign, right in sorted(wanted - set(current))
-    )

@@ -9,7 +9,6 @@ The key goes one way: it is read, checked against the certificate and sealed at 
 
 import datetime as dt
 
-from django.db import transaction
 from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
@@ -23,20 +22,13 @@ from administration.api.base import (
     read_body,
     set_fields,
 )
-from certificates.ca_keys import ca_private_key
+from administration.services import authorities as services
 from certificates.models import CertificateAuthority
-from certificates.services import (
-    check_key_pair,
-    delete_connector,
-    load_ca_key,
-    register_authority,
-    replace_authority_certificate,
-)
+from certificates.services import load_ca_key
 from raportal.api.schema import LIST_OF_OBJECTS, OBJECT, answers
 from raportal.durations import format_duration, parse_duration
-from raportal.errors import DomainError, invalid_request
+from raportal.errors import invalid_request
 from raportal.horizon_models import IntegratedCAConnector
-from raportal.models import record
 
 TYPE = "integrated"
 ACTED_ON = {"name", "type", "caCert", "caKey", "crtLifetime", "crtBackDate", "crlLifetime"}
@@ -150,8 +142,36 @@ def connector_json(ca: CertificateAuthority) -> dict:
     return answer
 
 
-def connector(name: str, *, lock: bool = False) -> CertificateAuthority:
-    return named(CertificateAuthority.objects.issuers(), "PKI connector", name, lock=lock)
+def connector(name: str) -> CertificateAuthority:
+    return named(CertificateAuthority.objects.issuers(), "PKI connector", name)
+
+
+def add_connector(actor, document) -> CertificateAuthority:
+    """Creates the connector a Horizon document describes (a request, or
+    ``base.Document``): the API's POST, and import_config's."""
+    body = read_connector(document)
+    if not body.ca_cert:
+        raise invalid_request("caCert: the CA certificate (PEM) is required")
+    certificate = read_certificate(body.ca_cert, "caCert")
+    check_valid_now(certificate)
+    key = read_key(body)
+    if key is None:
+        raise invalid_request("caKey: the CA's private key (PEM, in caKey.value) is required")
+    return services.create_connector(
+        actor, name=body.name, certificate=certificate, key=key, **lifetimes(body)
+    )
+
+
+def change_connector(actor, document) -> CertificateAuthority:
+    """Updates the connector a Horizon document names: the API's PUT, and import_config's."""
+    body = read_connector(document)
+    certificate = read_certificate(body.ca_cert, "caCert") if body.ca_cert else None
+    if certificate is not None:
+        check_valid_now(certificate)
+    key = read_key(body)
+    return services.update_connector(
+        actor, connector(body.name), certificate=certificate, key=key, **lifetimes(body)
+    )
 
 
 class ConnectorListView(AdminApiView):
@@ -164,61 +184,21 @@ class ConnectorListView(AdminApiView):
 
     @extend_schema(
         operation_id="v1_pki_connectors_add",
+        request=OBJECT,
         responses={**answers(OBJECT, 400, 403, ok_status=201), **CONFLICT},
     )
     def post(self, request):
-        body = read_connector(request)
-        if not body.ca_cert:
-            raise invalid_request("caCert: the CA certificate (PEM) is required")
-        certificate = read_certificate(body.ca_cert, "caCert")
-        check_valid_now(certificate)
-        key = read_key(body)
-        if key is None:
-            raise invalid_request("caKey: the CA's private key (PEM, in caKey.value) is required")
-        check_key_pair(certificate, key)
-        settings = lifetimes(body)
-        with transaction.atomic():
-            ca = register_authority(
-                name=body.name, certificate=certificate, key=key, actor=request.user, **settings
-            )
-        return Response(connector_json(ca), status=201)
+        return Response(connector_json(add_connector(request.user, request)), status=201)
 
     @extend_schema(
         operation_id="v1_pki_connectors_update",
+        request=OBJECT,
         responses={**answers(OBJECT, 400, 403, 404), **CONFLICT},
     )
     def put(self, request):
         """Lifetimes always (absent: the defaults); the certificate, the key or both when
         given. A new certificate without a key must be for the key the CA has."""
-        body = read_connector(request)
-        certificate = read_certificate(body.ca_cert, "caCert") if body.ca_cert else None
-        if certificate is not None:
-            check_valid_now(certificate)
-        key = read_key(body)
-        settings = lifetimes(body)
-        with transaction.atomic():
-            ca = connector(body.name, lock=True)
-            if certificate is not None and key is None:
-                try:
-                    check_key_pair(certificate, ca_private_key(ca))
-                except DomainError:
-                    raise invalid_request(
-                        f"caCert: not a certificate for the key of {ca.name}; a new key comes "
-                        "with it in caKey"
-                    ) from None
-            elif key is not None:
-                check_key_pair(certificate or ca.certificate, key)
-            if certificate is not None or key is not None:
-                certificate = certificate or ca.certificate
-                replace_authority_certificate(ca, certificate, key, actor=request.user)
-            changed = [field for field, value in settings.items() if getattr(ca, field) != value]
-            if changed:
-                if "crl_validity_hours" in changed:
-                    ca.crl_stale = True  # the next CRL has the new validity
-                for field in changed:
-                    setattr(ca, field, settings[field])
-                ca.save(update_fields=[*changed, "crl_stale"])
-                record(request.user, "ca.settings", ca, changed=changed)
+        ca = change_connector(request.user, request)
         return Response(connector_json(connector(ca.name)))
 
 
@@ -234,8 +214,7 @@ class ConnectorDetailView(AdminApiView):
         responses={**answers(None, 403, 404, ok_status=204), **CONFLICT},
     )
     def delete(self, request, name: str):
-        with transaction.atomic():
-            delete_connector(connector(name, lock=True), actor=request.user)
+        services.delete_connector(request.user, connector(name))
         return Response(status=204)
 
 

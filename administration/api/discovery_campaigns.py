@@ -24,13 +24,13 @@ from rest_framework.response import Response
 
 from administration.api.base import (
     AcceptAnyView,
-    checked_name,
     conflict_answer,
     empty_answer,
     ignore,
     no_content_if_empty,
     read_body,
 )
+from administration.services.validation import checked_name
 from discovery import services
 from discovery.models import AccessLevel, DiscoveryCampaign
 from discovery.validation import CampaignData, checked_hosts, checked_ports

@@ -27,11 +27,6 @@ through principal infos (no password) have none until one is added here.
 """
 
 from django.contrib.auth import get_user_model, update_session_auth_hash
-from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
-from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework.authentication import SessionAuthentication
@@ -42,50 +37,27 @@ from administration.api.base import (
     AcceptAnyView,
     AdminApiView,
     IsStaff,
-    already_exists,
-    check_may_manage,
-    checked_email,
     conflict_answer,
     empty_answer,
     ignore,
     named,
     no_content_if_empty,
     read_body,
-    self_deletion,
     set_fields,
 )
+from administration.services import accounts as services
+from administration.services.accounts import is_local, local_accounts, validated_password
 from raportal import throttling
 from raportal.api.authentication import AuthenticationThrottled
 from raportal.api.schema import LIST_OF_OBJECTS, OBJECT, answers
 from raportal.errors import forbidden, invalid_request
 from raportal.horizon_models import LocalIdentity, LocalIdentityOnAdd, SetPasswordRequest
-from raportal.models import record
 
 CONFLICT = conflict_answer("The local identity exists already, or is the caller's own")
-NAME_PART_MAX = 150
 NO_RESET_MAIL = (
     "password reset by e-mail is not available on this RA Portal: an administrator sets the "
     "password (POST /api/v1/security/identity/locals/password)"
 )
-
-
-# The password of a local identity made without one (see the module's docstring).
-AWAITING_PASSWORD = UNUSABLE_PASSWORD_PREFIX + "local-identity-awaiting-its-password"
-
-
-def local_accounts():
-    """The local identities: accounts with a usable password, or awaiting their first."""
-    user_model = get_user_model()
-    return user_model._default_manager.filter(
-        ~(Q(password__startswith=UNUSABLE_PASSWORD_PREFIX) | Q(password=""))
-        | Q(password=AWAITING_PASSWORD)
-    )
-
-
-def is_local(user) -> bool:
-    return user.password == AWAITING_PASSWORD or (
-        bool(user.password) and user.has_usable_password()
-    )
 
 
 def identity_json(user) -> dict:
@@ -98,44 +70,9 @@ def identity_json(user) -> dict:
     }
 
 
-def _local(identifier: str, *, lock: bool = False):
+def _local(identifier: str):
     field = get_user_model().USERNAME_FIELD
-    return named(local_accounts(), "local identity", identifier, field=field, lock=lock)
-
-
-def checked_identifier(identifier: str) -> str:
-    """A username Django accepts, or 400 saying why."""
-    user_model = get_user_model()
-    field = user_model._meta.get_field(user_model.USERNAME_FIELD)
-    try:
-        field.run_validators(identifier)
-    except ValidationError as exc:
-        raise invalid_request(f"identifier: {' '.join(exc.messages)}") from None
-    if not identifier:
-        raise invalid_request("identifier: must not be empty")
-    return identifier
-
-
-def set_email(user, email: str) -> None:
-    user.email = checked_email(email, "email")
-
-
-def set_name(user, name: str) -> None:
-    first, _, last = name.strip().partition(" ")
-    last = last.strip()
-    if len(first) > NAME_PART_MAX or len(last) > NAME_PART_MAX:
-        raise invalid_request(
-            f"name: at most {NAME_PART_MAX} characters in the first name and in the last"
-        )
-    user.first_name, user.last_name = first, last
-
-
-def _validated_password(password: str, user, field: str = "password") -> str:
-    try:
-        validate_password(password, user)
-    except ValidationError as exc:
-        raise invalid_request(f"{field}: {' '.join(exc.messages)}") from None
-    return password
+    return named(local_accounts(), "local identity", identifier, field=field)
 
 
 def _signed_in_by_session(request) -> bool:
@@ -143,9 +80,7 @@ def _signed_in_by_session(request) -> bool:
 
 
 def _set_password(request, user, password: str, action: str) -> None:
-    user.set_password(password)
-    user.save(update_fields=["password"])
-    record(request.user, action, user, identifier=user.get_username())
+    services.set_password(request.user, user, password=password, action=action)
     if user.pk == request.user.pk and _signed_in_by_session(request):
         update_session_auth_hash(request._request, user)  # keeps this session signed in
 
@@ -154,16 +89,15 @@ def _set_password_of(request, identifier: str, password: str) -> None:
     """An administrator sets the password of the local identity ``identifier`` — another
     account's: one's own password changes with PATCH and the previous password, so that a
     stolen session or key cannot lock its owner out."""
-    with transaction.atomic():
-        user = _local(identifier, lock=True)
-        if user.pk == request.user.pk:
-            raise invalid_request(
-                "identifier: your own password changes with PATCH "
-                "/api/v1/security/identity/locals and previousPassword"
-            )
-        check_may_manage(request, user)
-        _validated_password(password, user)
-        _set_password(request, user, password, "localidentity.password.set")
+    user = _local(identifier)
+    if user.pk == request.user.pk:
+        raise invalid_request(
+            "identifier: your own password changes with PATCH "
+            "/api/v1/security/identity/locals and previousPassword"
+        )
+    services.require_may_manage(request.user, user)
+    validated_password(password, user)
+    _set_password(request, user, password, "localidentity.password.set")
 
 
 class LocalListView(AcceptAnyView):
@@ -190,36 +124,13 @@ class LocalListView(AcceptAnyView):
     )
     def post(self, request):
         body = read_body(request, LocalIdentityOnAdd)
-        identifier = checked_identifier(body.identifier)
-        user_model = get_user_model()
-        with transaction.atomic():
-            user = (
-                user_model._default_manager.select_for_update()
-                .filter(**{user_model.USERNAME_FIELD: identifier})
-                .first()
-            )
-            if user is not None and is_local(user):
-                raise already_exists("local identity", identifier)
-            if user is not None:
-                check_may_manage(request, user)
-            created = user is None
-            if created:
-                user = user_model(**{user_model.USERNAME_FIELD: identifier})
-            if body.email is not None:
-                set_email(user, body.email)
-            if body.name is not None:
-                set_name(user, body.name)
-            if body.password:
-                _validated_password(body.password, user)
-                user.set_password(body.password)
-            else:
-                user.password = AWAITING_PASSWORD  # no sign-in until a password is set
-            try:
-                with transaction.atomic():
-                    user.save()
-            except IntegrityError:
-                raise already_exists("local identity", identifier) from None
-            record(request.user, "localidentity.create", user, identifier=identifier, new=created)
+        user = services.create_local_account(
+            request.user,
+            identifier=body.identifier,
+            email=body.email,
+            name=body.name,
+            password=body.password,
+        )
         return Response(identity_json(user), status=201)
 
     @extend_schema(
@@ -230,17 +141,13 @@ class LocalListView(AcceptAnyView):
     def put(self, request):
         body = read_body(request, LocalIdentity)
         given = set_fields(body)
-        with transaction.atomic():
-            user = _local(body.identifier, lock=True)
-            check_may_manage(request, user)
-            if "email" in given:
-                set_email(user, body.email)
-            if "name" in given:
-                set_name(user, body.name)
-            user.save(update_fields=["email", "first_name", "last_name"])
-            record(
-                request.user, "localidentity.update", user, changed=sorted(given - {"identifier"})
-            )
+        user = _local(body.identifier)
+        services.update_account(
+            request.user,
+            user,
+            email=body.email if "email" in given else None,
+            name=body.name if "name" in given else None,
+        )
         return Response(identity_json(user))
 
     @extend_schema(
@@ -274,9 +181,8 @@ class LocalListView(AcceptAnyView):
         if not user.check_password(previous):
             throttling.record_failure(request, "web", username)
             raise invalid_request("previousPassword: not the current password")
-        _validated_password(body.password, user)
-        with transaction.atomic():
-            _set_password(request, user, body.password, "localidentity.password.change")
+        validated_password(body.password, user)
+        _set_password(request, user, body.password, "localidentity.password.change")
 
 
 class LocalDetailView(AcceptAnyView):
@@ -291,14 +197,7 @@ class LocalDetailView(AcceptAnyView):
         responses={**answers(None, 403, 404, ok_status=204), **CONFLICT},
     )
     def delete(self, request, identifier):
-        with transaction.atomic():
-            user = _local(identifier, lock=True)
-            if user.pk == request.user.pk:
-                raise self_deletion("you cannot delete your own local identity")
-            check_may_manage(request, user)
-            user.set_unusable_password()
-            user.save(update_fields=["password"])
-            record(request.user, "localidentity.delete", user, identifier=identifier)
+        services.delete_local_identity(request.user, _local(identifier))
         return Response(status=204)
 
 

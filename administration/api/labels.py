@@ -6,32 +6,26 @@ or description left out is cleared. A label that a profile's label rule still us
 deleted (409, naming the profiles): remove it from those profiles first.
 """
 
-from django.db import IntegrityError, transaction
 from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from administration.api.base import (
     AcceptAnyView,
-    already_exists,
-    checked_name,
-    conflict,
     conflict_answer,
     empty_answer,
     named,
     no_content_if_empty,
     read_body,
-    set_texts,
 )
-from administration.localized import localized
-from profiles.models import Label, LabelRule
+from administration.localized import from_localized, localized
+from administration.services import labels as services
+from profiles.models import Label
 from raportal.api.schema import LIST_OF_OBJECTS, OBJECT, answers
 from raportal.horizon_models import Label as LabelBody
-from raportal.models import record
 
 CONFLICT = conflict_answer("The label exists already, or profiles still use it")
 EMPTY = empty_answer("No labels")
-NAME_MAX = Label._meta.get_field("name").max_length
 
 
 def label_json(label: Label) -> dict:
@@ -41,6 +35,14 @@ def label_json(label: Label) -> dict:
         "name": label.name,
         "displayName": localized(label.display_name),
         "description": localized(label.description),
+    }
+
+
+def label_texts(body) -> dict[str, str]:
+    """A Horizon label's localized texts as the services take them."""
+    return {
+        "display_name": from_localized(body.display_name),
+        "description": from_localized(body.description),
     }
 
 
@@ -58,14 +60,7 @@ class LabelListView(AcceptAnyView):
     )
     def post(self, request):
         body = read_body(request, LabelBody)
-        label = Label(name=checked_name(body.name, "label", NAME_MAX))
-        set_texts(label, body)
-        try:
-            with transaction.atomic():
-                label.save()
-                record(request.user, "label.create", label, name=label.name)
-        except IntegrityError:
-            raise already_exists("label", body.name) from None
+        label = services.create_label(request.user, name=body.name, **label_texts(body))
         return Response(label_json(label), status=201)
 
     @extend_schema(
@@ -73,11 +68,8 @@ class LabelListView(AcceptAnyView):
     )
     def put(self, request):
         body = read_body(request, LabelBody)
-        with transaction.atomic():
-            label = named(Label.objects, "label", body.name, lock=True)
-            set_texts(label, body)
-            label.save()
-            record(request.user, "label.update", label, name=label.name)
+        label = named(Label.objects, "label", body.name)
+        label = services.update_label(request.user, label, **label_texts(body))
         return Response(label_json(label))
 
 
@@ -93,18 +85,7 @@ class LabelDetailView(AcceptAnyView):
         responses={**answers(None, 403, 404, ok_status=204), **CONFLICT},
     )
     def delete(self, request, name):
-        with transaction.atomic():
-            label = named(Label.objects, "label", name, lock=True)
-            users = sorted(
-                set(LabelRule.objects.filter(label=name).values_list("profile__name", flat=True))
-            )
-            if users:
-                raise conflict(
-                    f"label {name!r} is used by the label rules of profile(s) "
-                    f"{', '.join(users)}: remove it from them first"
-                )
-            record(request.user, "label.delete", label, name=label.name)
-            label.delete()
+        services.delete_label(request.user, named(Label.objects, "label", name))
         return Response(status=204)
 
 

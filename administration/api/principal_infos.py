@@ -32,7 +32,6 @@ import re
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, models, transaction
 from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
@@ -41,23 +40,19 @@ from administration.api import campaign_permissions
 from administration.api.base import (
     AcceptAnyView,
     AdminApiView,
-    already_exists,
-    check_may_manage,
-    checked_email,
-    conflict,
     conflict_answer,
     ignore,
     named,
     permission_filter_value,
     read_body,
-    self_deletion,
 )
-from administration.api.identities import checked_identifier, is_local
+from administration.services import principals as services
+from administration.services.accounts import checked_identifier
+from administration.services.validation import checked_email
 from profiles.models import LEVEL_RANK, Grant, GrantLevel, Profile, Team, Workflow
 from raportal.api.schema import OBJECT, answers
 from raportal.errors import invalid_request
 from raportal.horizon_models import PrincipalInfo, PrincipalInfoSearchQuery
-from raportal.models import ApiCredential, record
 
 CONFLICT = conflict_answer(
     "The principal info exists already, or the change would lock its administrator out"
@@ -104,22 +99,22 @@ def principal_json(user) -> dict:
     }
 
 
-def _accounts():
+def principal_accounts():
     return get_user_model()._default_manager.prefetch_related(
         "rap_grants__profile", "rap_teams", "discovery_permissions__campaign"
     )
 
 
-def _account(identifier: str, *, lock: bool = False, accounts=None):
+def _account(identifier: str, *, accounts=None):
     """The account named ``identifier``, from ``accounts`` (by default: every account)."""
     user_model = get_user_model()
     accounts = user_model._default_manager if accounts is None else accounts
     field = user_model.USERNAME_FIELD
-    return named(accounts, "principal info", identifier, field=field, lock=lock)
+    return named(accounts, "principal info", identifier, field=field)
 
 
 def _fresh(user) -> dict:
-    return principal_json(_accounts().get(pk=user.pk))
+    return principal_json(principal_accounts().get(pk=user.pk))
 
 
 # --- what a body asks for ----------------------------------------------------------------
@@ -191,10 +186,9 @@ def wanted_staff(request, roles: list[str] | None) -> bool:
     return ADMINISTRATOR in roles
 
 
-def apply_principal(request, user, body: PrincipalInfo) -> None:
-    """Sets the account to the body (saved; the account exists). Checks everything first."""
-    check_may_manage(request, user)
-    contact = user.email if body.contact is None else checked_email(body.contact, "contact")
+def principal_info(request, body: PrincipalInfo) -> services.PrincipalInfo:
+    """The body as the services take it; 400 naming what is wrong."""
+    contact = None if body.contact is None else checked_email(body.contact, "contact")
     staff = wanted_staff(request, body.roles)
     teams = wanted_teams(body.teams)
     grants = wanted_grants(request, body.permissions)
@@ -202,57 +196,14 @@ def apply_principal(request, user, body: PrincipalInfo) -> None:
     ignore(request, *(alias for name, alias in UI_FIELDS if getattr(body, name)))
     if body.preferences is not None:
         ignore(request, "preferences")
-    _refuse_lockout(request, user, enabled=body.enabled, staff=staff)
-    user.email = contact
-    user.is_active = body.enabled
-    user.is_staff = staff
-    user.save(update_fields=["email", "is_active", "is_staff"])
-    user.rap_teams.set(teams)
-    current = {(grant.profile_id, grant.workflow): grant for grant in user.rap_grants.all()}
-    Grant.objects.filter(pk__in=[g.pk for key, g in current.items() if key not in grants]).delete()
-    for key, (profile, level) in grants.items():
-        grant = current.get(key)
-        if grant is None:
-            Grant.objects.create(user=user, profile=profile, workflow=key[1], level=level)
-        elif grant.level != level:
-            Grant.objects.filter(pk=grant.pk).update(level=level)
-    campaign_permissions.set_rights(user, campaign_rights)
-
-
-def _refuse_lockout(request, user, *, enabled: bool, staff: bool) -> None:
-    if user.pk == request.user.pk and not (enabled and staff):
-        raise conflict("you cannot disable yourself or drop your own administrator role")
-    if user.is_superuser and not staff:
-        raise conflict(
-            f"{user.get_username()!r} is a superuser: change its administrator role in "
-            "Django's admin"
-        )
-
-
-def _empty(user) -> bool:
-    """No principal info of its own yet: no grants, teams nor administrator role."""
-    return not (
-        user.is_staff
-        or user.rap_grants.exists()
-        or user.rap_teams.exists()
-        or user.discovery_permissions.exists()
+    return services.PrincipalInfo(
+        enabled=body.enabled,
+        staff=staff,
+        contact=contact,
+        teams=teams,
+        grants=grants,
+        campaign_rights=campaign_rights,
     )
-
-
-def _needed(user) -> bool:
-    """Whether deleting the account would lose something: a way to sign in, or a row that
-    refers to it (and would be nulled or block the delete)."""
-    if is_local(user) or ApiCredential.objects.filter(user=user).exists():
-        return True
-    for relation in user._meta.related_objects:
-        if not (relation.one_to_many or relation.one_to_one):
-            continue
-        if relation.on_delete is models.CASCADE:
-            continue  # the account's own rows (grants, page visits): they go with it
-        model = relation.related_model
-        if model._default_manager.filter(**{relation.field.name: user}).exists():
-            return True
-    return False
 
 
 # --- views -------------------------------------------------------------------------------
@@ -269,27 +220,8 @@ class PrincipalInfoView(AcceptAnyView):
     def post(self, request):
         body = read_body(request, PrincipalInfo)
         identifier = checked_identifier(body.identifier)
-        user_model = get_user_model()
-        try:
-            with transaction.atomic():
-                user = (
-                    user_model._default_manager.select_for_update()
-                    .filter(**{user_model.USERNAME_FIELD: identifier})
-                    .first()
-                )
-                created = user is None
-                if created:
-                    user = user_model(**{user_model.USERNAME_FIELD: identifier})
-                    user.set_unusable_password()
-                    user.save()
-                elif not _empty(user):
-                    raise already_exists("principal info", identifier)
-                apply_principal(request, user, body)
-                record(
-                    request.user, "principalinfo.create", user, identifier=identifier, new=created
-                )
-        except IntegrityError:
-            raise already_exists("principal info", identifier) from None
+        info = principal_info(request, body)
+        user = services.create_principal_info(request.user, identifier=identifier, info=info)
         return Response(_fresh(user), status=201)
 
     @extend_schema(
@@ -299,10 +231,10 @@ class PrincipalInfoView(AcceptAnyView):
     )
     def put(self, request):
         body = read_body(request, PrincipalInfo)
-        with transaction.atomic():
-            user = _account(body.identifier, lock=True)
-            apply_principal(request, user, body)
-            record(request.user, "principalinfo.update", user, identifier=body.identifier)
+        user = _account(body.identifier)
+        services.require_may_manage(request.user, user)
+        info = principal_info(request, body)
+        services.update_principal_info(request.user, user, info=info)
         return Response(_fresh(user))
 
 
@@ -311,30 +243,14 @@ class PrincipalInfoDetailView(AcceptAnyView):
 
     @extend_schema(operation_id="security_principal_info_get", responses=answers(OBJECT, 403, 404))
     def get(self, request, identifier):
-        return Response(principal_json(_account(identifier, accounts=_accounts())))
+        return Response(principal_json(_account(identifier, accounts=principal_accounts())))
 
     @extend_schema(
         operation_id="security_principal_info_delete",
         responses={**answers(None, 403, 404, ok_status=204), **CONFLICT},
     )
     def delete(self, request, identifier):
-        with transaction.atomic():
-            user = _account(identifier, lock=True)
-            if user.pk == request.user.pk:
-                raise self_deletion("you cannot delete your own principal info")
-            check_may_manage(request, user)
-            if user.is_superuser:
-                raise conflict(f"{identifier!r} is a superuser: change it in Django's admin")
-            record(request.user, "principalinfo.delete", user, identifier=identifier)
-            user.rap_grants.all().delete()
-            user.discovery_permissions.all().delete()
-            user.rap_teams.clear()
-            user.rap_managed_teams.clear()
-            if user.is_staff:
-                user.is_staff = False
-                user.save(update_fields=["is_staff"])
-            if not _needed(user):
-                user.delete()
+        services.delete_principal_info(request.user, _account(identifier))
         return Response(status=204)
 
 
@@ -357,7 +273,7 @@ class PrincipalInfoSearchView(AdminApiView):
             raise invalid_request("pageSize: at least 1")
         page_size = min(body.page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
         strict = bool(body.strict_search)
-        users = _accounts()
+        users = principal_accounts()
         username = get_user_model().USERNAME_FIELD
         if body.identifier:
             lookup = "exact" if strict else "icontains"

@@ -1,28 +1,24 @@
 """``/api/v1/certificate/profiles``: profiles in Horizon's WebRAProfile / EstProfile /
 ScepProfile shapes (administration/profile_shapes.py holds the mapping)."""
 
-from django.db import transaction
-from django.db.models import ProtectedError
 from django.urls import path
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.response import Response
 
 from administration.api.base import (
     AdminApiView,
-    already_exists,
-    conflict,
     empty_answer,
     ignore,
     named,
     no_content_if_empty,
     read_body,
 )
-from administration.profile_shapes import apply_profile, profile_json
+from administration.profile_shapes import HorizonProfile, profile_json
+from administration.services import profiles as services
 from profiles.models import Profile
 from raportal.api.schema import LIST_OF_OBJECTS, OBJECT, ProblemSerializer, answers
 from raportal.errors import invalid_request
 from raportal.horizon_models import EstProfile, ScepProfile, WebRAProfile
-from raportal.models import record
 
 CONFLICT = {409: OpenApiResponse(ProblemSerializer, description="The name is taken, or in use")}
 EMPTY = empty_answer("No profile yet")
@@ -54,13 +50,7 @@ def read_profile(request) -> dict:
     return body
 
 
-def saved(request, raw: dict, profile: Profile | None) -> Profile:
-    """Applies the body in one transaction with its audit event (the profile locked)."""
-    action = "profile.create" if profile is None else "profile.update"
-    with transaction.atomic():
-        profile, ignored = apply_profile(raw, profile)
-        record(request.user, action, profile, name=profile.name, via="api", ignored=ignored)
-    ignore(request, *ignored)
+def fresh(profile: Profile) -> Profile:
     return profiles().get(pk=profile.pk)
 
 
@@ -80,10 +70,12 @@ class ProfileListView(AdminApiView):
         responses={**answers(OBJECT, 400, 403, ok_status=201), **CONFLICT},
     )
     def post(self, request):
-        raw = read_profile(request)
-        if Profile.objects.filter(name=raw["name"]).exists():
-            raise already_exists("profile", raw["name"])
-        return Response(profile_json(saved(request, raw, None)), status=201)
+        source = HorizonProfile(read_profile(request))
+        profile, ignored = services.create_profile(
+            request.user, name=source.name, source=source, via="api"
+        )
+        ignore(request, *ignored)
+        return Response(profile_json(fresh(profile)), status=201)
 
     @extend_schema(
         operation_id="certificate_profile_update",
@@ -91,10 +83,11 @@ class ProfileListView(AdminApiView):
         responses=answers(OBJECT, 400, 403, 404),
     )
     def put(self, request):
-        raw = read_profile(request)
-        with transaction.atomic():  # two concurrent updates apply one after the other
-            profile = named(Profile.objects, "profile", raw["name"], lock=True)
-            return Response(profile_json(saved(request, raw, profile)))
+        source = HorizonProfile(read_profile(request))
+        profile = named(Profile.objects, "profile", source.name)
+        profile, ignored = services.update_profile(request.user, profile, source=source, via="api")
+        ignore(request, *ignored)
+        return Response(profile_json(fresh(profile)))
 
 
 class ProfileDetailView(AdminApiView):
@@ -109,16 +102,7 @@ class ProfileDetailView(AdminApiView):
         responses={**answers(None, 403, 404, ok_status=204), **CONFLICT},
     )
     def delete(self, request, name: str):
-        try:
-            with transaction.atomic():
-                profile = named(Profile.objects, "profile", name, lock=True)
-                record(request.user, "profile.delete", profile, name=name, via="api")
-                profile.delete()
-        except ProtectedError:
-            raise conflict(
-                f"profile {name!r} has certificates or requests: disable it instead "
-                "(PUT with enabled false)"
-            ) from None
+        services.delete_profile(request.user, named(Profile.objects, "profile", name), via="api")
         return Response(status=204)
 
 

@@ -17,36 +17,29 @@ Deleting a team:
   team.
 """
 
-from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
 from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from administration.api.base import (
     AcceptAnyView,
-    already_exists,
-    checked_email,
-    checked_name,
     conflict_answer,
     empty_answer,
     ignore,
     named,
     no_content_if_empty,
     read_body,
-    set_texts,
 )
-from administration.localized import localized
-from administration.pages.directory_services import delete_team
+from administration.localized import from_localized, localized
+from administration.services import teams as services
+from administration.services.teams import accounts_named
 from profiles.models import Team
 from raportal.api.schema import LIST_OF_OBJECTS, OBJECT, answers
 from raportal.errors import invalid_request
 from raportal.horizon_models import SecurityTeamUpdateRequest
 from raportal.horizon_models import Team as TeamBody
-from raportal.models import record
 
 CONFLICT = conflict_answer("The team exists already, or profiles still use it")
-NAME_MAX = Team._meta.get_field("name").max_length
 NAMES = {"type": "array", "items": {"type": "string"}}
 NAMES_BODY = {"application/json": NAMES}
 
@@ -63,29 +56,23 @@ def team_json(team: Team) -> dict:
     }
 
 
-def users_named(names: list[str], field: str) -> list:
-    """The accounts with these usernames, or 400 naming those that do not exist."""
-    user_model = get_user_model()
-    wanted = list(dict.fromkeys(names))
-    users = list(user_model._default_manager.filter(**{f"{user_model.USERNAME_FIELD}__in": wanted}))
-    unknown = sorted(set(wanted) - {user.get_username() for user in users})
-    if unknown:
-        shown = ", ".join(repr(name[:80]) for name in unknown[:20])
-        raise invalid_request(f"{field}: no account named {shown}")
-    return users
+def team_fields(body) -> dict:
+    """A Horizon team as the services take it (managers checked: 400 naming unknown ones)."""
+    return {
+        "display_name": from_localized(body.display_name),
+        "description": from_localized(body.description),
+        "contact_email": body.contact or "",
+        "managers": accounts_named(body.managers or [], "managers"),
+    }
 
 
-def _apply(request, team: Team, body) -> list:
-    """Copies the body onto the team; returns the managers to set once it is saved."""
+def _ignore_webhook(request, body) -> None:
     if body.webhook is not None:
         ignore(request, "webhook")
-    team.contact_email = checked_email(body.contact, "contact")
-    set_texts(team, body)
-    return users_named(body.managers or [], "managers")
 
 
-def _team(name: str, *, lock: bool = False) -> Team:
-    return named(Team.objects, "team", name, lock=lock)
+def _team(name: str) -> Team:
+    return named(Team.objects, "team", name)
 
 
 def _usernames(request) -> list[str]:
@@ -101,11 +88,9 @@ def _usernames(request) -> list[str]:
 def _change_members(request, name: str, change: str) -> Response:
     """Adds (``change`` "add") or removes ("remove") the accounts named in the body."""
     usernames = _usernames(request)
-    with transaction.atomic():
-        team = _team(name, lock=True)
-        users = users_named(usernames, "members")
-        getattr(team.members, change)(*users)
-        record(request.user, f"team.members.{change}", team, members=sorted(set(usernames)))
+    team = _team(name)
+    users = accounts_named(usernames, "members")
+    getattr(services, f"{change}_members")(request.user, team, users)
     return Response(status=204)
 
 
@@ -127,15 +112,8 @@ class TeamListView(AcceptAnyView):
     )
     def post(self, request):
         body = read_body(request, TeamBody)
-        team = Team(name=checked_name(body.name, "team", NAME_MAX))
-        managers = _apply(request, team, body)
-        try:
-            with transaction.atomic():
-                team.save()
-                team.managers.set(managers)
-                record(request.user, "team.create", team, name=team.name)
-        except IntegrityError:
-            raise already_exists("team", body.name) from None
+        _ignore_webhook(request, body)
+        team = services.create_team(request.user, name=body.name, **team_fields(body))
         return Response(team_json(team), status=201)
 
     @extend_schema(
@@ -145,16 +123,13 @@ class TeamListView(AcceptAnyView):
     )
     def put(self, request):
         body = read_body(request, SecurityTeamUpdateRequest)
-        with transaction.atomic():
-            team = _team(body.name, lock=True)
-            if body.id is not None and str(body.id) != str(team.pk):
-                raise invalid_request(
-                    f"_id: team {body.name!r} has _id {team.pk}; teams cannot be renamed"
-                )
-            managers = _apply(request, team, body)
-            team.save()
-            team.managers.set(managers)
-            record(request.user, "team.update", team, name=team.name)
+        _ignore_webhook(request, body)
+        team = _team(body.name)
+        if body.id is not None and str(body.id) != str(team.pk):
+            raise invalid_request(
+                f"_id: team {body.name!r} has _id {team.pk}; teams cannot be renamed"
+            )
+        team = services.update_team(request.user, team, **team_fields(body))
         return Response(team_json(team))
 
 
@@ -170,7 +145,7 @@ class TeamDetailView(AcceptAnyView):
         responses={**answers(None, 403, 404, ok_status=204), **CONFLICT},
     )
     def delete(self, request, name):
-        delete_team(request.user, _team(name))  # the pages' service: the same rules
+        services.delete_team(request.user, _team(name))
         return Response(status=204)
 
 

@@ -7,16 +7,17 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model, update_session_auth_hash
 from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Max
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods, require_POST
 
-from administration.pages import directory_services as services
 from administration.pages.access import staff_required
 from administration.pages.listing import search_page
+from administration.services import accounts, api_keys
+from administration.services.checks import require_may_manage
+from raportal.errors import DomainError
 from raportal.models import ApiCredential
 
 PAGE_SIZE = 25
@@ -52,6 +53,12 @@ def no_store(response):
     return response
 
 
+def _sentence(error: DomainError) -> str:
+    """A service's refusal as the pages word their messages."""
+    detail = error.detail
+    return detail[:1].upper() + detail[1:] + ("" if detail.endswith(".") else ".")
+
+
 def key_state(credential: ApiCredential, now: dt.datetime) -> str:
     if not credential.enabled:
         return "revoked"
@@ -80,8 +87,8 @@ def _account(user_id: int):
 
 def _may_manage(actor, account) -> bool:
     try:
-        services.require_may_manage(actor, account)
-    except PermissionDenied:
+        require_may_manage(actor, account)
+    except DomainError:
         return False
     return True
 
@@ -117,11 +124,14 @@ def key_create(request, user_id: int):
     if not form.is_valid():
         return _account_page(request, account, key_form=form)
     try:
-        credential, key = services.create_api_key(
-            request.user, account, form.cleaned_data["description"], form.expires_at()
+        credential, key = api_keys.create_api_key(
+            request.user,
+            account,
+            description=form.cleaned_data["description"],
+            expires_at=form.expires_at(),
         )
-    except PermissionDenied as refusal:
-        messages.error(request, str(refusal))
+    except DomainError as refusal:
+        messages.error(request, _sentence(refusal))
         return redirect("admin-account-detail", account.pk)
     return no_store(
         render(
@@ -138,9 +148,9 @@ def key_revoke(request, user_id: int, key_id: int):
     account = _account(user_id)
     credential = get_object_or_404(ApiCredential, pk=key_id, user=account)
     try:
-        services.revoke_api_key(request.user, credential)
-    except PermissionDenied as refusal:
-        messages.error(request, str(refusal))
+        api_keys.revoke_api_key(request.user, credential)
+    except DomainError as refusal:
+        messages.error(request, _sentence(refusal))
     else:
         messages.success(request, f"API key {credential.api_id} revoked: it no longer works.")
     return redirect("admin-account-detail", account.pk)
@@ -157,7 +167,7 @@ def password(request, user_id: int):
     form = form_class(account, request.POST or None)
     may_manage = _may_manage(request.user, account)
     if request.method == "POST" and may_manage and form.is_valid():
-        services.set_password(request.user, form)
+        accounts.set_password(request.user, account, password=form.cleaned_data["new_password1"])
         if account.pk == request.user.pk:
             update_session_auth_hash(request, account)  # stay signed in here
         messages.success(request, f"New password set for {account.get_username()}.")
@@ -178,9 +188,9 @@ def set_active(request, user_id: int):
     account = _account(user_id)
     active = request.POST.get("active") == "1"
     try:
-        services.set_active(request.user, account, active)
-    except PermissionDenied as refusal:
-        messages.error(request, str(refusal))
+        accounts.set_active(request.user, account, active=active)
+    except DomainError as refusal:
+        messages.error(request, _sentence(refusal))
     else:
         word = "activated: it may sign in" if active else "deactivated: it can no longer sign in"
         messages.success(request, f"Account {account.get_username()} {word}.")

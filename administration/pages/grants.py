@@ -9,8 +9,8 @@ from django.contrib.auth import get_user_model
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from administration.pages import directory_services as services
 from administration.pages.access import staff_required
+from administration.services.grants import GrantEntry, set_profile_grants
 from profiles.models import GrantLevel, Profile, Team, Workflow
 
 LEVELS = [("", "none"), *[(level.value, level.value) for level in GrantLevel]]
@@ -98,17 +98,25 @@ class GrantMatrixForm(forms.Form):
             self.add_error("add", "Choose who gets the levels set on the last row.")
         return data
 
-    def entries(self) -> list[tuple]:
-        """The grants the form asks for: (user, team, workflow, level)."""
+    def entries(self) -> list[GrantEntry]:
+        """The grants the form asks for."""
         data = self.cleaned_data
         out = []
         for row in self.rows:
             user, team = (None, row.principal) if row.is_team else (row.principal, None)
-            out += [(user, team, w.value, data[name]) for w, name in row.cells if data.get(name)]
+            out += [
+                GrantEntry(user=user, team=team, workflow=w.value, level=data[name])
+                for w, name in row.cells
+                if data.get(name)
+            ]
         if data.get("add"):
             principal = self._added_principal(data["add"])
             user, team = (None, principal) if isinstance(principal, Team) else (principal, None)
-            out += [(user, team, w.value, data[n]) for w, n in self.add_cells if data.get(n)]
+            out += [
+                GrantEntry(user=user, team=team, workflow=w.value, level=data[n])
+                for w, n in self.add_cells
+                if data.get(n)
+            ]
         return out
 
     @staticmethod
@@ -129,7 +137,7 @@ def profile_grants(request, name: str):
     profile = get_object_or_404(Profile, name=name)
     form = GrantMatrixForm(profile, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        summary = services.save_grants(request.user, profile, form.entries())
+        summary = set_profile_grants(request.user, profile, grants=form.entries())
         messages.success(
             request,
             f"Grants of {profile.name} saved: {summary['added']} added, "

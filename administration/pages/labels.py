@@ -6,11 +6,12 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from administration.pages import directory_services as services
 from administration.pages.access import staff_required
 from administration.pages.directory_forms import check_not_reserved
 from administration.pages.listing import search_page
+from administration.services import labels as services
 from profiles.models import Label
+from raportal.errors import DomainError
 
 PAGE_SIZE = 50
 
@@ -66,7 +67,16 @@ def _label_form(request, label: Label):
     created = label.pk is None
     form = LabelForm(request.POST or None, instance=label)
     if request.method == "POST" and form.is_valid():
-        label = services.save_label(request.user, form)
+        data = form.cleaned_data
+        texts = {"display_name": data["display_name"], "description": data["description"]}
+        try:
+            if created:
+                label = services.create_label(request.user, name=data["name"], **texts)
+            else:
+                label = services.update_label(request.user, label, name=data["name"], **texts)
+        except DomainError as error:
+            messages.error(request, error.detail)
+            return redirect("admin-label-list")
         messages.success(request, f"Label {label.name} {'created' if created else 'saved'}.")
         return redirect("admin-label-list")
     return render(

@@ -70,7 +70,7 @@ SECTIONS = [
             "contact_email_regex",
         ],
     ),
-    ("DNS names", ["allow_wildcards", "dns_names_fully_qualified"]),
+    ("DNS names", ["allow_wildcards", "dns_names_fully_qualified", "allow_mixed_script_labels"]),
     (
         "Requests (days a request waits for a decision)",
         [f"{workflow}_request_expiry_days" for workflow in LIFECYCLE],
@@ -130,6 +130,7 @@ LABELS = {
     "self_pop_renew": "Whoever proves possession of the key may renew the certificate",
     "team_members_only": "Requesters choose only among their own teams",
     "dns_names_fully_qualified": "DNS names must be fully qualified (no single-label names)",
+    "allow_mixed_script_labels": "Internationalized DNS labels may mix scripts (homograph risk)",
     **{f"{w}_request_expiry_days": Workflow(w).label for w in LIFECYCLE},
 }
 
@@ -344,6 +345,11 @@ class ProfileEditor:
             formset.instance = profile
             formset.save()
         return profile
+
+    def write(self, profile: Profile | None) -> tuple[Profile, list[str]]:
+        """The services' ``ProfileSource`` (administration/services/profiles.py): the forms
+        describe the profile they were bound to; nothing is ignored."""
+        return self.save(), []
 
     def errors_summary(self) -> list[str]:
         """Every problem in words, for the summary above the form."""

@@ -2,19 +2,18 @@
 disable, delete (only a profile nothing refers to)."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
-from django.db.models.deletion import ProtectedError
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from administration.pages.access import staff_required
 from administration.pages.profile_editor import ProfileEditor
+from administration.services import profiles as services
 from certificates.models import Certificate
 from profiles.models import Profile
-from raportal.models import record
+from raportal.errors import DomainError
 from requests_app.models import Request, Status
 from requests_app.pages.forms import EnrollForm
 
@@ -60,9 +59,9 @@ def _editor_page(request, editor: ProfileEditor, *, title: str, profile=None, st
 def profile_create(request):
     editor = ProfileEditor(request.POST or None)
     if request.method == "POST" and request.POST.get("action") != "preview" and editor.is_valid():
-        with transaction.atomic():
-            profile = editor.save()
-            record(request.user, "profile.create", profile, name=profile.name)
+        profile, _ = services.create_profile(
+            request.user, name=editor.form.cleaned_data["name"], source=editor
+        )
         messages.success(request, f"Profile {profile.name} created.")
         for warning in editor.form.warnings():
             messages.warning(request, warning)
@@ -76,9 +75,7 @@ def profile_edit(request, name: str):
     profile = get_object_or_404(Profile, name=name)
     editor = ProfileEditor(request.POST or None, instance=profile)
     if request.method == "POST" and request.POST.get("action") != "preview" and editor.is_valid():
-        with transaction.atomic():
-            profile = editor.save()
-            record(request.user, "profile.update", profile, name=profile.name)
+        profile, _ = services.update_profile(request.user, profile, source=editor)
         messages.success(request, f"Profile {profile.name} saved.")
         for warning in editor.form.warnings():
             messages.warning(request, warning)
@@ -144,41 +141,17 @@ def profile_preview(request, name: str | None = None):
 @staff_required
 @require_POST
 def profile_clone(request, name: str):
-    source = get_object_or_404(
-        Profile.objects.prefetch_related("subject_rules", "san_rules", "label_rules"), name=name
-    )
+    source = get_object_or_404(Profile, name=name)
     new_name = (request.POST.get("new_name") or "").strip()
-    name_field = Profile._meta.get_field("name")
     try:
-        name_field.run_validators(new_name)
-        valid = bool(new_name) and len(new_name) <= name_field.max_length
-    except ValidationError:
-        valid = False
-    if not valid or Profile.objects.filter(name=new_name).exists():
+        services.clone_profile(request.user, source, new_name=new_name)
+    except DomainError:
         messages.error(
             request,
             f"Choose a new name that no profile has, of letters, digits, '-' and '_' "
             f"(not {new_name[:80]!r}).",
         )
         return redirect("admin-profile-list")
-    with transaction.atomic():
-        whitelist = list(source.team_whitelist.all())
-        rules = [
-            *source.subject_rules.all(),
-            *source.san_rules.all(),
-            *source.label_rules.all(),
-        ]
-        clone = source
-        clone.pk, clone.id, clone.name, clone.enabled = None, None, new_name, False
-        clone._state.adding = True
-        clone.save()
-        clone.team_whitelist.set(whitelist)
-        for rule in rules:
-            rule.pk = rule.id = None
-            rule._state.adding = True
-            rule.profile = clone
-            rule.save()
-        record(request.user, "profile.clone", clone, name=new_name, source=name)
     messages.success(
         request, f"Profile {new_name} created from {name}, disabled until you enable it."
     )
@@ -188,11 +161,8 @@ def profile_clone(request, name: str):
 @staff_required
 @require_POST
 def profile_toggle(request, name: str):
-    with transaction.atomic():
-        profile = get_object_or_404(Profile.objects.select_for_update(), name=name)
-        profile.enabled = not profile.enabled
-        profile.save(update_fields=["enabled"])
-        record(request.user, "profile.enable" if profile.enabled else "profile.disable", profile)
+    profile = get_object_or_404(Profile, name=name)
+    profile = services.set_profile_enabled(request.user, profile, enabled=not profile.enabled)
     state = "enabled" if profile.enabled else "disabled: nobody can request on it"
     messages.success(request, f"Profile {profile.name} {state}.")
     return redirect("admin-profile-list")
@@ -203,10 +173,8 @@ def profile_toggle(request, name: str):
 def profile_delete(request, name: str):
     profile = get_object_or_404(Profile, name=name)
     try:
-        with transaction.atomic():
-            record(request.user, "profile.delete", profile, name=name)
-            profile.delete()
-    except ProtectedError:
+        services.delete_profile(request.user, profile)
+    except DomainError:
         messages.error(
             request,
             f"Profile {name} has certificates or requests: disable it instead (their history "

@@ -6,10 +6,10 @@ from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from administration.pages import directory_services as services
 from administration.pages.access import staff_required
 from administration.pages.directory_forms import AccountChoices, check_not_reserved
 from administration.pages.listing import search_page
+from administration.services import teams as services
 from profiles.models import Team
 from raportal.errors import DomainError
 
@@ -65,7 +65,22 @@ def _team_form(request, team: Team):
     created = team.pk is None
     form = TeamForm(request.POST or None, instance=team)
     if request.method == "POST" and form.is_valid():
-        team = services.save_team(request.user, form)
+        data = form.cleaned_data
+        fields = {
+            "display_name": data["display_name"],
+            "description": data["description"],
+            "contact_email": data["contact_email"],
+            "members": data["members"],
+            "managers": data["managers"],
+        }
+        try:
+            if created:
+                team = services.create_team(request.user, name=data["name"], **fields)
+            else:
+                team = services.update_team(request.user, team, name=data["name"], **fields)
+        except DomainError as error:
+            messages.error(request, error.detail)
+            return redirect("admin-team-list")
         messages.success(request, f"Team {team.name} {'created' if created else 'saved'}.")
         return redirect("admin-team-list")
     return render(

@@ -1,5 +1,5 @@
-"""Certificate pages: my certificates, one certificate (details, chain, history, actions),
-downloads."""
+"""Certificate pages: my certificates, one certificate (details, chain, history, and what the
+apps above add: certificates/extensions.py), downloads."""
 
 import datetime as dt
 
@@ -15,10 +15,8 @@ from django.utils import timezone
 from certificates import extensions
 from certificates.models import Certificate
 from certificates.pki import names
+from certificates.renewal import PREVIOUS, RENEWED
 from raportal.models import AuditEvent
-from requests_app.models import Request
-from requests_app.pages.actions import available_actions
-from requests_app.workflows.renew import PREVIOUS, RENEWED
 
 STATUSES = ("valid", "expiring", "expired", "revoked")
 EXPIRING = dt.timedelta(days=30)  # "expiring soon": one month left
@@ -100,12 +98,6 @@ def certificate_detail(request, certificate_id):
         .select_related("actor")
         .order_by("at")
     )
-    related = (
-        Request.objects.visible_to(request.user)
-        .filter(certificate=certificate)
-        .select_related("requester")
-        .order_by("-created_at")[:20]
-    )
     return render(
         request,
         "certificates/certificate_detail.html",
@@ -118,15 +110,9 @@ def certificate_detail(request, certificate_id):
             ],
             "chain": certificate.ca.chain() if certificate.ca_id else [],
             "history": history,
-            "requests": related,
-            "actions": available_actions(request.user, certificate),
             "renewals": _renewals(request.user, certificate),
-            "key_waiting": Request.objects.with_secrets_for(request.user)
-            .filter(certificate=certificate)
-            .only("pk")
-            .first(),
             "extensions": _extension_summary(parsed),
-            "sections": extensions.page_sections(certificate),
+            "sections": extensions.page_sections(request.user, certificate),
         },
     )
 

@@ -6,6 +6,8 @@ import re
 
 from cryptography import x509
 
+from certificates.pki.names import check_names_visible
+
 PEM_CSR = re.compile(
     r"-----BEGIN (NEW )?CERTIFICATE REQUEST-----(.+?)-----END (NEW )?CERTIFICATE REQUEST-----",
     re.S,
@@ -56,6 +58,7 @@ def load_csr(text: str) -> x509.CertificateSigningRequest:
         csr.extensions  # noqa: B018 - parsed now, so that a malformed one is refused here
     except Exception:  # duplicate or undecodable extensions
         raise ValueError("the CSR's extensions are malformed") from None
+    check_names_visible(csr.subject, csr.extensions, whose="the CSR's")
     return csr
 
 

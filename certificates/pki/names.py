@@ -16,6 +16,9 @@ from urllib.parse import urlsplit
 from cryptography import x509
 from cryptography.x509.oid import NameOID, ObjectIdentifier
 
+from certificates.pki.idn import a_label_form, check_a_labels
+from certificates.pki.invisible import check_visible, nfc
+
 UPN_OID = ObjectIdentifier("1.3.6.1.4.1.311.20.2.3")  # Microsoft user principal name
 GUID_OID = ObjectIdentifier("1.3.6.1.4.1.311.25.1")  # Microsoft object GUID
 
@@ -152,13 +155,14 @@ def parse_element(element: str) -> tuple[DnType, int]:
     return DN_TYPES[match.group(1)], int(match.group(2))
 
 
-def check_dn_value(dn_type: DnType, value: str) -> str:
-    """Returns the value as it will be encoded, or raises ValueError."""
-    value = " ".join(value.split())  # no leading/trailing/multiple blanks in a DN
+def check_dn_value(dn_type: DnType, value: str, *, mixed_scripts: bool = False) -> str:
+    """Returns the value as it will be encoded (NFC, blanks collapsed), or raises ValueError.
+    ``mixed_scripts``: whether internationalized DNS labels (a DC, a host name as CN) may mix
+    scripts (certificates.pki.idn)."""
+    value = nfc(" ".join(value.split()))  # no leading/trailing/multiple blanks in a DN
     if not value:
         raise ValueError(f"{dn_type.label} is empty")
-    if any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
-        raise ValueError(f"{dn_type.label} contains control characters")
+    check_visible(value, dn_type.label)
     if len(value) > dn_type.max_length:
         raise ValueError(
             f"{dn_type.label} is {len(value)} characters long; at most {dn_type.max_length} "
@@ -179,11 +183,26 @@ def check_dn_value(dn_type: DnType, value: str) -> str:
         raise ValueError(
             f"domain component {value!r} must be one DNS label (letters, digits, hyphens)"
         )
+    if dn_type.name in ("dc", "cn") and (labels := _host_labels(value)):
+        # A host name in the CN (as TLS clients of old read it) or a DC is a DNS name too:
+        # its A-labels are held to the rules of a dNSName's.
+        check_a_labels(value, labels, mixed_scripts=mixed_scripts)
     try:
         x509.NameAttribute(dn_type.oid, value)  # the encoder's own limits (e.g. CN in bytes)
     except ValueError as exc:
         raise ValueError(f"{dn_type.label} cannot be encoded: {exc}") from None
     return value
+
+
+def _host_labels(value: str) -> list[str]:
+    """The labels of ``value`` when it is written like a host name (LDH labels, a leading
+    ``*`` allowed), else none."""
+    labels = value.lower().split(".")
+    if labels[0] == "*":
+        labels = labels[1:]
+    if value.isascii() and labels and all(DNS_LABEL.match(label) for label in labels):
+        return labels
+    return []
 
 
 def build_name(elements: list[tuple[str, str]]) -> x509.Name:
@@ -245,20 +264,33 @@ URI_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*$")
 
 
 def normalize_dns_name(
-    value: str, *, allow_wildcard: bool = False, fully_qualified: bool = True
+    value: str,
+    *,
+    allow_wildcard: bool = False,
+    fully_qualified: bool = True,
+    mixed_scripts: bool = False,
 ) -> str:
     """A host name in canonical form (lower case, no trailing dot). Single-label names
     (``intranet``, ``printer1``) only with ``fully_qualified=False``: private PKIs name hosts
-    that way, and Horizon accepts them; e-mail domains and URI hosts stay fully qualified."""
+    that way, and Horizon accepts them; e-mail domains and URI hosts stay fully qualified.
+    Internationalized labels are A-labels, checked by IDNA 2008 (certificates.pki.idn); a
+    name typed in Unicode is refused with its A-label form: the certificate can only carry
+    that (RFC 5280 §7.2), and the requester should see the name it will hold."""
     name = value.strip().lower()
     if name.endswith("."):
         name = name[:-1]
     if not name:
         raise ValueError("a DNS name is empty")
     if not name.isascii():
+        encoded = a_label_form(name)
+        if encoded is None:
+            raise ValueError(
+                f"{value!r} has non-ASCII characters and is not a valid internationalized "
+                "name (IDNA 2008): write it in its A-label form (xn--…), as registered"
+            )
         raise ValueError(
-            f"{value!r} has non-ASCII characters; write an internationalized name in its "
-            "A-label form (xn--…)"
+            f"{value!r} has non-ASCII characters: a certificate writes an internationalized "
+            f"name in its A-label form; enter {encoded}"
         )
     if len(name) > 253:
         raise ValueError(f"{value!r} is longer than 253 characters")
@@ -279,10 +311,11 @@ def normalize_dns_name(
         raise ValueError(f"{value!r} looks like an IP address; use an IPADDRESS SAN for it")
     if len(labels) < 2 and fully_qualified:
         raise ValueError(f"{value!r} is not fully qualified: write it as host.domain")
+    check_a_labels(name, labels, mixed_scripts=mixed_scripts)
     return name
 
 
-def normalize_email(value: str) -> str:
+def normalize_email(value: str, *, mixed_scripts: bool = False) -> str:
     local, sep, domain = value.strip().rpartition("@")
     if not sep or not local or not domain:
         raise ValueError(f"{value!r} is not an email address (local-part@domain)")
@@ -294,34 +327,44 @@ def normalize_email(value: str) -> str:
     if len(local) > 64:
         raise ValueError(f"{value!r}: the local part is longer than 64 characters")
     try:
-        domain = normalize_dns_name(domain, allow_wildcard=False)
+        domain = normalize_dns_name(domain, allow_wildcard=False, mixed_scripts=mixed_scripts)
     except ValueError as exc:
         raise ValueError(f"{value!r} has an invalid domain: {exc}") from exc
     return f"{local}@{domain}"
 
 
 def normalize_san(
-    san_type: str, value: str, *, allow_wildcard: bool = False, fully_qualified: bool = True
+    san_type: str,
+    value: str,
+    *,
+    allow_wildcard: bool = False,
+    fully_qualified: bool = True,
+    mixed_scripts: bool = False,
 ) -> str:
     """Checks a SAN value against its type's syntax and returns its canonical form — one the
-    certificate encoder is known to accept."""
+    certificate encoder is known to accept. ``mixed_scripts``: whether internationalized DNS
+    labels may mix scripts (certificates.pki.idn)."""
     if not isinstance(value, str):
         raise ValueError(f"a {san_type} value must be a string")
-    value = value.strip()
+    value = nfc(value.strip())
     if not value:
         raise ValueError(f"a {san_type} value is empty")
     if san_type not in SAN_TYPES:
         raise ValueError(f"{san_type!r} is not a SAN type (types: {', '.join(SAN_TYPES)})")
+    check_visible(value, f"{value!r}")
     if san_type == "DNSNAME":
         value = normalize_dns_name(
-            value, allow_wildcard=allow_wildcard, fully_qualified=fully_qualified
+            value,
+            allow_wildcard=allow_wildcard,
+            fully_qualified=fully_qualified,
+            mixed_scripts=mixed_scripts,
         )
     elif san_type == "IPADDRESS":
         value = _normalize_ip(value)
     elif san_type == "RFC822NAME":
-        value = normalize_email(value)
+        value = normalize_email(value, mixed_scripts=mixed_scripts)
     elif san_type == "URI":
-        value = _normalize_uri(value)
+        value = _normalize_uri(value, mixed_scripts=mixed_scripts)
     elif san_type == "OTHERNAME_UPN":
         user, at, domain = value.rpartition("@")
         if not at or not user or not domain or any(ch.isspace() for ch in value):
@@ -356,7 +399,7 @@ def _normalize_ip(value: str) -> str:
     return address.compressed
 
 
-def _normalize_uri(value: str) -> str:
+def _normalize_uri(value: str, *, mixed_scripts: bool = False) -> str:
     # RFC 5280 §4.2.1.6: an absolute URI in its ASCII form; with an authority, its host is a
     # fully qualified domain name or an IP address. The authority is required here: URIs
     # without a host (urn:…) are flagged by certificate linters such as pkilint.
@@ -375,7 +418,7 @@ def _normalize_uri(value: str) -> str:
         ipaddress.ip_address(host)
     except ValueError:
         try:
-            normalize_dns_name(host)
+            normalize_dns_name(host, mixed_scripts=mixed_scripts)
         except ValueError as exc:
             raise ValueError(f"{value!r}: its host is not valid: {exc}") from None
     return value
@@ -444,3 +487,24 @@ def sans_of(extensions: x509.Extensions) -> list[tuple[str, str]]:
     except x509.ExtensionNotFound:
         return []
     return [san_of(general) for general in ext.value]
+
+
+def check_names_visible(subject: x509.Name, extensions: x509.Extensions, *, whose: str) -> None:
+    """Refuses a CSR's or a certificate's names holding a character that hides or reorders
+    text (certificates.pki.invisible), even those a request would not take from it: they are
+    kept with the request and shown to its approvers. ``whose``: "the CSR's", for example."""
+    for attribute in subject:
+        if isinstance(attribute.value, str):
+            dn_type = DN_TYPE_BY_OID.get(attribute.oid)
+            short = dn_type.short if dn_type else attribute.oid.dotted_string
+            check_visible(attribute.value, f"{whose} subject {short}")
+    try:
+        general_names = extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        return
+    for general in general_names:
+        try:
+            san_type, value = san_of(general)
+        except ValueError:  # a type the portal does not handle: never taken nor shown
+            continue
+        check_visible(value, f"{whose} {SAN_LABELS[san_type]} {value!r}")

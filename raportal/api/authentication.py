@@ -1,8 +1,9 @@
 """API authentication: ``X-API-ID`` + ``X-API-KEY`` headers, or a browser session with CSRF.
 
 Missing credentials → 401 SEC-AUTH-009; wrong ones → 401 SEC-AUTH-002 (see problems.py).
-Repeated wrong ones, for one ``X-API-ID`` or from one address, → 429 SEC-AUTH-002 with
-``Retry-After`` until the block ends (raportal/throttling.py).
+Repeated wrong ones, for one ``X-API-ID`` from one address or from one address for any, →
+429 SEC-AUTH-002 with ``Retry-After`` until the block ends; many for one ``X-API-ID`` from
+everywhere alert its owner (raportal/throttling.py).
 Browsers use DRF's SessionAuthentication, which enforces CSRF on unsafe methods.
 
 As in Horizon, a local account's password is accepted as its ``X-API-KEY`` (``X-API-ID`` = its
@@ -78,10 +79,12 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             if user is None:
                 throttling.record_failure(request, "api+web", api_id)
                 raise exceptions.AuthenticationFailed()
+            throttling.record_success(request, api_id)
             return user, None
         if not credential.check_key(api_key):
             throttling.record_failure(request, "api", api_id)
             raise exceptions.AuthenticationFailed()
+        throttling.record_success(request, api_id)
         now = timezone.now()
         if credential.last_used_at is None or now - credential.last_used_at > LAST_USED_RESOLUTION:
             ApiCredential.objects.filter(pk=credential.pk).update(last_used_at=now)

@@ -3,6 +3,7 @@
 from django import template
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 register = template.Library()
 
@@ -91,3 +92,14 @@ def actor_name(event, default: str = "the portal") -> str:
         return event.actor.get_username()
     principal = (event.detail or {}).get("principal")
     return principal or default
+
+
+@register.simple_tag(takes_context=True)
+def include_parts(context, parts):
+    """Each ``(template, its context)`` of ``parts``, included as ``{% include %}`` includes a
+    template ``with`` values: the parts other apps add to a page (certificates/extensions.py)."""
+    html = SafeString()
+    for name, extra in parts:
+        with context.push(**extra):
+            html += context.template.engine.get_template(name).render(context)
+    return html

@@ -8,6 +8,7 @@ from rest_framework import serializers
 from certificates.pki.names import SAN_TYPES
 from profiles.models import Module, Workflow
 from raportal.api.problems import flatten_errors
+from raportal.api.strict_fields import StrictBooleanField, StrictCharField
 from raportal.errors import invalid_request
 
 MAX_LIST = 100
@@ -21,23 +22,6 @@ def parse(serializer_class, data) -> dict:
     if not serializer.is_valid():
         raise invalid_request("; ".join(flatten_errors(serializer.errors)))
     return serializer.validated_data
-
-
-class StrictCharField(serializers.CharField):
-    """A JSON string only: DRF would turn 5 into "5", the contract says string."""
-
-    default_error_messages = {
-        "surrogate": "Contains invalid Unicode (a lone surrogate): send UTF-8 text.",
-    }
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        try:
-            data.encode("utf-8")
-        except UnicodeEncodeError:
-            self.fail("surrogate")
-        return super().to_internal_value(data)
 
 
 def text(max_length: int = 1024, **kwargs):
@@ -87,24 +71,6 @@ class MetadataInput(serializers.Serializer):
 class ExtensionInput(serializers.Serializer):
     type = StrictCharField(max_length=64)
     value = text(1024)
-
-
-class StrictBooleanField(serializers.BooleanField):
-    """JSON true/false (or null) only: "yes" or 1 are not booleans in the contract."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, bool):
-            self.fail("invalid", input=data)
-        return data
-
-
-class StrictIntegerField(serializers.IntegerField):
-    """A JSON number only: "5" and true are not 5."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, int):
-            self.fail("invalid")
-        return super().to_internal_value(data)
 
 
 def many(serializer_class):

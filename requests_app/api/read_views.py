@@ -5,12 +5,12 @@ from rest_framework.request import Request as ApiRequest
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from hrql import page
+from hrql.fields import QueryError
+from hrql.parser import to_q
 from raportal.api.schema import LIST_OF_OBJECTS, OBJECT, answers
 from raportal.errors import DomainError, invalid_request
 from requests_app.api.requestable_profiles import requestable_profiles
-from requests_app.search import page
-from requests_app.search.fields import QueryError
-from requests_app.search.hrql import to_q
 from requests_app.search.request_fields import (
     DEFAULT_REQUEST_ORDER,
     REQUEST_FIELDS,
@@ -27,7 +27,7 @@ def bad_search(detail: str) -> DomainError:
 @extend_schema(request=OpenApiTypes.OBJECT, responses=answers(OBJECT, 400, 413))
 class RequestSearchView(APIView):
     """``POST /api/v1/requests/search``: the client's RequestSearchQuery → its
-    RequestSearchResultsResponse. Query language: ``requests_app.search.hrql``."""
+    RequestSearchResultsResponse. Query language: ``hrql.parser``."""
 
     def post(self, request: ApiRequest) -> Response:
         search = page.read_search_body(request.data, bad_search)

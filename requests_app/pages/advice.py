@@ -5,11 +5,8 @@ rule of thumb can be tested on its own. The services still decide; these only ex
 from urllib.parse import urlsplit
 
 from certificates.pki import names
-
-# Characters IDNA 2003 (Python's ``idna`` codec) maps differently from IDNA 2008 (RFC 5891,
-# what registries use): for a name holding one, the codec's answer may be another domain.
-IDNA_DEVIATIONS = frozenset("ßς\u200c\u200d")
-
+from certificates.pki.idn import a_label_form
+from certificates.pki.invisible import check_visible
 
 # --- DNS names ---------------------------------------------------------------------------
 
@@ -41,28 +38,9 @@ def url_message(value: str) -> str:
     return f"Enter only the host name: remove {what} (e.g. {example})"
 
 
-def a_label(value: str) -> str | None:
-    """The ASCII (``xn--``) form of an internationalized host name (RFC 5890 A-labels), or
-    None when it cannot be computed safely (not a name, or a character IDNA 2003 and 2008
-    encode differently)."""
-    text = value.strip().rstrip(".")
-    if not text or text.isascii() or any(ch in IDNA_DEVIATIONS for ch in text):
-        return None
-    try:
-        encoded = text.encode("idna").decode("ascii")
-    except UnicodeError:
-        return None
-    # Every label that had non-ASCII characters must have become an A-label: otherwise the
-    # codec mapped them away (another name than the one typed).
-    for before, after in zip(text.split("."), encoded.split("."), strict=False):
-        if not before.isascii() and not after.startswith("xn--"):
-            return None
-    return encoded.lower()
-
-
 def idn_message(value: str) -> str:
     """The service accepts only ASCII DNS names: say which form to type instead."""
-    encoded = a_label(value)
+    encoded = a_label_form(value)
     if encoded:
         return (
             f"Write an internationalized name in its ASCII form: enter {encoded} "
@@ -81,6 +59,10 @@ def dns_value_error(value: str) -> str | None:
     if looks_like_url(value):
         return url_message(value)
     if not value.isascii():
+        try:
+            check_visible(value, "This name")
+        except ValueError as exc:
+            return str(exc)
         return idn_message(value)
     return None
 

@@ -1,1 +1,2 @@
-"""Searching requests and certificates with (a subset of) Horizon's query languages."""
+"""Searching requests: HRQL's fields on requests, the search scopes, the results (the language
+and the search body both apps share: ``hrql``)."""

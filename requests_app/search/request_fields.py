@@ -17,7 +17,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 
-from requests_app.search.fields import ChoiceField, DateField, IdField, TextField
+from hrql.fields import ChoiceField, DateField, IdField, TextField
 
 USERNAME = get_user_model().USERNAME_FIELD
 

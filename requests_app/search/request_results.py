@@ -3,7 +3,7 @@ status, profile, requesterComment, certificateId, certificate, dn, holderId, per
 plus the other columns Horizon lets a search sort by (requester, dates…), which the client
 ignores. Never a secret: no template, no PKCS#12, no password, no key, no challenge."""
 
-from requests_app.api.outputs import certificate_json, epoch_ms
+from certificates.outputs import certificate_json, epoch_ms
 from requests_app.models import Request
 from requests_app.search.scopes import RequestPermissions
 

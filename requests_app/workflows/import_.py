@@ -18,6 +18,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 
 from certificates.models import Certificate, EscrowedKey
+from certificates.pki import names
 from certificates.pki.fingerprints import public_key_thumbprint, thumbprint
 from certificates.services import (
     certificate_fields,
@@ -283,6 +284,12 @@ def _check_importable(certificate: x509.Certificate, profile) -> None:
     """No CA certificate, and on a profile only what that profile could have issued: its
     renewals will sign these names again."""
     refuse_authorities(certificate, code=INVALID)
+    try:
+        names.check_names_visible(
+            certificate.subject, certificate.extensions, whose="the certificate's"
+        )
+    except ValueError as exc:
+        raise DomainError(INVALID, str(exc)) from None
     if profile is not None:
         check_fits(certificate, profile, code=INVALID)
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from certificates.models import Certificate
 from certificates.pki.csr import csr_pem
+from certificates.renewal import PREVIOUS, RENEWED
 from certificates.services import ensure_ca_can_issue, issue_certificate
 from profiles.models import Profile
 from raportal.errors import DomainError
@@ -22,7 +23,6 @@ from requests_app.workflows.holder_limit import enforce_holder_limit
 from requests_app.workflows.on_certificate import CertificateWorkflow
 
 INVALID = "WEBRA-RENEW-001"
-PREVIOUS, RENEWED = "previous_certificate_id", "renewed_certificate_id"
 
 
 class RenewWorkflow(CertificateWorkflow):

@@ -29,11 +29,10 @@ from django.db import connection
 from django.utils import timezone
 
 from certificates.models import Certificate
+from certificates.renewal import PREVIOUS, RENEWED
 from requests_app.models import Request
 from tests.conftest import Api, enroll_body, revoke_body
 from tests.factories import api_key_for, make_csr
-
-PREVIOUS, RENEWED = "previous_certificate_id", "renewed_certificate_id"
 
 
 def all_at_once(calls, timeout=180):

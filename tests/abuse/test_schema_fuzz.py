@@ -138,6 +138,7 @@ def fuzz_world(settings, profile, requester, approver, issue):
     # operation with missing and wrong credentials from one address, many times per
     # operation; after 50 failures every call, the approver's included, would answer 429.
     # The throttle has its own tests.
+    settings.RAPORTAL_AUTH_FAILURES_PER_ACCOUNT_AND_IP = 0
     settings.RAPORTAL_AUTH_FAILURES_PER_ACCOUNT = 0
     settings.RAPORTAL_AUTH_FAILURES_PER_IP = 0
     api_key_for(approver)

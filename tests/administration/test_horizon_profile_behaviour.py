@@ -179,3 +179,20 @@ def test_a_body_from_horizons_own_tools_keeps_the_stricter_options(
     )
     stored = Profile.objects.get(name="tls-servers")
     assert stored.dns_names_fully_qualified and stored.team_members_only
+
+
+def test_mixed_script_labels_are_off_by_default_and_travel_in_the_raportal_extras(
+    pki, catalogue, staff_api
+):
+    from administration.config_io import export_config
+
+    body = webra_body(pki["issuing"].name)
+    response = staff_api.post("/api/v1/certificate/profiles", body, format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["raportal"]["allowMixedScriptLabels"] is False, response.json()
+    body["raportal"] = {"allowMixedScriptLabels": True}
+    response = staff_api.put("/api/v1/certificate/profiles", body, format="json")
+    assert response.status_code == 200, response.content
+    assert Profile.objects.get(name="tls-servers").allow_mixed_script_labels
+    (exported,) = export_config()["profiles"]
+    assert exported["raportal"]["allowMixedScriptLabels"] is True, exported["raportal"]

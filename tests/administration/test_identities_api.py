@@ -29,7 +29,7 @@ ACCOUNT_LIMIT = 3
 
 @pytest.fixture
 def small_limits(settings):
-    settings.RAPORTAL_AUTH_FAILURES_PER_ACCOUNT = ACCOUNT_LIMIT
+    settings.RAPORTAL_AUTH_FAILURES_PER_ACCOUNT_AND_IP = ACCOUNT_LIMIT
     settings.RAPORTAL_AUTH_FAILURES_PER_IP = 50
     settings.RAPORTAL_AUTH_FAILURE_WINDOW = 300
     return settings
@@ -398,7 +398,7 @@ def test_wrong_passwords_are_throttled_like_wrong_keys(db, small_limits):
     for _ in range(ACCOUNT_LIMIT):
         response = whoami("alice", "Wrong-Guess-1234")
         assert response.status_code == 401, response.content
-    response = whoami("alice", PASSWORD)  # right, but the account is blocked now
+    response = whoami("alice", PASSWORD)  # right, but blocked from this address now
     assert response.status_code == 429, response.content
     assert response.json()["error"] == "SEC-AUTH-002" and int(response["Retry-After"]) > 0
 

@@ -110,11 +110,20 @@ def test_issued_certificates_carry_the_rfc5280_extensions(
     assert not san.critical  # the subject is not empty
     crldp = ext.get_extension_for_class(x509.CRLDistributionPoints).value
     crl_url = crldp[0].full_name[0].value
-    assert crl_url == f"{settings.RAPORTAL_BASE_URL}/pki/{pki['issuing'].name}.crl"
+    assert crl_url == f"{settings.RAPORTAL_PKI_BASE_URL}/pki/{pki['issuing'].name}.crl"
     aia = ext.get_extension_for_class(x509.AuthorityInformationAccess).value
     assert aia[0].access_location.value.endswith(f"/pki/{pki['issuing'].name}.crt")
     assert cert.serial_number > 0 and cert.serial_number.bit_length() <= 159
     assert body["certificate"]["signingAlgorithm"] == "ecdsa-with-SHA256"
+
+
+def test_crls_and_ca_certificates_are_found_at_the_pki_base_url(pki, settings):
+    # Plain http for relying parties, while the portal itself is https (settings.py).
+    settings.RAPORTAL_BASE_URL = "https://ra.example.com"
+    settings.RAPORTAL_PKI_BASE_URL = "http://pki.example.com"
+    issuing = pki["issuing"]
+    assert issuing.crl_url() == f"http://pki.example.com/pki/{issuing.name}.crl"
+    assert issuing.certificate_url() == f"http://pki.example.com/pki/{issuing.name}.crt"
 
 
 def test_rsa_leaves_may_encipher_keys_ec_leaves_only_sign(profile, approver_api, tmp_path):

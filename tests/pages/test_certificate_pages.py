@@ -269,3 +269,21 @@ def test_the_certificate_page_leads_to_a_generated_key_not_yet_collected(profile
     client.post(request_page, {"action": "collect"})
     page = client.get(f"/certificates/{certificate.pk}/").content.decode()
     assert "get your PKCS#12" not in page
+
+
+def test_the_certificate_page_takes_its_request_panel_from_the_requests_app(
+    issue, requester, client, monkeypatch
+):
+    """certificates/ imports nothing of requests_app: the actions, the waiting key and the
+    requests come from the panel it registers (certificates/extensions.py)."""
+    from certificates import extensions
+
+    certificate = owned(issue, requester)
+    client.force_login(requester)
+    page = client.get(f"/certificates/{certificate['_id']}/").content.decode()
+    assert "What you can do" in page and "/revoke/" in page, page
+    monkeypatch.delitem(extensions.EXTENSIONS, "requests")
+    response = client.get(f"/certificates/{certificate['_id']}/")
+    page = response.content.decode()
+    assert response.status_code == 200 and certificate["serial"] in page, page
+    assert "What you can do" not in page and "/revoke/" not in page, page

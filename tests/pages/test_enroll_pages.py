@@ -302,11 +302,12 @@ def test_an_internationalized_dns_name_gets_its_ascii_form(profile, requester, c
 
 
 def test_the_ascii_form_of_an_internationalized_name_is_given_only_when_certain():
-    from requests_app.pages.advice import a_label
+    from certificates.pki.idn import a_label_form as a_label
 
     assert a_label("*.Bücher.example") == "*.xn--bcher-kva.example"
     assert a_label("www.example.com") is None  # already ASCII
-    assert a_label("straße.de") is None  # IDNA 2003 and 2008 disagree (strasse vs xn--)
+    assert a_label("straße.de") == "xn--strae-oqa.de"  # IDNA 2008 (2003 made it strasse.de)
+    assert a_label("ex\u200bample.com") is None  # no valid name: nothing to suggest
 
 
 def test_the_country_error_says_what_to_type(profile, requester, client):

@@ -1,6 +1,7 @@
 """An administrator configures a profile, its rules and grants from the admin pages alone."""
 
 from profiles.models import Profile
+from raportal.models import AuditEvent
 from tests.conftest import Api, enroll_body
 from tests.factories import UserFactory, make_csr
 
@@ -91,6 +92,8 @@ def test_an_admin_creates_a_working_profile_through_the_admin_pages(pki, client,
     profile = Profile.objects.get(name="vpn-users")
     assert profile.authorized_key_types == ["ec-secp256r1", "rsa-2048"]
     assert profile.label_rules.get().enum == ["paris", "lyon"]
+    created = AuditEvent.objects.get(action="profile.create")  # through the services
+    assert created.detail["via"] == "django-admin", created.detail
     assert client.get(f"/admin/profiles/profile/{profile.pk}/change/").status_code == 200
 
     csr, _ = make_csr()

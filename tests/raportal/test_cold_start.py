@@ -22,7 +22,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from django.db import connection
 
-from bench.common import fresh_secrets
+from bench.common import fresh_secrets, local_server
 from profiles.models import Label
 from tests.factories import UserFactory, api_key_for
 
@@ -151,6 +151,7 @@ def test_a_new_worker_answers_its_first_request_within_a_second_of_being_forked(
         "DATABASE_URL": urlunsplit(parts._replace(path=f"/{connection.settings_dict['NAME']}")),
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "RAPORTAL_BASE_URL": f"http://127.0.0.1:{port}",
+        **local_server(),
         "DJANGO_STATIC_ROOT": str(tmp_path / "static"),
         "RAPORTAL_BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": "1",

@@ -17,16 +17,19 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from django.db import OperationalError, connection
 
+from bench.common import local_server
 from raportal.logging_json import JsonFormatter, SkipHealthChecks
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 GOOD = {
-    "DJANGO_SECRET_KEY": "a-production-secret-key-3f9d1c7b2e8a4f60b5d2",
-    "RAPORTAL_KEK": "dGVzdC1vbmx5LWtlay0wMTIzNDU2Nzg5YWJjZGVmZ2g=",
+    "DJANGO_SECRET_KEY": "a-production-secret-key-3f9d1c7b2e8a4f60b5d2-Kq8vZr1Tn5Wy0Lm7Xp",
+    "RAPORTAL_KEK": "JxLNjmHLo89WDoRmiKa2S+ggwTFM9Ve0HMg3MNrTpRk=",
     "DJANGO_ALLOWED_HOSTS": "ra.example.com",
     "RAPORTAL_BASE_URL": "https://ra.example.com",
     "DATABASE_URL": "postgres://raportal:secret@db.example.com:5432/raportal",
+    "REDIS_URL": "redis://cache.example.com:6379/1",
 }
+
 SHOW_SETTINGS = """
 import json, django
 django.setup()
@@ -112,7 +115,7 @@ def test_https_turns_on_hsts_secure_cookies_and_the_proxy_header():
 
 
 def test_plain_http_sets_no_hsts_and_trusts_no_proxy_header():
-    values = settings_with(RAPORTAL_BASE_URL="http://ra.internal")
+    values = settings_with(RAPORTAL_BASE_URL="http://ra.internal", RAPORTAL_ALLOW_HTTP="1")
     assert values["SECURE_HSTS_SECONDS"] == 0
     assert values["SECURE_PROXY_SSL_HEADER"] is None
     assert values["SESSION_COOKIE_SECURE"] is False
@@ -131,7 +134,7 @@ def test_tls_settings_can_be_tuned():
 
 
 def test_the_cache_is_redis_when_a_url_is_given_else_local_memory():
-    local = settings_with()["CACHES"]["default"]
+    local = settings_with(REDIS_URL=None, RAPORTAL_ALLOW_LOCAL_CACHE="1")["CACHES"]["default"]
     assert local["BACKEND"].endswith("LocMemCache")
     redis = settings_with(REDIS_URL="redis://127.0.0.1:6379/1")["CACHES"]["default"]
     assert redis["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
@@ -332,6 +335,7 @@ def test_gunicorn_serves_health_and_static_files_with_the_deploy_config(
         "RAPORTAL_KEK": GOOD["RAPORTAL_KEK"],
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "RAPORTAL_BASE_URL": f"http://127.0.0.1:{port}",
+        **local_server(),
         "DATABASE_URL": database_url,
         "DJANGO_STATIC_ROOT": str(tmp_path / "static"),
         "RAPORTAL_BIND": f"127.0.0.1:{port}",

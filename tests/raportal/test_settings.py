@@ -1,30 +1,32 @@
-"""Production settings refuse the development secrets."""
+"""Production settings refuse the development secrets and weak values: low-entropy keys, a
+wildcard host, plain http, a per-process cache — unless explicitly allowed where that is
+legitimate (tests, a lab). ``make serve`` fails on any ``check --deploy`` warning."""
 
-import os
+import base64
+import json
 import subprocess
-import sys
 
 import pytest
+
+from tests.raportal.test_serving import BASE_DIR, run_settings
 
 DEV_KEK = "cmFwb3J0YWwtZGV2LWtlay1ub3QtZm9yLXByb2QhISE="
 
 
-def settings_load(**env) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "RAPORTAL_"))}
-    return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()"],
-        env={**clean, "DJANGO_SETTINGS_MODULE": "raportal.settings", **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+def kek_of(raw: bytes) -> str:
+    return base64.b64encode(raw).decode()
+
+
+def settings_load(*, code: str = "import django; django.setup()", **env):
+    return run_settings(env, code)
 
 
 GOOD = {
-    "DJANGO_SECRET_KEY": "x" * 50,
-    "RAPORTAL_KEK": "dGVzdC1vbmx5LWtlay0wMTIzNDU2Nzg5YWJjZGVmZ2g=",
+    "DJANGO_SECRET_KEY": "iaDqoR5l6eJ8uqvYxFTCp33lXSp6nZCQ-MNqxdHFH6bF3ApDlZtnY4NbA9so5yvvGGA",
+    "RAPORTAL_KEK": "JxLNjmHLo89WDoRmiKa2S+ggwTFM9Ve0HMg3MNrTpRk=",
     "DJANGO_ALLOWED_HOSTS": "ra.example.com",
     "RAPORTAL_BASE_URL": "https://ra.example.com",
+    "RAPORTAL_CACHE_URL": "redis://cache.example.com:6379/1",
     "RAPORTAL_ALLOW_SQLITE": "1",  # DEBUG off refuses SQLite otherwise (see test_serving.py)
 }
 
@@ -44,6 +46,22 @@ def test_production_settings_load_with_real_secrets():
         ({"DJANGO_ALLOWED_HOSTS": ""}, "DJANGO_ALLOWED_HOSTS"),
         ({"RAPORTAL_BASE_URL": "ftp://x"}, "RAPORTAL_BASE_URL"),
         ({"RAPORTAL_BASE_URL": ""}, "RAPORTAL_BASE_URL"),
+        ({"DJANGO_SECRET_KEY": "x" * 40}, "DJANGO_SECRET_KEY"),
+        ({"DJANGO_SECRET_KEY": "x" * 64}, "DJANGO_SECRET_KEY is too weak"),
+        ({"DJANGO_SECRET_KEY": "abcdefghij" * 6}, "DJANGO_SECRET_KEY is too weak"),
+        ({"DJANGO_SECRET_KEY": "0123456789" * 6}, "DJANGO_SECRET_KEY is too weak"),
+        # openssl rand -base64 32: random, but shorter than Django's deploy check wants.
+        ({"DJANGO_SECRET_KEY": "JxLNjmHLo89WDoRmiKa2S+ggwTFM9Ve0HMg3MNrTpRk="}, "50 characters"),
+        ({"RAPORTAL_KEK": kek_of(bytes(32))}, "RAPORTAL_KEK is too weak"),
+        ({"RAPORTAL_KEK": kek_of(b"\x01\x02" * 16)}, "RAPORTAL_KEK is too weak"),
+        # Text, not random bytes: a passphrase (this was the test suite's own KEK).
+        ({"RAPORTAL_KEK": kek_of(b"test-only-kek-0123456789abcdefgh")}, "RAPORTAL_KEK is too weak"),
+        ({"DJANGO_ALLOWED_HOSTS": "*"}, "DJANGO_ALLOWED_HOSTS"),
+        ({"DJANGO_ALLOWED_HOSTS": "ra.example.com, *"}, "DJANGO_ALLOWED_HOSTS"),
+        ({"RAPORTAL_BASE_URL": "http://ra.example.com"}, "RAPORTAL_ALLOW_HTTP=1"),
+        ({"RAPORTAL_CACHE_URL": ""}, "RAPORTAL_ALLOW_LOCAL_CACHE=1"),
+        ({"RAPORTAL_CACHE_URL": "locmem://"}, "RAPORTAL_ALLOW_LOCAL_CACHE=1"),
+        ({"RAPORTAL_PKI_BASE_URL": "ldap://ra.example.com"}, "RAPORTAL_PKI_BASE_URL"),
     ],
 )
 def test_production_settings_refuse_unsafe_values(override, message):
@@ -51,9 +69,79 @@ def test_production_settings_refuse_unsafe_values(override, message):
     env = {k: v for k, v in env.items() if v != ""}  # "" stands for "not set"
     result = settings_load(**env)
     assert result.returncode != 0 and "ImproperlyConfigured" in result.stderr, result.stderr
-    assert message in result.stderr
+    assert message in result.stderr, result.stderr
+    for secret in ("x" * 40, "abcdefghij", "AAAAAAAA"):
+        assert secret not in result.stderr, "a refused secret is never written back"
 
 
 def test_debug_mode_runs_with_the_development_defaults():
     result = settings_load(DJANGO_DEBUG="1")
     assert result.returncode == 0, result.stderr
+
+
+SHOW = (
+    "import django, json; django.setup(); from django.conf import settings as s; "
+    "print(json.dumps([s.RAPORTAL_BASE_URL, s.RAPORTAL_PKI_BASE_URL, s.SESSION_COOKIE_SECURE, "
+    "s.CSRF_COOKIE_SECURE, s.SECURE_HSTS_SECONDS, s.CACHES['default']['BACKEND']]))"
+)
+
+
+def shown(**env) -> list:
+    result = settings_load(code=SHOW, **env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_plain_http_and_a_local_cache_only_when_explicitly_allowed():
+    base, pki, session_secure, csrf_secure, hsts, cache = shown(
+        **{**GOOD, "RAPORTAL_BASE_URL": "http://127.0.0.1:8000", "RAPORTAL_CACHE_URL": ""},
+        RAPORTAL_ALLOW_HTTP="1",
+        RAPORTAL_ALLOW_LOCAL_CACHE="1",
+    )
+    assert base == pki == "http://127.0.0.1:8000"
+    assert (session_secure, csrf_secure, hsts) == (False, False, 0)
+    assert cache.endswith("LocMemCache")
+
+
+def test_https_portal_with_secure_cookies_and_hsts_and_http_for_crls():
+    # Relying parties fetch CRLs and CA certificates over plain http (RFC 5280 4.2.1.13: a
+    # CRL is signed, and TLS to check TLS would go round in circles): allowed without opt-in.
+    base, pki, session_secure, csrf_secure, hsts, cache = shown(
+        **GOOD, RAPORTAL_PKI_BASE_URL="http://pki.example.com/"
+    )
+    assert (base, pki) == ("https://ra.example.com", "http://pki.example.com")
+    assert session_secure and csrf_secure and hsts == 365 * 24 * 3600
+    assert cache.endswith("RedisCache")
+
+
+DEPLOY_CHECK = (
+    "from django.core.management import call_command as c; "
+    "c('check', '--deploy', '--fail-level', 'WARNING')"
+)
+
+
+def test_a_good_production_environment_passes_the_deploy_check_without_warnings():
+    result = settings_load(code=f"import django; django.setup(); {DEPLOY_CHECK}", **GOOD)
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_deploy_check_warning_fails_the_check():
+    result = settings_load(
+        code=f"import django; django.setup(); {DEPLOY_CHECK}",
+        **GOOD,
+        DJANGO_SECURE_HSTS_SECONDS="0",
+    )
+    assert result.returncode != 0 and "security.W004" in result.stderr, result.stderr
+
+
+def test_make_serve_stops_on_deploy_check_warnings():
+    result = subprocess.run(
+        ["make", "-n", "serve"], cwd=BASE_DIR, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    commands = result.stdout.splitlines()
+    check = [line for line in commands if "manage.py check" in line]
+    assert check and "--deploy --fail-level WARNING" in check[0], result.stdout
+    assert commands.index(check[0]) < next(
+        n for n, line in enumerate(commands) if "gunicorn" in line
+    ), result.stdout

@@ -239,3 +239,12 @@ def test_a_profile_on_a_root_ca_is_saved_with_a_warning(signed_in, pki):
     profile = Profile.objects.get(name="on-root")
     assert profile.ca == pki["root"] and profile.team_members_only
     assert not profile.dns_names_fully_qualified
+
+
+def test_the_editor_sets_whether_dns_labels_may_mix_scripts(signed_in, pki):
+    data = editor_data(pki["issuing"], name="idn-hosts", allow_mixed_script_labels=True)
+    response = signed_in.post(reverse("admin-profile-create"), data | {"action": "save"})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert Profile.objects.get(name="idn-hosts").allow_mixed_script_labels
+    page = signed_in.get(reverse("admin-profile-create")).content.decode()
+    assert "may mix scripts" in page, page[:3000]

@@ -23,7 +23,7 @@ Operators (``not`` between the field and the operator negates it, as in Horizon:
     exists              has a value (``not exists``: has none)
 
 ``and`` binds tighter than ``or``; ``not``/``!`` before a condition or a parenthesis negates
-it. Date literals: see ``requests_app.search.dates``. Fields: each model's map
+it. Date literals: see ``hrql.dates``. Fields: each model's map
 (``requests_app.search.request_fields.REQUEST_FIELDS``, ``certificates.search_fields``).
 Horizon's ``matches`` and ``within`` (regular expressions) are refused: a regex given by any
 caller would run inside the database.
@@ -36,7 +36,7 @@ from operator import and_, or_
 
 from django.db.models import Q
 
-from requests_app.search.fields import (
+from hrql.fields import (
     AFTER,
     AT_LEAST,
     AT_MOST,

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from django.db.models import Q
 
-from requests_app.search.dates import parse_date
+from hrql.dates import parse_date
 
 
 class QueryError(ValueError):

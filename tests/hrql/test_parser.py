@@ -6,9 +6,9 @@ import datetime as dt
 import pytest
 from django.db.models import Q
 
-from requests_app.search import hrql
-from requests_app.search.dates import parse_date
-from requests_app.search.fields import DateField, QueryError, TextField
+from hrql import parser as hrql
+from hrql.dates import parse_date
+from hrql.fields import DateField, QueryError, TextField
 
 FIELDS = {"a": TextField("a"), "b": TextField("b"), "c": TextField("c"), "d": DateField("d")}
 

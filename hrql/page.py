@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from rest_framework import serializers
 
 from raportal.api.problems import flatten_errors
-from requests_app.api.inputs import StrictBooleanField, StrictCharField, StrictIntegerField
+from raportal.api.strict_fields import StrictBooleanField, StrictCharField, StrictIntegerField
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100

@@ -1,0 +1,41 @@
+"""What every administration write checks of its input, whichever edge it came from."""
+
+from django.core import exceptions as django_exceptions
+from django.core.validators import validate_email, validate_slug
+from django.db import models
+
+from raportal.errors import invalid_request
+
+
+def checked_name(name: str, kind: str, max_length: int) -> str:
+    """A slug of at most ``max_length`` characters, or 400 saying what a ``kind``'s name is."""
+    try:
+        validate_slug(name)
+    except django_exceptions.ValidationError:
+        raise invalid_request(
+            f"name: {name[:80]!r} is not a valid {kind} name (letters, digits, '-' and '_')"
+        ) from None
+    if len(name) > max_length:
+        raise invalid_request(f"name: at most {max_length} characters")
+    return name
+
+
+def checked_email(address: str | None, field: str) -> str:
+    """The address without surrounding spaces ("" for none), or 400 naming the ``field``."""
+    address = (address or "").strip()
+    if address:
+        try:
+            validate_email(address)
+        except django_exceptions.ValidationError:
+            raise invalid_request(f"{field}: {address[:80]!r} is not an e-mail address") from None
+    return address
+
+
+def set_texts(row: models.Model, display_name: str, description: str) -> None:
+    """The row's display name and description; 400 when the display name is longer than
+    the row's field."""
+    limit = type(row)._meta.get_field("display_name").max_length
+    if len(display_name) > limit:
+        raise invalid_request(f"displayName: at most {limit} characters")
+    row.display_name = display_name  # type: ignore[attr-defined]
+    row.description = description  # type: ignore[attr-defined]
