@@ -148,6 +148,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Control characters in a query string: refused (400) unless the page reads its query
+    # with a form, which shows the error on its field (raportal/query_strings.py).
+    "raportal.query_strings.ControlCharacterQueryMiddleware",
 ]
 
 ROOT_URLCONF = "raportal.urls"

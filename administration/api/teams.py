@@ -39,6 +39,7 @@ from administration.api.base import (
 from administration.localized import localized
 from administration.pages.directory_services import delete_team
 from profiles.models import Team
+from raportal.api.bodies import check_text
 from raportal.api.schema import LIST_OF_OBJECTS, OBJECT, answers
 from raportal.errors import invalid_request
 from raportal.horizon_models import SecurityTeamUpdateRequest
@@ -95,6 +96,7 @@ def _usernames(request) -> list[str]:
         raise invalid_request("expected a JSON array of usernames")
     if len(data) > 1000:
         raise invalid_request("at most 1000 usernames per call")
+    check_text(data, invalid_request)
     return data
 
 
@@ -204,6 +206,6 @@ class TeamMembersView(AcceptAnyView):
 
 urlpatterns = [
     path("api/v1/security/teams", TeamListView.as_view()),
-    path("api/v1/security/teams/<str:name>", TeamDetailView.as_view()),
-    path("api/v1/security/teams/<str:name>/members", TeamMembersView.as_view()),
+    path("api/v1/security/teams/<text:name>", TeamDetailView.as_view()),
+    path("api/v1/security/teams/<text:name>/members", TeamMembersView.as_view()),
 ]

@@ -16,8 +16,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from administration.pages import directory_services as services
 from administration.pages.access import staff_required
-from administration.pages.listing import search_page
+from administration.pages.listing import SearchQuery, search_page
 from raportal.models import ApiCredential
+from raportal.query_strings import reads_query
 
 PAGE_SIZE = 25
 
@@ -61,12 +62,14 @@ def key_state(credential: ApiCredential, now: dt.datetime) -> str:
 
 
 @staff_required
-def account_list(request):
+@reads_query(SearchQuery)
+def account_list(request, query: SearchQuery):
     accounts = get_user_model().objects.annotate(
         key_count=Count("api_credentials"), key_last_used=Max("api_credentials__last_used_at")
     )
     return search_page(
         request,
+        query,
         accounts.order_by("username"),
         ("username", "first_name", "last_name", "email"),
         PAGE_SIZE,

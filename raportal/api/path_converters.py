@@ -1,21 +1,41 @@
-"""URL converters for the read-side API: certificates written into a path.
+"""URL converters: what a path parameter may hold.
 
-Horizon's routes carry a URL-encoded PEM in the path (``/api/v1/rfc5280/tc/{pem}``,
+``text`` replaces Django's ``str`` (``[^/]+``) for names and ids: it refuses control
+characters (raportal/control_characters.py) with 400 — a NUL would otherwise reach
+PostgreSQL, which cannot compare it, and answer 500.
+
+Horizon's routes also carry a URL-encoded PEM in the path (``/api/v1/rfc5280/tc/{pem}``,
 ``/api/v1/certificates/{pem}``); once decoded it spans several lines with ``/`` among its
-base64, which neither ``str`` nor ``path`` (``.+``) accept.
+base64, which neither ``str`` nor ``path`` (``.+``) accept: those keep tab, CR and LF.
 """
 
+from django.core.exceptions import BadRequest
 
-class CertificateTextConverter:
-    """The rest of the path, newlines included."""
+from raportal.control_characters import problem_with
 
-    regex = r"[\s\S]+"
+
+class TextConverter:
+    """One path segment without control characters (a 400 otherwise, not a 404: the
+    route is right, the value is not)."""
+
+    regex = r"[^/]+"
+    multiline = False
 
     def to_python(self, value: str) -> str:
+        problem = problem_with(value, multiline=self.multiline)
+        if problem:
+            raise BadRequest(f"The path {problem}.")
         return value
 
     def to_url(self, value: str) -> str:
         return value  # reverse() percent-encodes what needs it
+
+
+class CertificateTextConverter(TextConverter):
+    """The rest of the path, line breaks included."""
+
+    regex = r"[\s\S]+"
+    multiline = True
 
 
 class CertificateReferenceConverter(CertificateTextConverter):
@@ -23,3 +43,10 @@ class CertificateReferenceConverter(CertificateTextConverter):
     other routes under ``/api/v1/certificates/`` (aggregate, csv…) stay free."""
 
     regex = r"[0-9a-fA-F-]{36}|-----BEGIN[\s\S]+|[A-Za-z0-9+/=\s]{64,}"
+
+
+CONVERTERS = {
+    "text": TextConverter,
+    "certificate_text": CertificateTextConverter,  # read-side: PEMs in paths
+    "certificate_reference": CertificateReferenceConverter,
+}
