@@ -12,9 +12,6 @@ import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.utils.deconstruct import deconstructible
-
 LINE_BREAKS = frozenset("\t\r\n")
 
 
@@ -40,29 +37,10 @@ def problem_with(text: str, *, multiline: bool = False) -> str | None:
     return f"holds a control character ({named(char)}), which is not allowed here"
 
 
-@deconstructible
-class ControlCharacterValidator:
-    """A form or serializer field's validator: refuses text with a control character."""
-
-    code = "control_character"
-
-    def __init__(self, *, multiline: bool = False):
-        self.multiline = multiline
-
-    def __call__(self, value: Any) -> None:
-        problem = problem_with(str(value), multiline=self.multiline) if value else None
-        if problem:
-            raise ValidationError(
-                "This %(problem)s: remove it and try again.",
-                code=self.code,
-                params={"problem": problem},
-            )
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, ControlCharacterValidator) and other.multiline == self.multiline
-
-
-refuse_control_characters = ControlCharacterValidator()
+def refusal(text: str, *, multiline: bool = False) -> str | None:
+    """What a form says beside a field whose ``text`` holds a control character, or None."""
+    problem = problem_with(text, multiline=multiline)
+    return f"This {problem}: remove it and try again." if problem else None
 
 
 def strings_with_control_characters(

@@ -12,25 +12,19 @@ from collections.abc import Callable
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from raportal.api.middleware import API_PREFIX
 from raportal.api.problems import plain_problem_response
-from raportal.control_characters import (
-    control_character,
-    problem_with,
-    refuse_control_characters,
-)
+from raportal.control_characters import problem_with, refusal
 
 QUERY_FORM = "query_form"  # the attribute that names a view's query form
 
 
 class QueryField(forms.CharField):
-    """A query string value: optional, no control characters (NUL included)."""
-
-    default_validators = [refuse_control_characters]
+    """A query string value: optional text (QueryForm refuses control characters in it, as
+    in its fields of any kind)."""
 
     def __init__(self, **kwargs: Any):
         kwargs.setdefault("required", False)
@@ -48,20 +42,18 @@ class QueryForm(forms.Form):
 
     def full_clean(self) -> None:
         """Cleans as usual; then a value with a control character, in a field of any kind
-        (a choice, a date…), has that as its one error: the reason it cannot be searched."""
+        (text, a choice, a date…), has that as its one error: the reason it cannot be
+        searched for."""
         super().full_clean()
         if not self.is_bound:
             return
         for name in self.fields:
             raw = self[name].data
-            for text in raw if isinstance(raw, list) else [raw]:
-                if isinstance(text, str) and control_character(text):
-                    try:
-                        refuse_control_characters(text)
-                    except ValidationError as error:
-                        self._errors[name] = self.error_class(error.messages)
-                        self.cleaned_data.pop(name, None)
-                    break
+            texts = [text for text in (raw if isinstance(raw, list) else [raw]) if text]
+            message = next(filter(None, (refusal(str(text)) for text in texts)), None)
+            if message:
+                self._errors[name] = self.error_class([message])
+                self.cleaned_data.pop(name, None)
 
     def value(self, name: str) -> str:
         """The cleaned value of ``name`` ("" when empty or when the form is invalid)."""
