@@ -14,10 +14,20 @@ from raportal.control_characters import strings_with_control_characters
 
 IGNORED_HEADER = "X-RAPortal-Ignored-Fields"
 FIELD_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
-# Texts of several lines in the client's models: descriptions, PEM certificates and keys,
-# saved search queries. Every other string is one line.
+# Texts of several lines in the client's models: descriptions, a profile's terms of service,
+# PEM certificates and keys, search queries. Every other string is one line.
 MULTILINE_FIELDS = frozenset(
-    {"description", "certificate", "caCert", "caKey", "privateKey", "csr", "query"}
+    {
+        "description",
+        "termsOfService",
+        "certificate",
+        "caCert",
+        "caKey",
+        "privateKey",
+        "csr",
+        "query",
+        "localQuery",
+    }
 )
 
 
