@@ -6,7 +6,9 @@ PostgreSQL, which cannot compare it, and answer 500.
 
 Horizon's routes also carry a URL-encoded PEM in the path (``/api/v1/rfc5280/tc/{pem}``,
 ``/api/v1/certificates/{pem}``); once decoded it spans several lines with ``/`` among its
-base64, which neither ``str`` nor ``path`` (``.+``) accept: those keep tab, CR and LF.
+base64, which neither ``str`` nor ``path`` (``.+``) accept. Its one reader,
+``certificates.trust_chain.load_certificate_text``, refuses control characters other than
+tab, CR and LF, as the invalid certificate each route has its own code for.
 """
 
 from django.core.exceptions import BadRequest
@@ -14,28 +16,29 @@ from django.core.exceptions import BadRequest
 from raportal.control_characters import problem_with
 
 
-class TextConverter:
-    """One path segment without control characters (a 400 otherwise, not a 404: the
-    route is right, the value is not)."""
+class CertificateTextConverter:
+    """The rest of the path, line breaks included."""
 
-    regex = r"[^/]+"
-    multiline = False
+    regex = r"[\s\S]+"
 
     def to_python(self, value: str) -> str:
-        problem = problem_with(value, multiline=self.multiline)
-        if problem:
-            raise BadRequest(f"The path {problem}.")
         return value
 
     def to_url(self, value: str) -> str:
         return value  # reverse() percent-encodes what needs it
 
 
-class CertificateTextConverter(TextConverter):
-    """The rest of the path, line breaks included."""
+class TextConverter(CertificateTextConverter):
+    """One path segment without control characters (a 400 otherwise, not a 404: the
+    route is right, the value is not)."""
 
-    regex = r"[\s\S]+"
-    multiline = True
+    regex = r"[^/]+"
+
+    def to_python(self, value: str) -> str:
+        problem = problem_with(value)
+        if problem:
+            raise BadRequest(f"The path {problem}.")
+        return value
 
 
 class CertificateReferenceConverter(CertificateTextConverter):
