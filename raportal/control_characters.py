@@ -46,8 +46,11 @@ def refusal(text: str, *, multiline: bool = False) -> str | None:
 def strings_with_control_characters(
     data: Any, multiline_fields: frozenset[str], path: str = ""
 ) -> Iterator[str]:
-    """Where in a JSON document (``a.b[0].c``) a key or a string holds a control character;
-    tab, CR and LF are allowed under a key named in ``multiline_fields``, at any depth."""
+    """Where in a JSON document (``a.b[0].c``) a string or a key holds a control character;
+    tab, CR and LF are allowed under a key named in ``multiline_fields``, at any depth. The
+    document's own keys are not read: they are field names, and a field the client's model
+    does not name is ignored (and reported without its name when unusual:
+    raportal/api/bodies.py); keys inside a field are data (a mapping's keys)."""
     multiline = any(part in multiline_fields for part in _parts(path))
     if isinstance(data, str):
         problem = problem_with(data, multiline=multiline)
@@ -55,9 +58,8 @@ def strings_with_control_characters(
             yield f"{path or 'body'}: {problem}"
     elif isinstance(data, dict):
         for key, value in data.items():
-            key = str(key)
-            if control_character(key):
-                yield f"{path or 'body'}: a field name {problem_with(key)}"
+            if path and control_character(str(key)):
+                yield f"{path}: a key {problem_with(str(key))}"
                 continue
             yield from strings_with_control_characters(
                 value, multiline_fields, f"{path}.{key}" if path else key

@@ -371,6 +371,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SERVE_INCLUDE_SCHEMA": False,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "raportal.api.schema.document_refused_parameters",  # 400 for control characters
+    ],
 }
 
 # Debug pages and error reports mask settings whose names look secret; KEK is one more.

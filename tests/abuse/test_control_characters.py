@@ -549,12 +549,13 @@ def test_a_json_document_names_where_a_control_character_is():
                 "displayName": [{"lang": "en", "value": "a\x00b"}],
                 "description": [{"value": "two\nlines"}],
                 "caCert": "-----\r\n",
-                "x\x1b": 1,
+                "unknown\r\nX-Injected: 1": 2,  # a field name: ignored as unknown
+                "csrDataMapping": {"x\x1b": "cn"},  # a mapping's keys: data
             },
             frozenset({"description", "caCert"}),
         )
     )
     assert found == [
         "displayName[0].value: holds a control character (U+0000), which is not allowed here",
-        "body: a field name holds a control character (U+001B), which is not allowed here",
+        "csrDataMapping: a key holds a control character (U+001B), which is not allowed here",
     ]
