@@ -16,6 +16,7 @@ from django.db.models import Q
 from certificates.models import CertificateAuthority
 from certificates.pki.readable import readable_certificate
 from profiles.models import is_administrator
+from raportal.control_characters import problem_with
 
 PEM_BODY = re.compile(
     r"-----BEGIN (?:X509 |TRUSTED )?CERTIFICATE-----(?P<body>.*?)-----END (?:X509 |TRUSTED )?"
@@ -27,7 +28,11 @@ MAX_CHAIN = 10  # deeper than any real hierarchy; stops a loop of cross-signed C
 
 def load_certificate_text(text: str) -> x509.Certificate:
     """A certificate from PEM, or from bare base64 DER. Whitespace inside the base64 may be
-    anything (newlines lost to URL handling become spaces). ValueError when it is none."""
+    spaces, tabs or line breaks (newlines lost to URL handling become spaces); any other
+    control character is refused. ValueError when it is none."""
+    problem = problem_with(text, multiline=True)
+    if problem:
+        raise ValueError(f"the certificate text {problem}")
     match = PEM_BODY.search(text)
     body = match["body"] if match else text
     try:

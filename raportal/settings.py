@@ -182,6 +182,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Control characters in a query string: refused (400) unless the page reads its query
+    # with a form, which shows the error on its field (raportal/query_strings.py).
+    "raportal.query_strings.ControlCharacterQueryMiddleware",
 ]
 
 ROOT_URLCONF = "raportal.urls"
@@ -421,6 +424,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SERVE_INCLUDE_SCHEMA": False,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "raportal.api.schema.document_refused_parameters",  # 400 for control characters
+    ],
 }
 
 # Debug pages and error reports mask settings whose names look secret; KEK is one more.

@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path, register_converter
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from certificates import api as ca_api
@@ -10,14 +10,10 @@ from discovery.api import DiscoveryFeedView
 from profiles.api.password_policies import GeneratePasswordView
 from profiles.api.principals import PrincipalSelfView
 from raportal import health
-from raportal.api.path_converters import CertificateReferenceConverter, CertificateTextConverter
 from raportal.security import api_docs_view
 from raportal.throttling import ThrottledAdminAuthenticationForm, ThrottledAuthenticationForm
 from requests_app.api import read_views as request_read_api
 from requests_app.api import views as request_api
-
-register_converter(CertificateTextConverter, "certificate_text")  # read-side: PEMs in paths
-register_converter(CertificateReferenceConverter, "certificate_reference")
 
 api_v1 = [
     path("api/v1/requests/submit", request_api.SubmitView.as_view(), name="api-submit"),
@@ -26,7 +22,7 @@ api_v1 = [
     path("api/v1/requests/cancel", request_api.CancelView.as_view(), name="api-cancel"),
     path("api/v1/requests/template", request_api.TemplateView.as_view(), name="api-template"),
     # --- read-side API (search, profiles, certificates, compatibility) ---
-    # Before api/v1/requests/<str:request_id>, which would swallow "search" and "profiles".
+    # Before api/v1/requests/<text:request_id>, which would swallow "search" and "profiles".
     path(
         "api/v1/requests/search",
         request_read_api.RequestSearchView.as_view(),
@@ -53,13 +49,13 @@ api_v1 = [
         name="api-trust-chain",
     ),
     path(
-        "api/v1/security/passwordpolicies/<str:name>/generate",
+        "api/v1/security/passwordpolicies/<text:name>/generate",
         GeneratePasswordView.as_view(),
         name="api-password-generate",
     ),
     # --- end of read-side API ---
     path(
-        "api/v1/requests/<str:request_id>",
+        "api/v1/requests/<text:request_id>",
         request_api.RequestDetailView.as_view(),
         name="api-request",
     ),

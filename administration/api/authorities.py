@@ -206,5 +206,5 @@ class CaDetailView(ReadForAllWriteForStaff, AdminApiView):
 
 urlpatterns = [
     path("api/v1/cas", CaListView.as_view(), name="api-cas"),
-    path("api/v1/cas/<str:name>", CaDetailView.as_view(), name="api-ca"),
+    path("api/v1/cas/<text:name>", CaDetailView.as_view(), name="api-ca"),
 ]

@@ -221,7 +221,7 @@ class ConnectorDetailView(AdminApiView):
 urlpatterns = [
     path("api/v1/pki/connectors", ConnectorListView.as_view(), name="api-pki-connectors"),
     path(
-        "api/v1/pki/connectors/<str:name>",
+        "api/v1/pki/connectors/<text:name>",
         ConnectorDetailView.as_view(),
         name="api-pki-connector",
     ),

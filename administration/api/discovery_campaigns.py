@@ -175,5 +175,5 @@ class CampaignDetailView(AcceptAnyView):
 
 urlpatterns = [
     path("api/v1/discovery/campaigns", CampaignListView.as_view()),
-    path("api/v1/discovery/campaigns/<str:name>", CampaignDetailView.as_view()),
+    path("api/v1/discovery/campaigns/<text:name>", CampaignDetailView.as_view()),
 ]

@@ -239,8 +239,8 @@ urlpatterns = [
         {"identifier": "password"},
     ),
     path(
-        "api/v1/security/identity/locals/password/<str:identifier>",
+        "api/v1/security/identity/locals/password/<text:identifier>",
         LocalPasswordResetRequestView.as_view(),
     ),
-    path("api/v1/security/identity/locals/<str:identifier>", LocalDetailView.as_view()),
+    path("api/v1/security/identity/locals/<text:identifier>", LocalDetailView.as_view()),
 ]

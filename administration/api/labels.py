@@ -91,5 +91,5 @@ class LabelDetailView(AcceptAnyView):
 
 urlpatterns = [
     path("api/v1/certificate/labels", LabelListView.as_view()),
-    path("api/v1/certificate/labels/<str:name>", LabelDetailView.as_view()),
+    path("api/v1/certificate/labels/<text:name>", LabelDetailView.as_view()),
 ]

@@ -316,5 +316,5 @@ urlpatterns = [
         PrincipalInfoSearchView.as_view(),
         {"identifier": "search"},
     ),
-    path("api/v1/security/principalinfos/<str:identifier>", PrincipalInfoDetailView.as_view()),
+    path("api/v1/security/principalinfos/<text:identifier>", PrincipalInfoDetailView.as_view()),
 ]

@@ -109,7 +109,7 @@ class ProfileDetailView(AdminApiView):
 urlpatterns = [
     path("api/v1/certificate/profiles", ProfileListView.as_view(), name="api-admin-profiles"),
     path(
-        "api/v1/certificate/profiles/<str:name>",
+        "api/v1/certificate/profiles/<text:name>",
         ProfileDetailView.as_view(),
         name="api-admin-profile",
     ),

@@ -34,6 +34,7 @@ from administration.localized import from_localized, localized
 from administration.services import teams as services
 from administration.services.teams import accounts_named
 from profiles.models import Team
+from raportal.api.bodies import check_text
 from raportal.api.schema import LIST_OF_OBJECTS, OBJECT, answers
 from raportal.errors import invalid_request
 from raportal.horizon_models import SecurityTeamUpdateRequest
@@ -82,6 +83,7 @@ def _usernames(request) -> list[str]:
         raise invalid_request("expected a JSON array of usernames")
     if len(data) > 1000:
         raise invalid_request("at most 1000 usernames per call")
+    check_text(data, invalid_request)
     return data
 
 
@@ -179,6 +181,6 @@ class TeamMembersView(AcceptAnyView):
 
 urlpatterns = [
     path("api/v1/security/teams", TeamListView.as_view()),
-    path("api/v1/security/teams/<str:name>", TeamDetailView.as_view()),
-    path("api/v1/security/teams/<str:name>/members", TeamMembersView.as_view()),
+    path("api/v1/security/teams/<text:name>", TeamDetailView.as_view()),
+    path("api/v1/security/teams/<text:name>/members", TeamMembersView.as_view()),
 ]

@@ -14,11 +14,12 @@ from django.views.decorators.debug import sensitive_post_parameters, sensitive_v
 from django.views.decorators.http import require_http_methods, require_POST
 
 from administration.pages.access import staff_required
-from administration.pages.listing import search_page
+from administration.pages.listing import SearchQuery, search_page
 from administration.services import accounts, api_keys
 from administration.services.checks import require_may_manage
 from raportal.errors import DomainError
 from raportal.models import ApiCredential
+from raportal.query_strings import reads_query
 
 PAGE_SIZE = 25
 
@@ -68,12 +69,14 @@ def key_state(credential: ApiCredential, now: dt.datetime) -> str:
 
 
 @staff_required
-def account_list(request):
+@reads_query(SearchQuery)
+def account_list(request, query: SearchQuery):
     accounts = get_user_model().objects.annotate(
         key_count=Count("api_credentials"), key_last_used=Max("api_credentials__last_used_at")
     )
     return search_page(
         request,
+        query,
         accounts.order_by("username"),
         ("username", "first_name", "last_name", "email"),
         PAGE_SIZE,

@@ -13,6 +13,7 @@ from administration.pages.access import staff_required
 from discovery.models import DiscoveryCampaign
 from profiles.models import Label, Profile, Team
 from raportal.models import ApiCredential, AuditEvent
+from raportal.query_strings import QueryField, QueryForm, reads_query
 
 PAGE_SIZE = 50
 
@@ -31,9 +32,9 @@ OBJECT_TYPES = [
 ]
 
 
-class AuditFilterForm(forms.Form):
-    actor = forms.CharField(required=False, label="Actor (username)")
-    action = forms.CharField(required=False, label="Action starts with")
+class AuditFilterForm(QueryForm):
+    actor = QueryField(label="Actor (username)")
+    action = QueryField(label="Action starts with")
     type = forms.ChoiceField(
         required=False,
         label="Object type",
@@ -41,10 +42,7 @@ class AuditFilterForm(forms.Form):
     )
     since = forms.DateField(required=False, label="From", widget=forms.DateInput({"type": "date"}))
     until = forms.DateField(required=False, label="Until", widget=forms.DateInput({"type": "date"}))
-    status = forms.CharField(required=False, label="Outcome (status)")
-
-    def __init__(self, data):
-        super().__init__(data, auto_id="f-%s")
+    status = QueryField(label="Outcome (status)")
 
     def clean(self):
         data = super().clean()
@@ -54,10 +52,12 @@ class AuditFilterForm(forms.Form):
 
 
 def filtered_events(form: AuditFilterForm):
-    """The events the valid filters ask for, newest first (invalid ones are left out)."""
-    form.is_valid()
-    data = {key: value for key, value in form.cleaned_data.items() if value}
+    """The events the filters ask for, newest first; none while a filter is wrong (its error
+    is shown beside it)."""
     events = AuditEvent.objects.select_related("actor").order_by("-at", "-pk")
+    if not form.is_valid():
+        return events.none(), True
+    data = {key: value for key, value in form.cleaned_data.items() if value and key != "page"}
     if "actor" in data:
         events = events.filter(actor__username__iexact=data["actor"].strip())
     if "action" in data:
@@ -130,10 +130,11 @@ def object_links(events) -> dict[int, str]:
 
 
 @staff_required
-def audit_log(request):
-    form = AuditFilterForm(request.GET)
+@reads_query(AuditFilterForm)
+def audit_log(request, query: AuditFilterForm):
+    form = query
     events, active = filtered_events(form)
-    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(events, PAGE_SIZE).get_page(form.value("page"))
     rows = list(page)
     links = object_links(rows)
     return render(
@@ -145,4 +146,5 @@ def audit_log(request):
             "form": form,
             "active": active,
         },
+        status=form.status,
     )

@@ -13,11 +13,12 @@ from django.views.decorators.http import require_http_methods
 
 from administration.pages.access import staff_required
 from administration.pages.directory_forms import check_not_reserved
-from administration.pages.listing import search_page
+from administration.pages.listing import SearchQuery, search_page
 from discovery import services
 from discovery.models import AccessLevel, Discovery, DiscoveryCampaign
 from discovery.validation import CampaignData, checked_hosts, checked_ports
 from raportal.errors import DomainError
+from raportal.query_strings import reads_query
 
 PAGE_SIZE = 50
 FOUND_PAGE_SIZE = 50
@@ -115,12 +116,18 @@ def _checked(check, values: list[str]) -> list[str]:
 
 
 @staff_required
-def campaign_list(request):
+@reads_query(SearchQuery)
+def campaign_list(request, query: SearchQuery):
     campaigns = DiscoveryCampaign.objects.annotate(
         found=Count("discoveries"), last_feed=Max("discoveries__last_seen")
     ).order_by("name")
     return search_page(
-        request, campaigns, ("name", "description"), PAGE_SIZE, "administration/campaigns.html"
+        request,
+        query,
+        campaigns,
+        ("name", "description"),
+        PAGE_SIZE,
+        "administration/campaigns.html",
     )
 
 

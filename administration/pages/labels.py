@@ -8,10 +8,11 @@ from django.views.decorators.http import require_http_methods
 
 from administration.pages.access import staff_required
 from administration.pages.directory_forms import check_not_reserved
-from administration.pages.listing import search_page
+from administration.pages.listing import SearchQuery, search_page
 from administration.services import labels as services
 from profiles.models import Label
 from raportal.errors import DomainError
+from raportal.query_strings import reads_query
 
 PAGE_SIZE = 50
 
@@ -41,9 +42,11 @@ class LabelForm(forms.ModelForm):
 
 
 @staff_required
-def label_list(request):
+@reads_query(SearchQuery)
+def label_list(request, query: SearchQuery):
     return search_page(
         request,
+        query,
         Label.objects.order_by("name"),
         ("name", "display_name", "description"),
         PAGE_SIZE,

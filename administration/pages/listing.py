@@ -7,12 +7,23 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.shortcuts import render
 
+from raportal.query_strings import QueryField, QueryForm
 
-def search_page(request, rows, searched: tuple[str, ...], page_size: int, template: str):
+
+class SearchQuery(QueryForm):
+    q = QueryField(label="Search")
+
+
+def search_page(
+    request, query: SearchQuery, rows, searched: tuple[str, ...], page_size: int, template: str
+):
     """Renders ``template`` with the page (``?page=``) of ``rows`` in which one of the
-    ``searched`` fields contains ``?q=`` (all of them without a search), and the search."""
-    q = request.GET.get("q", "").strip()
-    if q:
+    ``searched`` fields contains ``?q=`` (all of them without a search), and the search; a
+    search that cannot be read is shown with its error, status 400 and no rows."""
+    q = query.value("q").strip()
+    if not query.is_valid():
+        rows = rows.none()
+    elif q:
         rows = rows.filter(reduce(or_, (Q(**{f"{field}__icontains": q}) for field in searched)))
-    page = Paginator(rows, page_size).get_page(request.GET.get("page"))
-    return render(request, template, {"page": page, "q": q})
+    page = Paginator(rows, page_size).get_page(query.value("page"))
+    return render(request, template, {"page": page, "q": q, "query": query}, status=query.status)

@@ -8,10 +8,11 @@ from django.views.decorators.http import require_http_methods
 
 from administration.pages.access import staff_required
 from administration.pages.directory_forms import AccountChoices, check_not_reserved
-from administration.pages.listing import search_page
+from administration.pages.listing import SearchQuery, search_page
 from administration.services import teams as services
 from profiles.models import Team
 from raportal.errors import DomainError
+from raportal.query_strings import reads_query
 
 PAGE_SIZE = 25
 
@@ -34,7 +35,8 @@ class TeamForm(forms.ModelForm):
 
 
 @staff_required
-def team_list(request):
+@reads_query(SearchQuery)
+def team_list(request, query: SearchQuery):
     teams = (
         Team.objects.annotate(member_count=Count("members", distinct=True))
         .prefetch_related("managers")
@@ -42,6 +44,7 @@ def team_list(request):
     )
     return search_page(
         request,
+        query,
         teams,
         ("name", "display_name", "contact_email"),
         PAGE_SIZE,

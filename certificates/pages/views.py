@@ -17,6 +17,7 @@ from certificates.models import Certificate
 from certificates.pki import names
 from certificates.renewal import PREVIOUS, RENEWED
 from raportal.models import AuditEvent
+from raportal.query_strings import QueryField, QueryForm, reads_query
 
 STATUSES = ("valid", "expiring", "expired", "revoked")
 EXPIRING = dt.timedelta(days=30)  # "expiring soon": one month left
@@ -46,32 +47,42 @@ def with_status(certificates, wanted: str, now):
     )
 
 
+class CertificateQuery(QueryForm):
+    q = QueryField(label="Name, serial, SAN or label")
+    status = QueryField(label="Status")
+
+
 @login_required
-def certificate_list(request):
-    query = (request.GET.get("q") or "").strip()
-    wanted = request.GET.get("status") if request.GET.get("status") in STATUSES else ""
+@reads_query(CertificateQuery)
+def certificate_list(request, query: CertificateQuery):
+    searched = query.value("q").strip()
+    wanted = query.value("status") if query.value("status") in STATUSES else ""
     now = timezone.now()
     certificates = (
         Certificate.objects.owned_by(request.user)
-        .search(query)
+        .search(searched)
         .select_related("profile", "owner", "team")
         .defer("pem")
+        if query.is_valid()
+        else Certificate.objects.none()  # nothing searched for what cannot be searched
     )
     if wanted:
         certificates = with_status(certificates, wanted, now)
-    page = Paginator(certificates.order_by("not_after", "pk"), 20).get_page(request.GET.get("page"))
+    page = Paginator(certificates.order_by("not_after", "pk"), 20).get_page(query.value("page"))
     rows = [(c, status_of(c, now)) for c in page]
     return render(
         request,
         "certificates/certificate_list.html",
         {
+            "query": query,
             "page": page,
             "rows": rows,
-            "q": query,
+            "q": searched,
             "status": wanted,
             "statuses": STATUSES,
-            "filtered": bool(query or wanted),
+            "filtered": bool(searched or wanted),
         },
+        status=query.status,
     )
 
 

@@ -96,3 +96,29 @@ def answers(ok, *problem_statuses: int, ok_status: int = 200, ok_media: str | No
 
 LIST_OF_OBJECTS = {"type": "array", "items": {"type": "object", "additionalProperties": True}}
 OBJECT = OpenApiTypes.OBJECT
+
+
+CONTROL_CHARACTERS_400 = (
+    "Invalid input (REQ-002): a control character in a path or query parameter "
+    "(raportal/control_characters.py), or the operation's own reasons"
+)
+
+
+def document_refused_parameters(result, generator, request, public):
+    """drf-spectacular post-processing: an operation that takes path or query parameters
+    may answer 400 for any of them holding a control character, whatever its view says."""
+    problem = {"$ref": "#/components/schemas/Problem"}
+    for item in result.get("paths", {}).values():
+        for operation in item.values():
+            if not isinstance(operation, dict):
+                continue
+            places = {parameter.get("in") for parameter in operation.get("parameters", [])}
+            if places & {"path", "query"}:
+                operation.setdefault("responses", {}).setdefault(
+                    "400",
+                    {
+                        "description": CONTROL_CHARACTERS_400,
+                        "content": {PROBLEM_CONTENT_TYPE: {"schema": problem}},
+                    },
+                )
+    return result

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from profiles.models import Profile, Team, Workflow
 from raportal.errors import DomainError
+from raportal.query_strings import QueryField, QueryForm, reads_query
 from requests_app import services
 from requests_app.approvals.forms import APPROVE, BulkForm, DecisionForm
 from requests_app.approvals.queue import approval_queue, close_to_expiry, waiting_summary
@@ -28,26 +29,42 @@ PAGE_SIZE = 25
 BULK_MAX = 100
 
 
+class QueueQuery(QueryForm):
+    q = QueryField(label="Name (CN, SAN)")
+    profile = QueryField(label="Profile")
+    workflow = QueryField(label="Workflow")
+    requester = QueryField(label="Requester")
+    team = QueryField(label="Team")
+    age = QueryField(label="Waiting")
+    sort = QueryField(label="Order")
+
+
 @login_required
-def queue(request):
-    return _queue_page(request, BulkForm())
+@reads_query(QueueQuery)
+def queue(request, query: QueueQuery):
+    return _queue_page(request, BulkForm(), query=query)
 
 
-def _queue_page(request, bulk_form, selected=(), status=200):
+def _queue_page(request, bulk_form, selected=(), status=200, *, query: QueueQuery | None = None):
     """The queue as its query string asks (the bulk form posts back to the same query, so a
     refused bulk decision shows the same page with the same boxes ticked)."""
-    queryset, filters = approval_queue(request.user, request.GET)
+    query = query or QueueQuery(request.GET)
+    queryset, filters = approval_queue(request.user, query.params)
+    if not query.is_valid():
+        queryset, filters["active"] = queryset.none(), True  # nothing searched, nothing counted
+        status = query.status
     waiting = waiting_summary(request.user)
     request.to_decide = waiting["total"]  # the menu's count: not counted twice
     paginator = Paginator(queryset, PAGE_SIZE)
     if not filters["active"]:
         paginator.count = waiting["total"]  # the same rows: no second count
-    page = paginator.get_page(request.GET.get("page"))
+    page = paginator.get_page(query.value("page"))
     now = timezone.now()
     return render(
         request,
         "approvals/queue.html",
         {
+            "query": query,
             "page": page,
             "rows": [(r, close_to_expiry(r, now)) for r in page],
             "filters": filters,

@@ -32,6 +32,27 @@ SAN_PLURALS = {
 }
 
 
+# A secret typed into a page is never written back into one (not after a preview, not beside
+# an error): the box comes back empty, saying why.
+TYPE_AGAIN = "For your safety a password is never shown back: type it again in both boxes."
+
+
+class SecretTextarea(forms.Textarea):
+    """A text box for a secret (a private key): like a password box, never filled back."""
+
+    def format_value(self, value):
+        return None
+
+
+def ask_again(form: forms.Form, name: str, hint: str) -> None:
+    """When ``form`` comes back with a secret typed into the field ``name``, the field (now
+    empty) says to type it again, and why."""
+    field = form.fields[name]
+    if form.is_bound and form.data.get(form.add_prefix(name)):
+        # crispy-forms writes help texts unescaped: the existing one is escaped already.
+        field.help_text = " ".join(filter(None, [escape(hint), field.help_text]))
+
+
 class ServerLengthMixin:
     """The length limit is checked here, with a message: never by an HTML ``maxlength``,
     which makes a browser cut pasted text silently (a CN of 70 characters would become
@@ -269,7 +290,7 @@ class KeyFields:
             profile.p12_password_mode == PasswordMode.MANUAL
         ):
             policy = profile.effective_password_policy()
-            widget = {"render_value": True, "attrs": {"autocomplete": "new-password"}}
+            widget = {"attrs": {"autocomplete": "new-password"}}  # never rendered back
             self.fields["password"] = forms.CharField(
                 label="PKCS#12 password",
                 required=False,
@@ -286,6 +307,7 @@ class KeyFields:
                 strip=False,
                 widget=forms.PasswordInput(**widget),
             )
+            ask_again(self, "password", TYPE_AGAIN)
         if profile.decentralized and not password_only:
             self.fields["csr"] = forms.CharField(
                 label="CSR (PEM)",

@@ -4,7 +4,7 @@ from django import forms
 
 from profiles.access import granted_profiles, profile_level
 from profiles.models import Profile, Workflow
-from requests_app.pages.forms import ServiceErrorsMixin, comment_field
+from requests_app.pages.forms import SecretTextarea, ServiceErrorsMixin, ask_again, comment_field
 
 MAX_UPLOAD = 64 * 1024
 NO_PROFILE = "-"  # administrators may import outside any profile (the API omits "profile")
@@ -48,9 +48,10 @@ class ImportForm(ServiceErrorsMixin, forms.Form):
             label="Private key (PEM, unencrypted)",
             required=False,
             strip=False,
-            widget=forms.Textarea(attrs={"rows": 4, "autocomplete": "off"}),
+            widget=SecretTextarea(attrs={"rows": 4, "autocomplete": "off"}),
             help_text="Required when the profile escrows keys, refused otherwise.",
         )
+        ask_again(self, "private_key", "For your safety a key is never shown back: paste it again.")
         self.fields["private_key_file"] = forms.FileField(
             label="… or the key's file (PEM)", required=False
         )

@@ -4,6 +4,7 @@ services as the API (requests_app/services.py)."""
 import base64
 
 from cryptography import x509
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -21,6 +22,7 @@ from profiles.access import granted_profiles, profile_level
 from profiles.models import Profile, Workflow
 from raportal.errors import DomainError
 from raportal.models import AuditEvent, PageVisit
+from raportal.query_strings import QueryField, QueryForm, reads_query
 from requests_app import services
 from requests_app.models import Request, Status
 from requests_app.pages.actions import FORMS, available_actions
@@ -116,14 +118,26 @@ def _preview(dry_request: Request, submission: dict) -> dict:
     return preview
 
 
+class RequestQuery(QueryForm):
+    status = QueryField(label="Status")
+    workflow = QueryField(label="Workflow")
+    profile = QueryField(label="Profile")
+    since = QueryField(label="Since")
+    sort = QueryField(label="Order", widget=forms.HiddenInput)
+
+
 @login_required
-def request_list(request):
-    queryset, filters = my_requests(request.user, request.GET)
-    page = Paginator(queryset, 20).get_page(request.GET.get("page"))
+@reads_query(RequestQuery)
+def request_list(request, query: RequestQuery):
+    queryset, filters = my_requests(request.user, query.params)
+    if not query.is_valid():
+        queryset = queryset.none()  # nothing searched for what cannot be searched
+    page = Paginator(queryset, 20).get_page(query.value("page"))
     return render(
         request,
         "requests/request_list.html",
         {
+            "query": query,
             "page": page,
             "filters": filters,
             "statuses": Status.values,
@@ -132,6 +146,7 @@ def request_list(request):
                 request.user, mark=page.number == 1 and not filters["active"]
             ),
         },
+        status=query.status,
     )
 
 
