@@ -19,7 +19,7 @@ from administration.services.checks import (
     require_may_manage,
     written,
 )
-from administration.services.validation import checked_email
+from administration.services.validation import checked_email, checked_text
 from raportal.errors import conflict, invalid_request
 
 NAME_PART_MAX = 150
@@ -61,7 +61,7 @@ def set_email(user: Any, email: str) -> None:
 
 
 def set_name(user: Any, name: str) -> None:
-    first, _, last = name.strip().partition(" ")
+    first, _, last = checked_text(name, "name").strip().partition(" ")
     last = last.strip()
     if len(first) > NAME_PART_MAX or len(last) > NAME_PART_MAX:
         raise invalid_request(

@@ -4,7 +4,18 @@ from django.core import exceptions as django_exceptions
 from django.core.validators import validate_email, validate_slug
 from django.db import models
 
+from raportal.control_characters import problem_with
 from raportal.errors import invalid_request
+
+
+def checked_text(text: str, field: str, *, multiline: bool = False) -> str:
+    """``text`` unchanged, or 400 naming the ``field`` when it holds a control character
+    (tab, CR and LF allowed when ``multiline``): the admin API refuses them at its edge, and
+    the pages and the import reach the same rule here."""
+    problem = problem_with(text, multiline=multiline)
+    if problem:
+        raise invalid_request(f"{field}: {problem}")
+    return text
 
 
 def checked_name(name: str, kind: str, max_length: int) -> str:
@@ -37,5 +48,7 @@ def set_texts(row: models.Model, display_name: str, description: str) -> None:
     limit = type(row)._meta.get_field("display_name").max_length
     if len(display_name) > limit:
         raise invalid_request(f"displayName: at most {limit} characters")
-    row.display_name = display_name  # type: ignore[attr-defined]
-    row.description = description  # type: ignore[attr-defined]
+    row.display_name = checked_text(display_name, "displayName")  # type: ignore[attr-defined]
+    row.description = checked_text(  # type: ignore[attr-defined]
+        description, "description", multiline=True
+    )

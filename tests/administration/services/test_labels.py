@@ -55,3 +55,32 @@ def test_a_label_that_a_rule_uses_is_neither_deleted_nor_renamed(admin, pki):
     with pytest.raises(labels.LabelInUse):
         labels.update_label(admin, label, name="renamed", display_name="", description="")
     assert Label.objects.filter(name="env").exists()
+
+
+def test_a_control_character_in_a_display_name_is_refused_by_the_service_whatever_the_edge(
+    admin, watch
+):
+    seen = watch()
+    with pytest.raises(DomainError) as refusal:
+        labels.create_label(admin, name="env", display_name="Prod\x1b[2J")
+    assert refusal.value.code == "REQ-002" and "U+001B" in refusal.value.detail
+    assert not Label.objects.exists() and seen.actions() == []
+
+
+def test_a_description_keeps_its_line_breaks_but_not_other_control_characters(admin):
+    label = labels.create_label(admin, name="env", description="first line\nsecond line")
+    assert label.description == "first line\nsecond line"
+    with pytest.raises(DomainError) as refusal:
+        labels.update_label(admin, label, display_name="", description="a\x85b")
+    assert "U+0085" in refusal.value.detail
+    label.refresh_from_db()
+    assert label.description == "first line\nsecond line"
+
+
+def test_the_label_page_refuses_what_the_api_refuses_and_writes_nothing(client, admin):
+    client.force_login(admin)
+    response = client.post(
+        "/manage/labels/new/", {"name": "env", "display_name": "Prod\x1b", "description": ""}
+    )
+    assert response.status_code in (200, 302, 400), response.content[:500]
+    assert not Label.objects.filter(name="env").exists()

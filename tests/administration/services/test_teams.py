@@ -69,3 +69,10 @@ def test_an_account_that_is_not_an_administrator_cannot_write_teams(admin, user,
             write()
         assert refusal.value.code == "SEC-PERM-001", refusal.value.detail
     assert seen.actions() == [] and not team.members.exists()
+
+
+def test_a_control_character_in_a_team_display_name_is_refused(admin):
+    with pytest.raises(DomainError) as refusal:
+        teams.create_team(admin, name="ops", display_name="Ops\u0007")
+    assert refusal.value.code == "REQ-002" and "U+0007" in refusal.value.detail
+    assert not Team.objects.filter(name="ops").exists()
