@@ -87,4 +87,4 @@ compat: $(VENV)/.installed-run
 	$(PY) compat/ansible_suite.py $(COMPAT_ARGS)
 
 clean:
-	rm -rf $(VENV) .venv-compat db.sqlite3 .pytest_cache
+	rm -rf $(VENV) .venv-compat db.sqlite3 .pytest_cache .mypy_cache

@@ -16,8 +16,9 @@ from django.utils import timezone
 from certificates import extensions
 from certificates.pki.keys import KEY_TYPE_CHOICES
 from profiles.access import certificate_visibility
-from profiles.models import Team, is_administrator
+from profiles.models import Team
 from profiles.revision import RevisedQuerySet
+from raportal.callers import is_administrator
 from raportal.json_search import JsonItemsContain
 
 

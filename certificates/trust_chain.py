@@ -15,7 +15,7 @@ from django.db.models import Q
 
 from certificates.models import CertificateAuthority
 from certificates.pki.readable import readable_certificate
-from profiles.models import is_administrator
+from raportal.callers import is_administrator
 from raportal.control_characters import problem_with
 
 PEM_BODY = re.compile(

@@ -1,7 +1,7 @@
 """Who may do what with a discovery campaign: the one place that decides, for the feed, the
 certificate API and pages, and the campaign pages alike.
 
-- Administrators (active staff accounts, ``profiles.models.is_administrator``) hold every
+- Administrators (active staff accounts, ``raportal.callers.is_administrator``) hold every
   right on every campaign, as Horizon's administrator holds every permission; only they
   change campaigns.
 - Otherwise, per campaign and right (``feed``, ``search``): its level for that right is
@@ -14,7 +14,7 @@ certificate API and pages, and the campaign pages alike.
 from django.db.models import Q, QuerySet
 
 from discovery.models import AccessLevel, CampaignPermission, CampaignRight, DiscoveryCampaign
-from profiles.models import is_administrator
+from raportal.callers import is_administrator
 
 
 def _signed_in(user) -> bool:

@@ -19,7 +19,7 @@ from django.db.models import Prefetch, Q
 from certificates import extensions
 from discovery import access
 from discovery.models import CampaignRight, Discovery
-from profiles.models import is_administrator
+from raportal.callers import is_administrator
 
 ATTRIBUTE = "visible_discoveries"  # where the prefetch puts what the viewer may see
 

@@ -63,9 +63,8 @@ from profiles.models import (
     Profile,
     Team,
     Workflow,
-    has_account,
-    is_administrator,
 )
+from raportal.callers import has_account, is_administrator
 
 __all__ = [
     "ON_CERTIFICATE",

@@ -521,22 +521,6 @@ class Grant(models.Model):
         return f"{self.user or self.team}: {self.level} {self.workflow} on {self.profile}"
 
 
-def has_account(user) -> bool:
-    """Whether the caller is an account (a saved user), as opposed to an anonymous caller or
-    one authenticated by proof of possession (certificates/pop.py), who holds no grant and
-    filed nothing: a filter on ``requester=<no one>`` must never match what nobody filed."""
-    return getattr(user, "pk", None) is not None
-
-
-def is_administrator(user) -> bool:
-    """Horizon's administrator role, a staff account here: it holds every permission."""
-    return bool(
-        getattr(user, "is_authenticated", False)
-        and getattr(user, "is_active", False)
-        and getattr(user, "is_staff", False)
-    )
-
-
 class ConfigRevision(models.Model):
     """One row: the token of the configuration's current revision (profiles/revision.py)."""
 

@@ -15,9 +15,8 @@ from profiles.models import (
     Module,
     Team,
     Workflow,
-    has_account,
-    is_administrator,
 )
+from raportal.callers import has_account, is_administrator
 from raportal.crypto import open_sealed, seal
 from raportal.json_search import JsonItemsContain
 

@@ -17,7 +17,8 @@ from django.utils import timezone
 
 from certificates.pop import proof_of
 from profiles import access
-from profiles.models import GrantLevel, Profile, has_account
+from profiles.models import GrantLevel, Profile
+from raportal.callers import has_account
 from raportal.errors import DomainError, forbidden, invalid_request, request_not_found
 from raportal.models import record
 from requests_app import notifications

@@ -7,7 +7,7 @@ from django.db import models
 
 from administration.permissions import SUPERUSER_ONLY, may_manage
 from profiles import revision
-from profiles.models import is_administrator
+from raportal.callers import is_administrator
 from raportal.errors import DomainError, conflict, forbidden
 from raportal.models import record
 

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef, Q
 
 from profiles.access import Caller, decidable_condition
-from profiles.models import Team, has_account
+from profiles.models import Team
+from raportal.callers import has_account
 from requests_app.models import Request, Status
 
 

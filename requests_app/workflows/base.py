@@ -15,8 +15,13 @@ from rest_framework import serializers
 from certificates.models import Certificate
 from profiles import access
 from profiles.models import Profile
+from raportal.callers import Principal
 from requests_app.models import Request, Status
 from requests_app.workflows.lookups import find_profile
+
+# A submission's body once its workflow's serializer validated it (the shape differs by
+# workflow and is its submit_serializer's to say: requests_app/api/inputs.py).
+Body = dict[str, Any]
 
 
 @dataclass
@@ -50,18 +55,18 @@ class Prepared:
 class WorkflowHandler:
     module: ClassVar[str]
     name: ClassVar[str]
-    submit_serializer: ClassVar[type[serializers.Serializer]]
+    submit_serializer: ClassVar[type[serializers.Serializer[Any]]]
     # The status of a request once executed (EST/SCEP challenges wait for their device).
     done_status: ClassVar[str] = Status.COMPLETED
 
-    def resolve(self, data: dict, user) -> Target:
+    def resolve(self, data: Body, user: Principal) -> Target:
         return Target(find_profile(data["profile"], self.module))
 
     def target_of(self, request: Request) -> Target:
         """The same Target, for a stored request (to check who may decide on it)."""
         return Target(request.profile, request.certificate)
 
-    def grant_level(self, user, target: Target) -> str | None:
+    def grant_level(self, user: Principal, target: Target) -> str | None:
         """The caller's level for this submission (profiles/access.py decides): on the
         profile, and for a workflow acting on an existing certificate, on that certificate
         (ownership, team, self and proof-of-possession permissions)."""
@@ -74,7 +79,7 @@ class WorkflowHandler:
     def check_not_duplicate(self, target: Target) -> None:
         """Refuses a submission that would duplicate a pending request. Default: none does."""
 
-    def prepare_submission(self, data: dict, target: Target, user) -> Prepared:
+    def prepare_submission(self, data: Body, target: Target, user: Principal) -> Prepared:
         raise NotImplementedError
 
     def prepare_material(self, prepared: Prepared) -> None:
@@ -84,15 +89,15 @@ class WorkflowHandler:
     def fill_request(self, request: Request, prepared: Prepared) -> None:
         raise NotImplementedError
 
-    def prepare_approval(self, request: Request, data: dict, approver) -> Prepared:
+    def prepare_approval(self, request: Request, data: Body, approver: Principal) -> Prepared:
         raise NotImplementedError
 
-    def execute(self, request: Request, prepared: Prepared, actor) -> Secrets | None:
+    def execute(self, request: Request, prepared: Prepared, actor: Principal) -> Secrets | None:
         raise NotImplementedError
 
-    def template_json(self, request: Request) -> dict | None:
+    def template_json(self, request: Request) -> dict[str, Any] | None:
         raise NotImplementedError
 
-    def describe(self, target: Target, user, data: dict) -> dict:
+    def describe(self, target: Target, user: Principal, data: Body) -> dict[str, Any]:
         """What may be asked for (POST /api/v1/requests/template): see template_description."""
         raise NotImplementedError

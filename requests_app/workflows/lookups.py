@@ -9,7 +9,8 @@ from certificates.pki.fingerprints import thumbprint
 from certificates.pki.readable import readable_certificate
 from profiles import cache
 from profiles.access import proven_certificate_id
-from profiles.models import Profile, has_account
+from profiles.models import Profile
+from raportal.callers import has_account
 from raportal.errors import DomainError, forbidden
 
 PROFILE_RELATED = cache.RELATED
