@@ -100,7 +100,7 @@ def ca_json(entry: CaEntry, viewer=None) -> dict:
     may see it)."""
     ca = entry.authority
     details = certificate_details(ca.certificate)
-    parent_entry = visible_entry(ca.parent, viewer) if ca.parent_id else None
+    parent_entry = visible_entry(ca.parent, viewer) if ca.parent else None
     return {
         "_id": str(entry.pk),
         "name": entry.name,

@@ -99,7 +99,8 @@ class CertificateAuthority(models.Model):
 
     def chain(self) -> list["CertificateAuthority"]:
         """This CA, then its parents up to the root."""
-        chain, ca = [], self
+        chain: list[CertificateAuthority] = []
+        ca: CertificateAuthority | None = self
         while ca is not None and ca not in chain:  # a loop of cross-signed CAs ends here
             chain.append(ca)
             ca = ca.parent

@@ -1,6 +1,8 @@
 """Certificates as the Horizon contract writes them (camelCase, ``_id`` strings, dates in
 epoch milliseconds): the certificate API's answers, and the certificate inside a request's."""
 
+from typing import Any
+
 from certificates import extensions
 from certificates.models import Certificate
 
@@ -9,11 +11,11 @@ def epoch_ms(value) -> int | None:
     return int(value.timestamp() * 1000) if value else None
 
 
-def certificate_json(cert: Certificate) -> dict:
+def certificate_json(cert: Certificate) -> dict[str, Any]:
     return {
         "_id": str(cert.pk),
         "module": cert.module,
-        "profile": cert.profile.name if cert.profile_id else None,
+        "profile": cert.profile.name if cert.profile else None,
         "certificate": cert.pem,
         "serial": cert.serial,
         "thumbprint": cert.thumbprint,
@@ -31,8 +33,8 @@ def certificate_json(cert: Certificate) -> dict:
         "revocationDate": epoch_ms(cert.revocation_date),
         "revocationReason": cert.revocation_reason or None,
         "escrowed": cert.escrowed,
-        "owner": cert.owner.get_username() if cert.owner_id else None,
-        "team": cert.team.name if cert.team_id else None,
+        "owner": cert.owner.get_username() if cert.owner else None,
+        "team": cert.team.name if cert.team else None,
         "contactEmail": cert.contact_email or None,
         "labels": cert.labels,
         "metadata": cert.metadata,

@@ -69,6 +69,7 @@ from rest_framework import authentication
 
 from certificates.models import CaEntry, Certificate
 from certificates.pki.fingerprints import thumbprint
+from certificates.pki.keys import SIGNING_PUBLIC_KEY_CLASSES
 from certificates.trust_chain import issued_by
 from profiles.access import PROOF_ATTRIBUTE
 from raportal.errors import DomainError
@@ -249,6 +250,8 @@ def _signed_certificate(token: str) -> tuple[x509.Certificate, dict]:
             f"alg {algorithm!r} does not fit the certificate's key "
             f"(expected {' or '.join(allowed) or 'a supported key'})"
         )
+    if not isinstance(public_key, SIGNING_PUBLIC_KEY_CLASSES):  # algorithms_for gave none
+        raise invalid("the certificate's key does not sign")
     try:
         claims = jwt.decode(
             token,

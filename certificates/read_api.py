@@ -15,7 +15,8 @@ Only certificates ``Certificate.objects.visible_to(user)`` allows are found; any
 import uuid
 
 from django.views.decorators.common import no_append_slash
-from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request as ApiRequest
 from rest_framework.response import Response

@@ -284,6 +284,13 @@ def revoke_certificate(certificate: Certificate, reason: str, actor=None) -> Cer
 # --- CRLs ----------------------------------------------------------------------------------
 
 
+def _fresh_for(ca: CertificateAuthority, now: dt.datetime) -> dt.timedelta:
+    """How long the CA's CRL stays valid (none left when it has none)."""
+    if ca.crl_next_update is None:
+        return dt.timedelta(0)
+    return ca.crl_next_update - now
+
+
 def current_crl(ca: CertificateAuthority) -> bytes:
     """The CA's CRL (DER). Regenerated after a revocation and once half its validity has
     passed, so relying parties never fetch one past its nextUpdate. A keyless CA (a trust
@@ -292,11 +299,11 @@ def current_crl(ca: CertificateAuthority) -> bytes:
         ca_private_key(ca)  # raises the DomainError that explains it
     now = timezone.now()
     validity = dt.timedelta(hours=ca.crl_validity_hours)
-    if ca.crl_der and not ca.crl_stale and ca.crl_next_update - now > validity / 2:
+    if ca.crl_der and not ca.crl_stale and _fresh_for(ca, now) > validity / 2:
         return bytes(ca.crl_der)
     with transaction.atomic():
         ca = CertificateAuthority.objects.select_for_update().get(pk=ca.pk)
-        if ca.crl_der and not ca.crl_stale and ca.crl_next_update - now > validity / 2:
+        if ca.crl_der and not ca.crl_stale and _fresh_for(ca, now) > validity / 2:
             return bytes(ca.crl_der)  # another worker regenerated it while we waited
         revoked = [
             (int(serial, 16), when, REASON_FLAGS.get(reason))

@@ -27,7 +27,8 @@ def campaigns_with(user, right: str) -> QuerySet:
         return DiscoveryCampaign.objects.none()
     if is_administrator(user):
         return DiscoveryCampaign.objects.all()
-    level = {CampaignRight.FEED: "feed_level", CampaignRight.SEARCH: "search_level"}[right]
+    levels = {CampaignRight.FEED.value: "feed_level", CampaignRight.SEARCH.value: "search_level"}
+    level = levels[right]
     given = CampaignPermission.objects.filter(user=user, right=right).values("campaign")
     return DiscoveryCampaign.objects.filter(
         Q(**{level: AccessLevel.AUTHENTICATED}) | Q(pk__in=given)

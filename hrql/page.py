@@ -28,7 +28,9 @@ class SearchBodyInput(serializers.Serializer):
     query = StrictCharField(
         required=False, allow_null=True, allow_blank=True, trim_whitespace=False
     )
-    fields = serializers.ListField(
+    # DRF's metaclass takes declared fields out of the class: this does not shadow
+    # Serializer.fields, which the stubs cannot know.
+    fields = serializers.ListField(  # type: ignore[assignment]
         child=StrictCharField(max_length=64), required=False, allow_null=True, max_length=100
     )
     sortedBy = serializers.ListField(

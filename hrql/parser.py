@@ -101,6 +101,8 @@ def tokenize(query: str) -> list[Token]:
         if match is None or match.end() == position:
             raise QueryError(f"unexpected character at position {position}: {query[position]!r}")
         kind = match.lastgroup
+        if kind is None:  # every alternative of TOKEN is a named group
+            raise QueryError(f"unexpected character at position {position}: {query[position]!r}")
         text = match[kind]
         if kind == "string":
             text = re.sub(r"\\(.)", r"\1", text[1:-1], flags=re.DOTALL)
@@ -210,6 +212,7 @@ class _Parser:
             raise QueryError(f"the query has more than {MAX_CONDITIONS} conditions")
         negated = self.accept({"not"})
         operator, negated = self.parse_operator(name, negated)
+        value: str | list[str] | None
         if operator == EXISTS:
             value = None
         elif operator == IN:

@@ -444,7 +444,7 @@ class SanRule(RuleFlags):
         return f"{self.san_type} {self.min}..{self.max}"
 
     def clean(self):
-        if self.min is not None and self.max is not None and self.min > self.max:
+        if self.min > self.max:
             raise ValidationError({"min": f"min ({self.min}) is more than max ({self.max})"})
 
 

@@ -22,6 +22,7 @@ from django.core.validators import validate_email
 from certificates.pki import names
 from certificates.pki.invisible import check_visible, nfc
 from profiles.models import Profile, Team
+from raportal.callers import has_account
 from raportal.errors import DomainError
 
 MAX_EMAIL_LENGTH = 254  # RFC 5321 §4.5.3.1.3, and the column's size
@@ -322,7 +323,7 @@ def check_team(profile: Profile, requested: dict | None, *, editor: str, current
         if (
             editor == REQUESTER
             and profile.team_members_only
-            and not team.members.filter(pk=getattr(user, "pk", None)).exists()
+            and not (has_account(user) and team.members.filter(pk=user.pk).exists())
         ):
             raise _element_error(
                 "CERT-TEAM-001",

@@ -63,7 +63,7 @@ def alert_account_owner(
         )
         return
     by_key = isinstance(obj, ApiCredential)
-    name = obj.api_id if by_key else owner.get_username()
+    name = obj.api_id if isinstance(obj, ApiCredential) else owner.get_username()
     log.warning(
         "authentication failures for account %r (%s) reached %d within %d s from several "
         "addresses (last from %s): only its known addresses may try it for %d s; owner alerted",

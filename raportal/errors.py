@@ -9,6 +9,9 @@ from raportal.api.error_codes import KNOWN_CODES
 
 
 class DomainError(Exception):
+    # For a 409: "exists" or "referenced" (conflict() below; the admin API maps it to a code).
+    reason: str | None = None
+
     def __init__(
         self,
         code: str,

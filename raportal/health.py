@@ -31,7 +31,8 @@ def healthz(request):
         response = JsonResponse(
             {"status": "unavailable", "checks": {"database": "unreachable"}}, status=503
         )
-        response._has_been_logged = True  # logged above, once; not again by django.request
+        # Logged above, once; not again by django.request (its private flag, not in the stubs).
+        response._has_been_logged = True  # type: ignore[attr-defined]
     else:
         response = JsonResponse({"status": "ok", "checks": {"database": "ok"}})
     response["Cache-Control"] = "no-store"

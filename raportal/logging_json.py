@@ -18,6 +18,7 @@ import json
 import logging
 import re
 import uuid
+from typing import Any
 
 _request_context: contextvars.ContextVar[dict | None] = contextvars.ContextVar(
     "raportal_request_context", default=None
@@ -72,7 +73,7 @@ def _jsonable(value):
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        entry = {
+        entry: dict[str, Any] = {
             "time": dt.datetime.fromtimestamp(record.created, tz=dt.UTC).isoformat(
                 timespec="milliseconds"
             ),

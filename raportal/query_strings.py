@@ -52,7 +52,7 @@ class QueryForm(forms.Form):
             texts = [text for text in (raw if isinstance(raw, list) else [raw]) if text]
             message = next(filter(None, (refusal(str(text)) for text in texts)), None)
             if message:
-                self._errors[name] = self.error_class([message])
+                self.errors[name] = self.error_class([message])
                 self.cleaned_data.pop(name, None)
 
     def value(self, name: str) -> str:
@@ -62,7 +62,7 @@ class QueryForm(forms.Form):
         return self.cleaned_data.get(name) or ""
 
     @property
-    def status(self) -> int:
+    def page_status(self) -> int:
         """The page's status: 400 when the query cannot be read."""
         return 200 if self.is_valid() else 400
 

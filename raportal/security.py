@@ -7,12 +7,17 @@ still holds. What remains is one inline ``<style>`` block of the page's template
 ``style-src 'unsafe-inline'`` on this page only — styles cannot run code.
 """
 
+from collections.abc import Collection
+
 from django.conf import settings
 from django.utils.csp import CSP
 from django.views.decorators.csp import csp_override
 from drf_spectacular.views import SpectacularSwaggerSplitView
 
-API_DOCS_CSP = {**settings.SECURE_CSP, "style-src": [CSP.SELF, CSP.UNSAFE_INLINE]}
+API_DOCS_CSP: dict[str, Collection[str] | str] = {
+    **settings.SECURE_CSP,
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+}
 
 
 def api_docs_view(**initkwargs):

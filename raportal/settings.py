@@ -288,7 +288,7 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 # only — no inline script or style, no CDN (an air-gapped PKI zone has none), no framing.
 # data: images are Bootstrap's own: its CSS draws checkboxes, selects and the navbar toggler
 # with inline SVG. The Swagger UI at /api/docs/ relaxes style-src (raportal/security.py).
-SECURE_CSP = {
+SECURE_CSP: dict[str, list[str]] = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF],
     "style-src": [CSP.SELF],

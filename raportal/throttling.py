@@ -36,6 +36,7 @@ import logging
 import math
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
@@ -314,10 +315,10 @@ def count_login_failure(sender, credentials, request=None, **kwargs):
     record_failure(request, "web", username)
 
 
-class ThrottledLoginFormMixin:
+class ThrottledLoginFormMixin(AuthenticationForm):
     """Says why a sign-in was refused when the throttle refused it."""
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         try:
             return super().clean()
         except ValidationError:

@@ -146,5 +146,5 @@ def audit_log(request, query: AuditFilterForm):
             "form": form,
             "active": active,
         },
-        status=form.status,
+        status=form.page_status,
     )

@@ -26,4 +26,6 @@ def search_page(
     elif q:
         rows = rows.filter(reduce(or_, (Q(**{f"{field}__icontains": q}) for field in searched)))
     page = Paginator(rows, page_size).get_page(query.value("page"))
-    return render(request, template, {"page": page, "q": q, "query": query}, status=query.status)
+    return render(
+        request, template, {"page": page, "q": q, "query": query}, status=query.page_status
+    )

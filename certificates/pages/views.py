@@ -82,7 +82,7 @@ def certificate_list(request, query: CertificateQuery):
             "statuses": STATUSES,
             "filtered": bool(searched or wanted),
         },
-        status=query.status,
+        status=query.page_status,
     )
 
 
@@ -119,7 +119,7 @@ def certificate_detail(request, certificate_id):
                 (names.SAN_LABELS.get(s["sanType"], s["sanType"]), s["value"])
                 for s in certificate.sans
             ],
-            "chain": certificate.ca.chain() if certificate.ca_id else [],
+            "chain": certificate.ca.chain() if certificate.ca else [],
             "history": history,
             "renewals": _renewals(request.user, certificate),
             "extensions": _extension_summary(parsed),
@@ -172,8 +172,7 @@ def certificate_download(request, certificate_id, fmt: str):
         body = certificate.pem.encode()
     else:  # RFC 5246 order: the certificate, then each issuer up to the root
         body = certificate.pem.encode() + b"".join(
-            ca.certificate_pem.encode()
-            for ca in (certificate.ca.chain() if certificate.ca_id else [])
+            ca.certificate_pem.encode() for ca in (certificate.ca.chain() if certificate.ca else [])
         )
     content_type, suffix = FORMATS[fmt]
     response = HttpResponse(body, content_type=content_type)

@@ -15,7 +15,7 @@ PEM_CSR = re.compile(
 MAX_CSR_BYTES = 64 * 1024
 
 
-def load_csr(text: str) -> x509.CertificateSigningRequest:
+def load_csr(text: str | None) -> x509.CertificateSigningRequest:
     """PEM text (or the bare base64 of its DER) → a CSR whose self-signature is valid.
 
     Raises ValueError with a message a requester can act on."""

@@ -2,7 +2,35 @@
 
 from dataclasses import dataclass
 
+from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
+
+# The private keys the portal generates (KEY_TYPES).
+PrivateKey = (
+    rsa.RSAPrivateKey
+    | ec.EllipticCurvePrivateKey
+    | ed25519.Ed25519PrivateKey
+    | ed448.Ed448PrivateKey
+)
+# The public keys that sign and verify here (certificates, CRLs, proofs of possession); an
+# X25519/X448 or DSA key does neither.
+SigningPublicKey = (
+    rsa.RSAPublicKey | ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey | ed448.Ed448PublicKey
+)
+SIGNING_PUBLIC_KEY_CLASSES = (
+    rsa.RSAPublicKey,
+    ec.EllipticCurvePublicKey,
+    ed25519.Ed25519PublicKey,
+    ed448.Ed448PublicKey,
+)
+
+
+def signing_public_key(certificate: x509.Certificate) -> SigningPublicKey:
+    """The certificate's public key, if of a kind that signs; ValueError otherwise."""
+    key = certificate.public_key()
+    if not isinstance(key, SIGNING_PUBLIC_KEY_CLASSES):
+        raise ValueError(f"a {type(key).__name__} does not sign")
+    return key
 
 
 @dataclass(frozen=True)
@@ -31,11 +59,13 @@ KEY_TYPES: dict[str, KeyType] = {
 KEY_TYPE_CHOICES = [(kt.name, kt.label) for kt in KEY_TYPES.values()]
 
 
-def generate_private_key(key_type: str):
+def generate_private_key(key_type: str) -> PrivateKey:
     kt = KEY_TYPES[key_type]
     if kt.family == "rsa":
         return rsa.generate_private_key(public_exponent=65537, key_size=kt.size)
     if kt.family == "ec":
+        if kt.curve is None:
+            raise ValueError(f"key type {kt.name} names no curve")
         return ec.generate_private_key(kt.curve())
     if kt.name == "ed-25519":
         return ed25519.Ed25519PrivateKey.generate()

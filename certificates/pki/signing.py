@@ -7,6 +7,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
+from certificates.pki.keys import signing_public_key
+
 EKU_OIDS = {
     "serverAuth": ExtendedKeyUsageOID.SERVER_AUTH,
     "clientAuth": ExtendedKeyUsageOID.CLIENT_AUTH,
@@ -81,7 +83,7 @@ def authority_key_id(issuer_cert: x509.Certificate) -> x509.AuthorityKeyIdentifi
     try:
         ski = issuer_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
     except x509.ExtensionNotFound:
-        return x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_cert.public_key())
+        return x509.AuthorityKeyIdentifier.from_issuer_public_key(signing_public_key(issuer_cert))
     return x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski)
 
 

@@ -2,7 +2,8 @@
 named policy, as ``text/plain`` (the client's ``password_policy_generate``)."""
 
 from django.http import HttpResponse
-from drf_spectacular.utils import OpenApiTypes, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework.views import APIView
 
 from profiles.models import PasswordPolicy

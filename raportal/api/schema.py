@@ -7,7 +7,8 @@ to this schema, so what is written here is what the API does.
 """
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from drf_spectacular.utils import OpenApiResponse, OpenApiTypes, extend_schema_field
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema_field
 from rest_framework import serializers
 
 from raportal.api.error_codes import KNOWN_CODES

@@ -1,5 +1,7 @@
 """Small presentation helpers shared by the pages."""
 
+import datetime as dt
+
 from django import template
 from django.utils import timezone
 from django.utils.html import format_html
@@ -14,7 +16,7 @@ def when(value):
     absolute UTC date on hover; without JavaScript, the UTC date."""
     if not value:
         return "—"
-    utc = timezone.localtime(value, timezone.UTC) if timezone.is_aware(value) else value
+    utc = timezone.localtime(value, dt.UTC) if timezone.is_aware(value) else value
     return format_html(
         '<time datetime="{}" title="{} UTC">{} UTC</time>',
         utc.isoformat(),

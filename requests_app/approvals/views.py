@@ -52,7 +52,7 @@ def _queue_page(request, bulk_form, selected=(), status=200, *, query: QueueQuer
     queryset, filters = approval_queue(request.user, query.params)
     if not query.is_valid():
         queryset, filters["active"] = queryset.none(), True  # nothing searched, nothing counted
-        status = query.status
+        status = query.page_status
     waiting = waiting_summary(request.user)
     request.to_decide = waiting["total"]  # the menu's count: not counted twice
     paginator = Paginator(queryset, PAGE_SIZE)

@@ -146,7 +146,7 @@ def request_list(request, query: RequestQuery):
                 request.user, mark=page.number == 1 and not filters["active"]
             ),
         },
-        status=query.status,
+        status=query.page_status,
     )
 
 
