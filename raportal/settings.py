@@ -156,6 +156,7 @@ INSTALLED_APPS = [
     "requests_app",
     "discovery",
     "administration",
+    "est",
 ]
 
 MIDDLEWARE = [
@@ -173,6 +174,8 @@ MIDDLEWARE = [
     "raportal.health.HealthCheckMiddleware",
     # 429 + Retry-After for sign-ins refused by the authentication throttle.
     "raportal.throttling.AuthThrottleMiddleware",
+    # The TLS client certificate a proxy forwards: dropped unless the proxy sent it.
+    "raportal.client_certificates.ClientCertificateHeaderMiddleware",
     # Next, so that errors raised by any other middleware under /api/ (a bad Host, CSRF…)
     # still reach API clients as problem+json.
     "raportal.api.middleware.ApiProblemMiddleware",
@@ -389,6 +392,13 @@ RAPORTAL_AUTH_FAILURE_WINDOW = env_int("RAPORTAL_AUTH_FAILURE_WINDOW", 300, mini
 # address is the entry the outermost of them wrote. 0: REMOTE_ADDR (no proxy). Behind a
 # proxy, leaving 0 makes every client share the proxy's address (and its limit).
 RAPORTAL_TRUSTED_PROXY_COUNT = env_int("RAPORTAL_TRUSTED_PROXY_COUNT", 0)
+# EST re-enrollment authenticates a device by its TLS client certificate, which the TLS proxy
+# forwards (URL-encoded PEM) in this header; honoured only from these proxy addresses or
+# networks, stripped from everyone else (raportal/client_certificates.py). Empty: never.
+RAPORTAL_CLIENT_CERT_HEADER = os.environ.get("RAPORTAL_CLIENT_CERT_HEADER", "X-SSL-Client-Cert")
+RAPORTAL_CLIENT_CERT_PROXIES = env_list("RAPORTAL_CLIENT_CERT_PROXIES")
+# EST's /.well-known/est/<operation> (no profile label) serves this profile; empty: none.
+RAPORTAL_EST_DEFAULT_PROFILE = os.environ.get("RAPORTAL_EST_DEFAULT_PROFILE", "")
 # A local account's password is accepted as its X-API-KEY (as in Horizon); a verified one is
 # remembered this many seconds (an HMAC in the cache, never the password), so that calls do not
 # each cost a password hash. A password change ends it at once. 0: verify on every call.

@@ -85,6 +85,7 @@ urlpatterns = [
     path("pki/<slug:name>.crl", ca_api.ca_crl, name="ca-crl"),
     path("admin/", admin.site.urls),
     path("manage/", include("administration.pages.urls")),
+    path("", include("est.urls")),
     path("", include("requests_app.approvals.urls")),
     path("", include("requests_app.pages.urls")),
     path("", include("certificates.pages.urls")),

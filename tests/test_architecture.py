@@ -26,6 +26,8 @@ LAYERS = {
     "requests_app": 3,
     "administration": 3,
     "discovery": 3,
+    # Device enrollment protocols: views over the request services.
+    "est": 4,
 }
 
 # The URL root and the settings name every app: that is their job.
