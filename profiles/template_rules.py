@@ -14,6 +14,7 @@ the editor.
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -24,6 +25,9 @@ from certificates.pki.invisible import check_visible, nfc
 from profiles.models import Profile, Team
 from raportal.callers import has_account
 from raportal.errors import DomainError
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 MAX_EMAIL_LENGTH = 254  # RFC 5321 §4.5.3.1.3, and the column's size
 REQUESTER = "requester"
@@ -57,7 +61,7 @@ class CheckedTemplate:
     subject: list[tuple[str, str]] = field(default_factory=list)
     sans: list[tuple[str, str]] = field(default_factory=list)
     labels: list[dict] = field(default_factory=list)
-    owner: object = None
+    owner: "User | None" = None
     team: Team | None = None
     contact_email: str = ""
 

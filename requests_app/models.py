@@ -43,7 +43,7 @@ ONE_PENDING_CONSTRAINT = "req_one_pending_per_certificate"
 
 
 class RequestQuerySet(models.QuerySet):
-    def pending(self):
+    def pending(self) -> "RequestQuerySet":
         return self.filter(status=Status.PENDING)
 
     def visible_to(self, user):

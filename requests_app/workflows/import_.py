@@ -11,9 +11,12 @@ the profile escrows (WEBRA-IMPORT-003 when it has one); one on another profile m
 migrate, not here.
 """
 
+from typing import Any
+
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 
@@ -28,13 +31,14 @@ from certificates.services import (
     save_certificate,
 )
 from profiles import template_rules as rules
-from profiles.models import Team
+from profiles.models import Profile, Team
+from raportal.callers import Principal, has_account
 from raportal.errors import DomainError
 from raportal.models import record
 from requests_app.api.inputs import ImportSubmitInput, ImportTemplateInput, parse
 from requests_app.models import Request
 from requests_app.workflows import template_description as describe
-from requests_app.workflows.base import Prepared, Secrets, Target, WorkflowHandler
+from requests_app.workflows.base import Body, Prepared, Secrets, Target, WorkflowHandler
 from requests_app.workflows.certificate_data import (
     CertificateData,
     check_data,
@@ -53,7 +57,7 @@ class ImportWorkflow(WorkflowHandler):
     name = "import"
     submit_serializer = ImportSubmitInput
 
-    def resolve(self, data: dict, user) -> Target:
+    def resolve(self, data: Body, user: Principal) -> Target:
         if not data.get("certificatePem") and not data.get("certificateId"):
             raise DomainError(
                 "WEBRA-IMPORT-004", "certificatePem is required (or certificateId of a held one)"
@@ -88,7 +92,7 @@ class ImportWorkflow(WorkflowHandler):
                 "or wait for its decision",
             )
 
-    def prepare_submission(self, data: dict, target: Target, user) -> Prepared:
+    def prepare_submission(self, data: Body, target: Target, user: Principal) -> Prepared:
         template = data.get("template") or {}
         reject_metadata(template)
         held = target.certificate
@@ -115,7 +119,15 @@ class ImportWorkflow(WorkflowHandler):
         _check_new(prepared)
         return prepared
 
-    def _check_data(self, profile, template, *, user, editor, current) -> CertificateData:
+    def _check_data(
+        self,
+        profile: Profile | None,
+        template: dict[str, Any],
+        *,
+        user: Principal,
+        editor: str,
+        current: CertificateData,
+    ) -> CertificateData:
         if profile is not None:
             return check_data(profile, template, editor=editor, user=user, current=current)
         if template.get("labels"):
@@ -144,7 +156,7 @@ class ImportWorkflow(WorkflowHandler):
             else None
         )
 
-    def prepare_approval(self, request: Request, data: dict, approver) -> Prepared:
+    def prepare_approval(self, request: Request, data: Body, approver: Principal) -> Prepared:
         held = None
         if request.template.get(EXISTING):
             held = request.certificate
@@ -172,9 +184,10 @@ class ImportWorkflow(WorkflowHandler):
         _check_new(prepared)
         return prepared
 
-    def execute(self, request: Request, prepared: Prepared, actor) -> Secrets | None:
+    def execute(self, request: Request, prepared: Prepared, actor: Principal) -> Secrets | None:
         if prepared.certificate is not None:
-            return self._take(request, prepared, actor)
+            self._take(request, prepared.certificate, prepared, actor)
+            return None
         _check_new(prepared)
         checked: CertificateData = prepared.data["data"]
         certificate = prepared.data["certificate"]
@@ -204,16 +217,19 @@ class ImportWorkflow(WorkflowHandler):
         request.sealed_key = None
         return None
 
-    def _take(self, request: Request, prepared: Prepared, actor) -> None:
+    def _take(
+        self, request: Request, held: Certificate, prepared: Prepared, actor: Principal
+    ) -> None:
         """The held certificate joins the profile, with its key escrowed when given. Its row
         is locked and checked again: it may have moved, or gained a key, since the request
         was filed."""
         row = (
             Certificate.objects.select_for_update(of=("self",))
             .select_related("profile", "owner", "team", "escrowed_key")
-            .get(pk=prepared.certificate.pk)
+            .get(pk=held.pk)
         )
         profile = prepared.profile
+        assert profile is not None, "a held certificate is imported onto a profile (resolve)"
         _check_takeable(row, profile)
         _check_new(prepared)
         checked: CertificateData = prepared.data["data"]
@@ -236,19 +252,22 @@ class ImportWorkflow(WorkflowHandler):
         request.certificate = row
         request.sealed_key = None
 
-    def describe(self, target: Target, user, data: dict) -> dict:
+    def describe(self, target: Target, user: Principal, data: Body) -> dict[str, Any]:
+        assert target.profile is not None, "a template is described on a profile"
         return describe.certificate_data(target.profile, None, user)
 
-    def template_json(self, request: Request) -> dict:
+    def template_json(self, request: Request) -> dict[str, Any]:
         return data_template_json(request)
 
 
-def _private_key(pem: str | None, certificate: x509.Certificate, profile):
+def _private_key(
+    pem: str | None, certificate: x509.Certificate, profile: Profile | None
+) -> PrivateKeyTypes | None:
     """The key to escrow. As Horizon's contract says: mandatory when the profile escrows keys
     (every key of such a profile can be recovered), forbidden otherwise (never kept for
     nothing)."""
     escrows = profile is not None and profile.escrow
-    if escrows and not pem:
+    if profile is not None and escrows and not pem:
         raise _key_error(
             f"profile {profile.name} escrows keys: send template.privateKey",
             "This profile keeps the key of every certificate: give the certificate's private key.",
@@ -280,7 +299,7 @@ def _key_error(detail: str, in_words: str) -> DomainError:
     return DomainError(INVALID, detail, fields={"privateKey": in_words})
 
 
-def _check_importable(certificate: x509.Certificate, profile) -> None:
+def _check_importable(certificate: x509.Certificate, profile: Profile | None) -> None:
     """No CA certificate, and on a profile only what that profile could have issued: its
     renewals will sign these names again."""
     refuse_authorities(certificate, code=INVALID)
@@ -294,15 +313,17 @@ def _check_importable(certificate: x509.Certificate, profile) -> None:
         check_fits(certificate, profile, code=INVALID)
 
 
-def _check_takeable(held: Certificate, profile) -> None:
+def _check_takeable(held: Certificate, profile: Profile | None) -> None:
     """A held certificate joins a profile from none; on its own profile it may only gain the
     key the profile escrows."""
     if held.profile_id is None:
         return
-    if held.profile_id != profile.pk:
+    if profile is None or held.profile_id != profile.pk:
+        current = held.profile
+        assert current is not None, "its profile_id is set (a protected foreign key)"
         raise DomainError(
             INVALID,
-            f"this certificate is on profile {held.profile.name}: move it with migrate",
+            f"this certificate is on profile {current.name}: move it with migrate",
         )
     if not profile.escrow:
         raise DomainError(INVALID, f"this certificate is already on profile {profile.name}")
@@ -310,16 +331,19 @@ def _check_takeable(held: Certificate, profile) -> None:
         raise DomainError("WEBRA-IMPORT-003", "this certificate's key is already escrowed")
 
 
-def _current_data(held: Certificate | None, user) -> CertificateData:
+def _current_data(held: Certificate | None, user: Principal) -> CertificateData:
     """What an import starts from: the importer owns a new certificate (and one the portal
     held on no profile, unless it has an owner); what a held one carries stays."""
+    # Only an account imports (profiles/access.py: a caller without one holds no level on a
+    # profile, nor the superuser's on none), and only an account has an email address.
+    email = (user.email or "") if has_account(user) else ""
     if held is None:
-        return CertificateData([], user, None, user.email or "")
+        return CertificateData([], user, None, email)
     return CertificateData(
         list(held.labels),
         held.owner or user,
         held.team,
-        held.contact_email or (user.email if held.owner_id is None else "") or "",
+        held.contact_email or (email if held.owner_id is None else "") or "",
     )
 
 
@@ -337,7 +361,7 @@ def _check_new(prepared: Prepared) -> None:
         raise DomainError("WEBRA-IMPORT-003", "this certificate's key is already escrowed")
 
 
-def _unprofiled_data(template: dict, current: CertificateData) -> CertificateData:
+def _unprofiled_data(template: dict[str, Any], current: CertificateData) -> CertificateData:
     """Without a profile there are no rules, only existence checks (administrators only)."""
     owner, team, email = current.owner, current.team, current.contact_email
     if template.get("owner") is not None:

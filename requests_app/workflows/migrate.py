@@ -1,6 +1,8 @@
 """WebRA migrate: move a certificate to another profile, after checking that it fits the
 target's template (subject, SANs, key type). Grants are needed on both profiles."""
 
+from typing import Any
+
 from cryptography import x509
 
 from certificates.models import Certificate
@@ -8,11 +10,12 @@ from certificates.services import save_certificate
 from profiles import access
 from profiles import template_rules as rules
 from profiles.models import Profile
+from raportal.callers import Principal
 from raportal.errors import DomainError
 from requests_app.api.inputs import MigrateSubmitInput
 from requests_app.models import Request
 from requests_app.workflows import template_description as describe
-from requests_app.workflows.base import Prepared, Secrets, Target
+from requests_app.workflows.base import Body, Prepared, Secrets, Target
 from requests_app.workflows.certificate_data import (
     CertificateData,
     approver_edits,
@@ -35,7 +38,7 @@ class MigrateWorkflow(CertificateWorkflow):
     unknown = "REQ-009"
     invalid = "REQ-009"
 
-    def resolve(self, data: dict, user) -> Target:
+    def resolve(self, data: Body, user: Principal) -> Target:
         certificate = find_certificate(
             user, data, missing=self.missing, unknown=self.unknown, invalid=self.invalid
         )
@@ -50,7 +53,7 @@ class MigrateWorkflow(CertificateWorkflow):
         source = [certificate.profile] if certificate.profile else []
         return Target(destination, certificate, also_granted_on=source)
 
-    def grant_level(self, user, target: Target) -> str | None:
+    def grant_level(self, user: Principal, target: Target) -> str | None:
         """On the certificate (its source profile, ownership, team) and on the target; on the
         target alone for a template that names no certificate."""
         if target.certificate is None:
@@ -66,10 +69,12 @@ class MigrateWorkflow(CertificateWorkflow):
             request.profile, request.certificate, also_granted_on=[source] if source else []
         )
 
-    def prepare_submission(self, data: dict, target: Target, user) -> Prepared:
+    def prepare_submission(self, data: Body, target: Target, user: Principal) -> Prepared:
         template = data.get("template") or {}
         reject_metadata(template)
         certificate, destination = target.certificate, target.profile
+        assert certificate is not None, "resolve names the certificate"
+        assert destination is not None, "resolve names the target profile"
         check_fits(_parsed(certificate), destination, code=INVALID_TARGET)
         checked = check_data(
             destination,
@@ -83,6 +88,7 @@ class MigrateWorkflow(CertificateWorkflow):
 
     def fill_request(self, request: Request, prepared: Prepared) -> None:
         certificate = prepared.certificate
+        assert certificate is not None, "prepared on a named certificate"
         self.describe_certificate(request, certificate)
         checked = prepared.data["data"]
         checked.apply_to(request)
@@ -92,18 +98,23 @@ class MigrateWorkflow(CertificateWorkflow):
             "fields": sorted(checked.fields),
         }
 
-    def prepare_approval(self, request: Request, data: dict, approver) -> Prepared:
+    def prepare_approval(self, request: Request, data: Body, approver: Principal) -> Prepared:
         certificate = self.stored_certificate(request)
         self.check_still_on(certificate, request.template.get(SOURCE_ID))
-        check_fits(_parsed(certificate), request.profile, code=INVALID_TARGET)
+        destination = request.profile
+        assert destination is not None, "a migrate request is filed on its target profile"
+        check_fits(_parsed(certificate), destination, code=INVALID_TARGET)
         checked = approver_edits(request, data, approver)
-        return Prepared(request.profile, certificate, {"data": checked})
+        return Prepared(destination, certificate, {"data": checked})
 
-    def execute(self, request: Request, prepared: Prepared, actor) -> Secrets | None:
+    def execute(self, request: Request, prepared: Prepared, actor: Principal) -> Secrets | None:
+        destination = prepared.profile
+        assert prepared.certificate is not None, "prepared on a named certificate"
+        assert destination is not None, "prepared on the target profile"
         certificate = self.locked(prepared.certificate, request.template.get(SOURCE_ID))
         source = certificate.profile.name if certificate.profile else None
-        certificate.profile = prepared.profile
-        certificate.module = prepared.profile.module
+        certificate.profile = destination
+        certificate.module = destination.module
         checked = prepared.data["data"]
         changed = ["profile", "module", *checked.apply_to(certificate, checked.fields)]
         save_certificate(
@@ -112,15 +123,16 @@ class MigrateWorkflow(CertificateWorkflow):
             actor,
             "certificate.migrate",
             source=source,
-            target=prepared.profile.name,
+            target=destination.name,
         )
         request.certificate = certificate
         return None
 
-    def describe(self, target: Target, user, data: dict) -> dict:
+    def describe(self, target: Target, user: Principal, data: Body) -> dict[str, Any]:
+        assert target.profile is not None, "a template is described on the target profile"
         return describe.certificate_data(target.profile, target.certificate, user)
 
-    def template_json(self, request: Request) -> dict:
+    def template_json(self, request: Request) -> dict[str, Any]:
         return data_template_json(request)
 
 

@@ -2,7 +2,9 @@
 checked against its profile, for the requester at submission and for the approver's edits
 at approval. Shared by WebRA enroll and the EST/SCEP challenge workflows."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from cryptography import x509
 
@@ -10,12 +12,13 @@ from certificates.holder import holder_id
 from certificates.pki import names
 from profiles import template_rules as rules
 from profiles.models import Profile
+from raportal.callers import Principal
 from raportal.errors import DomainError
 from requests_app.models import Request
 from requests_app.workflows.certificate_data import reject_metadata
 
 
-def reject_unsupported(template: dict, *, invalid_code: str) -> None:
+def reject_unsupported(template: dict[str, Any], *, invalid_code: str) -> None:
     if template.get("extensions"):
         raise DomainError(
             invalid_code, "this portal does not set Microsoft extensions (ms_sid, ms_template)"
@@ -24,7 +27,11 @@ def reject_unsupported(template: dict, *, invalid_code: str) -> None:
 
 
 def check_for_requester(
-    profile: Profile, template: dict, user, *, csr: x509.CertificateSigningRequest | None = None
+    profile: Profile,
+    template: dict[str, Any],
+    user: Principal,
+    *,
+    csr: x509.CertificateSigningRequest | None = None,
 ) -> rules.CheckedTemplate:
     requested_subject = template.get("subject")
     requested_sans = template.get("sans")
@@ -69,7 +76,7 @@ def check_for_requester(
 
 
 def check_data_only(
-    profile: Profile, template: dict, user, *, request: Request | None = None
+    profile: Profile, template: dict[str, Any], user: Principal, *, request: Request | None = None
 ) -> rules.CheckedTemplate:
     """Labels, owner, team and contact email only: the names will come later (a device).
     For the requester (no request yet) or the approver of ``request``."""
@@ -108,7 +115,7 @@ def check_data_only(
 
 
 def check_for_approver(
-    profile: Profile, request: Request, edits: dict, approver
+    profile: Profile, request: Request, edits: dict[str, Any], approver: Principal
 ) -> rules.CheckedTemplate:
     """The request as it stands plus the approver's edits, against the profile as it is now."""
     stored = request.template
@@ -174,7 +181,7 @@ def identity_of(checked: rules.CheckedTemplate) -> Identity:
 
 def fill_request(
     request: Request, checked: rules.CheckedTemplate, identity: Identity | None
-) -> dict:
+) -> dict[str, Any]:
     """Copies the checked template onto the request; returns its stored subject and SANs.
     Without identity (no names known yet), the request names no DN or holder."""
     request.dn = identity.dn if identity else ""
@@ -192,7 +199,7 @@ def fill_request(
     }
 
 
-def template_json(request: Request) -> dict:
+def template_json(request: Request) -> dict[str, Any]:
     """The requested certificate, as the contract's *RequestTemplate shapes write it."""
     return {
         "subject": request.template.get("subject", []),
@@ -204,15 +211,16 @@ def template_json(request: Request) -> dict:
     }
 
 
-def _csr_subject(csr, profile: Profile) -> list[dict]:
+def _csr_subject(csr: x509.CertificateSigningRequest, profile: Profile) -> list[dict[str, str]]:
     editable = {r.element for r in profile.subject_rules.all() if r.editable_by_requester}
     elements = names.name_to_elements(csr.subject)
     return [{"element": e, "value": v} for e, v in elements if e in editable]
 
 
-def csr_sans(csr, profile: Profile) -> list[dict]:
+def csr_sans(csr: x509.CertificateSigningRequest, profile: Profile) -> list[dict[str, Any]]:
     editable = {r.san_type for r in profile.san_rules.all() if r.editable_by_requester}
     grouped: dict[str, list[str]] = {}
+    general_names: Iterable[x509.GeneralName]
     try:
         general_names = csr.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except x509.ExtensionNotFound:

@@ -1,14 +1,17 @@
 """WebRA revoke: end a certificate's validity before its expiry (RFC 5280 §5.3.1 reasons);
 the revoked serial is in its CA's next CRL."""
 
+from typing import Any
+
 from cryptography import x509
 
 from certificates.models import Certificate, RevocationReason
 from certificates.services import revoke_certificate
+from raportal.callers import Principal
 from raportal.errors import DomainError
 from requests_app.api.inputs import RevokeSubmitInput, RevokeTemplateInput, parse
 from requests_app.models import Request
-from requests_app.workflows.base import Prepared, Secrets, Target
+from requests_app.workflows.base import Body, Prepared, Secrets, Target
 from requests_app.workflows.fitness import refuse_authorities
 from requests_app.workflows.on_certificate import CertificateWorkflow
 
@@ -20,18 +23,21 @@ class RevokeWorkflow(CertificateWorkflow):
     unknown = "WEBRA-REVOKE-004"
     invalid = "WEBRA-REVOKE-005"
 
-    def prepare_submission(self, data: dict, target: Target, user) -> Prepared:
+    def prepare_submission(self, data: Body, target: Target, user: Principal) -> Prepared:
         if data.get("template") is None:
             raise DomainError("WEBRA-REVOKE-006", "template.revocationReason is required")
         reason = _reason(data["template"].get("revocationReason"))
-        check_revocable(target.certificate)
-        return Prepared(target.profile, target.certificate, {"reason": reason})
+        certificate = target.certificate
+        assert certificate is not None, "resolve names the certificate"
+        check_revocable(certificate)
+        return Prepared(target.profile, certificate, {"reason": reason})
 
     def fill_request(self, request: Request, prepared: Prepared) -> None:
+        assert prepared.certificate is not None, "prepared on a named certificate"
         self.describe_certificate(request, prepared.certificate)
         request.template = {"revocationReason": prepared.data["reason"]}
 
-    def prepare_approval(self, request: Request, data: dict, approver) -> Prepared:
+    def prepare_approval(self, request: Request, data: Body, approver: Principal) -> Prepared:
         certificate = self.stored_certificate(request)
         self.check_still_on(certificate, request.profile_id)
         check_revocable(certificate)
@@ -41,17 +47,18 @@ class RevokeWorkflow(CertificateWorkflow):
             reason = _reason(edits["revocationReason"])
         return Prepared(request.profile, certificate, {"reason": reason})
 
-    def execute(self, request: Request, prepared: Prepared, actor) -> Secrets | None:
+    def execute(self, request: Request, prepared: Prepared, actor: Principal) -> Secrets | None:
+        assert prepared.certificate is not None, "prepared on a named certificate"
         certificate = self.locked(prepared.certificate, request.profile_id)
         check_revocable(certificate)
         revoke_certificate(certificate, prepared.data["reason"], actor)
         request.certificate = certificate
         return None
 
-    def describe(self, target: Target, user, data: dict) -> dict:
+    def describe(self, target: Target, user: Principal, data: Body) -> dict[str, Any]:
         return {"revocationReason": None, "reasons": RevocationReason.values}
 
-    def template_json(self, request: Request) -> dict:
+    def template_json(self, request: Request) -> dict[str, Any]:
         return {"revocationReason": request.template.get("revocationReason")}
 
 
