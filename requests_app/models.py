@@ -16,7 +16,7 @@ from profiles.models import (
     Team,
     Workflow,
 )
-from raportal.callers import has_account, is_administrator
+from raportal.callers import Principal, has_account, is_administrator
 from raportal.crypto import open_sealed, seal
 from raportal.json_search import JsonItemsContain
 
@@ -46,7 +46,7 @@ class RequestQuerySet(models.QuerySet):
     def pending(self) -> "RequestQuerySet":
         return self.filter(status=Status.PENDING)
 
-    def visible_to(self, user):
+    def visible_to(self, user: Principal) -> "RequestQuerySet":
         """Requests a user may see: their own, their teams', and those of the profiles and
         workflows on which they may approve (hold ``perform``). Subqueries, not joins: no
         duplicates, so the result can also be locked (``select_for_update``). A caller

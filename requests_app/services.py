@@ -9,8 +9,10 @@ functions and nothing else changes a request's status.
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -18,13 +20,13 @@ from django.utils import timezone
 from certificates.pop import proof_of
 from profiles import access
 from profiles.models import GrantLevel, Profile
-from raportal.callers import has_account
+from raportal.callers import Principal, has_account
 from raportal.errors import DomainError, forbidden, invalid_request, request_not_found
 from raportal.models import record
 from requests_app import notifications
 from requests_app.models import Request, Status
 from requests_app.workflows import handler_for
-from requests_app.workflows.base import Prepared, Secrets, Target, WorkflowHandler
+from requests_app.workflows.base import Body, Prepared, Secrets, Target, WorkflowHandler
 from requests_app.workflows.lookups import find_profile
 from requests_app.workflows.on_certificate import CertificateWorkflow
 
@@ -42,7 +44,7 @@ class Outcome:
 
 
 def request_submit(
-    user, handler: WorkflowHandler, data: dict, *, hand_over_later: bool = False
+    user: Principal, handler: WorkflowHandler, data: Body, *, hand_over_later: bool = False
 ) -> Outcome:
     """Validates a submission and either executes it (caller holds ``perform``), leaves it
     pending (caller holds ``request``), or — with ``dryRun`` — only validates it.
@@ -113,7 +115,7 @@ def request_submit(
 
 
 def _save_submission(
-    user,
+    user: Principal,
     handler: WorkflowHandler,
     request: Request,
     prepared: Prepared,
@@ -145,7 +147,7 @@ def _save_submission(
     return secrets
 
 
-def _not_theirs(user, handler: WorkflowHandler, target: Target) -> bool:
+def _not_theirs(user: Principal, handler: WorkflowHandler, target: Target) -> bool:
     """Whether a refusal is about someone else's certificate: the caller holds ``request``
     on the profile, which acts on one's own or one's team's certificates only."""
     return (
@@ -155,7 +157,7 @@ def _not_theirs(user, handler: WorkflowHandler, target: Target) -> bool:
     )
 
 
-def _proof_detail(user, account) -> dict:
+def _proof_detail(user: Principal, account: User | None) -> dict[str, Any]:
     """An account that also proved possession of a certificate's key (X-JWT-CERT-POP) is
     audited with the certificate it proved; a principal without an account names it anyway
     (raportal.models.record)."""
@@ -163,7 +165,9 @@ def _proof_detail(user, account) -> dict:
     return {"proofCertificate": proof.certificate.serial} if proof and account else {}
 
 
-def _expiry_dates(profile: Profile | None, workflow: str, now: dt.datetime) -> dict:
+def _expiry_dates(
+    profile: Profile | None, workflow: str, now: dt.datetime
+) -> dict[str, dt.datetime]:
     days = profile.request_expiry_days(workflow) if profile else DEFAULT_EXPIRY_DAYS
     expires_at = now + dt.timedelta(days=days)
     retention = dt.timedelta(days=settings.RAPORTAL_REQUEST_RETENTION_DAYS)
@@ -173,16 +177,16 @@ def _expiry_dates(profile: Profile | None, workflow: str, now: dt.datetime) -> d
 # --- decisions -----------------------------------------------------------------------------
 
 
-def _request_pk(request_id) -> uuid.UUID:
+def _request_pk(request_id: str | uuid.UUID) -> uuid.UUID:
     try:
         return uuid.UUID(str(request_id))
     except ValueError:
         raise request_not_found() from None
 
 
-def _locked_request(user, request_id: str) -> Request:
+def _locked_request(user: Principal, request_id: str | uuid.UUID) -> Request:
     """The request, locked for this transaction; 404 to anyone who may not see it."""
-    request = (
+    request: Request | None = (
         Request.objects.visible_to(user)
         .select_for_update(of=("self",))
         .select_related("profile", "profile__ca", "profile__ca__parent", "requester", "team")
@@ -194,10 +198,9 @@ def _locked_request(user, request_id: str) -> Request:
     return request
 
 
-def _check_envelope(request: Request, data: dict) -> None:
+def _check_envelope(request: Request, *, module: str | None, workflow: str | None) -> None:
     """A decision that names a module or workflow must name the request's own."""
-    for field in ("module", "workflow"):
-        given = data.get(field)
+    for field, given in (("module", module), ("workflow", workflow)):
         if given and given != getattr(request, field):
             raise invalid_request(
                 f"{field} {given!r} does not match the request ({getattr(request, field)})"
@@ -212,7 +215,7 @@ def check_pending(request: Request) -> None:
         raise DomainError("REQ-005", "the request expired before a decision was made")
 
 
-def check_may_decide(user, request: Request) -> None:
+def check_may_decide(user: Principal, request: Request) -> None:
     """Separation of duties: never one's own request; ``perform`` on its profile and workflow.
     The approver pages ask the same question before showing the buttons."""
     if request.is_requested_by(user):
@@ -221,7 +224,7 @@ def check_may_decide(user, request: Request) -> None:
         raise forbidden(f"you may not decide on {request.workflow} requests of this profile")
 
 
-def _snapshot(request: Request) -> dict:
+def _snapshot(request: Request) -> dict[str, Any]:
     """What an approver may change, to record what they did change."""
     return {
         "template": request.template,
@@ -232,20 +235,32 @@ def _snapshot(request: Request) -> dict:
     }
 
 
-def request_approve(user, request_id: str, data: dict) -> Outcome:
+def request_approve(
+    user: Principal,
+    request_id: str | uuid.UUID,
+    *,
+    module: str | None = None,
+    workflow: str | None = None,
+    template: Body | None = None,
+    approver_comment: str | None = None,
+    dry_run: bool = False,
+) -> Outcome:
     """pending → completed (approved, for a device challenge): re-checks the request, with
-    the approver's edits, against the profile as it is now, and executes it, in the same
-    transaction."""
+    the approver's edits (``template``, whose shape is the request's workflow's), against the
+    profile as it is now, and executes it, in the same transaction. ``module`` and
+    ``workflow``, when given, must be the request's own; ``dry_run`` only checks."""
     with transaction.atomic():
         request = _locked_request(user, request_id)
-        _check_envelope(request, data)
+        if not has_account(user):  # never: nothing is visible to a caller without an account
+            raise request_not_found()
+        _check_envelope(request, module=module, workflow=workflow)
         check_may_decide(user, request)
         check_pending(request)
         if request.profile and not request.profile.enabled:
             raise DomainError("REQ-010", f"profile {request.profile.name} is disabled")
         handler = handler_for(request.module, request.workflow)
-        prepared = handler.prepare_approval(request, data, user)
-        if data.get("dryRun"):
+        prepared = handler.prepare_approval(request, {"template": template}, user)
+        if dry_run:
             transaction.set_rollback(True)
             return Outcome(request, dry_run=True)
         before = _snapshot(request)
@@ -254,7 +269,7 @@ def request_approve(user, request_id: str, data: dict) -> Outcome:
         secrets = handler.execute(request, prepared, user)
         request.status = handler.done_status
         request.approver = user
-        request.approver_comment = data.get("approverComment") or ""
+        request.approver_comment = approver_comment or ""
         request.updated_at = timezone.now()
         request.sealed_password = None
         if secrets is not None:
@@ -288,7 +303,7 @@ def request_approve(user, request_id: str, data: dict) -> Outcome:
             f"request.approve.{request.workflow}",
             request,
             changed=changed,
-            edited=_edited(before, after, data.get("template") or {}),
+            edited=_edited(before, after, template or {}),
             comment=request.approver_comment,
             outcome=outcome_text(request),
         )
@@ -300,7 +315,7 @@ def request_approve(user, request_id: str, data: dict) -> Outcome:
 EDITABLE = {"labels": "labels", "owner": "owner", "team": "team", "contactEmail": "contact"}
 
 
-def _edited(before: dict, after: dict, edits: dict) -> list[str]:
+def _edited(before: dict[str, Any], after: dict[str, Any], edits: Body) -> list[str]:
     """The parts of the request the approver's template really changed (a browser sends
     every field back, changed or not)."""
     out = []
@@ -333,13 +348,22 @@ def outcome_text(request: Request) -> str:
     return OUTCOME_WORDS.get(request.workflow, f"{request.workflow} done")
 
 
-def request_deny(user, request_id: str, data: dict) -> Outcome:
+def request_deny(
+    user: Principal,
+    request_id: str | uuid.UUID,
+    *,
+    module: str | None = None,
+    workflow: str | None = None,
+    approver_comment: str | None = None,
+) -> Outcome:
     with transaction.atomic():
         request = _locked_request(user, request_id)
-        _check_envelope(request, data)
+        if not has_account(user):  # never: nothing is visible to a caller without an account
+            raise request_not_found()
+        _check_envelope(request, module=module, workflow=workflow)
         check_may_decide(user, request)
         check_pending(request)
-        _close(request, Status.DENIED, approver=user, comment=data.get("approverComment"))
+        _close(request, Status.DENIED, approver=user, comment=approver_comment)
         record(
             user,
             f"request.deny.{request.workflow}",
@@ -351,18 +375,24 @@ def request_deny(user, request_id: str, data: dict) -> Outcome:
     return Outcome(request)
 
 
-def request_cancel(user, request_id: str, data: dict) -> Outcome:
+def request_cancel(
+    user: Principal,
+    request_id: str | uuid.UUID,
+    *,
+    module: str | None = None,
+    workflow: str | None = None,
+) -> Outcome:
     """The requester (or a member of the request's team) withdraws a pending request."""
     with transaction.atomic():
         request = _locked_request(user, request_id)
-        _check_envelope(request, data)
+        _check_envelope(request, module=module, workflow=workflow)
         check_may_cancel(user, request)
         _close(request, Status.CANCELED)
         record(user, f"request.cancel.{request.workflow}", request)
     return Outcome(request)
 
 
-def check_may_cancel(user, request: Request) -> None:
+def check_may_cancel(user: Principal, request: Request) -> None:
     """Only a pending request can be withdrawn, by its requester or by a member of its team
     when the requester belongs to that team too: a certificate's team does not get to
     withdraw an outsider's revocation. The request page asks the same question. A request
@@ -370,13 +400,14 @@ def check_may_cancel(user, request: Request) -> None:
     if request.requester_id is None:
         raise forbidden("only the requester or their team may cancel a request")
     if not request.is_requested_by(user):
+        team = request.team if request.team_id else None
         team_ids = (
             set(
-                request.team.members.filter(pk__in=[user.pk, request.requester_id]).values_list(
+                team.members.filter(pk__in=[user.pk, request.requester_id]).values_list(
                     "pk", flat=True
                 )
             )
-            if request.team_id
+            if team is not None
             else set()
         )
         if team_ids != {user.pk, request.requester_id}:
@@ -384,7 +415,9 @@ def check_may_cancel(user, request: Request) -> None:
     check_pending(request)
 
 
-def _close(request: Request, status: str, *, approver=None, comment: str | None = "") -> None:
+def _close(
+    request: Request, status: str, *, approver: User | None = None, comment: str | None = ""
+) -> None:
     request.status = status
     request.updated_at = timezone.now()
     request.sealed_password = request.sealed_key = None  # secrets of a request that won't run
@@ -399,11 +432,13 @@ def _close(request: Request, status: str, *, approver=None, comment: str | None 
 # --- read ----------------------------------------------------------------------------------
 
 
-def request_get(user, request_id: str, *, deliver_secrets: bool = True) -> Outcome:
+def request_get(
+    user: Principal, request_id: str | uuid.UUID, *, deliver_secrets: bool = True
+) -> Outcome:
     """A request as its viewer may see it. The requester receives the PKCS#12 and password
     of an approved centralized enrollment once (when ``deliver_secrets``: a real GET, not a
     HEAD or a cross-site navigation); they are wiped as they are handed over."""
-    request = (
+    request: Request | None = (
         Request.objects.visible_to(user)
         .select_related(
             "profile",
@@ -440,17 +475,35 @@ def request_get(user, request_id: str, *, deliver_secrets: bool = True) -> Outco
 # --- describe ------------------------------------------------------------------------------
 
 
-def request_template(user, handler: WorkflowHandler, data: dict) -> dict:
-    """What the caller may ask for with this workflow, on a profile or about a certificate."""
-    names_certificate = data.get("certificateId") or data.get("certificatePem")
-    if names_certificate and isinstance(handler, CertificateWorkflow):
-        if handler.name == "migrate" and not data.get("profile"):
+def request_template(
+    user: Principal,
+    handler: WorkflowHandler,
+    *,
+    profile: str | None = None,
+    certificate_id: str | None = None,
+    certificate_pem: str | None = None,
+    template: Body | None = None,
+) -> dict[str, Any]:
+    """What the caller may ask for with this workflow, on a profile or about a certificate
+    (named by ``certificate_id`` or ``certificate_pem``); ``template`` may prefill it (a
+    CSR)."""
+    # What the workflow's resolve and describe read, in the API's words.
+    data: Body = {
+        "profile": profile,
+        "certificateId": certificate_id,
+        "certificatePem": certificate_pem,
+        "template": template,
+    }
+    if (certificate_id or certificate_pem) and isinstance(handler, CertificateWorkflow):
+        if handler.name == "migrate" and not profile:
             raise invalid_request("a migration template needs the target profile")
         target = handler.resolve(data, user)
     else:
-        if not data.get("profile"):
+        if not profile:
             raise invalid_request("profile is required (or certificateId for this workflow)")
-        target = Target(find_profile(data["profile"], handler.module))
+        target = Target(find_profile(profile, handler.module))
+    if target.profile is None:  # never: a certificate workflow resolves to a usable profile
+        raise invalid_request("profile is required (or certificateId for this workflow)")
     if handler.grant_level(user, target) is None:
         raise forbidden(f"you may not {handler.name} on profile {target.profile.name}")
     return {

@@ -3,6 +3,8 @@
 They check types and sizes only (a malformed body → REQ-002); what the values mean is
 checked by the workflow against the profile."""
 
+from typing import Any
+
 from rest_framework import serializers
 
 from certificates.pki.names import SAN_TYPES
@@ -14,7 +16,7 @@ from raportal.errors import invalid_request
 MAX_LIST = 100
 
 
-def parse(serializer_class, data) -> dict:
+def parse(serializer_class: type[serializers.Serializer[Any]], data: object) -> dict[str, Any]:
     """Validated data, or DomainError REQ-002 naming every field that is wrong."""
     if not isinstance(data, dict):
         raise invalid_request("expected a JSON object")
@@ -24,7 +26,7 @@ def parse(serializer_class, data) -> dict:
     return serializer.validated_data
 
 
-def text(max_length: int = 1024, **kwargs):
+def text(max_length: int = 1024, **kwargs: Any) -> StrictCharField:
     return StrictCharField(
         max_length=max_length,
         allow_blank=True,
@@ -59,7 +61,8 @@ class SanElementInput(serializers.Serializer):
 
 
 class LabelInput(serializers.Serializer):
-    label = StrictCharField(max_length=64)
+    # The contract's field name; the stubs see Field.label (the metaclass takes it as a field).
+    label = StrictCharField(max_length=64)  # type: ignore[assignment]
     value = text(256)
 
 
@@ -73,7 +76,7 @@ class ExtensionInput(serializers.Serializer):
     value = text(1024)
 
 
-def many(serializer_class):
+def many(serializer_class: type[serializers.Serializer[Any]]) -> serializers.ListSerializer[Any]:
     """An optional list (null allowed) of objects (null items refused). ``many=True`` would
     hand ``allow_null`` to the items too."""
     return serializers.ListSerializer(

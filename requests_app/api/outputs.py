@@ -2,6 +2,7 @@
 in epoch milliseconds); the certificate inside is ``certificates.outputs``."""
 
 import base64
+from typing import Any
 
 from certificates.outputs import certificate_json, epoch_ms
 from requests_app.models import Request
@@ -10,22 +11,22 @@ from requests_app.workflows import handler_for
 from requests_app.workflows.holder_limit import holder_counts
 
 
-def request_json(outcome: Outcome) -> dict:
+def request_json(outcome: Outcome) -> dict[str, Any]:
     request: Request = outcome.request
     handler = handler_for(request.module, request.workflow)
     global_count, profile_count = (
         holder_counts(request.holder_id, request.profile) if request.holder_id else (0, 0)
     )
-    body = {
+    body: dict[str, Any] = {
         "_id": str(request.pk),
         "module": request.module,
         "workflow": request.workflow,
         "status": request.status,
-        "profile": request.profile.name if request.profile_id else None,
+        "profile": request.profile.name if request.profile is not None else None,
         "dn": request.dn or None,
         "requester": request.requester_name,
-        "approver": request.approver.get_username() if request.approver_id else None,
-        "team": request.team.name if request.team_id else None,
+        "approver": request.approver.get_username() if request.approver is not None else None,
+        "team": request.team.name if request.team is not None else None,
         "contact": request.contact_email or None,
         "requesterComment": request.requester_comment or None,
         "approverComment": request.approver_comment or None,
@@ -40,7 +41,9 @@ def request_json(outcome: Outcome) -> dict:
         "metadata": request.metadata,
         "dryRun": outcome.dry_run,
         "template": handler.template_json(request),
-        "certificate": certificate_json(request.certificate) if request.certificate_id else None,
+        "certificate": (
+            certificate_json(request.certificate) if request.certificate is not None else None
+        ),
         "error": request.error or None,
     }
     if request._state.adding:  # a dry-run submission: nothing was stored, there is no id

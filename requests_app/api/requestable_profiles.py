@@ -11,14 +11,18 @@ the caller holds a grant on that workflow.
 """
 
 from collections import defaultdict
+from typing import Any
 
 from profiles.access import Caller
 from profiles.models import GrantLevel, PasswordPolicy, Profile, Workflow
+from raportal.callers import Principal
 
 LISTED_WORKFLOWS = [w for w in Workflow.values if w != Workflow.IMPORT]
 
 
-def requestable_profiles(user, module: str | None, workflow: str | None) -> list[dict]:
+def requestable_profiles(
+    user: Principal, module: str | None, workflow: str | None
+) -> list[dict[str, Any]]:
     candidates = Profile.objects.enabled()
     if module:
         candidates = candidates.filter(module=module)
@@ -40,7 +44,7 @@ def requestable_profiles(user, module: str | None, workflow: str | None) -> list
 
 def profile_json(
     profile: Profile, held: dict[str, set[str]], policy: PasswordPolicy | None
-) -> dict:
+) -> dict[str, Any]:
     return {
         "name": profile.name,
         "module": profile.module,
@@ -67,5 +71,5 @@ def profile_json(
     }
 
 
-def _localized(text: str) -> list[dict] | None:
+def _localized(text: str) -> list[dict[str, str]] | None:
     return [{"lang": "en", "value": text}] if text else None

@@ -1,6 +1,10 @@
 """The Horizon request API: submit, approve, deny, cancel, get."""
 
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiTypes, extend_schema
+from typing import cast
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request as ApiRequest
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -59,7 +63,8 @@ class SubmitView(APIView):
     account's."""
 
     authentication_classes = [
-        *api_settings.DEFAULT_AUTHENTICATION_CLASSES,
+        # api_settings imports the dotted paths it is given; its stubs type them as strings.
+        *cast("list[type[BaseAuthentication]]", api_settings.DEFAULT_AUTHENTICATION_CLASSES),
         pop.PopAuthentication,
     ]
 
@@ -88,14 +93,31 @@ class TemplateView(APIView):
     def post(self, request: ApiRequest) -> Response:
         data = parse(inputs.TemplateInput, request.data)
         handler = handler_for(data["module"], data["workflow"])
-        return Response(services.request_template(request.user, handler, data))
+        return Response(
+            services.request_template(
+                request.user,
+                handler,
+                profile=data.get("profile"),
+                certificate_id=data.get("certificateId"),
+                certificate_pem=data.get("certificatePem"),
+                template=data.get("template"),
+            )
+        )
 
 
 @extend_schema(request=inputs.ApproveInput, responses=answers(OBJECT, 400, 403, 404, 413))
 class ApproveView(APIView):
     def post(self, request: ApiRequest) -> Response:
         data = parse(inputs.ApproveInput, request.data)
-        outcome = services.request_approve(request.user, data["_id"], data)
+        outcome = services.request_approve(
+            request.user,
+            data["_id"],
+            module=data.get("module"),
+            workflow=data.get("workflow"),
+            template=data.get("template"),
+            approver_comment=data.get("approverComment"),
+            dry_run=bool(data.get("dryRun")),
+        )
         return Response(request_json(outcome))
 
 
@@ -103,7 +125,13 @@ class ApproveView(APIView):
 class DenyView(APIView):
     def post(self, request: ApiRequest) -> Response:
         data = parse(inputs.DenyInput, request.data)
-        outcome = services.request_deny(request.user, data["_id"], data)
+        outcome = services.request_deny(
+            request.user,
+            data["_id"],
+            module=data.get("module"),
+            workflow=data.get("workflow"),
+            approver_comment=data.get("approverComment"),
+        )
         return Response(request_json(outcome))
 
 
@@ -111,7 +139,9 @@ class DenyView(APIView):
 class CancelView(APIView):
     def post(self, request: ApiRequest) -> Response:
         data = parse(inputs.CancelInput, request.data)
-        outcome = services.request_cancel(request.user, data["_id"], data)
+        outcome = services.request_cancel(
+            request.user, data["_id"], module=data.get("module"), workflow=data.get("workflow")
+        )
         return Response(request_json(outcome))
 
 

@@ -2,6 +2,8 @@
 the fields the profile lets an approver edit, sent as the API's approval template (only what
 the approver changed; the services check it all again)."""
 
+from typing import Any
+
 from django import forms
 
 from profiles.models import Profile
@@ -9,6 +11,7 @@ from requests_app.approvals.review import element_label
 from requests_app.models import Request
 from requests_app.pages import advice
 from requests_app.pages.forms import ServiceErrorsMixin
+from requests_app.workflows.base import Body
 
 APPROVE, DENY = "approve", "deny"
 # Workflows whose approval template may carry edits, and which parts of it.
@@ -31,17 +34,17 @@ def comment_field(required: bool = False) -> forms.CharField:
 class DecisionForm(ServiceErrorsMixin, forms.Form):
     decision = forms.ChoiceField(choices=[(APPROVE, "Approve"), (DENY, "Deny")])
 
-    def __init__(self, request: Request, *args, **kwargs):
+    def __init__(self, request: Request, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.request = request
         self.fields["comment"] = comment_field()
         self.error_fields: dict[str, str] = {}
         self.initials: dict[str, str] = {}
         parts = EDITS.get(request.workflow, ()) if request.profile_id else ()
-        if parts:
+        if parts and request.profile is not None:
             self._add_edit_fields(request.profile, parts)
 
-    def _add_edit_fields(self, profile: Profile, parts) -> None:
+    def _add_edit_fields(self, profile: Profile, parts: tuple[str, ...]) -> None:
         req = self.request
         if "subject" in parts:
             values = {i["element"]: i["value"] for i in req.template.get("subject", [])}
@@ -54,32 +57,41 @@ class DecisionForm(ServiceErrorsMixin, forms.Form):
                         error_key=rule.element,
                     )
         if "sans" in parts:
-            values = {i["type"]: i["value"] for i in req.template.get("sans", [])}
-            for rule in profile.san_rules.all():
-                if rule.editable_by_approver:
+            sans = {i["type"]: i["value"] for i in req.template.get("sans", [])}
+            for san_rule in profile.san_rules.all():
+                if san_rule.editable_by_approver:
                     self._edit(
-                        f"san:{rule.san_type}",
-                        f"{rule.get_san_type_display()} (one per line)",
-                        "\n".join(values.get(rule.san_type, [])),
+                        f"san:{san_rule.san_type}",
+                        f"{san_rule.get_san_type_display()} (one per line)",
+                        "\n".join(sans.get(san_rule.san_type, [])),
                         textarea=True,
                     )
         if "labels" in parts:
-            values = {i["key"]: i["value"] for i in req.labels}
-            for rule in profile.label_rules.all():
-                if rule.editable_by_approver:
+            labels = {i["key"]: i["value"] for i in req.labels}
+            for label_rule in profile.label_rules.all():
+                if label_rule.editable_by_approver:
                     self._edit(
-                        f"label:{rule.label}",
-                        f"Label {rule.label}",
-                        values.get(rule.label),
-                        choices=rule.enum,
+                        f"label:{label_rule.label}",
+                        f"Label {label_rule.label}",
+                        labels.get(label_rule.label),
+                        choices=label_rule.enum,
                     )
         if "contactEmail" in parts and profile.contact_email_editable_by_approver:
             self._edit("contactEmail", "Contact email", req.contact_email, email=True)
 
     def _edit(
-        self, key, label, initial, *, textarea=False, choices=None, error_key=None, email=False
-    ):
+        self,
+        key: str,
+        label: str,
+        initial: str | None,
+        *,
+        textarea: bool = False,
+        choices: list[str] | None = None,
+        error_key: str | None = None,
+        email: bool = False,
+    ) -> None:
         """A field named after the services' element key, so their errors land beside it."""
+        field: forms.Field
         if choices:
             options = [("", "—")] + [(c, c) for c in choices]
             if initial and initial not in choices:  # the rule changed since: keep it visible
@@ -95,11 +107,12 @@ class DecisionForm(ServiceErrorsMixin, forms.Form):
         self.error_fields[error_key or key] = key
         self.initials[key] = initial or ""
 
-    def edit_fields(self):
+    def edit_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self.initials]
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("decision") == DENY and not (cleaned.get("comment") or "").strip():
             self.add_error("comment", "Say why you deny it: the requester will read this.")
         for line in _lines(cleaned.get("san:DNSNAME") or ""):
@@ -108,9 +121,9 @@ class DecisionForm(ServiceErrorsMixin, forms.Form):
                 self.add_error("san:DNSNAME", f"{line}: {problem}")
         return cleaned
 
-    def edits(self) -> dict:
+    def edits(self) -> Body:
         """The approval template: only the values the approver changed."""
-        template: dict = {}
+        template: Body = {}
         for key, before in self.initials.items():
             if key not in self.data:
                 continue  # not sent at all: unchanged (a blank field is sent, and clears)
@@ -128,12 +141,6 @@ class DecisionForm(ServiceErrorsMixin, forms.Form):
                 template["contactEmail"] = {"value": after}
         return template
 
-    def body(self) -> dict:
-        body = {"_id": str(self.request.pk), "approverComment": self.cleaned_data["comment"]}
-        if self.cleaned_data["decision"] == APPROVE and self.edits():
-            body["template"] = self.edits()
-        return body
-
 
 def _lines(text: str) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
@@ -145,12 +152,13 @@ class BulkForm(forms.Form):
 
     decision = forms.ChoiceField(choices=[(APPROVE, "Approve"), (DENY, "Deny")])
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["comment"] = comment_field()
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("decision") == DENY and not (cleaned.get("comment") or "").strip():
             self.add_error("comment", "Say why you deny them: the requesters will read this.")
         return cleaned

@@ -2,11 +2,14 @@
 the queue page asks, with the counts per workflow."""
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import Any
 
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from profiles.models import Workflow
+from raportal.callers import Principal
 from requests_app.models import Request
 
 FILTERS = ("profile", "workflow", "requester", "team", "age", "q")
@@ -16,7 +19,9 @@ AGES = {"1": dt.timedelta(days=1), "7": dt.timedelta(days=7), "30": dt.timedelta
 CLOSE_TO_EXPIRY = dt.timedelta(days=2)
 
 
-def approval_queue(user, params) -> tuple:
+def approval_queue(
+    user: Principal, params: Mapping[str, str]
+) -> tuple[QuerySet[Request], dict[str, Any]]:
     """Pending requests ``user`` may approve (``perform`` on their profile and workflow, never
     their own), filtered by profile, workflow, requester, team, age and a text search on the
     subject and SANs; returns (queryset, filters as understood)."""
@@ -25,7 +30,7 @@ def approval_queue(user, params) -> tuple:
         .select_related("profile", "requester", "team")
         .defer("sealed_password", "sealed_pkcs12", "sealed_key", "template", "metadata")
     )
-    filters = {key: (params.get(key) or "").strip() for key in FILTERS}
+    filters: dict[str, Any] = {key: (params.get(key) or "").strip() for key in FILTERS}
     filters["sort"] = params.get("sort") if params.get("sort") in SORTS else "oldest"
     if filters["profile"]:
         queryset = queryset.filter(profile__name=filters["profile"])
@@ -49,7 +54,7 @@ def approval_queue(user, params) -> tuple:
     return queryset.order_by(SORTS[filters["sort"]], "pk"), filters
 
 
-def waiting_summary(user) -> dict:
+def waiting_summary(user: Principal) -> dict[str, Any]:
     """What waits for ``user``, in one pass over it: the count per workflow (in workflow
     order), the total, and the profiles and teams it comes from (the filters' choices)."""
     rows = (
@@ -59,7 +64,8 @@ def waiting_summary(user) -> dict:
         .annotate(n=Count("*"))
     )
     counts: dict[str, int] = {}
-    profiles, teams = set(), set()
+    profiles: set[int] = set()
+    teams: set[int] = set()
     for workflow, profile, team, n in rows:
         counts[workflow] = counts.get(workflow, 0) + n
         profiles.add(profile)
@@ -73,5 +79,5 @@ def waiting_summary(user) -> dict:
     }
 
 
-def close_to_expiry(request: Request, now=None) -> bool:
+def close_to_expiry(request: Request, now: dt.datetime | None = None) -> bool:
     return request.expires_at - (now or timezone.now()) <= CLOSE_TO_EXPIRY

@@ -3,14 +3,18 @@ rules with the result of the services' own checks, how many certificates the hol
 has, the certificate concerned and what changes, the requester, earlier requests."""
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from cryptography import x509
 
+from certificates.models import Certificate
 from certificates.pki import names
 from certificates.pki.csr import load_csr
 from certificates.pki.keys import key_type_of
 from profiles import template_rules as rules
 from profiles.access import ON_CERTIFICATE
+from profiles.models import Profile, RuleFlags, Team
+from raportal.callers import Principal
 from raportal.errors import DomainError
 from requests_app.models import Request
 from requests_app.workflows.certificate_data import FIELDS
@@ -35,24 +39,24 @@ class Change:
 
 @dataclass
 class Review:
-    csr: dict | None = None
+    csr: dict[str, Any] | None = None
     rules: list[RuleResult] = field(default_factory=list)
     holder_in_profile: int = 0
     holder_overall: int = 0
     changes: list[Change] = field(default_factory=list)
     previous: list[Request] = field(default_factory=list)
-    requester_teams: list = field(default_factory=list)
+    requester_teams: list[Team] = field(default_factory=list)
     # A request on an existing certificate: whose it is, beside who asks (security review 4.1).
-    certificate_holder: dict | None = None
+    certificate_holder: dict[str, Any] | None = None
 
 
-def review(request: Request, approver) -> Review:
+def review(request: Request, approver: Principal) -> Review:
     out = Review()
     csr_pem = request.template.get("csr")
     if csr_pem:
         out.csr = decoded_csr(csr_pem)
-    if request.workflow == "enroll" and request.profile_id:
-        out.rules = rule_results(request)
+    if request.workflow == "enroll" and request.profile is not None:
+        out.rules = rule_results(request, request.profile)
     if request.holder_id:
         out.holder_overall, out.holder_in_profile = holder_counts(
             request.holder_id, request.profile
@@ -66,14 +70,15 @@ def review(request: Request, approver) -> Review:
             .order_by("-created_at")[:10]
         )
     out.changes = changes(request)
+    requester = request.requester
     out.requester_teams = (
-        list(request.requester.rap_teams.order_by("name")) if request.requester_id else []
+        list(requester.rap_teams.order_by("name")) if requester is not None else []
     )
     out.certificate_holder = certificate_holder(request, out.requester_teams)
     return out
 
 
-def certificate_holder(request: Request, requester_teams: list) -> dict | None:
+def certificate_holder(request: Request, requester_teams: list[Team]) -> dict[str, Any] | None:
     """The owner and team of the certificate a request acts on, and how the requester relates
     to it: ``owner``, ``team member`` or ``neither`` (then they act through a permission the
     access policy gives on others' certificates: ``perform``, or a proof of possession)."""
@@ -89,7 +94,7 @@ def certificate_holder(request: Request, requester_teams: list) -> dict | None:
     return {"owner": certificate.owner, "team": certificate.team, "relation": relation}
 
 
-def decoded_csr(pem: str) -> dict:
+def decoded_csr(pem: str) -> dict[str, Any]:
     """Subject, SANs, key type and size, and whether the CSR's signature checks out."""
     try:
         csr = load_csr(pem)
@@ -111,17 +116,17 @@ def decoded_csr(pem: str) -> dict:
     }
 
 
-def rule_results(request: Request) -> list[RuleResult]:
-    """Each subject, SAN and label rule of the profile as it is now, with what the request
-    holds and what the services' checks say of it (the same checks approval runs)."""
-    profile = request.profile
+def rule_results(request: Request, profile: Profile) -> list[RuleResult]:
+    """Each subject, SAN and label rule of ``profile`` (the request's) as it is now, with what
+    the request holds and what the services' checks say of it (the same checks approval
+    runs)."""
     stored = request.template
     subject = {item["element"]: item["value"] for item in stored.get("subject", [])}
     sans: dict[str, list[str]] = {}
     for item in stored.get("sans", []):
         sans.setdefault(item["type"], []).extend(item["value"])
     labels = {item["key"]: item["value"] for item in request.labels}
-    problems = {}
+    problems: dict[str, str] = {}
     checks = (
         lambda: rules.check_subject(profile, None, editor=rules.APPROVER, current=subject),
         lambda: rules.check_sans(
@@ -147,23 +152,23 @@ def rule_results(request: Request) -> list[RuleResult]:
                 problems.get(rule.element, ""),
             )
         )
-    for rule in profile.san_rules.all():
+    for san_rule in profile.san_rules.all():
         results.append(
             RuleResult(
-                names.SAN_LABELS.get(rule.san_type, rule.san_type),
-                _describe(rule, False, f"{rule.min} to {rule.max}"),
-                ", ".join(sans.get(rule.san_type, [])),
-                problems.get(f"san:{rule.san_type}", ""),
+                names.SAN_LABELS.get(san_rule.san_type, san_rule.san_type),
+                _describe(san_rule, False, f"{san_rule.min} to {san_rule.max}"),
+                ", ".join(sans.get(san_rule.san_type, [])),
+                problems.get(f"san:{san_rule.san_type}", ""),
             )
         )
-    for rule in profile.label_rules.all():
-        extra = "one of " + ", ".join(rule.enum) if rule.enum else ""
+    for label_rule in profile.label_rules.all():
+        extra = "one of " + ", ".join(label_rule.enum) if label_rule.enum else ""
         results.append(
             RuleResult(
-                f"label {rule.label}",
-                _describe(rule, rule.mandatory, extra),
-                labels.get(rule.label, ""),
-                problems.get(f"label:{rule.label}", ""),
+                f"label {label_rule.label}",
+                _describe(label_rule, label_rule.mandatory, extra),
+                labels.get(label_rule.label, ""),
+                problems.get(f"label:{label_rule.label}", ""),
             )
         )
     if "" in problems:
@@ -180,7 +185,7 @@ def element_label(element: str) -> str:
     return f"{dn_type.label} ({element})"
 
 
-def _describe(rule, mandatory: bool, extra: str = "") -> str:
+def _describe(rule: RuleFlags, mandatory: bool, extra: str = "") -> str:
     parts = ["mandatory" if mandatory else "optional"]
     if extra:
         parts.append(extra)
@@ -221,7 +226,7 @@ def changes(request: Request) -> list[Change]:
     return out
 
 
-def _data_value(obj, name: str) -> str:
+def _data_value(obj: Certificate | Request, name: str) -> str:
     value = getattr(obj, name)
     if name == "labels":
         return ", ".join(f"{item['key']}={item['value']}" for item in value) or "—"

@@ -3,16 +3,19 @@ same services as the API's approve and deny (requests_app/services.py)."""
 
 import logging
 import uuid
+from collections.abc import Iterable
+from typing import Any, Protocol
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from profiles.models import Profile, Team, Workflow
+from raportal.callers import Principal
 from raportal.errors import DomainError
 from raportal.query_strings import QueryField, QueryForm, reads_query
 from requests_app import services
@@ -26,6 +29,9 @@ from requests_app.pages.summary import requested
 log = logging.getLogger(__name__)
 
 PAGE_SIZE = 25
+# The request's attribute the menu reads its count of waiting requests from, when the page
+# counted them already (requests_app/navigation.py).
+MENU_COUNT = "to_decide"
 BULK_MAX = 100
 
 
@@ -41,11 +47,18 @@ class QueueQuery(QueryForm):
 
 @login_required
 @reads_query(QueueQuery)
-def queue(request, query: QueueQuery):
+def queue(request: HttpRequest, query: QueueQuery) -> HttpResponse:
     return _queue_page(request, BulkForm(), query=query)
 
 
-def _queue_page(request, bulk_form, selected=(), status=200, *, query: QueueQuery | None = None):
+def _queue_page(
+    request: HttpRequest,
+    bulk_form: BulkForm,
+    selected: Iterable[str] = (),
+    status: int = 200,
+    *,
+    query: QueueQuery | None = None,
+) -> HttpResponse:
     """The queue as its query string asks (the bulk form posts back to the same query, so a
     refused bulk decision shows the same page with the same boxes ticked)."""
     query = query or QueueQuery(request.GET)
@@ -54,7 +67,7 @@ def _queue_page(request, bulk_form, selected=(), status=200, *, query: QueueQuer
         queryset, filters["active"] = queryset.none(), True  # nothing searched, nothing counted
         status = query.page_status
     waiting = waiting_summary(request.user)
-    request.to_decide = waiting["total"]  # the menu's count: not counted twice
+    setattr(request, MENU_COUNT, waiting["total"])  # the menu's count: not counted twice
     paginator = Paginator(queryset, PAGE_SIZE)
     if not filters["active"]:
         paginator.count = waiting["total"]  # the same rows: no second count
@@ -82,7 +95,7 @@ def _queue_page(request, bulk_form, selected=(), status=200, *, query: QueueQuer
     )
 
 
-def _pending_request(user, request_id) -> Request:
+def _pending_request(user: Principal, request_id: str | uuid.UUID) -> Request:
     """A request the user may see (404 otherwise: outsiders do not learn it exists)."""
     try:
         return services.request_get(user, request_id, deliver_secrets=False).request
@@ -90,7 +103,7 @@ def _pending_request(user, request_id) -> Request:
         raise Http404("no such request") from None
 
 
-def _refusal(user, req: Request) -> str:
+def _refusal(user: Principal, req: Request) -> str:
     """Why the user cannot decide on this request now (the services' own checks, in the
     order they make them); empty when they can."""
     try:
@@ -102,19 +115,23 @@ def _refusal(user, req: Request) -> str:
 
 
 @login_required
-def decide(request, request_id):
+def decide(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
     req = _pending_request(request.user, request_id)
     refusal = _refusal(request.user, req)
     form = DecisionForm(req, request.POST or None)
     status = 403 if request.method == "POST" and refusal else 200
     if request.method == "POST" and not refusal and form.is_valid():
-        decide_with = (
-            services.request_approve
-            if form.cleaned_data["decision"] == APPROVE
-            else services.request_deny
-        )
+        comment = form.cleaned_data["comment"]
         try:
-            outcome = decide_with(request.user, str(req.pk), form.body())
+            if form.cleaned_data["decision"] == APPROVE:
+                outcome = services.request_approve(
+                    request.user,
+                    str(req.pk),
+                    template=form.edits() or None,
+                    approver_comment=comment,
+                )
+            else:
+                outcome = services.request_deny(request.user, str(req.pk), approver_comment=comment)
         except DomainError as error:
             form.apply_domain_error(error)
         else:
@@ -143,7 +160,7 @@ def _said(req: Request) -> str:
 
 @login_required
 @require_POST
-def bulk(request):
+def bulk(request: HttpRequest) -> HttpResponse:
     """Each selected request is decided on its own: one that fails does not stop the others,
     and the page says what happened to each."""
     form = BulkForm(request.POST)
@@ -156,14 +173,16 @@ def bulk(request):
         form.add_error(None, "Select at least one request.")
     if not form.is_valid():
         return _queue_page(request, form, selected=ids, status=400)
-    decide_with = (
+    decide_with: Decide = (
         services.request_approve
         if form.cleaned_data["decision"] == APPROVE
         else services.request_deny
     )
     results = []
     for request_id in ids:
-        results.append(_decide_one(request.user, request_id, decide_with, form.cleaned_data))
+        results.append(
+            _decide_one(request.user, request_id, decide_with, form.cleaned_data["comment"])
+        )
     done = sum(1 for r in results if r["ok"])
     return render(
         request,
@@ -172,7 +191,17 @@ def bulk(request):
     )
 
 
-def _decide_one(user, request_id: str, decide_with, data: dict) -> dict:
+class Decide(Protocol):
+    """services.request_approve or services.request_deny, as a bulk decision calls them."""
+
+    def __call__(
+        self, user: Principal, request_id: str, *, approver_comment: str | None = None
+    ) -> services.Outcome: ...
+
+
+def _decide_one(
+    user: Principal, request_id: str, decide_with: Decide, comment: str
+) -> dict[str, Any]:
     """One request of a bulk decision, in its own transaction (the services'): whatever
     happens to it is reported, and the next one is decided all the same."""
     try:
@@ -180,7 +209,7 @@ def _decide_one(user, request_id: str, decide_with, data: dict) -> dict:
     except ValueError:
         return {"id": request_id, "ok": False, "message": "not a request identifier"}
     try:
-        outcome = decide_with(user, request_id, {"approverComment": data["comment"]})
+        outcome = decide_with(user, request_id, approver_comment=comment)
     except DomainError as error:
         req = Request.objects.visible_to(user).filter(pk=request_id).first()
         return {

@@ -225,7 +225,7 @@ def request_cancel(request, request_id):
         messages.error(request, "Tick “Yes, withdraw this request” to confirm, then cancel.")
         return redirect("request-detail", request_id)
     try:
-        services.request_cancel(request.user, request_id, {})
+        services.request_cancel(request.user, request_id)
         messages.success(request, "The request is canceled.")
     except DomainError as error:
         if error.code == "REQ-003":

@@ -275,7 +275,7 @@ elif point == "approval-certificate-written":
     kill_on(certificates.services, "certificate.issue")
 
 if point.startswith("approval"):
-    requests_app.services.request_approve(user, payload["request"], {})
+    requests_app.services.request_approve(user, payload["request"])
 else:
     handler = handler_for("webra", "enroll")
     requests_app.services.request_submit(user, handler, payload["data"])

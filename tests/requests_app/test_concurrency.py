@@ -47,7 +47,7 @@ def test_twenty_approvers_racing_on_one_request_produce_exactly_one_certificate(
     csr, _ = make_csr()
     status, pending = requester_api.submit(enroll_body(csr=csr))
     assert status == 201, pending
-    results = race(lambda: services.request_approve(approver, pending["_id"], {}).request.status)
+    results = race(lambda: services.request_approve(approver, pending["_id"]).request.status)
     assert results.count("completed") == 1, results
     assert results.count("REQ-004") == THREADS - 1, results
     assert Certificate.objects.count() == 1
