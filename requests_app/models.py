@@ -231,7 +231,7 @@ class Request(models.Model):
     def requester_name(self) -> str:
         """Who asked: the account's username, or the name of a principal without an account
         (a certificate's DN, for a proof of possession). The API's ``requester``."""
-        if self.requester_id is not None:
+        if self.requester is not None:
             return self.requester.get_username()
         return self.requester_identifier
 
@@ -254,7 +254,7 @@ class Request(models.Model):
     def open_password(self) -> str | None:
         if not self.sealed_password:
             return None
-        return open_sealed(self.sealed_password, f"request-password:{self.pk}").decode()
+        return open_sealed(bytes(self.sealed_password), f"request-password:{self.pk}").decode()
 
     def seal_pkcs12(self, pkcs12: bytes | None) -> None:
         self.sealed_pkcs12 = seal(pkcs12, f"request-pkcs12:{self.pk}") if pkcs12 else None
@@ -271,7 +271,7 @@ class Request(models.Model):
     def open_pkcs12(self) -> bytes | None:
         if not self.sealed_pkcs12:
             return None
-        return open_sealed(self.sealed_pkcs12, f"request-pkcs12:{self.pk}")
+        return open_sealed(bytes(self.sealed_pkcs12), f"request-pkcs12:{self.pk}")
 
     def seal_key(self, der: bytes | None) -> None:
         self.sealed_key = seal(der, f"request-key:{self.pk}") if der else None
@@ -279,4 +279,4 @@ class Request(models.Model):
     def open_key(self) -> bytes | None:
         if not self.sealed_key:
             return None
-        return open_sealed(self.sealed_key, f"request-key:{self.pk}")
+        return open_sealed(bytes(self.sealed_key), f"request-key:{self.pk}")

@@ -24,7 +24,7 @@ from requests_app.pages.queries import approvers_of
 
 logger = logging.getLogger(__name__)
 
-DECISION_WORDS = {
+DECISION_WORDS: dict[str, str] = {
     Status.COMPLETED: "approved",
     Status.APPROVED: "approved",  # an EST/SCEP challenge, ready for its device
     Status.DENIED: "denied",

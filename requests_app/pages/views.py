@@ -205,9 +205,10 @@ def _passes(check, user, req: Request) -> bool:
 
 
 def _p12_name(req: Request) -> str:
-    base = req.certificate.serial if req.certificate_id else str(req.pk)
-    if req.certificate_id:
-        cert = x509.load_pem_x509_certificate(req.certificate.pem.encode())
+    certificate = req.certificate
+    base = certificate.serial if certificate is not None else str(req.pk)
+    if certificate is not None:
+        cert = x509.load_pem_x509_certificate(certificate.pem.encode())
         cns = cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
         if cns:
             base = "".join(c if c.isalnum() or c in "-_." else "_" for c in str(cns[0].value))
@@ -282,7 +283,7 @@ def certificate_action(request, certificate_id, action: str):
 @sensitive_post_parameters(*SECRET_FIELDS)
 def import_certificate(request):
     form = ImportForm(request.user, request.POST or None, request.FILES or None)
-    if not form.fields["profile"].choices:
+    if not form.profile_choices:
         raise Http404("you may not import certificates")
     if request.method == "POST" and form.is_valid():
         done = _submit(request, form, Workflow.IMPORT)
