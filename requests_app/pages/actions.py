@@ -30,7 +30,7 @@ from requests_app.workflows.revoke import check_revocable
 class ActionForm(ServiceErrorsMixin, forms.Form):
     workflow: str
 
-    def __init__(self, certificate: Certificate, user: Any, *args: Any, **kwargs: Any):
+    def __init__(self, certificate: Certificate, user: Principal, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.certificate, self.user = certificate, user
         self.error_fields = {}

@@ -11,6 +11,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 from django import forms
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.html import escape
 
@@ -19,6 +20,7 @@ from certificates.pki import names
 from certificates.pki.csr import load_csr
 from certificates.pki.keys import KEY_TYPES
 from profiles.models import PasswordMode, Profile, SanRule, Team
+from raportal.callers import Principal, has_account
 from raportal.errors import DomainError
 from requests_app.pages import advice
 
@@ -204,9 +206,11 @@ class CertificateDataFields(forms.Form):
     error_fields: dict[str, str]  # set by the form's __init__
 
     def add_data_fields(
-        self, profile: Profile, user: Any, current: Certificate | None = None
+        self, profile: Profile, user: Principal, current: Certificate | None = None
     ) -> None:
         """``current``: a Certificate whose values fill the fields (update)."""
+        if not has_account(user):  # the pages asking for these are for accounts only
+            raise PermissionDenied("only an account sets a certificate's owner and team")
         self.label_fields: list[str] = []
         values = {item["key"]: item["value"] for item in current.labels} if current else {}
         for rule in profile.label_rules.all():
@@ -389,7 +393,7 @@ class EnrollForm(ServiceErrorsMixin, CertificateDataFields, KeyFields, forms.For
     """Built from the profile's template: one field per subject element, SAN rows up to each
     type's maximum, labels, owner, team, contact email, the key."""
 
-    def __init__(self, profile: Profile, user: Any, *args: Any, **kwargs: Any):
+    def __init__(self, profile: Profile, user: Principal, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.profile, self.user = profile, user
         self.error_fields: dict[str, str] = {}
