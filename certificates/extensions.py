@@ -24,8 +24,12 @@ when Django starts (its ``AppConfig.ready``), and the lower layers ask this regi
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.db.models import Q
+
+if TYPE_CHECKING:
+    from certificates.models import Certificate
 
 PAGE_SLOTS = ("notice", "main", "actions", "side")
 
@@ -43,7 +47,7 @@ class CertificateExtension:
     visible: Callable[[object], Q | None] = lambda user: None
     prefetch: Callable[[object], list] = lambda user: []
     json: Callable[[object], dict] = lambda certificate: {}
-    page: Callable[[object, object], list[PagePart]] = lambda user, certificate: []
+    page: Callable[[object, "Certificate"], list[PagePart]] = lambda user, certificate: []
 
 
 EXTENSIONS: dict[str, CertificateExtension] = {}

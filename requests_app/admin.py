@@ -12,7 +12,9 @@ class RequestAdmin(admin.ModelAdmin):
     search_fields = ["id", "dn", "requester__username", "requester_identifier", "holder_id"]
     list_select_related = ["profile", "requester"]
     # Sealed secrets are never shown, not even encrypted.
-    fields = readonly_fields = [f.name for f in Request._meta.fields if f.name not in SECRET_FIELDS]
+    fields = readonly_fields = tuple(
+        f.name for f in Request._meta.fields if f.name not in SECRET_FIELDS
+    )
 
     @admin.display(description="requester", ordering="requester__username")
     def requester_name(self, obj):

@@ -6,6 +6,8 @@ One implementation for the ``purge_requests`` management command and the Celery 
 ``requests_app.tasks.purge_requests`` (daily).
 """
 
+import datetime as dt
+
 from django.db.models import Q
 from django.utils import timezone
 
@@ -13,7 +15,7 @@ from raportal.models import SpentToken
 from requests_app.models import Request, Status
 
 
-def expire_requests(now=None) -> int:
+def expire_requests(now: dt.datetime | None = None) -> int:
     """Wipes the sealed secrets (PKCS#12 password, an import's key) of pending requests past
     their expiration date: they can never be approved any more (REQ-005), so what they kept
     for their approval must not outlive them. Their status stays ``pending``, as the
@@ -30,14 +32,14 @@ def expire_requests(now=None) -> int:
     )
 
 
-def purge_requests(now=None) -> int:
+def purge_requests(now: dt.datetime | None = None) -> int:
     """Deletes the requests past their ``removeAt`` date (expiration date + the retention,
     RAPORTAL_REQUEST_RETENTION_DAYS). Returns how many were deleted."""
     deleted, _ = Request.objects.filter(remove_at__lte=now or timezone.now()).delete()
     return deleted
 
 
-def purge_spent_tokens(now=None) -> int:
+def purge_spent_tokens(now: dt.datetime | None = None) -> int:
     """Forgets the single-use proof-of-possession tokens and nonces (certificates/pop.py)
     past their expiry: by then they are refused as stale anyway. Returns how many."""
     return SpentToken.objects.purge(now or timezone.now())

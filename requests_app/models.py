@@ -1,6 +1,8 @@
 """A request: what someone asked for, and where it stands."""
 
+import datetime as dt
 import uuid
+from typing import Self
 
 from django.conf import settings
 from django.db import models
@@ -42,11 +44,11 @@ ONE_PENDING_PER_CERTIFICATE = [
 ONE_PENDING_CONSTRAINT = "req_one_pending_per_certificate"
 
 
-class RequestQuerySet(models.QuerySet):
-    def pending(self) -> "RequestQuerySet":
+class RequestQuerySet(models.QuerySet["Request"]):
+    def pending(self) -> Self:
         return self.filter(status=Status.PENDING)
 
-    def visible_to(self, user: Principal) -> "RequestQuerySet":
+    def visible_to(self, user: Principal) -> Self:
         """Requests a user may see: their own, their teams', and those of the profiles and
         workflows on which they may approve (hold ``perform``). Subqueries, not joins: no
         duplicates, so the result can also be locked (``select_for_update``). A caller
@@ -59,14 +61,14 @@ class RequestQuerySet(models.QuerySet):
         in_team = Team.members.through.objects.filter(team=OuterRef("team"), user=user)
         return self.filter(Q(requester=user) | Exists(in_team) | decidable_condition(user))
 
-    def pending_for(self, user):
+    def pending_for(self, user: Principal) -> Self:
         """Pending requests this user may decide on (never their own); an administrator
         decides on every profile."""
         if not has_account(user):
             return self.none()
         return self.pending().exclude(requester=user).filter(decidable_condition(user))
 
-    def decidable_by(self, user, now=None):
+    def decidable_by(self, user: Principal, now: dt.datetime | None = None) -> Self:
         """What waits for ``user`` in the approver's queue: ``pending_for`` without the requests
         already past their expiry (they can no longer be decided, REQ-005), and for a
         migration only with ``perform`` on its source profile too, as the migrate workflow
@@ -85,7 +87,7 @@ class RequestQuerySet(models.QuerySet):
             )
         )
 
-    def mine(self, user):
+    def mine(self, user: Principal) -> Self:
         """Requests the user made or that belong to one of their teams (not those they see as
         an approver: see ``visible_to``). The teams are looked up first (one small query), so
         that the database can use the requester and team indexes instead of a scan."""
@@ -96,7 +98,7 @@ class RequestQuerySet(models.QuerySet):
         )
         return self.filter(Q(requester=user) | Q(team__in=teams))
 
-    def with_secrets_for(self, user):
+    def with_secrets_for(self, user: Principal) -> Self:
         """Requests whose PKCS#12 waits for ``user`` to take it (see ``has_secrets_for``)."""
         if not has_account(user):
             return self.none()
@@ -106,7 +108,7 @@ class RequestQuerySet(models.QuerySet):
             .filter(Q(sealed_pkcs12__isnull=False) | Q(sealed_password__isnull=False))
         )
 
-    def decided_since(self, since):
+    def decided_since(self, since: dt.datetime) -> Self:
         """Requests someone other than their requester approved or denied after ``since``
         (a requester's own request executed at once is not news to them)."""
         return (
@@ -115,7 +117,7 @@ class RequestQuerySet(models.QuerySet):
             .exclude(status=Status.PENDING)
         )
 
-    def search(self, text: str):
+    def search(self, text: str) -> Self:
         """Requests whose subject DN or one of the requested SAN values contains ``text``
         (ignoring case; the JSON's member names and the CSR are not searched)."""
         text = text.strip()
@@ -231,11 +233,11 @@ class Request(models.Model):
     def requester_name(self) -> str:
         """Who asked: the account's username, or the name of a principal without an account
         (a certificate's DN, for a proof of possession). The API's ``requester``."""
-        if self.requester_id is not None:
+        if self.requester is not None:
             return self.requester.get_username()
         return self.requester_identifier
 
-    def is_requested_by(self, user) -> bool:
+    def is_requested_by(self, user: Principal) -> bool:
         """Whether ``user`` (an account) filed this request. Never true for a caller without
         an account: None == None would make every anonymous caller the requester of every
         request filed by proof of possession."""
@@ -254,12 +256,12 @@ class Request(models.Model):
     def open_password(self) -> str | None:
         if not self.sealed_password:
             return None
-        return open_sealed(self.sealed_password, f"request-password:{self.pk}").decode()
+        return open_sealed(bytes(self.sealed_password), f"request-password:{self.pk}").decode()
 
     def seal_pkcs12(self, pkcs12: bytes | None) -> None:
         self.sealed_pkcs12 = seal(pkcs12, f"request-pkcs12:{self.pk}") if pkcs12 else None
 
-    def has_secrets_for(self, user) -> bool:
+    def has_secrets_for(self, user: Principal) -> bool:
         """A PKCS#12 or password waits for ``user`` to collect it: they asked, it is decided
         (a pending request's sealed password is kept for its approval), and nobody took it."""
         return (
@@ -271,7 +273,7 @@ class Request(models.Model):
     def open_pkcs12(self) -> bytes | None:
         if not self.sealed_pkcs12:
             return None
-        return open_sealed(self.sealed_pkcs12, f"request-pkcs12:{self.pk}")
+        return open_sealed(bytes(self.sealed_pkcs12), f"request-pkcs12:{self.pk}")
 
     def seal_key(self, der: bytes | None) -> None:
         self.sealed_key = seal(der, f"request-key:{self.pk}") if der else None
@@ -279,4 +281,4 @@ class Request(models.Model):
     def open_key(self) -> bytes | None:
         if not self.sealed_key:
             return None
-        return open_sealed(self.sealed_key, f"request-key:{self.pk}")
+        return open_sealed(bytes(self.sealed_key), f"request-key:{self.pk}")

@@ -1,11 +1,15 @@
 """What the navigation offers: only what the signed-in user may do."""
 
+from typing import Any
+
+from django.http import HttpRequest
+
 from profiles.access import RIGHTS_FIELDS, Caller
 from profiles.models import GrantLevel, Profile, Workflow
 from requests_app.models import Request
 
 
-def navigation(request):
+def navigation(request: HttpRequest) -> dict[str, Any]:
     user = request.user
     if not user.is_authenticated:
         return {}
@@ -35,7 +39,7 @@ MENU_COUNT_LIMIT = 100  # beyond, the menu says "99+": counting 100 000 rows on 
 # would cost more than the page itself; the queue page gives the exact number.
 
 
-def _to_decide(request) -> int | str:
+def _to_decide(request: HttpRequest) -> int | str:
     """How many requests wait for the user (the queue page has counted them already)."""
     counted = getattr(request, "to_decide", None)
     if counted is None:

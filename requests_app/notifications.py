@@ -12,8 +12,10 @@ password is only ever handed over on the request's page.
 import logging
 import smtplib
 from functools import partial
+from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.mail import EmailMessage, mailers
 from django.db import transaction
 from django.urls import reverse
@@ -22,9 +24,12 @@ from raportal.models import record
 from requests_app.models import Request, Status
 from requests_app.pages.queries import approvers_of
 
+if TYPE_CHECKING:
+    from celery import Task
+
 logger = logging.getLogger(__name__)
 
-DECISION_WORDS = {
+DECISION_WORDS: dict[str, str] = {
     Status.COMPLETED: "approved",
     Status.APPROVED: "approved",  # an EST/SCEP challenge, ready for its device
     Status.DENIED: "denied",
@@ -55,11 +60,11 @@ def request_decided(request: Request) -> None:
         _after_commit(notify_request_decided, request, "decided")
 
 
-def _after_commit(task, request: Request, kind: str) -> None:
+def _after_commit(task: "Task[[str], int]", request: Request, kind: str) -> None:
     transaction.on_commit(partial(_enqueue, task, str(request.pk), kind), robust=True)
 
 
-def _enqueue(task, request_id: str, kind: str) -> None:
+def _enqueue(task: "Task[[str], int]", request_id: str, kind: str) -> None:
     """Hands the task to the broker (or runs it now, without one). A broker that is down
     loses the notification, never the request: the failure is logged and audited."""
     try:
@@ -152,12 +157,12 @@ def _record_failure(request_id: str, kind: str, exc: Exception) -> None:
         record(None, "notification.failed", request, kind=kind, error=str(exc)[:200])
 
 
-def _name(user) -> str:
+def _name(user: User) -> str:
     return user.get_full_name() or user.get_username()
 
 
 def _requester_name(request: Request) -> str:
-    return _name(request.requester) if request.requester_id else request.requester_name
+    return _name(request.requester) if request.requester else request.requester_name
 
 
 def _url(name: str, request: Request) -> str:

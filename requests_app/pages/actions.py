@@ -1,7 +1,9 @@
 """What a user may ask for about a certificate — revoke, update, renew, recover, migrate — as
 forms that become the API's submissions (the services decide)."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from cryptography import x509
 from django import forms
@@ -9,6 +11,7 @@ from django import forms
 from certificates.models import Certificate, RevocationReason
 from profiles.access import Caller, granted_profiles
 from profiles.models import GrantLevel, Profile, Workflow
+from raportal.callers import Principal
 from raportal.errors import DomainError
 from requests_app.pages.forms import (
     CertificateDataFields,
@@ -27,17 +30,25 @@ from requests_app.workflows.revoke import check_revocable
 class ActionForm(ServiceErrorsMixin, forms.Form):
     workflow: str
 
-    def __init__(self, certificate: Certificate, user, *args, **kwargs):
+    def __init__(self, certificate: Certificate, user: Principal, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.certificate, self.user = certificate, user
-        self.error_fields: dict[str, str] = {}
+        self.error_fields = {}
         self.build()
         self.fields["requester_comment"] = comment_field()
 
     def build(self) -> None:
         pass
 
-    def submission(self) -> dict:
+    def certificate_profile(self) -> Profile:
+        """The certificate's profile: the page offers actions only on a certificate that has
+        one (available_actions)."""
+        profile = self.certificate.profile
+        if profile is None:
+            raise ValueError(f"certificate {self.certificate.pk} has no profile: no action on it")
+        return profile
+
+    def submission(self) -> dict[str, Any]:
         return {
             "module": "webra",
             "workflow": self.workflow,
@@ -49,7 +60,7 @@ class ActionForm(ServiceErrorsMixin, forms.Form):
 class RevokeForm(ActionForm):
     workflow = Workflow.REVOKE
 
-    def build(self):
+    def build(self) -> None:
         self.fields["reason"] = forms.ChoiceField(
             label="Why",
             # CA compromise concerns certificate authorities, never the certificates here.
@@ -66,33 +77,35 @@ class RevokeForm(ActionForm):
         )
         self.error_fields["revocationReason"] = "reason"
 
-    def to_submission(self) -> dict:
+    def to_submission(self) -> dict[str, Any]:
         return self.submission() | {"template": {"revocationReason": self.cleaned_data["reason"]}}
 
 
 class UpdateForm(CertificateDataFields, ActionForm):
     workflow = Workflow.UPDATE
 
-    def build(self):
-        self.add_data_fields(self.certificate.profile, self.user, current=self.certificate)
+    def build(self) -> None:
+        self.add_data_fields(self.certificate_profile(), self.user, current=self.certificate)
 
-    def to_submission(self) -> dict:
+    def to_submission(self) -> dict[str, Any]:
         return self.submission() | {"template": self.data_template()}
 
 
 class RenewForm(KeyFields, ActionForm):
     workflow = Workflow.RENEW
 
-    def build(self):
-        self.add_key_fields(self.certificate.profile)
+    def build(self) -> None:
+        self.add_key_fields(self.certificate_profile())
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        if cleaned is None:  # Form.clean returns cleaned_data; None would mean "as it is"
+            cleaned = self.cleaned_data
         self.clean_key(cleaned)
         return cleaned
 
-    def to_submission(self) -> dict:
-        profile = self.certificate.profile
+    def to_submission(self) -> dict[str, Any]:
+        profile = self.certificate_profile()
         default = (
             self.certificate.key_type
             if self.certificate.key_type in profile.authorized_key_types
@@ -104,15 +117,17 @@ class RenewForm(KeyFields, ActionForm):
 class RecoverForm(KeyFields, ActionForm):
     workflow = Workflow.RECOVER
 
-    def build(self):
-        self.add_key_fields(self.certificate.profile, password_only=True)
+    def build(self) -> None:
+        self.add_key_fields(self.certificate_profile(), password_only=True)
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        if cleaned is None:  # Form.clean returns cleaned_data; None would mean "as it is"
+            cleaned = self.cleaned_data
         self.clean_key(cleaned)
         return cleaned
 
-    def to_submission(self) -> dict:
+    def to_submission(self) -> dict[str, Any]:
         submission = self.submission()
         if self.cleaned_data.get("password"):
             submission["password"] = {"value": self.cleaned_data["password"]}
@@ -125,10 +140,10 @@ class MigrateForm(CertificateDataFields, ActionForm):
 
     workflow = Workflow.MIGRATE
 
-    def build(self):
+    def build(self) -> None:
         targets = {p.name: p for p in migration_targets(self.user, self.certificate)}
         chosen = self.data.get("target") or self.initial.get("target")
-        self.chosen = targets.get(chosen)
+        self.chosen = targets.get(chosen) if chosen is not None else None
         self.fit_problem = ""
         self.fields["target"] = forms.ChoiceField(
             label="Move it to",
@@ -153,14 +168,14 @@ class MigrateForm(CertificateDataFields, ActionForm):
     def target_profile_label(self) -> str:
         return str(self.chosen) if self.chosen else ""
 
-    def to_submission(self) -> dict:
+    def to_submission(self) -> dict[str, Any]:
         return self.submission() | {
             "profile": self.cleaned_data["target"],
             "template": self.data_template(),
         }
 
 
-FORMS = {
+FORMS: dict[str, type[ActionForm]] = {
     Workflow.REVOKE: RevokeForm,
     Workflow.UPDATE: UpdateForm,
     Workflow.RENEW: RenewForm,
@@ -169,7 +184,7 @@ FORMS = {
 }
 
 
-def migration_targets(user, certificate: Certificate) -> list[Profile]:
+def migration_targets(user: Principal, certificate: Certificate) -> list[Profile]:
     """The enabled WebRA profiles this certificate may move to: those where the caller's level
     on the migration (on the certificate and on the target: profiles/access.py) is not None."""
     candidates = list(
@@ -178,7 +193,8 @@ def migration_targets(user, certificate: Certificate) -> list[Profile]:
         .exclude(pk=certificate.profile_id)
         .order_by("name")
     )
-    caller = Caller.of(user, [certificate.profile, *candidates])
+    source = [certificate.profile] if certificate.profile is not None else []
+    caller = Caller.of(user, [*source, *candidates])
     return [
         target
         for target in candidates
@@ -194,7 +210,7 @@ class Action:
     reason: str = ""
 
 
-def available_actions(user, certificate: Certificate) -> list[Action]:
+def available_actions(user: Principal, certificate: Certificate) -> list[Action]:
     """The actions the page offers: those the access policy lets the user take on the
     certificate (profiles/access.py), each with why it cannot be done now when it cannot
     (the services decide again on submission)."""
@@ -233,7 +249,7 @@ def available_actions(user, certificate: Certificate) -> list[Action]:
     return actions
 
 
-def _refusal(check, *args) -> str:
+def _refusal(check: Callable[..., object], *args: Any) -> str:
     """Why a service check refuses, in its own words; empty when it passes."""
     try:
         check(*args)

@@ -165,20 +165,20 @@ def csr_conflicts(
             if not csr_values:
                 continue
             label = names.SAN_LABELS.get(san_type, san_type)
-            typed = form_sans.get(san_type) or []
+            typed_values = form_sans.get(san_type) or []
             in_csr = ", ".join(csr_values)
-            if not typed:
+            if not typed_values:
                 notes.append(
                     f"Your CSR asks for {label} {in_csr} but the form gives none; the "
                     f"certificate will not have it: once you fill an alternative name, the "
                     f"form's are used and the CSR's are ignored."
                 )
-            elif len(typed) != len(csr_values) or not all(
-                any(_same(san_type, a, b) for b in typed) for a in csr_values
+            elif len(typed_values) != len(csr_values) or not all(
+                any(_same(san_type, a, b) for b in typed_values) for a in csr_values
             ):
                 notes.append(
                     f"Your CSR asks for {label} {in_csr} but the form says "
-                    f"{', '.join(typed)}; the certificate will use the form's."
+                    f"{', '.join(typed_values)}; the certificate will use the form's."
                 )
     return notes
 

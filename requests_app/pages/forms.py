@@ -3,18 +3,24 @@ same services as the API (a form turns its data into the API's submission and sh
 services' errors beside the fields they concern)."""
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 from django import forms
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
 from django.utils.html import escape
 
+from certificates.models import Certificate
 from certificates.pki import names
 from certificates.pki.csr import load_csr
 from certificates.pki.keys import KEY_TYPES
 from profiles.models import PasswordMode, Profile, SanRule, Team
+from raportal.callers import Principal, has_account
 from raportal.errors import DomainError
 from requests_app.pages import advice
 
@@ -40,7 +46,7 @@ TYPE_AGAIN = "For your safety a password is never shown back: type it again in b
 class SecretTextarea(forms.Textarea):
     """A text box for a secret (a private key): like a password box, never filled back."""
 
-    def format_value(self, value):
+    def format_value(self, value: Any) -> None:
         return None
 
 
@@ -50,17 +56,25 @@ def ask_again(form: forms.Form, name: str, hint: str) -> None:
     field = form.fields[name]
     if form.is_bound and form.data.get(form.add_prefix(name)):
         # crispy-forms writes help texts unescaped: the existing one is escaped already.
-        field.help_text = " ".join(filter(None, [escape(hint), field.help_text]))
+        field.help_text = " ".join(filter(None, [escape(hint), str(field.help_text)]))
 
 
-class ServerLengthMixin:
+def with_value(data: Mapping[str, Any], key: str, value: str) -> dict[str, Any]:
+    """A copy of a form's data with ``key`` set to ``value`` (a page's request.POST, a
+    QueryDict, is immutable: its copy is not)."""
+    copy = data.copy() if isinstance(data, dict) else dict(data)
+    copy[key] = value
+    return copy
+
+
+class ServerLengthMixin(forms.CharField):
     """The length limit is checked here, with a message: never by an HTML ``maxlength``,
     which makes a browser cut pasted text silently (a CN of 70 characters would become
     another name of 64 without the requester noticing)."""
 
     default_error_messages = {"max_length": TOO_LONG}
 
-    def widget_attrs(self, widget):
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
         attrs = super().widget_attrs(widget)
         attrs.pop("maxlength", None)
         return attrs
@@ -79,15 +93,15 @@ class SubjectField(TextField):
     the encoded one), then length (RFC 5280 Appendix A upper bounds), country code and the
     profile's expression, one message at a time, in words."""
 
-    def __init__(self, dn_type: names.DnType, regex: str = "", **kwargs):
+    def __init__(self, dn_type: names.DnType, regex: str = "", **kwargs: Any):
         self.dn_type, self.regex = dn_type, regex
         super().__init__(**kwargs)
 
-    def to_python(self, value):
+    def to_python(self, value: Any) -> str | None:
         value = super().to_python(value)
         return " ".join(value.split()) if value else value
 
-    def validate(self, value):
+    def validate(self, value: Any) -> None:
         super().validate(value)
         if not value:
             return
@@ -111,11 +125,11 @@ class SanField(TextField):
     """One SAN value. The services check the syntax; this only catches what a requester
     commonly types instead of a DNS name (a URL, a name with accents) to explain it."""
 
-    def __init__(self, san_type: str, **kwargs):
+    def __init__(self, san_type: str, **kwargs: Any):
         self.san_type = san_type
         super().__init__(**kwargs)
 
-    def validate(self, value):
+    def validate(self, value: Any) -> None:
         super().validate(value)
         if value and self.san_type == "DNSNAME":
             problem = advice.dns_value_error(value)
@@ -146,9 +160,11 @@ class SanGroup:
         return f"{many} (up to {rule.max})"
 
 
-class ServiceErrorsMixin:
-    """Puts a DomainError's messages beside the fields it names (``fields``: element keys as
-    the services name them → form field names), the rest above the form."""
+class ServiceErrorsMixin(forms.Form):
+    """Puts a DomainError's messages beside the fields it names (``error_fields``: element
+    keys as the services name them → form field names), the rest above the form."""
+
+    error_fields: dict[str, str]  # set by the form's __init__
 
     def field_for(self, key: str) -> str | None:
         return self.error_fields.get(key)
@@ -170,7 +186,7 @@ class ServiceErrorsMixin:
         return message
 
 
-def read_csr_upload(upload) -> str:
+def read_csr_upload(upload: "UploadedFile[bytes]") -> str:
     """A CSR file, PEM or DER, as PEM text (parsing and checks happen in the services)."""
     raw = upload.read(MAX_UPLOAD + 1)
     if len(raw) > MAX_UPLOAD:
@@ -183,17 +199,24 @@ def read_csr_upload(upload) -> str:
         raise forms.ValidationError("This file is neither a PEM nor a DER CSR.") from None
 
 
-class CertificateDataFields:
+class CertificateDataFields(forms.Form):
     """Labels, owner, team and contact email, per the profile's rules (enroll, update,
     migrate, import)."""
 
-    def add_data_fields(self, profile: Profile, user, current=None) -> None:
+    error_fields: dict[str, str]  # set by the form's __init__
+
+    def add_data_fields(
+        self, profile: Profile, user: Principal, current: Certificate | None = None
+    ) -> None:
         """``current``: a Certificate whose values fill the fields (update)."""
+        if not has_account(user):  # the pages asking for these are for accounts only
+            raise PermissionDenied("only an account sets a certificate's owner and team")
         self.label_fields: list[str] = []
         values = {item["key"]: item["value"] for item in current.labels} if current else {}
         for rule in profile.label_rules.all():
             name = f"label_{rule.label}"
             initial = values.get(rule.label) or rule.value or None
+            field: forms.Field
             if rule.enum:
                 field = forms.ChoiceField(
                     label=rule.label,
@@ -241,12 +264,12 @@ class CertificateDataFields:
         )
         self.error_fields |= {"team": "team", "contactEmail": "contact_email"}
 
-    def data_template(self) -> dict:
+    def data_template(self) -> dict[str, Any]:
         """What the requester may set. A field the profile fixes (shown disabled) is left
         out: the services keep its current value (the profile's default, or the
         certificate's) instead of reading it as the requester's choice."""
         data = self.cleaned_data
-        template: dict = {
+        template: dict[str, Any] = {
             "labels": [
                 {"label": name.removeprefix("label_"), "value": data.get(name) or ""}
                 for name in self.label_fields
@@ -262,9 +285,11 @@ class CertificateDataFields:
         return template
 
 
-class KeyFields:
+class KeyFields(forms.Form):
     """Generate a key (type, PKCS#12 password twice in manual mode) or bring a CSR (paste or
     upload), as the profile allows (enroll, renew); or only the password (recover)."""
+
+    error_fields: dict[str, str]  # set by the form's __init__
 
     def add_key_fields(self, profile: Profile, *, password_only: bool = False) -> None:
         modes = []
@@ -290,12 +315,12 @@ class KeyFields:
             profile.p12_password_mode == PasswordMode.MANUAL
         ):
             policy = profile.effective_password_policy()
-            widget = {"attrs": {"autocomplete": "new-password"}}  # never rendered back
+            attrs = {"autocomplete": "new-password"}  # never rendered back
             self.fields["password"] = forms.CharField(
                 label="PKCS#12 password",
                 required=False,
                 strip=False,
-                widget=forms.PasswordInput(**widget),
+                widget=forms.PasswordInput(attrs=attrs),
                 # crispy-forms writes help texts unescaped: the policy's characters are data.
                 help_text=escape(
                     "It protects the file with your key. " + advice.password_policy_text(policy)
@@ -305,7 +330,7 @@ class KeyFields:
                 label="PKCS#12 password, again",
                 required=False,
                 strip=False,
-                widget=forms.PasswordInput(**widget),
+                widget=forms.PasswordInput(attrs=attrs),
             )
             ask_again(self, "password", TYPE_AGAIN)
         if profile.decentralized and not password_only:
@@ -321,7 +346,7 @@ class KeyFields:
             )
         self.error_fields |= {"keyType": "key_type", "csr": "csr", "password": "password"}
 
-    def clean_key(self, cleaned: dict) -> None:
+    def clean_key(self, cleaned: dict[str, Any]) -> None:
         mode = cleaned.get("key_mode")
         if mode == "csr":
             if cleaned.get("csr_file"):
@@ -332,8 +357,7 @@ class KeyFields:
                 else:
                     # Browsers never re-send a file: after a preview or an error the CSR
                     # must come back in the text box, or the next submit would lack it.
-                    self.data = self.data.copy()
-                    self.data[self.add_prefix("csr")] = cleaned["csr"]
+                    self.data = with_value(self.data, self.add_prefix("csr"), cleaned["csr"])
             if not cleaned.get("csr"):
                 self.add_error("csr", "Paste your CSR, or choose its file.")
         if mode == "generate" and "password" in self.fields:
@@ -342,7 +366,9 @@ class KeyFields:
             elif not cleaned.get("password"):
                 self.add_error("password", "Choose the password that will protect your key.")
 
-    def key_submission(self, submission: dict, *, default_key_type: str) -> dict:
+    def key_submission(
+        self, submission: dict[str, Any], *, default_key_type: str
+    ) -> dict[str, Any]:
         data = self.cleaned_data
         template = submission.setdefault("template", {})
         if data.get("key_mode") == "csr":
@@ -367,7 +393,7 @@ class EnrollForm(ServiceErrorsMixin, CertificateDataFields, KeyFields, forms.For
     """Built from the profile's template: one field per subject element, SAN rows up to each
     type's maximum, labels, owner, team, contact email, the key."""
 
-    def __init__(self, profile: Profile, user, *args, **kwargs):
+    def __init__(self, profile: Profile, user: Principal, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.profile, self.user = profile, user
         self.error_fields: dict[str, str] = {}
@@ -410,11 +436,11 @@ class EnrollForm(ServiceErrorsMixin, CertificateDataFields, KeyFields, forms.For
             self.files.get(self.add_prefix("csr_file"))
         )
         if mode != "csr" and gave_csr and not self.data.get(self.add_prefix("password")):
-            self.data = self.data.copy()
-            self.data[self.add_prefix("key_mode")] = mode = "csr"
+            self.data = with_value(self.data, self.add_prefix("key_mode"), "csr")
+            mode = "csr"
         return mode == "csr"
 
-    def _subject(self):
+    def _subject(self) -> None:
         for rule in self.profile.subject_rules.all():
             dn_type, _ = names.parse_element(rule.element)
             name = f"subject_{rule.element}"
@@ -447,7 +473,7 @@ class EnrollForm(ServiceErrorsMixin, CertificateDataFields, KeyFields, forms.For
             return f"{COUNTRY} This profile expects: {regex}"
         return COUNTRY
 
-    def _sans(self):
+    def _sans(self) -> None:
         for rule in self.profile.san_rules.all():
             names_of_type = []
             for index in range(rule.max):
@@ -466,8 +492,10 @@ class EnrollForm(ServiceErrorsMixin, CertificateDataFields, KeyFields, forms.For
                 self.san_groups.append(SanGroup(rule, names_of_type))
                 self.error_fields[f"san:{rule.san_type}"] = names_of_type[0]
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        if cleaned is None:  # Form.clean returns cleaned_data; None would mean "as it is"
+            cleaned = self.cleaned_data
         self.clean_key(cleaned)
         return cleaned
 
@@ -491,11 +519,11 @@ class EnrollForm(ServiceErrorsMixin, CertificateDataFields, KeyFields, forms.For
             if group.rule.editable_by_requester
         }
 
-    def to_submission(self) -> dict:
+    def to_submission(self) -> dict[str, Any]:
         """The API's submission for these answers (webra enroll). Elements the profile fixes
         (disabled fields) are not sent: the services apply the profile's value."""
         data = self.cleaned_data
-        template = {
+        template: dict[str, Any] = {
             "subject": [
                 {"element": name.removeprefix("subject_"), "value": data.get(name) or ""}
                 for name in self.subject_fields
@@ -530,7 +558,9 @@ class EnrollForm(ServiceErrorsMixin, CertificateDataFields, KeyFields, forms.For
         except ValueError:
             return None  # the services say what is wrong with it
 
-    def _csr_names(self, csr) -> tuple[dict[str, str], dict[str, list[str]]]:
+    def _csr_names(
+        self, csr: x509.CertificateSigningRequest
+    ) -> tuple[dict[str, str], dict[str, list[str]]]:
         """What the CSR asks for, limited to what the requester may set (the services never
         take the rest from a CSR)."""
         editable = {
@@ -551,7 +581,7 @@ class EnrollForm(ServiceErrorsMixin, CertificateDataFields, KeyFields, forms.For
         return subject, sans
 
     @cached_property
-    def warnings(self) -> list[dict]:
+    def warnings(self) -> list[dict[str, Any]]:
         """Non-blocking advice on the certificate to be, once the answers are read: each
         ``{"text": …}``, with ``"add_dns"`` when a button may offer to add that DNS name."""
         if not self.is_bound or not hasattr(self, "cleaned_data"):
@@ -563,7 +593,7 @@ class EnrollForm(ServiceErrorsMixin, CertificateDataFields, KeyFields, forms.For
             if self.fields[name].disabled
         }
         subject, sans = typed_subject, typed_sans
-        notes: list[dict] = []
+        notes: list[dict[str, Any]] = []
         csr = self._csr()
         if csr is not None:
             csr_subject, csr_sans = self._csr_names(csr)

@@ -1,23 +1,27 @@
 """The import page's form: a certificate issued elsewhere, its key when the profile escrows."""
 
+from typing import Any
+
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
 
 from profiles.access import granted_profiles, profile_level
 from profiles.models import Profile, Workflow
+from raportal.callers import Principal
 from requests_app.pages.forms import SecretTextarea, ServiceErrorsMixin, ask_again, comment_field
 
 MAX_UPLOAD = 64 * 1024
 NO_PROFILE = "-"  # administrators may import outside any profile (the API omits "profile")
 
 
-def _read(upload) -> str:
+def _read(upload: "UploadedFile[bytes]") -> str:
     raw = upload.read(MAX_UPLOAD + 1)
     if len(raw) > MAX_UPLOAD:
         raise forms.ValidationError("The file is too large.")
     return raw.decode("ascii", errors="replace")
 
 
-def import_profiles(user) -> list[Profile]:
+def import_profiles(user: Principal) -> list[Profile]:
     granted = granted_profiles(user, Workflow.IMPORT)
     return list(
         Profile.objects.enabled()
@@ -27,7 +31,7 @@ def import_profiles(user) -> list[Profile]:
 
 
 class ImportForm(ServiceErrorsMixin, forms.Form):
-    def __init__(self, user, *args, **kwargs):
+    def __init__(self, user: Principal, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
         choices = [
             (p.name, f"{p} (keys {'escrowed' if p.escrow else 'not kept'})")
@@ -36,6 +40,7 @@ class ImportForm(ServiceErrorsMixin, forms.Form):
         if profile_level(user, None, Workflow.IMPORT) is not None:
             choices.append((NO_PROFILE, "— no profile (administrators) —"))
         self.fields["profile"] = forms.ChoiceField(label="Profile", choices=choices)
+        self.profile_choices = choices  # none: the user may not import
         self.fields["certificate"] = forms.CharField(
             label="Certificate (PEM)",
             required=False,
@@ -58,8 +63,10 @@ class ImportForm(ServiceErrorsMixin, forms.Form):
         self.fields["requester_comment"] = comment_field()
         self.error_fields = {"privateKey": "private_key", "certificatePem": "certificate"}
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        if cleaned is None:  # Form.clean returns cleaned_data; None would mean "as it is"
+            cleaned = self.cleaned_data
         if cleaned.get("certificate_file"):
             try:
                 cleaned["certificate"] = _read(cleaned["certificate_file"])
@@ -74,9 +81,9 @@ class ImportForm(ServiceErrorsMixin, forms.Form):
             self.add_error("certificate", "Paste the certificate, or choose its file.")
         return cleaned
 
-    def to_submission(self) -> dict:
+    def to_submission(self) -> dict[str, Any]:
         data = self.cleaned_data
-        submission = {
+        submission: dict[str, Any] = {
             "module": "webra",
             "workflow": "import",
             "certificatePem": data["certificate"],

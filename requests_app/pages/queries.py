@@ -1,13 +1,17 @@
 """Queries behind the requester pages."""
 
 import datetime as dt
+from collections.abc import Collection, Mapping
+from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import CharField, F, Q, Value
+from django.contrib.auth.models import User
+from django.db.models import CharField, F, Q, QuerySet, Value
 from django.db.models.functions import Coalesce, NullIf
 
 from profiles.access import perform_holders
 from profiles.models import Profile, Workflow
+from raportal.callers import Principal
 from requests_app.models import Request, Status
 
 
@@ -46,7 +50,9 @@ COLUMNS = (
 FILTERS = ("status", "workflow", "profile", "since")
 
 
-def my_requests(user, params) -> tuple:
+def my_requests(
+    user: Principal, params: Mapping[str, str]
+) -> tuple[QuerySet[Request], dict[str, Any]]:
     """The user's requests and their teams', filtered and sorted as the list page asks;
     returns the queryset and the filters as understood, with what the page shows of them:
     ``columns`` (headings and their sort links), ``profiles`` (the profile choices) and
@@ -62,7 +68,7 @@ def my_requests(user, params) -> tuple:
         .order_by("label", "name")
         .values_list("name", "label")
     )
-    filters = {
+    filters: dict[str, Any] = {
         "profiles": profiles,
         "status": _choice(params.get("status"), Status.values),
         "workflow": _choice(params.get("workflow"), Workflow.values),
@@ -87,11 +93,11 @@ def my_requests(user, params) -> tuple:
     return queryset.order_by(SORTS[filters["sort"]], "-created_at", "-pk"), filters
 
 
-def _choice(value, allowed) -> str:
-    return value if value in allowed else ""
+def _choice(value: str | None, allowed: Collection[str]) -> str:
+    return value if value is not None and value in allowed else ""
 
 
-def _columns(sort: str) -> list[dict]:
+def _columns(sort: str) -> list[dict[str, str | None]]:
     """Each heading with its sort state: ``aria`` (ascending, descending or empty) and
     ``next``, the sort its link asks for (the other direction when it is the sorted one)."""
     columns = []
@@ -105,22 +111,19 @@ def _columns(sort: str) -> list[dict]:
     return columns
 
 
-def approvers_of(request: Request) -> list:
+def approvers_of(request: Request) -> list[User]:
     """Who may decide on a pending request now, as the access policy says (profiles/access.py):
     active accounts holding ``perform`` on its profile and workflow (superusers for a request on
     no profile), for whom the approver's queue holds it (``Request.objects.decidable_by``: not
     their own, not expired, a migration's source profile) — never its requester."""
-    if request.profile_id is None:
+    if request.profile is None:
         holders = Q(is_superuser=True)
     else:
         holders = perform_holders(request.profile, request.workflow)
-    candidates = (
-        get_user_model()
-        .objects.filter(holders, is_active=True)
-        .exclude(pk=request.requester_id)
-        .distinct()
-        .order_by("username")
-    )
+    candidates = get_user_model().objects.filter(holders, is_active=True)
+    if request.requester_id is not None:  # pk=None would match no account anyway
+        candidates = candidates.exclude(pk=request.requester_id)
+    candidates = candidates.distinct().order_by("username")
     return [
         user
         for user in candidates

@@ -2,13 +2,16 @@
 services as the API (requests_app/services.py)."""
 
 import base64
+import uuid
+from collections.abc import Callable
+from typing import Any
 
 from cryptography import x509
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters
@@ -20,6 +23,7 @@ from certificates.pki.csr import load_csr
 from certificates.pki.keys import key_type_of
 from profiles.access import granted_profiles, profile_level
 from profiles.models import Profile, Workflow
+from raportal.callers import Principal
 from raportal.errors import DomainError
 from raportal.models import AuditEvent, PageVisit
 from raportal.query_strings import QueryField, QueryForm, reads_query
@@ -37,14 +41,14 @@ from requests_app.workflows.lookups import find_profile
 SECRET_FIELDS = ("password", "password2", "private_key", "private_key_file")
 
 
-def no_store(response):
+def no_store(response: HttpResponse) -> HttpResponse:
     """Pages that carry a password or a key must not be cached anywhere."""
     response["Cache-Control"] = "no-store"
     return response
 
 
 @login_required
-def enroll_profiles(request):
+def enroll_profiles(request: HttpRequest) -> HttpResponse:
     granted = granted_profiles(request.user, Workflow.ENROLL)
     profiles = (
         Profile.objects.enabled()
@@ -56,7 +60,7 @@ def enroll_profiles(request):
 
 @login_required
 @sensitive_post_parameters(*SECRET_FIELDS)
-def enroll(request, name: str):
+def enroll(request: HttpRequest, name: str) -> HttpResponse:
     try:
         profile = find_profile(name, "webra")
     except DomainError:
@@ -90,14 +94,14 @@ def enroll(request, name: str):
     )
 
 
-def _preview(dry_request: Request, submission: dict) -> dict:
+def _preview(dry_request: Request, submission: dict[str, Any]) -> dict[str, Any]:
     """What the certificate will say, from the services' dry run."""
     sans = [
         (item["type"], value)
         for item in dry_request.template.get("sans", [])
         for value in item["value"]
     ]
-    preview = {
+    preview: dict[str, Any] = {
         "dn": dry_request.dn or "(empty: the names are in the SANs)",
         "sans": [(names.SAN_LABELS[t], v) for t, v in sans],
         "status": dry_request.status,
@@ -150,7 +154,7 @@ def request_list(request, query: RequestQuery):
     )
 
 
-def _decided_since_last_visit(user, *, mark: bool) -> set:
+def _decided_since_last_visit(user: Principal, *, mark: bool) -> set[uuid.UUID]:
     """The user's requests someone else decided since they last saw their whole list. Only
     the unfiltered first page counts as seeing it: paging or filtering does not reset it."""
     since = PageVisit.previous(user, "my-requests", mark_at=timezone.now() if mark else None)
@@ -161,7 +165,7 @@ def _decided_since_last_visit(user, *, mark: bool) -> set:
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
-def request_detail(request, request_id):
+def request_detail(request: HttpRequest, request_id) -> HttpResponse:
     """The request; its PKCS#12 and password are handed over only on an explicit POST (the
     "Get your key" button, CSRF-checked), never on a GET a prefetcher or preview could make."""
     deliver = request.method == "POST"
@@ -195,7 +199,7 @@ def request_detail(request, request_id):
     return no_store(response) if outcome.secrets is not None else response
 
 
-def _passes(check, user, req: Request) -> bool:
+def _passes(check: Callable[[Principal, Request], object], user: Principal, req: Request) -> bool:
     """Whether a service's precondition check lets ``user`` act on ``req`` (for a button)."""
     try:
         check(user, req)
@@ -205,9 +209,10 @@ def _passes(check, user, req: Request) -> bool:
 
 
 def _p12_name(req: Request) -> str:
-    base = req.certificate.serial if req.certificate_id else str(req.pk)
-    if req.certificate_id:
-        cert = x509.load_pem_x509_certificate(req.certificate.pem.encode())
+    certificate = req.certificate
+    base = certificate.serial if certificate is not None else str(req.pk)
+    if certificate is not None:
+        cert = x509.load_pem_x509_certificate(certificate.pem.encode())
         cns = cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
         if cns:
             base = "".join(c if c.isalnum() or c in "-_." else "_" for c in str(cns[0].value))
@@ -253,7 +258,9 @@ def _submit(request, form, workflow: str, **context):
 
 @login_required
 @sensitive_post_parameters(*SECRET_FIELDS)
-def certificate_action(request, certificate_id, action: str):
+def certificate_action(
+    request: HttpRequest, certificate_id: uuid.UUID, action: str
+) -> HttpResponse:
     certificate = visible_certificate(request.user, certificate_id)
     offered = {a.workflow: a for a in available_actions(request.user, certificate)}
     if action not in FORMS or action not in offered:
@@ -280,9 +287,9 @@ def certificate_action(request, certificate_id, action: str):
 
 @login_required
 @sensitive_post_parameters(*SECRET_FIELDS)
-def import_certificate(request):
+def import_certificate(request: HttpRequest) -> HttpResponse:
     form = ImportForm(request.user, request.POST or None, request.FILES or None)
-    if not form.fields["profile"].choices:
+    if not form.profile_choices:
         raise Http404("you may not import certificates")
     if request.method == "POST" and form.is_valid():
         done = _submit(request, form, Workflow.IMPORT)

@@ -30,7 +30,7 @@ DEMO_USERS = [
 ]
 
 
-DEMO_PROFILES = {
+DEMO_PROFILES: dict[str, tuple[str, dict[str, object]]] = {
     # name: (module, overrides of the webra-demo settings)
     "webra-demo": ("webra", {}),
     "webra-renewable": (
