@@ -1,6 +1,7 @@
 """A request: what someone asked for, and where it stands."""
 
 import uuid
+from typing import Self
 
 from django.conf import settings
 from django.db import models
@@ -43,7 +44,7 @@ ONE_PENDING_CONSTRAINT = "req_one_pending_per_certificate"
 
 
 class RequestQuerySet(models.QuerySet):
-    def pending(self):
+    def pending(self) -> Self:
         return self.filter(status=Status.PENDING)
 
     def visible_to(self, user):
