@@ -3,6 +3,7 @@
 import datetime as dt
 import re
 import uuid
+from typing import Self
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -18,7 +19,7 @@ from certificates.pki.keys import KEY_TYPE_CHOICES
 from profiles.access import certificate_visibility
 from profiles.models import Team
 from profiles.revision import RevisedQuerySet
-from raportal.callers import is_administrator
+from raportal.callers import Principal, is_administrator
 from raportal.json_search import JsonItemsContain
 
 
@@ -180,15 +181,15 @@ class RevocationReason(models.TextChoices):
 
 
 class CertificateQuerySet(models.QuerySet):
-    def valid(self, at=None):
+    def valid(self, at: dt.datetime | None = None) -> Self:
         """Not revoked and within their validity period."""
         at = at or timezone.now()
         return self.filter(revocation_date__isnull=True, not_before__lte=at, not_after__gt=at)
 
-    def with_holder(self, holder_id: str):
+    def with_holder(self, holder_id: str) -> Self:
         return self.filter(holder_id=holder_id)
 
-    def visible_to(self, user):
+    def visible_to(self, user: Principal) -> Self:
         """Certificates a user may see: those they own, their teams', and those of profiles on
         which they hold any grant; every one for an administrator — and those an app above
         adds (certificates/extensions.py: a discovery campaign's certificates for who may

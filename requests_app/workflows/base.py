@@ -16,12 +16,22 @@ from certificates.models import Certificate
 from profiles import access
 from profiles.models import Profile
 from raportal.callers import Principal
+from raportal.errors import DomainError
 from requests_app.models import Request, Status
 from requests_app.workflows.lookups import find_profile
 
 # A submission's body once its workflow's serializer validated it (the shape differs by
 # workflow and is its submit_serializer's to say: requests_app/api/inputs.py).
 Body = dict[str, Any]
+
+
+def filed_profile(profile: Profile | None) -> Profile:
+    """The profile of a submission or request of a workflow that is always filed on one (every
+    request but an import of a certificate on no profile): ``resolve`` found it, and a stored
+    request keeps it (``on_delete=PROTECT``)."""
+    if profile is None:
+        raise DomainError("REQ-010", "this request is filed on no profile")
+    return profile
 
 
 @dataclass

@@ -2,7 +2,8 @@
 HTTP authentication, RFC 8894 §2.3 challengePassword). The request stays ``approved`` until
 a device uses the challenge; the password is kept only as a password hash."""
 
-from typing import ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from cryptography import x509
 from django.contrib.auth.hashers import make_password
@@ -10,12 +11,20 @@ from django.contrib.auth.hashers import make_password
 from certificates.pki import names
 from profiles import template_rules as rules
 from profiles.models import PasswordMode, Profile
+from raportal.callers import Principal
 from raportal.errors import DomainError
 from requests_app.api.inputs import ChallengeSubmitInput, ChallengeTemplateInput, parse
 from requests_app.models import Request, Status
 from requests_app.workflows import requested_template as requested
 from requests_app.workflows import template_description as describe
-from requests_app.workflows.base import Prepared, Secrets, Target, WorkflowHandler
+from requests_app.workflows.base import (
+    Body,
+    Prepared,
+    Secrets,
+    Target,
+    WorkflowHandler,
+    filed_profile,
+)
 from requests_app.workflows.lookups import find_profile
 
 BOUND = "dnBound"  # stored: the subject is the DN the device must present
@@ -30,7 +39,7 @@ class ChallengeWorkflow(WorkflowHandler):
     def code(self, number: int) -> str:
         return f"{self.prefix}-{number:03d}"
 
-    def resolve(self, data: dict, user) -> Target:
+    def resolve(self, data: Body, user: Principal) -> Target:
         try:
             return Target(find_profile(data["profile"], self.module))
         except DomainError:
@@ -49,10 +58,10 @@ class ChallengeWorkflow(WorkflowHandler):
             self.code(1), "this profile does not bind challenges to a DN: do not send dn"
         )
 
-    def prepare_submission(self, data: dict, target: Target, user) -> Prepared:
-        profile = target.profile
+    def prepare_submission(self, data: Body, target: Target, user: Principal) -> Prepared:
+        profile = filed_profile(target.profile)
         self.check_challenge_allowed(profile)
-        template = data.get("template") or {}
+        template: dict[str, Any] = data.get("template") or {}
         requested.reject_unsupported(template, invalid_code=self.code(4))
         bound = self._dn(data.get("dn"), profile)
         if bound is not None:
@@ -62,7 +71,7 @@ class ChallengeWorkflow(WorkflowHandler):
             if given is not None and _pairs(given) != sorted(bound):
                 raise DomainError(self.code(4), "template.subject differs from the bound dn")
             template = {**template, "subject": [{"element": e, "value": v} for e, v in bound]}
-        checked = identity = None
+        identity: requested.Identity | None = None
         if template.get("subject") is not None or template.get("sans") is not None:
             checked = self._as_own_code(requested.check_for_requester, profile, template, user)
             identity = self._as_own_code(requested.identity_of, checked)
@@ -106,8 +115,8 @@ class ChallengeWorkflow(WorkflowHandler):
             raise DomainError(self.code(3), f"{given!r}: {exc.detail}") from None
         return elements
 
-    def _password(self, data: dict, profile: Profile) -> str | None:
-        given = (data.get("password") or {}).get("value")
+    def _password(self, data: Body, profile: Profile) -> str | None:
+        given: str | None = (data.get("password") or {}).get("value")
         if profile.challenge_password_mode == PasswordMode.RANDOM:
             if given:
                 raise DomainError(self.code(4), "this profile generates challenge passwords")
@@ -119,7 +128,7 @@ class ChallengeWorkflow(WorkflowHandler):
             raise DomainError(self.code(4), "the challenge password needs " + ", ".join(problems))
         return given
 
-    def _as_own_code(self, check, *args, **kwargs):
+    def _as_own_code[**P, R](self, check: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:
         """Template rules speak WebRA codes; an EST/SCEP request answers with its own."""
         try:
             return check(*args, **kwargs)
@@ -135,14 +144,14 @@ class ChallengeWorkflow(WorkflowHandler):
         if data["password"]:  # manual mode: the requester knows it; keep only its hash
             request.challenge_hash = make_password(data["password"])
 
-    def prepare_approval(self, request: Request, data: dict, approver) -> Prepared:
-        profile = request.profile
+    def prepare_approval(self, request: Request, data: Body, approver: Principal) -> Prepared:
+        profile = filed_profile(request.profile)
         self.check_challenge_allowed(profile)
         edits = parse(ChallengeTemplateInput, data.get("template") or {})
         if request.template.get(BOUND) and edits.get("subject") is not None:
             raise DomainError(self.code(4), "the subject of a DN-bound challenge cannot change")
         names_known = request.template.get("subject") or request.template.get("sans")
-        identity = None
+        identity: requested.Identity | None = None
         if names_known or edits.get("subject") is not None or edits.get("sans") is not None:
             checked = self._as_own_code(
                 requested.check_for_approver, profile, request, edits, approver
@@ -163,23 +172,24 @@ class ChallengeWorkflow(WorkflowHandler):
             },
         )
 
-    def execute(self, request: Request, prepared: Prepared, actor) -> Secrets | None:
+    def execute(self, request: Request, prepared: Prepared, actor: Principal) -> Secrets | None:
         if request.challenge_hash:
             return None
-        password = prepared.profile.effective_password_policy().generate()
+        password = filed_profile(prepared.profile).effective_password_policy().generate()
         request.challenge_hash = make_password(password)
         return Secrets(password=password)
 
-    def describe(self, target: Target, user, data: dict) -> dict:
-        profile = target.profile
-        return describe.requested_certificate(profile, user) | {
+    def describe(self, target: Target, user: Principal, data: Body) -> dict[str, Any]:
+        profile = filed_profile(target.profile)
+        description: dict[str, Any] = describe.requested_certificate(profile, user)
+        return description | {
             "extensions": [],
             "dnWhitelist": profile.dn_whitelist,
             "passwordMode": profile.challenge_password_mode,
             "passwordPolicy": profile.effective_password_policy().as_json(),
         }
 
-    def template_json(self, request: Request) -> dict:
+    def template_json(self, request: Request) -> dict[str, Any]:
         return requested.template_json(request) | {"extensions": []}
 
 
@@ -202,5 +212,5 @@ class ScepEnrollWorkflow(ChallengeWorkflow):
         )
 
 
-def _pairs(subject: list[dict]) -> list[tuple[str, str]]:
+def _pairs(subject: list[dict[str, Any]]) -> list[tuple[str, str]]:
     return sorted((item["element"], (item.get("value") or "").strip()) for item in subject)

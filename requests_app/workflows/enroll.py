@@ -1,16 +1,31 @@
 """WebRA enroll: a new certificate, from the requester's CSR (decentralized) or from a key
 the portal generates and hands back in a PKCS#12 (centralized)."""
 
+from typing import Any
+
+from cryptography import x509
+
 from certificates.pki import names
 from certificates.pki.csr import csr_pem
+from certificates.pki.keys import PrivateKey, key_type_of
 from certificates.services import ensure_ca_can_issue, issue_certificate
+from profiles.models import Profile
+from profiles.template_rules import CheckedTemplate
+from raportal.callers import Principal
 from raportal.errors import DomainError
 from requests_app.api.inputs import EnrollSubmitInput, EnrollTemplateInput, parse
 from requests_app.models import Request
 from requests_app.workflows import keys
 from requests_app.workflows import requested_template as requested
 from requests_app.workflows import template_description as describe
-from requests_app.workflows.base import Prepared, Secrets, Target, WorkflowHandler
+from requests_app.workflows.base import (
+    Body,
+    Prepared,
+    Secrets,
+    Target,
+    WorkflowHandler,
+    filed_profile,
+)
 from requests_app.workflows.holder_limit import enforce_holder_limit, reject_if_over_limit
 
 INVALID = "WEBRA-ENROLL-012"
@@ -21,8 +36,8 @@ class EnrollWorkflow(WorkflowHandler):
     name = "enroll"
     submit_serializer = EnrollSubmitInput
 
-    def prepare_submission(self, data: dict, target: Target, user) -> Prepared:
-        profile = target.profile
+    def prepare_submission(self, data: Body, target: Target, user: Principal) -> Prepared:
+        profile = filed_profile(target.profile)
         template = data["template"]
         requested.reject_unsupported(template, invalid_code=INVALID)
         ensure_ca_can_issue(profile.ca)
@@ -45,8 +60,8 @@ class EnrollWorkflow(WorkflowHandler):
         }
         request.seal_password(data["password"])
 
-    def prepare_approval(self, request: Request, data: dict, approver) -> Prepared:
-        profile = request.profile
+    def prepare_approval(self, request: Request, data: Body, approver: Principal) -> Prepared:
+        profile = filed_profile(request.profile)
         stored = request.template
         edits = parse(EnrollTemplateInput, data.get("template") or {})
         requested.reject_unsupported(edits, invalid_code=INVALID)
@@ -58,7 +73,7 @@ class EnrollWorkflow(WorkflowHandler):
         csr = None
         if stored.get("csr"):
             csr = keys.load_request_csr(stored["csr"])
-            keys.check_key_type(keys.key_type_of(csr.public_key()), profile)
+            keys.check_key_type(key_type_of(csr.public_key()), profile)
         else:
             keys.check_key_type(stored["keyType"], profile)
         checked = requested.check_for_approver(profile, request, edits, approver)
@@ -75,11 +90,11 @@ class EnrollWorkflow(WorkflowHandler):
         if prepared.data["csr"] is None and prepared.data.get("key") is None:
             prepared.data["key"] = keys.new_private_key(prepared.data["key_type"])
 
-    def execute(self, request: Request, prepared: Prepared, actor) -> Secrets | None:
-        data, profile = prepared.data, prepared.profile
+    def execute(self, request: Request, prepared: Prepared, actor: Principal) -> Secrets | None:
+        data, profile = prepared.data, filed_profile(prepared.profile)
         checked, identity = data["checked"], data["identity"]
         enforce_holder_limit(profile, identity.holder_id, actor)
-        key = None
+        key: PrivateKey | None = None
         if data["csr"] is not None:
             public_key = data["csr"].public_key()
         else:
@@ -110,30 +125,39 @@ class EnrollWorkflow(WorkflowHandler):
             serial=row.serial,
         )
 
-    def describe(self, target: Target, user, data: dict) -> dict:
-        profile = target.profile
-        subject_values, san_values = {}, {}
+    def describe(self, target: Target, user: Principal, data: Body) -> dict[str, Any]:
+        profile = filed_profile(target.profile)
+        subject_values: dict[str, str] = {}
+        san_values: dict[str, list[str]] = {}
         csr_text = ((data.get("template") or {}).get("csr")) or None
         if csr_text:  # prefill from the requester's CSR, as the submission would
             csr = keys.load_request_csr(csr_text)
             subject_values = dict(names.name_to_elements(csr.subject))
             for item in requested.csr_sans(csr, profile):
                 san_values[item["type"]] = item["value"]
-        return describe.requested_certificate(
+        description: dict[str, Any] = describe.requested_certificate(
             profile, user, subject_values=subject_values, san_values=san_values
-        ) | {
+        )
+        return description | {
             "capabilities": describe.capabilities(profile),
             "passwordPolicy": profile.effective_password_policy().as_json(),
         }
 
-    def template_json(self, request: Request) -> dict:
+    def template_json(self, request: Request) -> dict[str, Any]:
         return requested.template_json(request) | {
             "keyType": request.template.get("keyType"),
             "csr": request.template.get("csr"),
         }
 
 
-def _prepared(profile, checked, *, csr, key_type, password) -> Prepared:
+def _prepared(
+    profile: Profile,
+    checked: CheckedTemplate,
+    *,
+    csr: x509.CertificateSigningRequest | None,
+    key_type: str | None,
+    password: str | None,
+) -> Prepared:
     return Prepared(
         profile=profile,
         data={
@@ -146,7 +170,7 @@ def _prepared(profile, checked, *, csr, key_type, password) -> Prepared:
     )
 
 
-def _changes_key(edits: dict, stored: dict) -> bool:
+def _changes_key(edits: dict[str, Any], stored: dict[str, Any]) -> bool:
     """An approver may echo the request's key material back, not replace it."""
     if edits.get("keyType") and edits["keyType"] != stored.get("keyType"):
         return True

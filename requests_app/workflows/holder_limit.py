@@ -6,6 +6,7 @@ from django.db.models import Count, Q
 from certificates.models import Certificate, RevocationReason
 from certificates.services import revoke_certificate
 from profiles.models import HolderBehavior, Profile
+from raportal.callers import Principal
 from raportal.errors import DomainError
 
 
@@ -36,20 +37,22 @@ def reject_if_over_limit(profile: Profile, holder_id: str) -> None:
         raise _over_limit_error(profile, count)
 
 
-def enforce_holder_limit(profile: Profile, holder_id: str, actor, *, replacing=None) -> None:
+def enforce_holder_limit(
+    profile: Profile,
+    holder_id: str,
+    actor: Principal,
+    *,
+    replacing: Certificate | None = None,
+) -> None:
     """Makes room for one more certificate of this holder, or refuses. Must run inside the
     issuing transaction. ``replacing`` (a renewal's old certificate) counts once."""
     if profile.max_per_holder is None:
         return
     _lock_holder(holder_id)
-    existing = list(
-        Certificate.objects.valid()
-        .with_holder(holder_id)
-        .filter(profile=profile)
-        .exclude(pk=getattr(replacing, "pk", None))
-        .order_by("not_before", "created_at")
-        .select_for_update()
-    )
+    others = Certificate.objects.valid().with_holder(holder_id).filter(profile=profile)
+    if replacing is not None:
+        others = others.exclude(pk=replacing.pk)
+    existing = list(others.order_by("not_before", "created_at").select_for_update())
     excess = len(existing) + 1 - profile.max_per_holder
     if excess <= 0:
         return

@@ -1,15 +1,18 @@
 """Key material shared by the workflows that produce a key or a PKCS#12 (enroll, renew,
 recover): CSR or generated key, authorized key types, the PKCS#12 password."""
 
+from typing import Any
+
 from cryptography import x509
 
 from certificates.models import CertificateAuthority
 from certificates.pki.csr import load_csr
-from certificates.pki.keys import KEY_TYPES, generate_private_key, key_type_of
+from certificates.pki.keys import KEY_TYPES, PrivateKey, generate_private_key, key_type_of
 from certificates.pki.pkcs12 import build_pkcs12
 from profiles.models import PasswordMode, Profile
 from raportal.errors import DomainError
-from requests_app.workflows.base import Secrets
+from requests_app.models import Request
+from requests_app.workflows.base import Body, Secrets
 
 
 def _error(code: str, field: str, message: str) -> DomainError:
@@ -35,7 +38,7 @@ def check_key_type(key_type: str, profile: Profile, field: str = "keyType") -> N
 
 
 def choose_key_material(
-    template: dict, profile: Profile, *, default_key_type: str, invalid_code: str
+    template: dict[str, Any], profile: Profile, *, default_key_type: str, invalid_code: str
 ) -> tuple[x509.CertificateSigningRequest | None, str | None]:
     """(csr, None) when the requester brings a key, (None, key type) when the portal is to
     generate one; the profile decides which modes and key types are allowed. A keyType sent
@@ -80,7 +83,7 @@ def check_mode_still_allowed(profile: Profile, *, with_csr: bool) -> None:
 
 
 def pkcs12_password(
-    data: dict, profile: Profile, *, produces_pkcs12: bool, invalid_code: str
+    data: Body, profile: Profile, *, produces_pkcs12: bool, invalid_code: str
 ) -> str | None:
     """The requester's PKCS#12 password (manual mode, checked against the policy), or None
     when the portal will generate one (random mode) or no PKCS#12 is produced.
@@ -88,7 +91,7 @@ def pkcs12_password(
     As Horizon does, a password sent where none applies is not an error and is not used: with
     a CSR no PKCS#12 is made, and in random mode the portal's own password protects it (the
     answer carries that one). Horizon's clients send one whatever the mode."""
-    given = (data.get("password") or {}).get("value")
+    given: str | None = (data.get("password") or {}).get("value")
     if not produces_pkcs12 or profile.p12_password_mode == PasswordMode.RANDOM:
         return None
     if not given:
@@ -101,12 +104,12 @@ def pkcs12_password(
     return given
 
 
-def new_private_key(key_type: str):
+def new_private_key(key_type: str) -> PrivateKey:
     return generate_private_key(key_type)
 
 
 def approval_password(
-    request, profile: Profile, *, produces_pkcs12: bool, invalid_code: str
+    request: Request, profile: Profile, *, produces_pkcs12: bool, invalid_code: str
 ) -> str | None:
     """At approval: the requester's PKCS#12 password (manual mode), sealed since submission;
     None when the portal generates one or no PKCS#12 is produced."""
@@ -120,7 +123,7 @@ def approval_password(
 
 def deliver_pkcs12(
     *,
-    key,
+    key: PrivateKey,
     certificate: x509.Certificate,
     ca: CertificateAuthority | None,
     profile: Profile,

@@ -1,8 +1,10 @@
 """Finding what a submission names: a profile, a certificate (by id or by PEM)."""
 
 import uuid
+from typing import Any
 
 from cryptography import x509
+from django.db.models import QuerySet
 
 from certificates.models import Certificate
 from certificates.pki.fingerprints import thumbprint
@@ -10,7 +12,7 @@ from certificates.pki.readable import readable_certificate
 from profiles import cache
 from profiles.access import proven_certificate_id
 from profiles.models import Profile
-from raportal.callers import has_account
+from raportal.callers import Principal, has_account
 from raportal.errors import DomainError, forbidden
 
 PROFILE_RELATED = cache.RELATED
@@ -23,7 +25,7 @@ def find_profile(name: str, module: str) -> Profile:
     return profile
 
 
-def parse_certificate_pem(text: str) -> x509.Certificate:
+def parse_certificate_pem(text: object) -> x509.Certificate:
     """A PEM certificate, or ValueError with a message for the person who sent it."""
     if not isinstance(text, str) or "-----BEGIN CERTIFICATE-----" not in text:
         raise ValueError("certificatePem is not a PEM certificate (-----BEGIN CERTIFICATE-----)")
@@ -35,7 +37,7 @@ def parse_certificate_pem(text: str) -> x509.Certificate:
         ) from None
 
 
-def nameable_certificates(user):
+def nameable_certificates(user: Principal) -> QuerySet[Certificate]:
     """The certificates a submission by ``user`` may name: those the account may see, and the
     one whose key the caller proved to hold (X-JWT-CERT-POP); for a caller without an
     account, that one only."""
@@ -47,7 +49,12 @@ def nameable_certificates(user):
 
 
 def find_certificate(
-    user, data: dict, *, missing: str, unknown: str, invalid: str | None = None
+    user: Principal,
+    data: dict[str, Any],
+    *,
+    missing: str,
+    unknown: str,
+    invalid: str | None = None,
 ) -> Certificate:
     """The certificate named by ``certificateId`` and/or ``certificatePem``, among those the
     user may name (``nameable_certificates``). Error codes are the workflow's: ``missing``
@@ -63,7 +70,7 @@ def find_certificate(
         .select_related("profile", *[f"profile__{r}" for r in PROFILE_RELATED])
         .select_related("ca", "owner", "team", "escrowed_key")
     )
-    found = None
+    found: Certificate | None = None
     if certificate_id:
         try:
             found = visible.filter(pk=uuid.UUID(str(certificate_id))).first()

@@ -5,9 +5,10 @@ from typing import ClassVar
 
 from certificates.models import Certificate
 from profiles.models import Profile
+from raportal.callers import Principal
 from raportal.errors import DomainError
 from requests_app.models import Request
-from requests_app.workflows.base import Target, WorkflowHandler
+from requests_app.workflows.base import Body, Target, WorkflowHandler
 from requests_app.workflows.lookups import find_certificate
 
 
@@ -20,7 +21,7 @@ class CertificateWorkflow(WorkflowHandler):
     # … and for a certificate whose profile cannot be used (none, disabled, not WebRA).
     unusable_profile: ClassVar[str] = "REQ-010"
 
-    def resolve(self, data: dict, user) -> Target:
+    def resolve(self, data: Body, user: Principal) -> Target:
         certificate = find_certificate(
             user, data, missing=self.missing, unknown=self.unknown, invalid=self.invalid
         )
@@ -56,6 +57,14 @@ class CertificateWorkflow(WorkflowHandler):
                 self.unusable_profile, f"profile {profile.name} is disabled or not WebRA"
             )
         return profile
+
+    def named_certificate(self, certificate: Certificate | None) -> Certificate:
+        """The certificate of a submission (its Target or Prepared): ``resolve`` names one."""
+        if certificate is None:
+            raise DomainError(
+                self.missing, "name the certificate with certificateId or certificatePem"
+            )
+        return certificate
 
     def describe_certificate(self, request: Request, certificate: Certificate) -> None:
         """A request about a certificate shows who the certificate is for."""

@@ -3,21 +3,24 @@ labels — inside the profile's renewal period before the old one expires. The t
 by their metadata (previous_certificate_id / renewed_certificate_id)."""
 
 import datetime as dt
+from typing import Any
 
 from cryptography import x509
 from django.utils import timezone
 
 from certificates.models import Certificate
 from certificates.pki.csr import csr_pem
+from certificates.pki.keys import PrivateKey, key_type_of
 from certificates.renewal import PREVIOUS, RENEWED
 from certificates.services import ensure_ca_can_issue, issue_certificate
 from profiles.models import Profile
+from raportal.callers import Principal
 from raportal.errors import DomainError
 from requests_app.api.inputs import RenewSubmitInput
 from requests_app.models import Request
 from requests_app.workflows import keys
 from requests_app.workflows import template_description as describe
-from requests_app.workflows.base import Prepared, Secrets, Target
+from requests_app.workflows.base import Body, Prepared, Secrets, Target, filed_profile
 from requests_app.workflows.fitness import check_fits, refuse_authorities
 from requests_app.workflows.holder_limit import enforce_holder_limit
 from requests_app.workflows.on_certificate import CertificateWorkflow
@@ -33,8 +36,9 @@ class RenewWorkflow(CertificateWorkflow):
     invalid = INVALID
     unusable_profile = "WEBRA-RENEW-003"
 
-    def prepare_submission(self, data: dict, target: Target, user) -> Prepared:
-        certificate, profile = target.certificate, target.profile
+    def prepare_submission(self, data: Body, target: Target, user: Principal) -> Prepared:
+        certificate = self.named_certificate(target.certificate)
+        profile = filed_profile(target.profile)
         check_renewable(certificate, profile)
         ensure_ca_can_issue(profile.ca)
         default = (
@@ -53,26 +57,26 @@ class RenewWorkflow(CertificateWorkflow):
         )
 
     def fill_request(self, request: Request, prepared: Prepared) -> None:
-        self.describe_certificate(request, prepared.certificate)
+        certificate = self.named_certificate(prepared.certificate)
+        self.describe_certificate(request, certificate)
         csr = prepared.data["csr"]
         request.template = {
             "keyType": prepared.data["key_type"],
             "csr": csr_pem(csr) if csr is not None else None,
-            PREVIOUS: str(prepared.certificate.pk),
+            PREVIOUS: str(certificate.pk),
         }
         request.seal_password(prepared.data["password"])
 
-    def prepare_approval(self, request: Request, data: dict, approver) -> Prepared:
-        certificate, profile = self.stored_certificate(request), request.profile
+    def prepare_approval(self, request: Request, data: Body, approver: Principal) -> Prepared:
+        certificate = self.stored_certificate(request)
+        profile = filed_profile(request.profile)
         self.check_still_on(certificate, request.profile_id)
         check_renewable(certificate, profile)
         ensure_ca_can_issue(profile.ca)
         stored = request.template
         keys.check_mode_still_allowed(profile, with_csr=bool(stored.get("csr")))
         csr = keys.load_request_csr(stored["csr"]) if stored.get("csr") else None
-        keys.check_key_type(
-            keys.key_type_of(csr.public_key()) if csr else stored["keyType"], profile
-        )
+        keys.check_key_type(key_type_of(csr.public_key()) if csr else stored["keyType"], profile)
         password = keys.approval_password(
             request, profile, produces_pkcs12=csr is None, invalid_code=INVALID
         )
@@ -86,12 +90,12 @@ class RenewWorkflow(CertificateWorkflow):
         if prepared.data["csr"] is None and prepared.data.get("key") is None:
             prepared.data["key"] = keys.new_private_key(prepared.data["key_type"])
 
-    def execute(self, request: Request, prepared: Prepared, actor) -> Secrets | None:
-        profile = prepared.profile
-        old = self.locked(prepared.certificate, request.profile_id)
+    def execute(self, request: Request, prepared: Prepared, actor: Principal) -> Secrets | None:
+        profile = filed_profile(prepared.profile)
+        old = self.locked(self.named_certificate(prepared.certificate), request.profile_id)
         check_renewable(old, profile)
         self.prepare_material(prepared)
-        key = prepared.data.get("key")
+        key: PrivateKey | None = prepared.data.get("key")
         public_key = key.public_key() if key else prepared.data["csr"].public_key()
         # The old certificate stays valid until it expires, and counts once with its successor.
         enforce_holder_limit(profile, old.holder_id, actor, replacing=old)
@@ -131,17 +135,18 @@ class RenewWorkflow(CertificateWorkflow):
             raise DomainError(self.unknown, "the certificate to renew no longer exists")
         return previous
 
-    def describe(self, target: Target, user, data: dict) -> dict:
+    def describe(self, target: Target, user: Principal, data: Body) -> dict[str, Any]:
+        profile = filed_profile(target.profile)
         return {
-            "capabilities": describe.capabilities(target.profile),
-            "passwordPolicy": target.profile.effective_password_policy().as_json(),
+            "capabilities": describe.capabilities(profile),
+            "passwordPolicy": profile.effective_password_policy().as_json(),
         }
 
-    def template_json(self, request: Request) -> dict:
+    def template_json(self, request: Request) -> dict[str, Any]:
         return {
             "keyType": request.template.get("keyType"),
             "csr": request.template.get("csr"),
-            "capabilities": describe.capabilities(request.profile),
+            "capabilities": describe.capabilities(filed_profile(request.profile)),
         }
 
 
