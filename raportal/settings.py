@@ -7,6 +7,7 @@ start with a key that is published in this repository.
 
 import base64
 import binascii
+import ipaddress
 import os
 import re
 import tempfile
@@ -397,6 +398,13 @@ RAPORTAL_TRUSTED_PROXY_COUNT = env_int("RAPORTAL_TRUSTED_PROXY_COUNT", 0)
 # networks, stripped from everyone else (raportal/client_certificates.py). Empty: never.
 RAPORTAL_CLIENT_CERT_HEADER = os.environ.get("RAPORTAL_CLIENT_CERT_HEADER", "X-SSL-Client-Cert")
 RAPORTAL_CLIENT_CERT_PROXIES = env_list("RAPORTAL_CLIENT_CERT_PROXIES")
+for _proxy in RAPORTAL_CLIENT_CERT_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"RAPORTAL_CLIENT_CERT_PROXIES: {_proxy!r} is not an IP address or network"
+        ) from None
 # EST's /.well-known/est/<operation> (no profile label) serves this profile; empty: none.
 RAPORTAL_EST_DEFAULT_PROFILE = os.environ.get("RAPORTAL_EST_DEFAULT_PROFILE", "")
 # A local account's password is accepted as its X-API-KEY (as in Horizon); a verified one is
