@@ -86,3 +86,8 @@ def test_garbage_never_answers_500_and_never_issues(
     assert response["Content-Type"].startswith("text/plain"), text
     assert Certificate.objects.count() == issued, text
     assert Request.objects.get(pk=request_id).status == "approved", text
+
+
+def test_the_wrongly_signed_csr_is_well_formed_but_its_signature_fails():
+    csr = x509.load_der_x509_csr(wrongly_signed())  # parses: only the signature is wrong
+    assert csr.public_key() == KEY.public_key() and not csr.is_signature_valid
