@@ -26,7 +26,9 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.db import transaction
+from django.db.models import QuerySet
 
 from administration.api.authorities import add_entry, change_entry, visible_entries
 from administration.api.base import Document, read_body
@@ -47,6 +49,7 @@ from certificates.ca_keys import ca_private_key
 from certificates.models import CertificateAuthority
 from discovery import services as discovery_services
 from discovery.models import DiscoveryCampaign
+from discovery.validation import CampaignData
 from profiles.models import Grant, GrantLevel, Label, PasswordPolicy, Profile, Team, Workflow
 from raportal.crypto import open_sealed, seal
 from raportal.errors import DomainError
@@ -64,7 +67,7 @@ class ConfigError(Exception):
     """An object of the file that was refused: which one, and the problem (as the API words it)."""
 
 
-def _actor():
+def _actor() -> User:
     """The staff principal the import acts as (unsaved: audit events name no account)."""
     return get_user_model()(username="import_config", is_staff=True, is_superuser=True)
 
@@ -76,8 +79,8 @@ def _refused(kind: str, name: str, error: DomainError) -> ConfigError:
 def apply(
     kind: str,
     name: str,
-    body: dict,
-    current: dict | None,
+    body: dict[str, Any],
+    current: dict[str, Any] | None,
     create: Callable[[], object],
     update: Callable[[], object],
 ) -> str:
@@ -93,15 +96,23 @@ def apply(
     return "created" if current is None else "updated"
 
 
+def _existing[T](obj: T | None) -> T:
+    """The object an ``update`` of ``apply`` acts on: ``apply`` updates only when ``current``
+    is not None, that is when the object exists."""
+    if obj is None:
+        raise AssertionError("apply() updates only an object that exists")
+    return obj
+
+
 # What an answer carries that a configuration does not: ids, states, dates, the CA key (a
 # connector's key matches its certificate, so the same certificate means the same key).
 NOT_CONFIGURATION = {"_id", "status", "caKey", "caKeySealed", "members", *VOLATILE}
 
 
-def comparable(value):
+def comparable(value: Any) -> Any:
     """``value`` without what is not configuration, and with absent = null = empty."""
     if isinstance(value, dict):
-        out = {}
+        out: dict[str, Any] = {}
         for key, item in value.items():
             item = comparable(item)
             if key not in NOT_CONFIGURATION and item not in (None, [], {}):
@@ -112,7 +123,7 @@ def comparable(value):
     return value
 
 
-def _strip(item: dict, *keys: str) -> dict:
+def _strip(item: dict[str, Any], *keys: str) -> dict[str, Any]:
     return {k: v for k, v in item.items() if k not in {"_id", *keys}}
 
 
@@ -123,7 +134,7 @@ def _key_context(name: str) -> str:
 # --- export ---------------------------------------------------------------------------------
 
 
-def export_config() -> dict:
+def export_config() -> dict[str, Any]:
     actor = _actor()
     config: dict[str, Any] = {"format": FORMAT}
     config["passwordPolicies"] = [
@@ -145,7 +156,7 @@ def export_config() -> dict:
     ]
     config["cas"] = [_ca_entry(ca_json(entry, actor)) for entry in visible_entries(actor)]
     issuers = CertificateAuthority.objects.exclude(sealed_key__isnull=True)
-    connectors = []
+    connectors: list[dict[str, Any]] = []
     for ca in _parents_first(issuers):
         connector = _strip(connector_json(ca), "status")
         connector["caKeySealed"] = _sealed_key(ca)
@@ -158,7 +169,7 @@ def export_config() -> dict:
     ]
     config["teamGrants"] = [
         {
-            "team": grant.team.name,
+            "team": team.name,
             "profile": grant.profile.name,
             "workflow": grant.workflow,
             "level": grant.level,
@@ -166,6 +177,7 @@ def export_config() -> dict:
         for grant in Grant.objects.filter(team__isnull=False)
         .select_related("team", "profile")
         .order_by("team__name", "profile__name", "workflow")
+        if (team := grant.team) is not None  # always: the filter's
     ]
     return config
 
@@ -174,9 +186,10 @@ def _members(team: Team) -> list[str]:
     return sorted(user.get_username() for user in team.members.all())
 
 
-def _parents_first(queryset) -> list[CertificateAuthority]:
+def _parents_first(queryset: QuerySet[CertificateAuthority]) -> list[CertificateAuthority]:
     cas = list(queryset.order_by("created_at", "pk"))
-    done, out = set(), []
+    done: set[int] = set()
+    out: list[CertificateAuthority] = []
     while cas:
         ready = [
             ca
@@ -210,7 +223,7 @@ CA_DEFAULTS = {
 }
 
 
-def _ca_entry(data: dict) -> dict:
+def _ca_entry(data: dict[str, Any]) -> dict[str, Any]:
     """An entry of the list of CAs as the file keeps it: name, PEM, trust flags."""
     flags = {key: data[key] for key in CA_FLAGS if data.get(key) is not None}
     return {"name": data["name"], "certificate": data["certificate"]["pem"], **flags}
@@ -242,7 +255,7 @@ SECTIONS = {
 }
 
 
-def check_structure(config) -> None:
+def check_structure(config: object) -> None:
     """A configuration file's shape: the format, known sections, lists of objects naming
     themselves (a typo in a section's name would otherwise apply nothing, silently)."""
     if not isinstance(config, dict) or config.get("format") != FORMAT:
@@ -258,7 +271,7 @@ def check_structure(config) -> None:
             raise ConfigError(f'{section}: expected a list of objects, each with "{key}"')
 
 
-def import_config(config: dict) -> list[str]:
+def import_config(config: dict[str, Any]) -> list[str]:
     """Applies ``config`` in one transaction; returns what was done, one line per object
     (created, updated or unchanged). Objects the file lists are made to match it, their
     members and grants included; objects it does not list are left alone. Raises
@@ -296,7 +309,7 @@ def import_config(config: dict) -> list[str]:
     return done
 
 
-def _apply_label(actor, item: dict) -> str:
+def _apply_label(actor: User, item: dict[str, Any]) -> str:
     name = item["name"]
     label = Label.objects.filter(name=name).first()
 
@@ -309,17 +322,17 @@ def _apply_label(actor, item: dict) -> str:
         item,
         label_json(label) if label else None,
         lambda: labels.create_label(actor, name=name, **texts()),
-        lambda: labels.update_label(actor, label, **texts()),
+        lambda: labels.update_label(actor, _existing(label), **texts()),
     )
 
 
-def _apply_team(actor, item: dict) -> str:
+def _apply_team(actor: User, item: dict[str, Any]) -> str:
     """The team as the file has it, its members included ("updated" when only they
     changed)."""
     name = item["name"]
     team = Team.objects.filter(name=name).first()
 
-    def fields() -> dict:
+    def fields() -> dict[str, Any]:
         return team_fields(read_body(Document(_strip(item, "members")), TeamBody))
 
     outcome = apply(
@@ -328,7 +341,7 @@ def _apply_team(actor, item: dict) -> str:
         _strip(item, "members"),
         team_json(team) if team else None,
         lambda: teams.create_team(actor, name=name, **fields()),
-        lambda: teams.update_team(actor, team, **fields()),
+        lambda: teams.update_team(actor, _existing(team), **fields()),
     )
     try:
         members = accounts_named(item.get("members") or [], "members")
@@ -338,7 +351,7 @@ def _apply_team(actor, item: dict) -> str:
     return "updated" if changed and outcome == "unchanged" else outcome
 
 
-def _apply_account(actor, identity: dict) -> str:
+def _apply_account(actor: User, identity: dict[str, Any]) -> str:
     """The account named ``identifier`` with this e-mail and name; a new one has no password
     (an admin sets it, or it uses API keys). With a "password" (bootstrapping a fresh
     instance), an account without one gets it, through the password validators; an account
@@ -377,7 +390,7 @@ def _apply_account(actor, identity: dict) -> str:
     return "updated" if changed else "unchanged"
 
 
-def _apply_password_policy(actor, policy: dict) -> str:
+def _apply_password_policy(actor: User, policy: dict[str, Any]) -> str:
     try:
         _, outcome = save_password_policy(
             actor,
@@ -395,7 +408,7 @@ def _apply_password_policy(actor, policy: dict) -> str:
     return outcome
 
 
-def _apply_ca(actor, ca: dict) -> str:
+def _apply_ca(actor: User, ca: dict[str, Any]) -> str:
     """The entry named ``name`` with this certificate and these flags; flags the file
     leaves out take the defaults: the entry is made to match the file."""
     entry = visible_entries(actor).filter(name=ca["name"]).first()
@@ -409,7 +422,7 @@ def _apply_ca(actor, ca: dict) -> str:
     return "created" if entry is None else "updated"
 
 
-def _with_details(ca: dict) -> dict:
+def _with_details(ca: dict[str, Any]) -> dict[str, Any]:
     """A file's entry in the API's answer shape (its certificate as ``{"pem": …}``), for
     comparing; flags it leaves out take the API's defaults, as a POST would."""
     certificate = ca.get("certificate")
@@ -417,7 +430,7 @@ def _with_details(ca: dict) -> dict:
     return {**CA_DEFAULTS, **ca, "certificate": {"pem": _normalized_pem(pem)}}
 
 
-def _normalized_pem(text) -> str | None:
+def _normalized_pem(text: Any) -> str | None:
     try:
         certificate = x509.load_pem_x509_certificate(str(text).encode())
     except ValueError:
@@ -425,7 +438,7 @@ def _normalized_pem(text) -> str | None:
     return certificate.public_bytes(serialization.Encoding.PEM).decode()
 
 
-def _apply_connector(actor, connector: dict) -> str:
+def _apply_connector(actor: User, connector: dict[str, Any]) -> str:
     name = connector["name"]
     body = _strip(connector, "caKeySealed")
     sealed = connector.get("caKeySealed")
@@ -454,7 +467,7 @@ def _apply_connector(actor, connector: dict) -> str:
     )
 
 
-def _apply_profile(actor, item: dict) -> str:
+def _apply_profile(actor: User, item: dict[str, Any]) -> str:
     name = item["name"]
     profile = profiles().filter(name=name).first()
 
@@ -470,16 +483,16 @@ def _apply_profile(actor, item: dict) -> str:
             actor, name=name, source=source(), via="import_config"
         ),
         lambda: profile_services.update_profile(
-            actor, profile, source=source(), via="import_config"
+            actor, _existing(profile), source=source(), via="import_config"
         ),
     )
 
 
-def _apply_campaign(actor, item: dict) -> str:
+def _apply_campaign(actor: User, item: dict[str, Any]) -> str:
     name = item["name"]
     campaign = DiscoveryCampaign.objects.filter(name=name).first()
 
-    def data():
+    def data() -> CampaignData:
         document = Document(item)
         return campaign_data(document, read_body(document, CampaignBody))
 
@@ -493,7 +506,7 @@ def _apply_campaign(actor, item: dict) -> str:
     )
 
 
-def _apply_principal(actor, item: dict) -> str:
+def _apply_principal(actor: User, item: dict[str, Any]) -> str:
     name = item["identifier"]
     user_model = get_user_model()
     user = principal_accounts().filter(**{user_model.USERNAME_FIELD: name}).first()
@@ -508,22 +521,22 @@ def _apply_principal(actor, item: dict) -> str:
         item,
         principal_json(user) if user else None,
         lambda: principals.create_principal_info(actor, identifier=name, info=info()),
-        lambda: principals.update_principal_info(actor, user, info=info()),
+        lambda: principals.update_principal_info(actor, _existing(user), info=info()),
     )
 
 
-def _apply_team_grants(actor, items: list[dict]) -> list[tuple[str, str]]:
+def _apply_team_grants(actor: User, items: list[dict[str, Any]]) -> list[tuple[str, str]]:
     """Each team named in the section gets exactly the grants listed for it; returns each
     team with "updated" or "unchanged"."""
-    outcomes = []
-    by_team: dict[str, list[dict]] = {}
+    outcomes: list[tuple[str, str]] = []
+    by_team: dict[str, list[dict[str, Any]]] = {}
     for item in items:
         by_team.setdefault(item["team"], []).append(item)
     for team_name, team_items in by_team.items():
         team = Team.objects.filter(name=team_name).first()
         if team is None:
             raise ConfigError(f"team grants: no team {team_name!r}")
-        wanted = []
+        wanted: list[tuple[Profile, str, str]] = []
         for item in team_items:
             profile = Profile.objects.filter(name=item["profile"]).first()
             if profile is None:

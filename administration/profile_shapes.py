@@ -18,6 +18,7 @@ an explicit grant). Other access levels are read as ``authorized`` (the stricter
 """
 
 import datetime as dt
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -61,7 +62,7 @@ def _days(value: int) -> str:
 # --- profile → Horizon ----------------------------------------------------------------------
 
 
-def authorization_levels(profile: Profile) -> dict:
+def authorization_levels(profile: Profile) -> dict[str, Any]:
     out = {"search": {"accessLevel": AUTHORIZED}}
     levels = profile.authenticated_levels or {}
     for workflow in LIFECYCLE:
@@ -74,7 +75,7 @@ def authorization_levels(profile: Profile) -> dict:
     return out
 
 
-def _flags(rule) -> dict:
+def _flags(rule) -> dict[str, Any]:
     return {
         "editableByRequester": rule.editable_by_requester,
         "editableByApprover": rule.editable_by_approver,
@@ -82,7 +83,7 @@ def _flags(rule) -> dict:
     }
 
 
-def certificate_template(profile: Profile) -> dict:
+def certificate_template(profile: Profile) -> dict[str, Any]:
     subject_rules = list(profile.subject_rules.all())
     types = names.profile_types([r.element for r in subject_rules])  # Horizon's CN, OU…
     return {
@@ -113,7 +114,7 @@ def certificate_template(profile: Profile) -> dict:
             "mandatory": profile.team_mandatory,
             "editableByRequester": profile.team_editable_by_requester,
             "editableByApprover": profile.team_editable_by_approver,
-            "value": profile.team_default.name if profile.team_default_id else None,
+            "value": profile.team_default.name if profile.team_default is not None else None,
             "whitelist": sorted(team.name for team in profile.team_whitelist.all()) or None,
         },
         "contactEmailPolicy": {
@@ -125,9 +126,9 @@ def certificate_template(profile: Profile) -> dict:
     }
 
 
-def profile_json(profile: Profile) -> dict:
+def profile_json(profile: Profile) -> dict[str, Any]:
     """The profile in its module's Horizon shape (+ ``_id`` and our ``raportal`` extras)."""
-    body = {
+    body: dict[str, Any] = {
         "_id": str(profile.pk),
         "module": profile.module,
         "name": profile.name,
@@ -158,7 +159,7 @@ def profile_json(profile: Profile) -> dict:
             "p12passwordMode": profile.p12_password_mode,
             "p12storeEncryptionType": profile.p12_encryption,
             "p12passwordPolicy": profile.password_policy.name
-            if profile.password_policy_id
+            if profile.password_policy is not None
             else None,
         },
         "maxCertificatePerHolderPolicy": (
@@ -243,7 +244,7 @@ class Collected:
                 self.ignored.append(f"{prefix}{field}")
 
 
-def _read_levels(raw: dict, seen: Collected) -> dict:
+def _read_levels(raw: dict[str, Any], seen: Collected) -> dict[str, Any]:
     levels = {}
     for workflow in LIFECYCLE:
 
@@ -269,7 +270,7 @@ def _read_levels(raw: dict, seen: Collected) -> dict:
     return levels
 
 
-def _rule_flags(raw: dict, defaults=True) -> dict:
+def _rule_flags(raw: dict[str, Any], defaults=True) -> dict[str, Any]:
     return {
         "editable_by_requester": raw.get("editableByRequester", defaults) is not False,
         "editable_by_approver": raw.get("editableByApprover", defaults) is not False,
@@ -277,7 +278,9 @@ def _rule_flags(raw: dict, defaults=True) -> dict:
     }
 
 
-def _read_template(raw: dict, seen: Collected) -> tuple[list, list, list, dict]:
+def _read_template(
+    raw: dict[str, Any], seen: Collected
+) -> tuple[list[Any], list[Any], list[Any], dict[str, Any]]:
     subject, sans, labels, policies = [], [], [], {}
     elements = raw.get("subject") or []
     spelled = [str(element.get("type") or "") for element in elements]
@@ -354,13 +357,14 @@ def _read_template(raw: dict, seen: Collected) -> tuple[list, list, list, dict]:
         "contact_email_editable_by_approver": contact.get("editableByApprover", True) is not False,
         "contact_email_regex": contact.get("regex") or "",
     }
-    team_names = [team.get("value")] if team.get("value") else []
+    default_team: str | None = team.get("value") or None
+    team_names = [default_team] if default_team else []
     team_names += list(team.get("whitelist") or [])
     teams = {t.name: t for t in Team.objects.filter(name__in=team_names)}
     missing = sorted(set(team_names) - set(teams))
     if missing:
         seen.errors.append(f"certificateTemplate.teamPolicy: no team named {', '.join(missing)}")
-    policies["team_default"] = teams.get(team.get("value")) if team.get("value") else None
+    policies["team_default"] = teams.get(default_team) if default_team else None
     policies["_whitelist"] = [teams[n] for n in team.get("whitelist") or [] if n in teams]
     seen.ignore_if_set("certificateTemplate.ownerPolicy.", owner, ("computationRule",))
     seen.ignore_if_set("certificateTemplate.teamPolicy.", team, ("regex", "computationRule"))
@@ -373,7 +377,7 @@ def _read_template(raw: dict, seen: Collected) -> tuple[list, list, list, dict]:
     return subject, sans, labels, policies
 
 
-def _read_days(raw: dict, key: str, seen: Collected, where: str) -> int | None:
+def _read_days(raw: dict[str, Any], key: str, seen: Collected, where: str) -> int | None:
     value = raw.get(key)
     if value is None:
         return None
@@ -392,7 +396,7 @@ class HorizonProfile:
     """A Horizon profile document as the services' ``ProfileSource``
     (administration/services/profiles.py)."""
 
-    def __init__(self, raw: dict):
+    def __init__(self, raw: dict[str, Any]):
         self.raw = raw
         self.name: str = raw["name"]
 
@@ -400,7 +404,7 @@ class HorizonProfile:
         return apply_profile(self.raw, profile)
 
 
-def apply_profile(raw: dict, profile: Profile | None = None) -> tuple[Profile, list[str]]:
+def apply_profile(raw: dict[str, Any], profile: Profile | None = None) -> tuple[Profile, list[str]]:
     """Creates (``profile`` None) or replaces the profile described by ``raw`` — a body the
     client's model for its module accepted. Returns the saved profile and what was ignored;
     raises REQ-002 listing every problem, leaving the database unchanged."""

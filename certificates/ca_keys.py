@@ -1,12 +1,18 @@
 """CA private keys: sealed at rest, opened once per process (the signing hot path must not
 pay an AES-GCM open and a key parse on every certificate)."""
 
+from typing import TYPE_CHECKING
+
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 
 from raportal.crypto import open_sealed, seal
 from raportal.errors import DomainError
 
-_cache: dict[tuple[int, bytes], object] = {}
+if TYPE_CHECKING:
+    from certificates.models import CertificateAuthority
+
+_cache: dict[tuple[int, bytes], PrivateKeyTypes] = {}
 
 
 def seal_ca_key(ca_pk: int, key) -> bytes:
@@ -18,7 +24,7 @@ def seal_ca_key(ca_pk: int, key) -> bytes:
     return seal(der, f"ca-key:{ca_pk}")
 
 
-def ca_private_key(ca):
+def ca_private_key(ca: "CertificateAuthority") -> PrivateKeyTypes:
     """The CA's private key. A keyless CA (a trust entry) has none: DomainError, never a
     signature with something else."""
     if not ca.sealed_key:

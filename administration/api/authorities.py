@@ -16,10 +16,12 @@ principal mappings) is accepted and named in the ``X-RAPortal-Ignored-Fields`` h
 from cryptography import x509
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_slug
+from django.db import models
 from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import SAFE_METHODS, IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from administration.api.base import (
     AdminApiView,
@@ -33,6 +35,7 @@ from administration.api.base import (
 )
 from administration.services import authorities as services
 from administration.services.checks import not_found
+from administration.services.validation import max_length_of
 from certificates.api import ENTRY_PREFETCH, ENTRY_RELATED, ca_json
 from certificates.models import CaEntry
 from certificates.pki import names
@@ -56,7 +59,7 @@ ACTED_ON = {
     "public",
     "downloadable",
 }
-NAME_LENGTH = CaEntry._meta.get_field("name").max_length
+NAME_LENGTH = max_length_of(CaEntry, "name")
 # A name or certificate already in the list.
 CONFLICT = conflict_answer("Already in the list of CAs (CA-004)")
 
@@ -100,7 +103,12 @@ def flags_of(body: CertificateAuthorityRequest, entry: CaEntry | None = None) ->
     for field in ENTRY_FLAGS:
         value = getattr(body, field)
         if value is None:
-            value = getattr(entry, field) if entry else CaEntry._meta.get_field(field).default
+            if entry:
+                value = getattr(entry, field)
+            else:
+                model_field = CaEntry._meta.get_field(field)
+                assert isinstance(model_field, models.Field), "ENTRY_FLAGS are CaEntry's fields"
+                value = model_field.default
         flags[field] = value
     return flags
 
@@ -146,9 +154,9 @@ def change_entry(actor, document) -> CaEntry:
     )
 
 
-class ReadForAllWriteForStaff:
+class ReadForAllWriteForStaff(APIView):
     """GETs for every signed-in account (relying parties build chains with it); writes for
-    staff."""
+    staff (a mixin, before AdminApiView)."""
 
     def get_permissions(self):
         if self.request.method in SAFE_METHODS:

@@ -130,14 +130,14 @@ def ignore(request, *fields: str) -> None:
     """Fields we accept and do not act on: named in a response header and logged. They may
     quote what the client sent: only printable ASCII reaches the header (no header
     injection), 120 characters at most each."""
-    fields = [_printable(str(field))[:120] for field in fields if field]
-    if not fields:
+    shown = [_printable(str(field))[:120] for field in fields if field]
+    if not shown:
         return
     if isinstance(request, Document):
-        request.ignored.extend(fields)
+        request.ignored.extend(shown)
         return
-    request._request.ignored_fields = [*getattr(request._request, "ignored_fields", []), *fields]
-    log.warning("admin API: ignored unsupported fields %s on %s", fields, request.path)
+    request._request.ignored_fields = [*getattr(request._request, "ignored_fields", []), *shown]
+    log.warning("admin API: ignored unsupported fields %s on %s", shown, request.path)
 
 
 def _printable(text: str) -> str:

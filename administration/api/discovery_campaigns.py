@@ -30,7 +30,7 @@ from administration.api.base import (
     no_content_if_empty,
     read_body,
 )
-from administration.services.validation import checked_name
+from administration.services.validation import checked_name, max_length_of
 from discovery import services
 from discovery.models import AccessLevel, DiscoveryCampaign
 from discovery.validation import CampaignData, checked_hosts, checked_ports
@@ -39,8 +39,8 @@ from raportal.errors import invalid_request
 from raportal.horizon_models import DiscoveryCampaign as CampaignBody
 
 KIND = "discovery campaign"
-NAME_MAX = DiscoveryCampaign._meta.get_field("name").max_length
-DESCRIPTION_MAX = DiscoveryCampaign._meta.get_field("description").max_length
+NAME_MAX = max_length_of(DiscoveryCampaign, "name")
+DESCRIPTION_MAX = max_length_of(DiscoveryCampaign, "description")
 EXISTS = conflict_answer("The campaign exists already")
 EMPTY = empty_answer("No campaigns")
 

@@ -47,6 +47,7 @@ from administration.api.base import (
 )
 from administration.services import accounts as services
 from administration.services.accounts import is_local, local_accounts, validated_password
+from administration.services.checks import require_may_manage
 from raportal import throttling
 from raportal.api.authentication import AuthenticationThrottled
 from raportal.api.schema import LIST_OF_OBJECTS, OBJECT, answers
@@ -95,7 +96,7 @@ def _set_password_of(request, identifier: str, password: str) -> None:
             "identifier: your own password changes with PATCH "
             "/api/v1/security/identity/locals and previousPassword"
         )
-    services.require_may_manage(request.user, user)
+    require_may_manage(request.user, user)
     validated_password(password, user)
     _set_password(request, user, password, "localidentity.password.set")
 

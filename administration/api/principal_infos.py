@@ -48,6 +48,7 @@ from administration.api.base import (
 )
 from administration.services import principals as services
 from administration.services.accounts import checked_identifier
+from administration.services.checks import require_may_manage
 from administration.services.validation import checked_email
 from profiles.models import LEVEL_RANK, Grant, GrantLevel, Profile, Team, Workflow
 from raportal.api.schema import OBJECT, answers
@@ -162,7 +163,8 @@ def wanted_grants(request, permissions) -> dict[tuple[int, str], tuple[Profile, 
         if profile.module != module:
             raise invalid_request(f"{shown}: profile {name!r} is a {profile.module} profile")
         key = (profile.pk, workflow)
-        if key not in grants or LEVEL_RANK[level] > LEVEL_RANK[grants[key][1]]:
+        rank = LEVEL_RANK[GrantLevel(level)]
+        if key not in grants or rank > LEVEL_RANK[GrantLevel(grants[key][1])]:
             grants[key] = (profile, level)
     return grants
 
@@ -232,7 +234,7 @@ class PrincipalInfoView(AcceptAnyView):
     def put(self, request):
         body = read_body(request, PrincipalInfo)
         user = _account(body.identifier)
-        services.require_may_manage(request.user, user)
+        require_may_manage(request.user, user)
         info = principal_info(request, body)
         services.update_principal_info(request.user, user, info=info)
         return Response(_fresh(user))

@@ -3,6 +3,7 @@ ScepProfile shapes (administration/profile_shapes.py holds the mapping)."""
 
 from django.urls import path
 from drf_spectacular.utils import OpenApiResponse, extend_schema
+from pydantic import BaseModel
 from rest_framework.response import Response
 
 from administration.api.base import (
@@ -22,7 +23,7 @@ from raportal.horizon_models import EstProfile, ScepProfile, WebRAProfile
 
 CONFLICT = {409: OpenApiResponse(ProblemSerializer, description="The name is taken, or in use")}
 EMPTY = empty_answer("No profile yet")
-SHAPES = {"webra": WebRAProfile, "est": EstProfile, "scep": ScepProfile}
+SHAPES: dict[str, type[BaseModel]] = {"webra": WebRAProfile, "est": EstProfile, "scep": ScepProfile}
 RELATED = ("ca", "team_default", "password_policy")
 RULES = ("subject_rules", "san_rules", "label_rules", "team_whitelist")
 

@@ -46,6 +46,7 @@ class AuditFilterForm(QueryForm):
 
     def clean(self):
         data = super().clean()
+        assert data is not None, "Form.clean returns cleaned_data"
         if data.get("since") and data.get("until") and data["since"] > data["until"]:
             self.add_error("until", "Choose a day after “From”.")
         return data

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -19,13 +20,15 @@ LEVELS = [("", "none"), *[(level.value, level.value) for level in GrantLevel]]
 @dataclass
 class Row:
     key: str  # "u12" or "t3"
-    principal: object  # a user or a Team
+    principal: User | Team
     is_team: bool
-    cells: list  # [(Workflow, field name)]
+    cells: list[tuple[Workflow, str]]
 
     @property
     def label(self) -> str:
-        return self.principal.name if self.is_team else self.principal.get_username()
+        if isinstance(self.principal, Team):  # is_team
+            return self.principal.name
+        return self.principal.get_username()
 
 
 def _level_field(label: str, initial: str | None = None) -> forms.ChoiceField:
@@ -45,12 +48,15 @@ class GrantMatrixForm(forms.Form):
     def __init__(self, profile: Profile, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.profile = profile
-        levels, principals = {}, {}
+        levels: dict[str, str] = {}
+        principals: dict[str, User | Team] = {}
         for grant in profile.grants.select_related("user", "team"):
             key = f"u{grant.user_id}" if grant.user_id else f"t{grant.team_id}"
-            principals[key] = grant.user or grant.team
+            principal = grant.user or grant.team
+            assert principal is not None, "a grant is to a user or to a team"
+            principals[key] = principal
             levels[f"{key}-{grant.workflow}"] = grant.level
-        self.rows = []
+        self.rows: list[Row] = []
         for key, principal in sorted(
             principals.items(), key=lambda item: (item[0][0], str(item[1]).lower())
         ):
@@ -68,7 +74,7 @@ class GrantMatrixForm(forms.Form):
             choices=self._principal_choices(set(principals)),
             widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
         )
-        self.add_cells = []
+        self.add_cells: list[tuple[Workflow, str]] = []
         for workflow in Workflow:
             name = f"add-{workflow.value}"
             self.fields[name] = _level_field(f"{workflow.label} for the added principal")
@@ -91,6 +97,7 @@ class GrantMatrixForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        assert data is not None, "Form.clean returns cleaned_data"
         added = [(w, data.get(name)) for w, name in self.add_cells if data.get(name)]
         if data.get("add") and not added:
             self.add_error("add", "Choose at least one level for the principal you add.")
@@ -103,7 +110,8 @@ class GrantMatrixForm(forms.Form):
         data = self.cleaned_data
         out = []
         for row in self.rows:
-            user, team = (None, row.principal) if row.is_team else (row.principal, None)
+            principal = row.principal
+            user, team = (None, principal) if isinstance(principal, Team) else (principal, None)
             out += [
                 GrantEntry(user=user, team=team, workflow=w.value, level=data[name])
                 for w, name in row.cells
@@ -120,9 +128,10 @@ class GrantMatrixForm(forms.Form):
         return out
 
     @staticmethod
-    def _added_principal(key: str):
-        model = Team if key.startswith("t") else get_user_model()
-        return model.objects.get(pk=int(key[1:]))
+    def _added_principal(key: str) -> User | Team:
+        if key.startswith("t"):
+            return Team.objects.get(pk=int(key[1:]))
+        return get_user_model().objects.get(pk=int(key[1:]))
 
 
 def _everyone(profile: Profile) -> list[tuple[str, str]]:

@@ -2,9 +2,12 @@
 table (subject elements, SANs, labels). ``ProfileEditor`` validates them together with the
 checks the admin API applies (profiles/validation.py) and saves them in one transaction."""
 
+from typing import Any, cast
+
 from django import forms
 from django.db import transaction
-from django.forms import inlineformset_factory
+from django.forms import BaseInlineFormSet, inlineformset_factory
+from django.forms.utils import ErrorDict
 
 from administration.profile_shapes import LIFECYCLE
 from certificates.models import CertificateAuthority
@@ -161,7 +164,9 @@ class ProfileForm(forms.ModelForm):
         for name, label in LABELS.items():
             if name in self.fields:
                 self.fields[name].label = label
-        self.fields["ca"].queryset = CertificateAuthority.objects.issuers().order_by("name")
+        ca_field = self.fields["ca"]
+        assert isinstance(ca_field, forms.ModelChoiceField), "a ForeignKey's form field"
+        ca_field.queryset = CertificateAuthority.objects.issuers().order_by("name")
         levels = self.instance.authenticated_levels or {}
         for workflow in LIFECYCLE:
             self.fields[f"everyone_{workflow}"] = forms.ChoiceField(
@@ -200,6 +205,7 @@ class ProfileForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
+        assert data is not None, "ModelForm.clean returns cleaned_data"
         self.instance.authenticated_levels = {
             workflow: data[f"everyone_{workflow}"]
             for workflow in LIFECYCLE
@@ -308,7 +314,7 @@ class ProfileEditor:
     def __init__(self, data=None, *, instance: Profile | None = None):
         self.instance = instance or Profile()
         self.form = ProfileForm(data, instance=self.instance, prefix="profile")
-        self.formsets = {
+        self.formsets: dict[str, BaseInlineFormSet[Any, Profile, Any]] = {
             "subject": SubjectRules(data, instance=self.instance, prefix="subject"),
             "san": SanRules(data, instance=self.instance, prefix="san"),
             "label": LabelRules(
@@ -360,7 +366,9 @@ class ProfileEditor:
         titles = {"subject": "Subject element", "san": "Alternative name", "label": "Label"}
         for key, formset in self.formsets.items():
             out += [f"{titles[key]}s: {error}" for error in formset.non_form_errors()]
-            for index, form_errors in enumerate(formset.errors):
+            # Each form's ErrorDict (django-stubs types formset.errors as list[ErrorList]).
+            form_error_dicts = cast(list[ErrorDict], formset.errors)
+            for index, form_errors in enumerate(form_error_dicts):
                 for name, errors in form_errors.items():
                     out += [f"{titles[key]} row {index + 1}, {name}: {e}" for e in errors]
         return out

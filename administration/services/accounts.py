@@ -2,14 +2,13 @@
 identity, set a password, activate or deactivate. Passwords never reach an audit event or a
 log line."""
 
-from typing import Any
-
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
+from django.contrib.auth.models import User
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Field, Q, QuerySet
 from django.views.decorators.debug import sensitive_variables
 
 from administration.services.checks import (
@@ -20,6 +19,7 @@ from administration.services.checks import (
     written,
 )
 from administration.services.validation import checked_email, checked_text
+from raportal.callers import Principal
 from raportal.errors import conflict, invalid_request
 
 NAME_PART_MAX = 150
@@ -28,7 +28,7 @@ NAME_PART_MAX = 150
 AWAITING_PASSWORD = UNUSABLE_PASSWORD_PREFIX + "local-identity-awaiting-its-password"
 
 
-def local_accounts() -> QuerySet[Any]:
+def local_accounts() -> QuerySet[User]:
     """The local identities: accounts with a usable password, or awaiting their first."""
     user_model = get_user_model()
     return user_model._default_manager.filter(
@@ -37,7 +37,7 @@ def local_accounts() -> QuerySet[Any]:
     )
 
 
-def is_local(user: Any) -> bool:
+def is_local(user: User) -> bool:
     return user.password == AWAITING_PASSWORD or (
         bool(user.password) and user.has_usable_password()
     )
@@ -47,6 +47,8 @@ def checked_identifier(identifier: str) -> str:
     """A username Django accepts, or 400 saying why."""
     user_model = get_user_model()
     field = user_model._meta.get_field(user_model.USERNAME_FIELD)
+    if not isinstance(field, Field):
+        raise ImproperlyConfigured(f"{user_model.USERNAME_FIELD} is not a field of the user model")
     try:
         field.run_validators(identifier)
     except ValidationError as exc:
@@ -56,11 +58,11 @@ def checked_identifier(identifier: str) -> str:
     return identifier
 
 
-def set_email(user: Any, email: str) -> None:
+def set_email(user: User, email: str) -> None:
     user.email = checked_email(email, "email")
 
 
-def set_name(user: Any, name: str) -> None:
+def set_name(user: User, name: str) -> None:
     first, _, last = checked_text(name, "name").strip().partition(" ")
     last = last.strip()
     if len(first) > NAME_PART_MAX or len(last) > NAME_PART_MAX:
@@ -71,7 +73,7 @@ def set_name(user: Any, name: str) -> None:
 
 
 @sensitive_variables("password")
-def validated_password(password: str, user: Any, field: str = "password") -> str:
+def validated_password(password: str, user: User, field: str = "password") -> str:
     try:
         validate_password(password, user)
     except ValidationError as exc:
@@ -79,7 +81,7 @@ def validated_password(password: str, user: Any, field: str = "password") -> str
     return password
 
 
-def _by_username(identifier: str) -> Any:
+def _by_username(identifier: str) -> User | None:
     user_model = get_user_model()
     return (
         user_model._default_manager.select_for_update()
@@ -88,7 +90,7 @@ def _by_username(identifier: str) -> Any:
     )
 
 
-def create_account(actor: Any, *, identifier: str, email: str = "", name: str = "") -> Any:
+def create_account(actor: Principal, *, identifier: str, email: str = "", name: str = "") -> User:
     """A new account without any password (no local identity: it signs in otherwise, or an
     administrator gives it one)."""
     require_administrator(actor)
@@ -107,13 +109,13 @@ def create_account(actor: Any, *, identifier: str, email: str = "", name: str = 
 
 @sensitive_variables("password")
 def create_local_account(
-    actor: Any,
+    actor: Principal,
     *,
     identifier: str,
     email: str | None = None,
     name: str | None = None,
     password: str | None = None,
-) -> Any:
+) -> User:
     """The local identity ``identifier``: a new account, or an existing one without a
     password that gets its local identity. Without a password it cannot sign in until an
     administrator sets one."""
@@ -126,7 +128,7 @@ def create_local_account(
         if user is not None:
             require_may_manage(actor, user)
         created = user is None
-        if created:
+        if user is None:
             user = get_user_model()(**{get_user_model().USERNAME_FIELD: identifier})
         if email is not None:
             set_email(user, email)
@@ -147,7 +149,7 @@ def create_local_account(
 
 
 def update_account(
-    actor: Any, user: Any, *, email: str | None = None, name: str | None = None
+    actor: Principal, user: User, *, email: str | None = None, name: str | None = None
 ) -> bool:
     """The account's e-mail and name (None: unchanged); True when either changed."""
     require_may_manage(actor, user)
@@ -167,7 +169,7 @@ def update_account(
     return changed
 
 
-def delete_local_identity(actor: Any, user: Any) -> None:
+def delete_local_identity(actor: Principal, user: User) -> None:
     """The account can no longer sign in with a password; it keeps its teams, grants, API
     keys and history."""
     require_administrator(actor)
@@ -182,7 +184,9 @@ def delete_local_identity(actor: Any, user: Any) -> None:
 
 
 @sensitive_variables("password")
-def set_password(actor: Any, user: Any, *, password: str, action: str = "user.password") -> None:
+def set_password(
+    actor: Principal, user: User, *, password: str, action: str = "user.password"
+) -> None:
     """Sets a password the caller already validated (a password form, or
     ``validated_password``); ``action`` names the audit event of the edge that asked
     (``user.password`` on pages, ``localidentity.password.set``/``.change`` on the API)."""
@@ -196,7 +200,7 @@ def set_password(actor: Any, user: Any, *, password: str, action: str = "user.pa
         written(actor, action, user, **{detail_key: user.get_username()})
 
 
-def set_active(actor: Any, account: Any, *, active: bool) -> None:
+def set_active(actor: Principal, account: User, *, active: bool) -> None:
     require_may_manage(actor, account)
     if not active and account.pk == actor.pk:
         raise conflict("You cannot deactivate your own account.", reason="self")

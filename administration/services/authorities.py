@@ -3,9 +3,10 @@ administrator's check, the transaction and the configuration revision around the
 certificates app's services (certificates/services.py), which keep the PKI rules."""
 
 import datetime as dt
-from typing import Any, TypedDict, Unpack
+from typing import TypedDict, Unpack
 
 from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from django.db import transaction
 
 from administration.services.checks import require_administrator
@@ -13,6 +14,7 @@ from certificates import services as pki
 from certificates.ca_keys import ca_private_key
 from certificates.models import CaEntry, CertificateAuthority
 from profiles import revision
+from raportal.callers import Principal
 from raportal.errors import DomainError, invalid_request
 from raportal.models import record
 
@@ -28,7 +30,7 @@ class EntryFlags(TypedDict, total=False):
 
 
 def add_ca_entry(
-    actor: Any, *, name: str, certificate: x509.Certificate, **flags: Unpack[EntryFlags]
+    actor: Principal, *, name: str, certificate: x509.Certificate, **flags: Unpack[EntryFlags]
 ) -> CaEntry:
     require_administrator(actor)
     with transaction.atomic():
@@ -38,7 +40,7 @@ def add_ca_entry(
 
 
 def update_ca_entry(
-    actor: Any,
+    actor: Principal,
     entry: CaEntry,
     *,
     certificate: x509.Certificate,
@@ -57,7 +59,7 @@ def update_ca_entry(
     return entry
 
 
-def delete_ca_entry(actor: Any, entry: CaEntry) -> None:
+def delete_ca_entry(actor: Principal, entry: CaEntry) -> None:
     require_administrator(actor)
     with transaction.atomic():
         pki.delete_ca_entry(CaEntry.objects.select_for_update().get(pk=entry.pk), actor=actor)
@@ -65,11 +67,11 @@ def delete_ca_entry(actor: Any, entry: CaEntry) -> None:
 
 
 def create_connector(
-    actor: Any,
+    actor: Principal,
     *,
     name: str,
     certificate: x509.Certificate,
-    key: Any,
+    key: PrivateKeyTypes,
     certificate_lifetime: dt.timedelta | None = None,
     backdate: dt.timedelta = dt.timedelta(0),
     crl_validity_hours: int | None = None,
@@ -93,11 +95,11 @@ def create_connector(
 
 
 def update_connector(
-    actor: Any,
+    actor: Principal,
     ca: CertificateAuthority,
     *,
     certificate: x509.Certificate | None,
-    key: Any,
+    key: PrivateKeyTypes | None,
     certificate_lifetime: dt.timedelta | None,
     backdate: dt.timedelta,
     crl_validity_hours: int,
@@ -140,7 +142,7 @@ def update_connector(
     return ca
 
 
-def delete_connector(actor: Any, ca: CertificateAuthority) -> None:
+def delete_connector(actor: Principal, ca: CertificateAuthority) -> None:
     require_administrator(actor)
     with transaction.atomic():
         ca = CertificateAuthority.objects.select_for_update().get(pk=ca.pk)

@@ -3,24 +3,25 @@ new configuration revision)."""
 
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import models
 
 from administration.permissions import SUPERUSER_ONLY, may_manage
 from profiles import revision
-from raportal.callers import is_administrator
+from raportal.callers import Principal, is_administrator
 from raportal.errors import DomainError, conflict, forbidden
 from raportal.models import record
 
 NOT_AN_ADMINISTRATOR = "administration is for staff accounts"
 
 
-def require_administrator(actor: Any) -> None:
+def require_administrator(actor: Principal) -> None:
     """403 SEC-PERM-001 unless ``actor`` is Horizon's administrator (a staff account)."""
     if not is_administrator(actor):
         raise forbidden(NOT_AN_ADMINISTRATOR)
 
 
-def require_may_manage(actor: Any, account: Any) -> None:
+def require_may_manage(actor: Principal, account: User) -> None:
     """403 SEC-PERM-001 unless the actor may change this account (only a superuser changes a
     superuser's: its password, keys and state would hand a staff account its powers)."""
     require_administrator(actor)
@@ -28,7 +29,7 @@ def require_may_manage(actor: Any, account: Any) -> None:
         raise forbidden(SUPERUSER_ONLY)
 
 
-def written(actor: Any, action: str, obj: models.Model, **detail: Any) -> None:
+def written(actor: Principal, action: str, obj: models.Model, **detail: Any) -> None:
     """The end of every administration write, in its transaction: the audit event, and a new
     configuration revision (cached profiles hold labels, teams, policies and CAs)."""
     record(actor, action, obj, **detail)

@@ -4,12 +4,13 @@ account's own (principal infos) too."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from administration.services.checks import require_administrator, require_may_manage, written
 from profiles.models import Grant, GrantLevel, Profile, Team, Workflow
+from raportal.callers import Principal
 from raportal.errors import invalid_request
 
 
@@ -19,7 +20,7 @@ class GrantEntry:
 
     workflow: str
     level: str
-    user: Any = None
+    user: User | None = None
     team: Team | None = None
 
 
@@ -33,7 +34,7 @@ def _check(entry: GrantEntry) -> None:
 
 
 def set_profile_grants(
-    actor: Any, profile: Profile, *, grants: Iterable[GrantEntry]
+    actor: Principal, profile: Profile, *, grants: Iterable[GrantEntry]
 ) -> dict[str, int]:
     """Replaces the profile's grants with ``grants`` and says how many were added, removed
     and changed."""
@@ -42,7 +43,9 @@ def set_profile_grants(
     for entry in entries:
         _check(entry)
 
-    def key(user_id: int | None, team_id: int | None, workflow: str) -> tuple:
+    def key(
+        user_id: int | None, team_id: int | None, workflow: str
+    ) -> tuple[tuple[str, int | None], str]:
         return ("u", user_id) if user_id else ("t", team_id), workflow
 
     with transaction.atomic():
@@ -69,7 +72,7 @@ def set_profile_grants(
 
 
 def set_team_grants(
-    actor: Any, team: Team, *, grants: Iterable[tuple[Profile, str, str]], by: str = ""
+    actor: Principal, team: Team, *, grants: Iterable[tuple[Profile, str, str]], by: str = ""
 ) -> bool:
     """The team's grants become exactly ``grants`` — (profile, workflow, level); True when
     that changed anything."""
@@ -100,7 +103,7 @@ def set_team_grants(
 
 
 def set_account_grants(
-    actor: Any, user: Any, *, grants: dict[tuple[int, str], tuple[Profile, str]]
+    actor: Principal, user: User, *, grants: dict[tuple[int, str], tuple[Profile, str]]
 ) -> None:
     """The account's own grants (not those of its teams) become exactly ``grants``:
     {(profile id, workflow): (profile, level)}. Audited by the caller's event (its principal

@@ -1,15 +1,14 @@
 """The label catalogue: labels that profiles' label rules refer to by name."""
 
-from typing import Any
-
 from django.db import IntegrityError, transaction
 
 from administration.services.checks import already_exists, require_administrator, written
-from administration.services.validation import checked_name, set_texts
+from administration.services.validation import checked_name, max_length_of, set_texts
 from profiles.models import Label, LabelRule, Profile
+from raportal.callers import Principal
 from raportal.errors import DomainError
 
-NAME_MAX = Label._meta.get_field("name").max_length
+NAME_MAX = max_length_of(Label, "name")
 
 
 def profiles_using_label(name: str) -> list[Profile]:
@@ -35,7 +34,9 @@ class LabelInUse(DomainError):
         self.reason = "referenced"
 
 
-def create_label(actor: Any, *, name: str, display_name: str = "", description: str = "") -> Label:
+def create_label(
+    actor: Principal, *, name: str, display_name: str = "", description: str = ""
+) -> Label:
     require_administrator(actor)
     label = Label(name=checked_name(name, "label", NAME_MAX))
     set_texts(label, display_name, description)
@@ -49,7 +50,7 @@ def create_label(actor: Any, *, name: str, display_name: str = "", description: 
 
 
 def update_label(
-    actor: Any,
+    actor: Principal,
     label: Label,
     *,
     display_name: str,
@@ -74,7 +75,7 @@ def update_label(
     return label
 
 
-def delete_label(actor: Any, label: Label) -> None:
+def delete_label(actor: Principal, label: Label) -> None:
     """Deletes a label no profile's label rule uses; ``LabelInUse`` (409) otherwise."""
     require_administrator(actor)
     with transaction.atomic():

@@ -1,17 +1,16 @@
 """Password policies (of PKCS#12 passwords and local accounts): create or update by name."""
 
-from typing import Any
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from administration.services.checks import require_administrator, written
 from profiles.models import PasswordPolicy
+from raportal.callers import Principal
 from raportal.errors import invalid_request
 
 
 def save_password_policy(
-    actor: Any,
+    actor: Principal,
     *,
     name: str,
     min_length: int,

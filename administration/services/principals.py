@@ -2,9 +2,9 @@
 administrator role, its teams, its own grants and its discovery rights — set as a whole."""
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.db import IntegrityError, models, transaction
 
 from administration.services.accounts import checked_identifier, is_local
@@ -18,6 +18,7 @@ from administration.services.checks import (
 from administration.services.grants import set_account_grants
 from discovery.models import CampaignPermission
 from profiles.models import Profile, Team
+from raportal.callers import Principal
 from raportal.errors import conflict
 from raportal.models import ApiCredential
 
@@ -35,7 +36,7 @@ class PrincipalInfo:
     campaign_rights: set[tuple[int, str]] = field(default_factory=set)
 
 
-def _refuse_lockout(actor: Any, user: Any, info: PrincipalInfo) -> None:
+def _refuse_lockout(actor: Principal, user: User, info: PrincipalInfo) -> None:
     if user.pk == actor.pk and not (info.enabled and info.staff):
         raise conflict("you cannot disable yourself or drop your own administrator role")
     if user.is_superuser and not info.staff:
@@ -45,7 +46,7 @@ def _refuse_lockout(actor: Any, user: Any, info: PrincipalInfo) -> None:
         )
 
 
-def _apply(actor: Any, user: Any, info: PrincipalInfo) -> None:
+def _apply(actor: Principal, user: User, info: PrincipalInfo) -> None:
     require_may_manage(actor, user)
     _refuse_lockout(actor, user, info)
     if info.contact is not None:
@@ -58,7 +59,7 @@ def _apply(actor: Any, user: Any, info: PrincipalInfo) -> None:
     _set_campaign_rights(user, info.campaign_rights)
 
 
-def _set_campaign_rights(user: Any, wanted: set[tuple[int, str]]) -> None:
+def _set_campaign_rights(user: User, wanted: set[tuple[int, str]]) -> None:
     """The account's discovery permissions become exactly ``wanted``."""
     current = {(p.campaign_id, p.right): p.pk for p in user.discovery_permissions.all()}
     stale = [pk for key, pk in current.items() if key not in wanted]
@@ -70,7 +71,7 @@ def _set_campaign_rights(user: Any, wanted: set[tuple[int, str]]) -> None:
     )
 
 
-def _empty(user: Any) -> bool:
+def _empty(user: User) -> bool:
     """No principal info of its own yet: no grants, teams nor administrator role."""
     return not (
         user.is_staff
@@ -80,7 +81,7 @@ def _empty(user: Any) -> bool:
     )
 
 
-def create_principal_info(actor: Any, *, identifier: str, info: PrincipalInfo) -> Any:
+def create_principal_info(actor: Principal, *, identifier: str, info: PrincipalInfo) -> User:
     """The principal info of a new account (made without a password), or of an existing
     one whose principal info is still empty (409 otherwise)."""
     require_administrator(actor)
@@ -94,7 +95,7 @@ def create_principal_info(actor: Any, *, identifier: str, info: PrincipalInfo) -
                 .first()
             )
             created = user is None
-            if created:
+            if user is None:
                 user = user_model(**{user_model.USERNAME_FIELD: identifier})
                 user.set_unusable_password()
                 user.save()
@@ -107,7 +108,7 @@ def create_principal_info(actor: Any, *, identifier: str, info: PrincipalInfo) -
     return user
 
 
-def update_principal_info(actor: Any, user: Any, *, info: PrincipalInfo) -> None:
+def update_principal_info(actor: Principal, user: User, *, info: PrincipalInfo) -> None:
     require_administrator(actor)
     with transaction.atomic():
         lock(user)
@@ -115,7 +116,7 @@ def update_principal_info(actor: Any, user: Any, *, info: PrincipalInfo) -> None
         written(actor, "principalinfo.update", user, identifier=user.get_username())
 
 
-def _needed(user: Any) -> bool:
+def _needed(user: User) -> bool:
     """Whether deleting the account would lose something: a way to sign in, or a row that
     refers to it (and would be nulled or block the delete)."""
     if is_local(user) or ApiCredential.objects.filter(user=user).exists():
@@ -131,7 +132,7 @@ def _needed(user: Any) -> bool:
     return False
 
 
-def delete_principal_info(actor: Any, user: Any) -> None:
+def delete_principal_info(actor: Principal, user: User) -> None:
     """Empties the principal info; deletes the account too when nothing else needs it."""
     require_administrator(actor)
     identifier = user.get_username()

@@ -8,7 +8,8 @@ from django.db import transaction
 from django.db.models.deletion import ProtectedError
 
 from administration.services.checks import already_exists, require_administrator, written
-from profiles.models import Profile
+from profiles.models import LabelRule, Profile, SanRule, SubjectRule
+from raportal.callers import Principal
 from raportal.errors import conflict, invalid_request
 
 
@@ -26,7 +27,7 @@ def _detail(via: str | None, ignored: list[str]) -> dict[str, Any]:
 
 
 def create_profile(
-    actor: Any, *, name: str, source: ProfileSource, via: str | None = None
+    actor: Principal, *, name: str, source: ProfileSource, via: str | None = None
 ) -> tuple[Profile, list[str]]:
     """A new profile named ``name`` from ``source`` (409 when the name is taken); returns it
     and what the source ignored."""
@@ -40,7 +41,7 @@ def create_profile(
 
 
 def update_profile(
-    actor: Any, profile: Profile, *, source: ProfileSource, via: str | None = None
+    actor: Principal, profile: Profile, *, source: ProfileSource, via: str | None = None
 ) -> tuple[Profile, list[str]]:
     """The profile as ``source`` describes it (locked: two updates apply one after the
     other); returns it and what the source ignored."""
@@ -52,7 +53,7 @@ def update_profile(
     return profile, ignored
 
 
-def set_profile_enabled(actor: Any, profile: Profile, *, enabled: bool) -> Profile:
+def set_profile_enabled(actor: Principal, profile: Profile, *, enabled: bool) -> Profile:
     require_administrator(actor)
     with transaction.atomic():
         profile = Profile.objects.select_for_update().get(pk=profile.pk)
@@ -62,7 +63,7 @@ def set_profile_enabled(actor: Any, profile: Profile, *, enabled: bool) -> Profi
     return profile
 
 
-def clone_profile(actor: Any, source: Profile, *, new_name: str) -> Profile:
+def clone_profile(actor: Principal, source: Profile, *, new_name: str) -> Profile:
     """A disabled copy of ``source`` (rules and team whitelist included) named ``new_name``;
     grants are not copied."""
     require_administrator(actor)
@@ -83,7 +84,11 @@ def clone_profile(actor: Any, source: Profile, *, new_name: str) -> Profile:
             pk=source.pk
         )
         whitelist = list(source.team_whitelist.all())
-        rules = [*source.subject_rules.all(), *source.san_rules.all(), *source.label_rules.all()]
+        rules: list[SubjectRule | SanRule | LabelRule] = [
+            *source.subject_rules.all(),
+            *source.san_rules.all(),
+            *source.label_rules.all(),
+        ]
         clone = source
         clone.pk, clone.id, clone.name, clone.enabled = None, None, new_name, False
         clone._state.adding = True
@@ -98,7 +103,7 @@ def clone_profile(actor: Any, source: Profile, *, new_name: str) -> Profile:
     return clone
 
 
-def delete_profile(actor: Any, profile: Profile, *, via: str | None = None) -> None:
+def delete_profile(actor: Principal, profile: Profile, *, via: str | None = None) -> None:
     """Deletes a profile without certificates nor requests (409 otherwise: their history
     must stay; disable it instead)."""
     require_administrator(actor)

@@ -2,21 +2,22 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from administration.services.checks import already_exists, require_administrator, written
-from administration.services.validation import checked_email, checked_name, set_texts
+from administration.services.validation import checked_email, checked_name, max_length_of, set_texts
 from profiles.models import Grant, Profile, Team
+from raportal.callers import Principal
 from raportal.errors import conflict, invalid_request
 
-NAME_MAX = Team._meta.get_field("name").max_length
+NAME_MAX = max_length_of(Team, "name")
 
 
-def accounts_named(names: Iterable[str], field: str) -> list[Any]:
+def accounts_named(names: Iterable[str], field: str) -> list[User]:
     """The accounts with these usernames, or 400 naming those that do not exist."""
     user_model = get_user_model()
     wanted = list(dict.fromkeys(names))
@@ -34,14 +35,14 @@ def _fill(team: Team, display_name: str, description: str, contact_email: str) -
 
 
 def create_team(
-    actor: Any,
+    actor: Principal,
     *,
     name: str,
     display_name: str = "",
     description: str = "",
     contact_email: str = "",
-    managers: Iterable[Any] = (),
-    members: Iterable[Any] = (),
+    managers: Iterable[User] = (),
+    members: Iterable[User] = (),
 ) -> Team:
     require_administrator(actor)
     team = Team(name=checked_name(name, "team", NAME_MAX))
@@ -58,14 +59,14 @@ def create_team(
 
 
 def update_team(
-    actor: Any,
+    actor: Principal,
     team: Team,
     *,
     display_name: str,
     description: str,
     contact_email: str,
-    managers: Iterable[Any],
-    members: Iterable[Any] | None = None,
+    managers: Iterable[User],
+    members: Iterable[User] | None = None,
     name: str | None = None,
 ) -> Team:
     """Replaces the team's fields (``members`` None: they stay as they are)."""
@@ -85,7 +86,7 @@ def update_team(
     return team
 
 
-def _written(actor: Any, action: str, team: Team) -> None:
+def _written(actor: Principal, action: str, team: Team) -> None:
     written(
         actor,
         action,
@@ -96,15 +97,15 @@ def _written(actor: Any, action: str, team: Team) -> None:
     )
 
 
-def add_members(actor: Any, team: Team, accounts: Iterable[Any]) -> None:
+def add_members(actor: Principal, team: Team, accounts: Iterable[User]) -> None:
     _change_members(actor, team, list(accounts), "add")
 
 
-def remove_members(actor: Any, team: Team, accounts: Iterable[Any]) -> None:
+def remove_members(actor: Principal, team: Team, accounts: Iterable[User]) -> None:
     _change_members(actor, team, list(accounts), "remove")
 
 
-def set_members(actor: Any, team: Team, accounts: Iterable[Any]) -> bool:
+def set_members(actor: Principal, team: Team, accounts: Iterable[User]) -> bool:
     """The team's members become exactly ``accounts``; True if that changed anything."""
     require_administrator(actor)
     wanted = {account.pk: account for account in accounts}
@@ -119,7 +120,7 @@ def set_members(actor: Any, team: Team, accounts: Iterable[Any]) -> bool:
     return bool(added or removed)
 
 
-def _change_members(actor: Any, team: Team, accounts: list[Any], change: str) -> None:
+def _change_members(actor: Principal, team: Team, accounts: list[User], change: str) -> None:
     require_administrator(actor)
     with transaction.atomic():
         team = Team.objects.select_for_update().get(pk=team.pk)
@@ -144,8 +145,8 @@ class TeamDeletion:
 def team_deletion(team: Team) -> TeamDeletion:
     return TeamDeletion(
         grants=list(team.grants.select_related("profile").order_by("profile__name", "workflow")),
-        requests=team.requests.count(),  # type: ignore[attr-defined]
-        certificates=team.certificates.count(),  # type: ignore[attr-defined]
+        requests=team.requests.count(),
+        certificates=team.certificates.count(),
         default_of=list(Profile.objects.filter(team_default=team).order_by("name")),
         allowed_by=[
             (profile, profile.team_whitelist.count() == 1)
@@ -154,7 +155,7 @@ def team_deletion(team: Team) -> TeamDeletion:
     )
 
 
-def delete_team(actor: Any, team: Team) -> int:
+def delete_team(actor: Principal, team: Team) -> int:
     """Deletes the team and its grants; returns how many grants went with it. A team that a
     profile names as its default or in its whitelist stays (409): removing it from a
     whitelist could empty it, which would open the profile to every team."""

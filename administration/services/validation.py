@@ -1,11 +1,21 @@
 """What every administration write checks of its input, whichever edge it came from."""
 
 from django.core import exceptions as django_exceptions
+from django.core.exceptions import ImproperlyConfigured
 from django.core.validators import validate_email, validate_slug
 from django.db import models
 
+from profiles.models import Label, Team
 from raportal.control_characters import problem_with
 from raportal.errors import invalid_request
+
+
+def max_length_of(model: type[models.Model], name: str) -> int:
+    """The ``max_length`` of the model's field ``name`` (a text field: it has one)."""
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field) or field.max_length is None:
+        raise ImproperlyConfigured(f"{model.__name__}.{name} is not a field with a max_length")
+    return field.max_length
 
 
 def checked_text(text: str, field: str, *, multiline: bool = False) -> str:
@@ -42,13 +52,11 @@ def checked_email(address: str | None, field: str) -> str:
     return address
 
 
-def set_texts(row: models.Model, display_name: str, description: str) -> None:
+def set_texts(row: Label | Team, display_name: str, description: str) -> None:
     """The row's display name and description; 400 when the display name is longer than
     the row's field."""
-    limit = type(row)._meta.get_field("display_name").max_length
+    limit = max_length_of(type(row), "display_name")
     if len(display_name) > limit:
         raise invalid_request(f"displayName: at most {limit} characters")
-    row.display_name = checked_text(display_name, "displayName")  # type: ignore[attr-defined]
-    row.description = checked_text(  # type: ignore[attr-defined]
-        description, "description", multiline=True
-    )
+    row.display_name = checked_text(display_name, "displayName")
+    row.description = checked_text(description, "description", multiline=True)
