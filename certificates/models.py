@@ -315,3 +315,26 @@ class EscrowedKey(models.Model):
 
     def __str__(self) -> str:
         return f"escrowed key of {self.certificate_id}"
+
+
+class ScepRaCertificate(models.Model):
+    """The RA certificate SCEP devices encrypt their requests to and whose key signs the
+    answers (RFC 8894 §2.2): RSA (SCEP envelopes with RSA key transport), issued by the CA it
+    speaks for, its key sealed under RAPORTAL_KEK like the CA keys. The newest one is used;
+    renewing adds one (certificates/scep_ra.py)."""
+
+    ca = models.ForeignKey(CertificateAuthority, on_delete=models.CASCADE, related_name="scep_ras")
+    certificate_pem = models.TextField()
+    sealed_key = models.BinaryField(editable=False)
+    not_after = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"SCEP RA of {self.ca.name} (until {self.not_after:%Y-%m-%d})"
+
+    @property
+    def certificate(self) -> x509.Certificate:
+        return x509.load_pem_x509_certificate(self.certificate_pem.encode())

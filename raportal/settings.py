@@ -158,6 +158,7 @@ INSTALLED_APPS = [
     "discovery",
     "administration",
     "est",
+    "scep",
 ]
 
 MIDDLEWARE = [

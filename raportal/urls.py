@@ -86,6 +86,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("manage/", include("administration.pages.urls")),
     path("", include("est.urls")),
+    path("", include("scep.urls")),
     path("", include("requests_app.approvals.urls")),
     path("", include("requests_app.pages.urls")),
     path("", include("certificates.pages.urls")),

@@ -19,11 +19,12 @@ from typing import Any
 from cryptography import x509
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from certificates.models import Certificate
 from certificates.pki import names
+from certificates.pki.csr import csr_pem
 from certificates.pki.keys import key_type_of
 from certificates.services import issue_certificate
 from profiles import template_rules as rules
@@ -93,37 +94,88 @@ class Enrollment:
     certificate: x509.Certificate
 
 
-def open_challenges(profile: Profile, module: str, now: dt.datetime) -> QuerySet[Request]:
-    """The challenges of ``profile`` a device may still spend."""
+def open_challenges(
+    profile: Profile, module: str, now: dt.datetime, *, waiting: bool = False
+) -> QuerySet[Request]:
+    """The challenges of ``profile`` a device may still spend; with ``waiting``, also those
+    still waiting for an approver (a manual password the requester already knows)."""
+    statuses = [Status.APPROVED, Status.PENDING] if waiting else [Status.APPROVED]
     return Request.objects.filter(
         profile=profile,
         module=module,
         workflow=Workflow.ENROLL,
-        status=Status.APPROVED,
+        status__in=statuses,
         expires_at__gt=now,
     ).exclude(challenge_hash="")
 
 
 def find_challenge(
-    profile: Profile, module: str, password: str, *, identifier: str | None = None
+    profile: Profile,
+    module: str,
+    password: str,
+    *,
+    identifier: str | None = None,
+    dn: str | None = None,
+    waiting: bool = False,
 ) -> Request:
     """The open challenge whose password this is. ``identifier`` (EST's Basic user name) is
-    the request's id or its DN, as Horizon accepts; without one, the profile's newest open
+    the request's id or its DN, as Horizon accepts; ``dn`` (a SCEP CSR's subject) leaves the
+    challenges bound to that DN and those bound to none. Otherwise the profile's newest open
     challenges are tried. EnrollmentRefused("unauthorized") when none matches."""
     if not password:
         raise EnrollmentRefused("unauthorized", "a challenge password is required")
-    candidates = open_challenges(profile, module, timezone.now()).order_by("-created_at")
+    candidates = open_challenges(profile, module, timezone.now(), waiting=waiting)
     if identifier:
         try:
             candidates = candidates.filter(pk=uuid.UUID(identifier))
         except ValueError:
             candidates = candidates.filter(dn=_dn_string(identifier))
-    for request in candidates[:MAX_ANONYMOUS_CANDIDATES]:
+    if dn is not None:
+        candidates = candidates.filter(Q(dn="") | Q(dn=dn))
+    for request in candidates.order_by("-created_at")[:MAX_ANONYMOUS_CANDIDATES]:
         if check_password(password, request.challenge_hash):
             return request
     # The same work whether or not a candidate existed: the answer's timing tells nothing.
     check_password(password, _DUMMY_HASH())
     raise EnrollmentRefused("unauthorized", "no open challenge matches these credentials")
+
+
+WAITING = "waitingDevice"  # the template's record of a device waiting for approval (SCEP)
+
+
+def hold_for_approval(
+    request: Request, csr: x509.CertificateSigningRequest, *, transaction_id: str
+) -> None:
+    """A device brought the password of a challenge an approver has not decided yet: keep its
+    CSR and transaction on the request, for its poll once the request is approved. Changes
+    nothing else (the approver still decides on the request as filed)."""
+    with transaction.atomic():
+        locked = Request.objects.select_for_update().get(pk=request.pk)
+        if locked.status != Status.PENDING:
+            return
+        locked.template = {
+            **locked.template,
+            WAITING: {"transactionId": transaction_id[:128], "csr": csr_pem(csr)},
+        }
+        locked.save(update_fields=["template"])
+
+
+def waiting_transaction(
+    profile: Profile, module: str, transaction_id: str
+) -> tuple[Request, x509.CertificateSigningRequest | None] | None:
+    """The request a device's transaction waits on (CertPoll), with the CSR it holds."""
+    request = (
+        Request.objects.filter(profile=profile, module=module, workflow=Workflow.ENROLL)
+        .filter(**{f"template__{WAITING}__transactionId": transaction_id[:128]})
+        .select_related("certificate")
+        .order_by("-created_at")
+        .first()
+    )
+    if request is None:
+        return None
+    stored = request.template.get(WAITING) or {}
+    csr = x509.load_pem_x509_csr(stored["csr"].encode()) if stored.get("csr") else None
+    return request, csr
 
 
 def _dn_string(text: str) -> str:

@@ -28,6 +28,7 @@ LAYERS = {
     "discovery": 3,
     # Device enrollment protocols: views over the request services.
     "est": 4,
+    "scep": 4,
 }
 
 # The URL root and the settings name every app: that is their job.

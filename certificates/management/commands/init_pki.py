@@ -5,6 +5,7 @@ from django.db import transaction
 
 from certificates.models import CertificateAuthority
 from certificates.pki.keys import KEY_TYPES
+from certificates.scep_ra import current_ra
 from certificates.services import create_ca, list_authority
 
 
@@ -41,6 +42,8 @@ class Command(BaseCommand):
             root, issuing = self._create(options, common)
         self.stdout.write(self.style.SUCCESS(f"Root CA {root.name} ({root.key_type})"))
         self.stdout.write(self.style.SUCCESS(f"Issuing CA {issuing.name} ({issuing.key_type})"))
+        ra = current_ra(issuing)  # SCEP's RA for the issuing CA (RSA: SCEP envelopes with RSA)
+        self.stdout.write(self.style.SUCCESS(f"SCEP RA certificate until {ra.not_after:%Y-%m-%d}"))
 
     def _create(self, options, common):
         root = create_ca(
