@@ -354,30 +354,43 @@ def cert_rep(
     if status == SUCCESS:
         inner = _degenerate(certificates or [], crl)
         content = envelope(inner, request.signer)
-    # SHA-256, announced in GetCACaps, whatever the request used (SHA-1 from older clients).
+    scep_attributes: dict[str, object] = {
+        "scep_transaction_id": request.transaction_id,
+        "scep_message_type": CERT_REP,
+        "scep_pki_status": status,
+        "scep_sender_nonce": os.urandom(16),
+        "scep_recipient_nonce": request.sender_nonce,
+    }
+    if status == FAILURE:
+        scep_attributes["scep_fail_info"] = fail_info or BAD_REQUEST
+    return signed_message(content, ra_certificate, ra_key, scep_attributes)
+
+
+def signed_message(
+    content: bytes,
+    certificate: x509.Certificate,
+    key: rsa.RSAPrivateKey,
+    scep_attributes: dict[str, object],
+) -> bytes:
+    """A pkiMessage (§3.2): ``content`` (an envelope, or nothing) in a SignedData signed by
+    ``key`` over the SCEP attributes, with SHA-256 (announced in GetCACaps)."""
     digest = "sha256"
     algorithm = _HASHES[digest]
     attributes = [
         _attribute("content_type", "data"),
         _attribute("message_digest", _digest(algorithm, content)),
-        _attribute("scep_transaction_id", request.transaction_id),
-        _attribute("scep_message_type", CERT_REP),
-        _attribute("scep_pki_status", status),
-        _attribute("scep_sender_nonce", os.urandom(16)),
-        _attribute("scep_recipient_nonce", request.sender_nonce),
+        *(_attribute(name, value) for name, value in scep_attributes.items()),
     ]
-    if status == FAILURE:
-        attributes.append(_attribute("scep_fail_info", fail_info or BAD_REQUEST))
     signed_attrs = cms.CMSAttributes(attributes)
-    signature = ra_key.sign(b"\x31" + signed_attrs.dump()[1:], asym_padding.PKCS1v15(), algorithm)
-    ra = asn1_x509.Certificate.load(ra_certificate.public_bytes(Encoding.DER))
+    signature = key.sign(b"\x31" + signed_attrs.dump()[1:], asym_padding.PKCS1v15(), algorithm)
+    signer = asn1_x509.Certificate.load(certificate.public_bytes(Encoding.DER))
     signer_info = cms.SignerInfo(
         {
             "version": "v1",
             "sid": cms.SignerIdentifier(
                 name="issuer_and_serial_number",
                 value=cms.IssuerAndSerialNumber(
-                    {"issuer": ra.issuer, "serial_number": ra.serial_number}
+                    {"issuer": signer.issuer, "serial_number": signer.serial_number}
                 ),
             ),
             "digest_algorithm": algos.DigestAlgorithm({"algorithm": digest}),
@@ -394,7 +407,7 @@ def cert_rep(
             "version": "v1",
             "digest_algorithms": [algos.DigestAlgorithm({"algorithm": digest})],
             "encap_content_info": encap,
-            "certificates": [cms.CertificateChoices(name="certificate", value=ra)],
+            "certificates": [cms.CertificateChoices(name="certificate", value=signer)],
             "signer_infos": [signer_info],
         }
     )
