@@ -1,5 +1,19 @@
 """How a renewal links two certificates, in their metadata: the new one names the certificate
 it renews (``PREVIOUS``), the old one the certificate that renewed it (``RENEWED``), by id. The
-renew workflow writes them (requests_app/workflows/renew.py); the certificate page shows them."""
+renew workflow and device re-enrollment write them (requests_app/workflows/renew.py,
+requests_app/reenrollment.py); the certificate page shows them."""
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from certificates.models import Certificate
 
 PREVIOUS, RENEWED = "previous_certificate_id", "renewed_certificate_id"
+
+
+def mark_renewed(old: "Certificate", new: "Certificate") -> None:
+    """Writes on ``old`` that ``new`` renewed it (inside the issuing transaction)."""
+    old.metadata = [m for m in old.metadata if m["key"] != RENEWED] + [
+        {"key": RENEWED, "value": str(new.pk)}
+    ]
+    old.save(update_fields=["metadata"])

@@ -17,7 +17,7 @@ from certificates.models import Certificate
 from certificates.pki import names
 from certificates.pki.fingerprints import thumbprint
 from certificates.pki.keys import key_type_of
-from certificates.renewal import PREVIOUS, RENEWED
+from certificates.renewal import PREVIOUS, mark_renewed
 from certificates.services import issue_certificate
 from profiles.models import Profile, Workflow
 from raportal.errors import DomainError
@@ -81,10 +81,7 @@ def reenroll(
         except DomainError as exc:
             kind = "unavailable" if exc.status >= 500 else "invalid"
             raise EnrollmentRefused(kind, exc.detail) from None
-        old.metadata = [m for m in old.metadata if m["key"] != RENEWED] + [
-            {"key": RENEWED, "value": str(new.pk)}
-        ]
-        old.save(update_fields=["metadata"])
+        mark_renewed(old, new)
         now = timezone.now()
         expires_at = now + dt.timedelta(days=profile.request_expiry_days(Workflow.RENEW))
         request = Request.objects.create(

@@ -11,7 +11,7 @@ from django.utils import timezone
 from certificates.models import Certificate
 from certificates.pki.csr import csr_pem
 from certificates.pki.keys import PrivateKey, key_type_of
-from certificates.renewal import PREVIOUS, RENEWED
+from certificates.renewal import PREVIOUS, RENEWED, mark_renewed
 from certificates.services import ensure_ca_can_issue, issue_certificate
 from profiles.models import Profile
 from raportal.callers import Principal
@@ -113,10 +113,7 @@ class RenewWorkflow(CertificateWorkflow):
             private_key_to_escrow=key if key is not None and profile.escrow else None,
             actor=actor,
         )
-        old.metadata = [m for m in old.metadata if m["key"] != RENEWED] + [
-            {"key": RENEWED, "value": str(row.pk)}
-        ]
-        old.save(update_fields=["metadata"])
+        mark_renewed(old, row)
         request.certificate = row
         if key is None:
             return None
