@@ -207,7 +207,7 @@ def redeem_challenge(
     challenge, even concurrent, is refused as unauthorized with nothing issued."""
     with transaction.atomic():
         locked = (
-            Request.objects.select_for_update()
+            Request.objects.select_for_update(of=("self",))
             .select_related("profile", "profile__ca", "owner", "team")
             .get(pk=request.pk)
         )

@@ -62,7 +62,11 @@ def reenroll(
         )
     device = DevicePrincipal(protocol, address, {"certificate": row.serial})
     with transaction.atomic():
-        old = Certificate.objects.select_for_update().select_related("owner", "team").get(pk=row.pk)
+        old = (
+            Certificate.objects.select_for_update(of=("self",))
+            .select_related("owner", "team")
+            .get(pk=row.pk)
+        )
         try:
             check_renewable(old, profile)
             enforce_holder_limit(profile, old.holder_id, device, replacing=old)
