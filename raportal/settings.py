@@ -408,6 +408,8 @@ for _proxy in RAPORTAL_CLIENT_CERT_PROXIES:
         ) from None
 # EST's /.well-known/est/<operation> (no profile label) serves this profile; empty: none.
 RAPORTAL_EST_DEFAULT_PROFILE = os.environ.get("RAPORTAL_EST_DEFAULT_PROFILE", "")
+# SCEP at NDES's path /certsrv/mscep/mscep.dll serves this profile; empty: none.
+RAPORTAL_SCEP_DEFAULT_PROFILE = os.environ.get("RAPORTAL_SCEP_DEFAULT_PROFILE", "")
 # A local account's password is accepted as its X-API-KEY (as in Horizon); a verified one is
 # remembered this many seconds (an HMAC in the cache, never the password), so that calls do not
 # each cost a password hash. A password change ends it at once. 0: verify on every call.

@@ -12,6 +12,7 @@ import logging
 import urllib.parse
 
 from cryptography.hazmat.primitives.asymmetric import rsa
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -33,7 +34,10 @@ def _text(status: int, message: str) -> HttpResponse:
     return HttpResponse(message + "\n", status=status, content_type="text/plain; charset=utf-8")
 
 
-def _profile(name: str) -> Profile | None:
+def _profile(label: str | None) -> Profile | None:
+    name = label or settings.RAPORTAL_SCEP_DEFAULT_PROFILE
+    if not name:
+        return None
     return (
         Profile.objects.filter(name=name, module=Module.SCEP, enabled=True)
         .select_related("ca")
@@ -42,11 +46,13 @@ def _profile(name: str) -> Profile | None:
 
 
 @csrf_exempt
-def scep(request: HttpRequest, profile: str) -> HttpResponse:
+def scep(request: HttpRequest, profile: str | None = None) -> HttpResponse:
     if request.method not in ("GET", "POST"):
         return _text(405, "SCEP answers GET and POST")
     found = _profile(profile)
     if found is None:
+        if profile is None:
+            return _text(404, "no default SCEP profile: use /scep/<profile>")
         return _text(404, f"no enabled SCEP profile is named {profile!r}")
     operation = request.GET.get("operation", "")
     if operation == "GetCACaps":

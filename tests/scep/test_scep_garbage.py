@@ -150,3 +150,10 @@ def test_garbage_never_answers_500_and_never_issues(client, scep_setup, data):
         assert status == messages.FAILURE, text
     assert Certificate.objects.count() == 0, text
     assert Request.objects.get(pk=request_id).status == "approved", text
+
+
+def test_ndes_path_serves_the_default_scep_profile(client, scep_setup, settings):
+    assert client.get("/certsrv/mscep/mscep.dll?operation=GetCACaps").status_code == 404
+    settings.RAPORTAL_SCEP_DEFAULT_PROFILE = "scep-garbage"
+    response = client.get("/certsrv/mscep/mscep.dll/pkiclient.exe?operation=GetCACaps")
+    assert response.status_code == 200 and b"POSTPKIOperation" in response.content
