@@ -27,6 +27,7 @@ from profiles.models import Module, Profile
 from raportal.client_certificates import presented_certificate
 from raportal.throttling import blocked_for, client_ip, record_failure
 from requests_app.challenges import Enrollment, EnrollmentRefused, find_challenge, redeem_challenge
+from requests_app.models import Status
 from requests_app.reenrollment import reenroll
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ log = logging.getLogger(__name__)
 MAX_BODY_BYTES = 64 * 1024  # a PKCS#10 of an RSA 8192 key is under 3 KiB
 PROTOCOL = Module.EST
 THROTTLE_SCOPE = "est"
+PENDING_RETRY_SECONDS = 60
 
 # Object identifiers of csrattrs (RFC 7030 §4.5.2).
 CHALLENGE_PASSWORD = AttributeOID.CHALLENGE_PASSWORD.dotted_string
@@ -210,7 +212,17 @@ def simpleenroll(request: HttpRequest, profile: str | None = None) -> HttpRespon
             found, "credentials are required: HTTP Basic, or a challengePassword in the CSR"
         )
     try:
-        challenge = find_challenge(found, PROTOCOL, password, identifier=identifier or None)
+        challenge = find_challenge(
+            found, PROTOCOL, password, identifier=identifier or None, waiting=True
+        )
+        if challenge.status == Status.PENDING:
+            # §4.2.3: accepted, not yet decided (an approver still has to approve the
+            # challenge): the device retries after Retry-After with the same request.
+            return _text(
+                202,
+                "the challenge waits for an approver's decision: retry later",
+                Retry_After=str(PENDING_RETRY_SECONDS),
+            )
         enrollment = redeem_challenge(challenge, csr, protocol=PROTOCOL, address=client_ip(request))
     except EnrollmentRefused as refusal:
         return _refused(request, found, refusal)
@@ -224,6 +236,9 @@ def simplereenroll(request: HttpRequest, profile: str | None = None) -> HttpResp
     found = _profile(profile)
     if found is None:
         return _no_profile(profile)
+    wait = blocked_for(request, THROTTLE_SCOPE, None)
+    if wait:
+        return _text(429, f"too many failed attempts: retry in {wait} s", Retry_After=str(wait))
     presented = presented_certificate(request)
     if presented is None:
         return _unauthorized(found, "re-enrollment needs the current certificate, over TLS")

@@ -2,7 +2,13 @@ from django.contrib import admin
 
 from requests_app.models import Request
 
-SECRET_FIELDS = {"sealed_password", "sealed_pkcs12", "sealed_key", "challenge_hash"}
+SECRET_FIELDS = {
+    "sealed_password",
+    "sealed_pkcs12",
+    "sealed_key",
+    "challenge_hash",
+    "challenge_tag",
+}
 
 
 @admin.register(Request)

@@ -11,12 +11,14 @@ A challenge is valid until the request's expiration date (``enroll_request_expir
 the profile, counted from the submission).
 """
 
+import base64
 import datetime as dt
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -24,23 +26,20 @@ from django.utils import timezone
 
 from certificates.models import Certificate
 from certificates.pki import names
-from certificates.pki.csr import csr_pem
 from certificates.pki.keys import key_type_of
 from certificates.services import issue_certificate
 from profiles import template_rules as rules
 from profiles.models import Profile, Workflow
+from raportal.control_characters import control_character
+from raportal.crypto import open_sealed, seal
 from raportal.errors import DomainError
 from raportal.models import record
-from requests_app.models import Request, Status
+from requests_app.models import Request, Status, challenge_tag
 from requests_app.workflows.holder_limit import enforce_holder_limit
 from requests_app.workflows.requested_template import csr_sans, identity_of
 
 BOUND = "dnBound"  # requests_app/workflows/challenge.py stores it in the template
 ENROLLMENT = "enrollment"  # the template's record of how the device enrolled
-
-# Without an identifier (a SCEP device, an EST device sending the password in its CSR), the
-# newest challenges of the profile are tried, at most this many: each try is a slow hash.
-MAX_ANONYMOUS_CANDIDATES = 20
 
 
 class EnrollmentRefused(Exception):
@@ -118,25 +117,32 @@ def find_challenge(
     dn: str | None = None,
     waiting: bool = False,
 ) -> Request:
-    """The open challenge whose password this is. ``identifier`` (EST's Basic user name) is
-    the request's id or its DN, as Horizon accepts; ``dn`` (a SCEP CSR's subject) leaves the
-    challenges bound to that DN and those bound to none. Otherwise the profile's newest open
-    challenges are tried. EnrollmentRefused("unauthorized") when none matches."""
-    if not password:
+    """The open challenge whose password this is, found by the password's tag (one slow hash
+    checked, found or not: the answer's timing tells nothing, and any number of open
+    challenges costs the same). ``identifier`` (EST's Basic user name) narrows to the
+    request's id or its DN, as Horizon accepts; ``dn`` (a SCEP CSR's subject) to the
+    challenges bound to that DN and those bound to none. EnrollmentRefused("unauthorized")
+    when none matches."""
+    if not password or len(password) > 1024:
         raise EnrollmentRefused("unauthorized", "a challenge password is required")
-    candidates = open_challenges(profile, module, timezone.now(), waiting=waiting)
+    candidates = open_challenges(profile, module, timezone.now(), waiting=waiting).filter(
+        challenge_tag=challenge_tag(password)
+    )
     if identifier:
-        try:
-            candidates = candidates.filter(pk=uuid.UUID(identifier))
-        except ValueError:
-            candidates = candidates.filter(dn=_dn_string(identifier))
+        if len(identifier) > 1024 or control_character(identifier):
+            candidates = candidates.none()
+        else:
+            try:
+                candidates = candidates.filter(pk=uuid.UUID(identifier))
+            except ValueError:
+                candidates = candidates.filter(dn=_dn_string(identifier))
     if dn is not None:
-        candidates = candidates.filter(Q(dn="") | Q(dn=dn))
-    for request in candidates.order_by("-created_at")[:MAX_ANONYMOUS_CANDIDATES]:
-        if check_password(password, request.challenge_hash):
-            return request
-    # The same work whether or not a candidate existed: the answer's timing tells nothing.
-    check_password(password, _DUMMY_HASH())
+        bound = Q(dn="") | Q(dn=dn)
+        candidates = candidates.none() if control_character(dn) else candidates.filter(bound)
+    found = candidates.order_by("-created_at").first()
+    matches = check_password(password, found.challenge_hash if found else _DUMMY_HASH())
+    if found is not None and matches:
+        return found
     raise EnrollmentRefused("unauthorized", "no open challenge matches these credentials")
 
 
@@ -147,15 +153,20 @@ def hold_for_approval(
     request: Request, csr: x509.CertificateSigningRequest, *, transaction_id: str
 ) -> None:
     """A device brought the password of a challenge an approver has not decided yet: keep its
-    CSR and transaction on the request, for its poll once the request is approved. Changes
-    nothing else (the approver still decides on the request as filed)."""
+    CSR (sealed: it carries the password) and transaction on the request, for its poll once
+    the request is approved. Changes nothing else (the approver decides on the request as
+    filed)."""
     with transaction.atomic():
         locked = Request.objects.select_for_update().get(pk=request.pk)
         if locked.status != Status.PENDING:
             return
+        sealed = seal(csr.public_bytes(Encoding.DER), _waiting_context(locked))
         locked.template = {
             **locked.template,
-            WAITING: {"transactionId": transaction_id[:128], "csr": csr_pem(csr)},
+            WAITING: {
+                "transactionId": transaction_id,
+                "sealedCsr": base64.b64encode(sealed).decode(),
+            },
         }
         locked.save(update_fields=["template"])
 
@@ -166,7 +177,7 @@ def waiting_transaction(
     """The request a device's transaction waits on (CertPoll), with the CSR it holds."""
     request = (
         Request.objects.filter(profile=profile, module=module, workflow=Workflow.ENROLL)
-        .filter(**{f"template__{WAITING}__transactionId": transaction_id[:128]})
+        .filter(**{f"template__{WAITING}__transactionId": transaction_id})
         .select_related("certificate")
         .order_by("-created_at")
         .first()
@@ -174,8 +185,14 @@ def waiting_transaction(
     if request is None:
         return None
     stored = request.template.get(WAITING) or {}
-    csr = x509.load_pem_x509_csr(stored["csr"].encode()) if stored.get("csr") else None
-    return request, csr
+    if not stored.get("sealedCsr"):
+        return request, None
+    der = open_sealed(base64.b64decode(stored["sealedCsr"]), _waiting_context(request))
+    return request, x509.load_der_x509_csr(der)
+
+
+def _waiting_context(request: Request) -> str:
+    return f"scep-waiting-csr:{request.pk}"
 
 
 def _dn_string(text: str) -> str:
@@ -241,7 +258,7 @@ def redeem_challenge(
         now = timezone.now()
         locked.certificate = row
         locked.status = Status.COMPLETED
-        locked.challenge_hash = ""
+        locked.spend_challenge()
         locked.dn = identity.dn
         locked.holder_id = identity.holder_id
         locked.updated_at = now
@@ -249,6 +266,7 @@ def redeem_challenge(
             **locked.template,
             "subject": [{"element": e, "value": v} for e, v in checked.subject],
             "sans": _grouped(checked.sans),
+            **_waiting_without_csr(locked.template),
             ENROLLMENT: {
                 "protocol": protocol,
                 "clientAddress": address,
@@ -266,6 +284,12 @@ def redeem_challenge(
             clientAddress=address,
         )
     return Enrollment(locked, row, certificate)
+
+
+def _waiting_without_csr(template: dict[str, Any]) -> dict[str, Any]:
+    """The waiting device's transaction, kept for its polls; its sealed CSR, spent, dropped."""
+    waiting = template.get(WAITING)
+    return {WAITING: {"transactionId": waiting["transactionId"]}} if waiting else {}
 
 
 def _checked_names(

@@ -5,11 +5,13 @@ import uuid
 from typing import Self
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.db import models
 from django.db.models import Exists, F, IntegerField, OuterRef, Q
 from django.db.models.fields.json import KT, KeyTransform
 from django.db.models.functions import Cast
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from profiles.access import decidable_condition, granted_profiles
 from profiles.models import (
@@ -190,8 +192,11 @@ class Request(models.Model):
     sealed_pkcs12 = models.BinaryField(null=True, blank=True, editable=False)
     # A private key brought with an import, sealed until the import is executed.
     sealed_key = models.BinaryField(null=True, blank=True, editable=False)
-    # EST/SCEP: the challenge password, hashed like a login password (it may be short).
+    # EST/SCEP: the challenge password, hashed like a login password (it may be short), and a
+    # keyed digest of it (challenge_tag) by which a device's password finds its challenge
+    # without trying every open one's slow hash (requests_app/challenges.py).
     challenge_hash = models.CharField(max_length=256, blank=True, editable=False)
+    challenge_tag = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
@@ -236,6 +241,14 @@ class Request(models.Model):
         if self.requester is not None:
             return self.requester.get_username()
         return self.requester_identifier
+
+    def set_challenge(self, password: str) -> None:
+        """Keeps the challenge password as a hash and a tag, never in clear."""
+        self.challenge_hash = make_password(password)
+        self.challenge_tag = challenge_tag(password)
+
+    def spend_challenge(self) -> None:
+        self.challenge_hash = self.challenge_tag = ""
 
     def is_requested_by(self, user: Principal) -> bool:
         """Whether ``user`` (an account) filed this request. Never true for a caller without
@@ -282,3 +295,9 @@ class Request(models.Model):
         if not self.sealed_key:
             return None
         return open_sealed(bytes(self.sealed_key), f"request-key:{self.pk}")
+
+
+def challenge_tag(password: str) -> str:
+    """A keyed digest of a challenge password (HMAC under SECRET_KEY): equal passwords give
+    equal tags, and without the key the tag tells nothing of the password."""
+    return salted_hmac("raportal.challenge-tag", password, algorithm="sha256").hexdigest()

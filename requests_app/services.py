@@ -294,6 +294,7 @@ def request_approve(
                 "sealed_pkcs12",
                 "sealed_key",
                 "challenge_hash",
+                "challenge_tag",
             ]
         )
         after = _snapshot(request)

@@ -12,14 +12,18 @@ CertRep signed by the RA.
 - GetCert (§3.3.4) and GetCRL (§3.3.5): a certificate the CA issued, the CA's CRL.
 """
 
+import base64
 import logging
 
 from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import rsa
 from django.http import HttpRequest
+from django.utils import timezone
 
 from certificates.models import Certificate, CertificateAuthority
 from certificates.pki import names
 from certificates.pki import scep as messages
+from certificates.pki.csr import load_csr
 from certificates.pki.scep import FAILURE, PENDING, SUCCESS, PkiMessage, ScepError
 from certificates.scep_ra import current_ra, ra_key
 from certificates.services import current_crl
@@ -69,8 +73,14 @@ class Answer(Exception):
 
 def answer(request: HttpRequest, profile: Profile, message: PkiMessage) -> bytes:
     ra = current_ra(profile.ca)
+    # The current RA first, then those it replaced and still valid: a device may hold an
+    # older GetCACert (or poll for a request it enveloped to the previous RA).
+    recipients = [(ra.certificate, ra_key(ra))] + [
+        (older.certificate, ra_key(older))
+        for older in profile.ca.scep_ras.filter(not_after__gt=timezone.now()).exclude(pk=ra.pk)
+    ]
     try:
-        _handle(request, profile, message, ra.certificate, ra_key(ra))
+        _handle(request, profile, message, recipients)
         raise Answer(FAILURE, fail_info=messages.BAD_REQUEST, detail="nothing to do")
     except Answer as result:
         outcome = result
@@ -103,8 +113,7 @@ def _handle(
     request: HttpRequest,
     profile: Profile,
     message: PkiMessage,
-    ra_certificate: x509.Certificate,
-    key: object,
+    recipients: list[tuple[x509.Certificate, rsa.RSAPrivateKey]],
 ) -> None:
     kind = message.message_type
     if kind not in (
@@ -115,9 +124,12 @@ def _handle(
         messages.GET_CRL,
     ):
         raise ScepError(messages.BAD_REQUEST, f"messageType {kind[:8]!r} is not a request")
+    if not isinstance(message.signer.public_key(), rsa.RSAPublicKey):
+        # Every answer with content is enveloped to the signer's key (§3.3.2): RSA only.
+        raise ScepError(messages.BAD_ALG, "the signer's key must be RSA to receive the answer")
     if message.envelope is None:
         raise ScepError(messages.BAD_REQUEST, "the message holds no pkcsPKIEnvelope")
-    content = messages.open_envelope(message.envelope, ra_certificate, key)  # type: ignore[arg-type]
+    content = messages.open_envelope(message.envelope, recipients)
     address = client_ip(request)
     if kind == messages.PKCS_REQ:
         _enroll(request, profile, message, _csr(content), address)
@@ -135,13 +147,13 @@ def _handle(
 
 
 def _csr(content: bytes) -> x509.CertificateSigningRequest:
+    """The PKCS#10 in the envelope, checked as every CSR is (certificates/pki/csr.py: its
+    signature, its extensions, no invisible characters in its names)."""
     try:
-        csr = x509.load_der_x509_csr(content)
-    except ValueError:
-        raise ScepError(messages.BAD_REQUEST, "the envelope does not hold a PKCS#10") from None
-    if not csr.is_signature_valid:
-        raise ScepError(messages.BAD_MESSAGE_CHECK, "the CSR's signature does not verify")
-    return csr
+        return load_csr(base64.b64encode(content).decode())
+    except ValueError as exc:
+        fail_info = messages.BAD_MESSAGE_CHECK if "signature" in str(exc) else messages.BAD_REQUEST
+        raise ScepError(fail_info, f"the envelope does not hold a usable PKCS#10: {exc}") from None
 
 
 def _challenge_password(csr: x509.CertificateSigningRequest) -> str:

@@ -10,12 +10,13 @@ with SCEP's attributes — is written here, with the sections cited.
 """
 
 import os
+import re
 from dataclasses import dataclass
 
 from asn1crypto import algos, cms, core
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.decrepit.ciphers.algorithms import TripleDES
 from cryptography.hazmat.primitives import hashes, padding
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -53,6 +54,9 @@ for _oid, _name, _spec in [
     cms.CMSAttribute._oid_specs[_name] = _spec
 
 
+# X.680 §41.4 PrintableString: what a transactionID may hold (§3.2.1.1).
+PRINTABLE = re.compile(r"[A-Za-z0-9 '()+,\-./:=?]+")
+
 # §3.2.1.2 messageType values.
 CERT_REP = "3"
 RENEWAL_REQ = "17"
@@ -66,7 +70,8 @@ SUCCESS, FAILURE, PENDING = "0", "2", "3"
 BAD_ALG, BAD_MESSAGE_CHECK, BAD_REQUEST, BAD_TIME, BAD_CERT_ID = "0", "1", "2", "3", "4"
 
 # SHA-1 is read, as RFC 8894 §3.5.2 lets older clients use it (the challenge, not the
-# signature, authenticates a PKCSReq); answers use the request's digest, SHA-256 by default.
+# signature, authenticates a PKCSReq); answers are signed with SHA-256, which GetCACaps
+# announces.
 _HASHES: dict[str, hashes.HashAlgorithm] = {
     "sha1": hashes.SHA1(),  # noqa: S303
     "sha224": hashes.SHA224(),
@@ -91,7 +96,7 @@ class PkiMessage:
     transaction_id: str
     sender_nonce: bytes
     signer: x509.Certificate  # the certificate whose key signed the message
-    digest: str  # the digest algorithm the sender used ("sha256"…), for the answer
+    digest: str  # the digest algorithm the sender used ("sha256"…)
     envelope: bytes | None  # the pkcsPKIEnvelope (EnvelopedData ContentInfo), if any
 
 
@@ -120,10 +125,12 @@ def read_pki_message(der: bytes) -> PkiMessage:
         nonce = _one(attributes, "scep_sender_nonce")
     except ScepError:
         raise
-    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+    except (ValueError, TypeError, KeyError, AttributeError, UnsupportedAlgorithm) as exc:
         raise ScepError(BAD_REQUEST, f"not a readable pkiMessage ({type(exc).__name__})") from None
     if not isinstance(message_type, str) or not isinstance(transaction_id, str):
         raise ScepError(BAD_REQUEST, "messageType and transactionID are required")
+    if not 0 < len(transaction_id) <= 128 or not PRINTABLE.fullmatch(transaction_id):
+        raise ScepError(BAD_REQUEST, "transactionID must be 1 to 128 printable characters")
     if not isinstance(nonce, bytes) or len(nonce) != 16:
         raise ScepError(BAD_REQUEST, "senderNonce must be 16 bytes")
     return PkiMessage(
@@ -205,15 +212,26 @@ def _digest(algorithm: hashes.HashAlgorithm, data: bytes) -> bytes:
 # --- the envelope (RFC 5652 §6) -------------------------------------------------------------
 
 
-def open_envelope(envelope: bytes, certificate: x509.Certificate, key: rsa.RSAPrivateKey) -> bytes:
-    """The content of an EnvelopedData encrypted to ``certificate`` (key transport with RSA
-    PKCS#1 v1.5 or OAEP; AES, triple DES or DES in CBC mode, as SCEP clients use them)."""
+# Content-encryption key sizes (bytes) by cipher, as asn1crypto names them.
+_KEY_BYTES = {"des": 8, "tripledes": 24}
+
+
+def open_envelope(
+    envelope: bytes, recipients: list[tuple[x509.Certificate, rsa.RSAPrivateKey]]
+) -> bytes:
+    """The content of an EnvelopedData encrypted to one of ``recipients`` (the RA's current
+    certificate and those it replaced, for devices that fetched GetCACert before): key
+    transport with RSA PKCS#1 v1.5 or OAEP; AES, triple DES or DES in CBC mode.
+
+    Every way the envelope fails to open — a wrong key transport, a key of the wrong length,
+    bad padding — ends the same: ScepError(badMessageCheck), after the same work, so the
+    answer tells nothing about the RA key (Bleichenbacher, RFC 3218 §2.3.2)."""
     try:
         info = cms.ContentInfo.load(envelope, strict=True)
         if info["content_type"].native != "enveloped_data":
             raise ScepError(BAD_REQUEST, "the pkcsPKIEnvelope is not an EnvelopedData")
         enveloped = info["content"]
-        encrypted_key = _encrypted_key_for(enveloped, certificate)
+        recipient_info, key = _recipient(enveloped, recipients)
         try:
             content_info = enveloped["encrypted_content_info"]
             ciphertext = content_info["encrypted_content"].native
@@ -224,6 +242,7 @@ def open_envelope(envelope: bytes, certificate: x509.Certificate, key: rsa.RSAPr
             ciphertext = _segments(content_info["encrypted_content"].contents)
         algorithm = content_info["content_encryption_algorithm"]
         cipher_name = algorithm.encryption_cipher
+        key_bytes = _KEY_BYTES.get(cipher_name) or algorithm.key_length
         iv = algorithm.encryption_iv
     except ScepError:
         raise
@@ -231,23 +250,69 @@ def open_envelope(envelope: bytes, certificate: x509.Certificate, key: rsa.RSAPr
         raise ScepError(
             BAD_REQUEST, f"not a readable envelope ({type(exc).__name__}: {str(exc)[:120]})"
         ) from None
-    if not isinstance(ciphertext, bytes) or not ciphertext:
-        raise ScepError(BAD_REQUEST, "the envelope holds no content")
-    content_key = _decrypt_key(key, encrypted_key)
-    if cipher_name == "aes":
-        block: algorithms.AES | TripleDES = algorithms.AES(content_key)
-    elif cipher_name in ("des", "tripledes"):
-        # Single DES is triple DES with one key three times (K1 = K2 = K3).
-        block = TripleDES(content_key * 3 if len(content_key) == 8 else content_key)
-    else:
+    if cipher_name not in ("aes", "des", "tripledes"):
         raise ScepError(BAD_ALG, f"content encryption {cipher_name} is not supported")
+    if not isinstance(ciphertext, bytes) or not ciphertext or not isinstance(iv, bytes):
+        raise ScepError(BAD_REQUEST, "the envelope holds no content or no IV")
+    content_key = _decrypt_key(key, recipient_info, key_bytes)
     try:
+        if cipher_name == "aes":
+            block: algorithms.AES | TripleDES = algorithms.AES(content_key)
+        else:  # single DES is triple DES with one key three times (K1 = K2 = K3)
+            block = TripleDES(content_key * 3 if len(content_key) == 8 else content_key)
         decryptor = Cipher(block, modes.CBC(iv)).decryptor()
         padded = decryptor.update(ciphertext) + decryptor.finalize()
         unpadder = padding.PKCS7(block.block_size).unpadder()
         return unpadder.update(padded) + unpadder.finalize()
-    except ValueError:
+    except (ValueError, TypeError):
         raise ScepError(BAD_MESSAGE_CHECK, "the envelope cannot be opened") from None
+
+
+def _recipient(
+    enveloped: cms.EnvelopedData, recipients: list[tuple[x509.Certificate, rsa.RSAPrivateKey]]
+) -> tuple[cms.KeyTransRecipientInfo, rsa.RSAPrivateKey]:
+    for certificate, key in recipients:
+        ours = asn1_x509.Certificate.load(certificate.public_bytes(Encoding.DER))
+        for recipient in enveloped["recipient_infos"]:
+            if recipient.name != "ktri":
+                continue
+            info = recipient.chosen
+            rid = info["rid"]
+            if rid.name == "issuer_and_serial_number":
+                match = (
+                    rid.chosen["issuer"] == ours.issuer
+                    and rid.chosen["serial_number"].native == ours.serial_number
+                )
+            else:
+                match = rid.chosen.native == ours.key_identifier
+            if match:
+                return info, key
+    raise ScepError(BAD_CERT_ID, "the envelope is not encrypted to this RA's certificate")
+
+
+def _decrypt_key(key: rsa.RSAPrivateKey, info: cms.KeyTransRecipientInfo, size: int) -> bytes:
+    """The content-encryption key of ``size`` bytes. Whatever fails — the padding, the length
+    (OpenSSL's implicit rejection returns random bytes of any length) — a random key of that
+    size stands in, and the content then fails to open like any other bad envelope."""
+    algorithm = info["key_encryption_algorithm"]["algorithm"].native
+    encrypted = info["encrypted_key"].native
+    stand_in = os.urandom(size)
+    if algorithm == "rsaes_oaep":
+        # RSAES-OAEP's default parameters (RFC 8017 A.2.1): SHA-1, as the sender's.
+        scheme: asym_padding.AsymmetricPadding = asym_padding.OAEP(
+            asym_padding.MGF1(hashes.SHA1()),  # noqa: S303
+            hashes.SHA1(),  # noqa: S303
+            None,
+        )
+    elif algorithm == "rsaes_pkcs1v15":
+        scheme = asym_padding.PKCS1v15()
+    else:
+        raise ScepError(BAD_ALG, f"key transport {algorithm} is not supported")
+    try:
+        content_key = key.decrypt(encrypted, scheme)
+    except ValueError:
+        return stand_in
+    return content_key if len(content_key) == size else stand_in
 
 
 class _ConstructedOctetString(core.OctetString):
@@ -283,46 +348,6 @@ def _segments(contents: bytes) -> bytes:
         octets += segment.native
         position += len(segment.dump())
     return octets
-
-
-def _encrypted_key_for(
-    enveloped: cms.EnvelopedData, certificate: x509.Certificate
-) -> cms.KeyTransRecipientInfo:
-    ours = asn1_x509.Certificate.load(certificate.public_bytes(Encoding.DER))
-    for recipient in enveloped["recipient_infos"]:
-        if recipient.name != "ktri":
-            continue
-        info = recipient.chosen
-        rid = info["rid"]
-        if rid.name == "issuer_and_serial_number":
-            match = (
-                rid.chosen["issuer"] == ours.issuer
-                and rid.chosen["serial_number"].native == ours.serial_number
-            )
-        else:
-            match = rid.chosen.native == ours.key_identifier
-        if match:
-            return info
-    raise ScepError(BAD_CERT_ID, "the envelope is not encrypted to this RA's certificate")
-
-
-def _decrypt_key(key: rsa.RSAPrivateKey, info: cms.KeyTransRecipientInfo) -> bytes:
-    """The content-encryption key. A PKCS#1 v1.5 failure yields a random key instead of an
-    error (RFC 3218 §2.3.2): the envelope then fails to open like any other bad one."""
-    algorithm = info["key_encryption_algorithm"]["algorithm"].native
-    encrypted = info["encrypted_key"].native
-    try:
-        if algorithm == "rsaes_oaep":
-            return key.decrypt(
-                encrypted,
-                # RSAES-OAEP's default parameters (RFC 8017 A.2.1): SHA-1, as the sender's.
-                asym_padding.OAEP(asym_padding.MGF1(hashes.SHA1()), hashes.SHA1(), None),  # noqa: S303
-            )
-        if algorithm == "rsaes_pkcs1v15":
-            return key.decrypt(encrypted, asym_padding.PKCS1v15())
-    except ValueError:
-        return os.urandom(16)
-    raise ScepError(BAD_ALG, f"key transport {algorithm} is not supported")
 
 
 def envelope(data: bytes, recipient: x509.Certificate) -> bytes:

@@ -25,6 +25,7 @@ DEFERRED = (
     "sealed_pkcs12",
     "sealed_key",
     "challenge_hash",
+    "challenge_tag",
     "certificate__escrowed_key__sealed_key",
 )
 

@@ -6,7 +6,6 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from cryptography import x509
-from django.contrib.auth.hashers import make_password
 
 from certificates.pki import names
 from profiles import template_rules as rules
@@ -142,7 +141,7 @@ class ChallengeWorkflow(WorkflowHandler):
         request.template = requested.fill_request(request, data["checked"], data["identity"])
         request.template[BOUND] = data["bound"]
         if data["password"]:  # manual mode: the requester knows it; keep only its hash
-            request.challenge_hash = make_password(data["password"])
+            request.set_challenge(data["password"])
 
     def prepare_approval(self, request: Request, data: Body, approver: Principal) -> Prepared:
         profile = filed_profile(request.profile)
@@ -176,7 +175,7 @@ class ChallengeWorkflow(WorkflowHandler):
         if request.challenge_hash:
             return None
         password = filed_profile(prepared.profile).effective_password_policy().generate()
-        request.challenge_hash = make_password(password)
+        request.set_challenge(password)
         return Secrets(password=password)
 
     def describe(self, target: Target, user: Principal, data: Body) -> dict[str, Any]:
