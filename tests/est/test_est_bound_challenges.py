@@ -58,3 +58,40 @@ def test_the_dn_of_another_challenge_with_this_password_authenticates_nothing(cl
     response = enroll(client, "CN=other,O=Example", password, [("cn.1", "other")])
     assert response.status_code == 401, response.content
     assert response["WWW-Authenticate"].startswith("Basic")
+
+
+def test_a_challenge_awaiting_approval_answers_202_then_issues_once_approved(
+    client, pki, requester, approver, api_as
+):
+    profile = ProfileFactory(
+        name="est-approval", module="est", ca=pki["issuing"], challenge_password_mode="manual"
+    )
+    grant(profile, requester, "request")
+    grant(profile, approver, "perform")
+    password = "Device-Secret-2026!"
+    status, answer = api_as(requester).submit(
+        {
+            "profile": profile.name,
+            "module": "est",
+            "workflow": "enroll",
+            "password": {"value": password},
+        }
+    )
+    assert status == 201 and answer["status"] == "pending", answer
+
+    def enroll_device():
+        basic = base64.b64encode(f"{answer['_id']}:{password}".encode()).decode()
+        return client.post(
+            "/.well-known/est/est-approval/simpleenroll",
+            make_csr(subject=[("cn.1", "device-9")])[0],
+            content_type="application/pkcs10",
+            HTTP_AUTHORIZATION=f"Basic {basic}",
+        )
+
+    waiting = enroll_device()
+    assert waiting.status_code == 202 and waiting["Retry-After"], waiting.content
+    assert Certificate.objects.count() == 0
+    status, decided = api_as(approver).post("/api/v1/requests/approve", {"_id": answer["_id"]})
+    assert status == 200 and decided["status"] == "approved", decided
+    assert enroll_device().status_code == 200
+    assert Request.objects.get(pk=answer["_id"]).status == "completed"
