@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.shortcuts import render
 
 from administration.pages.access import staff_required
+from certificates.models import CertificateAuthority
 from discovery.models import DiscoveryCampaign
 from profiles.models import Label, Profile, Team
 
@@ -16,5 +17,6 @@ def home(request):
         "accounts": get_user_model().objects.count(),
         "labels": Label.objects.count(),
         "campaigns": DiscoveryCampaign.objects.count(),
+        "authorities": CertificateAuthority.objects.count(),
     }
     return render(request, "administration/home.html", {"counts": counts})

@@ -1,11 +1,13 @@
 """Admin pages for profiles: the list, the editor with its live preview, clone, enable or
 disable, delete (only a profile nothing refers to)."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from administration.pages.access import staff_required
@@ -41,6 +43,26 @@ def profile_list(request):
     return render(request, "administration/profile_list.html", {"profiles": _profiles()})
 
 
+# EST operations a device's configuration names (RFC 7030 §3.2.2), in the order they are used.
+EST_OPERATIONS = ("cacerts", "simpleenroll", "simplereenroll", "csrattrs")
+
+
+def device_urls(profile: Profile | None) -> list[tuple[str, str]]:
+    """(label, absolute URL) rows a device is configured with for an EST or SCEP profile,
+    built from RAPORTAL_BASE_URL (the address devices reach the portal at, not the one
+    this page was opened with); none for a WebRA profile."""
+    if profile is None or profile.module not in ("est", "scep"):
+        return []
+    base = settings.RAPORTAL_BASE_URL.rstrip("/")
+    if profile.module == "scep":
+        return [("SCEP URL", base + reverse("scep", args=[profile.name]))]
+    root = reverse("est-cacerts", args=[profile.name]).removesuffix("cacerts")
+    return [("EST base URL", base + root)] + [
+        (operation, base + reverse(f"est-{operation}", args=[profile.name]))
+        for operation in EST_OPERATIONS
+    ]
+
+
 def _editor_page(request, editor: ProfileEditor, *, title: str, profile=None, status=200):
     return render(
         request,
@@ -49,6 +71,7 @@ def _editor_page(request, editor: ProfileEditor, *, title: str, profile=None, st
             "editor": editor,
             "title": title,
             "profile": profile,
+            "device_urls": device_urls(profile),
             "preview": _preview(request, editor),
         },
         status=status,

@@ -5,4 +5,5 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("administration.pages.directory_urls")),
     path("profiles/", include("administration.pages.profile_urls")),
+    path("authorities/", include("administration.pages.authority_urls")),
 ]

@@ -12,7 +12,8 @@ from django.db import transaction
 from administration.services.checks import require_administrator
 from certificates import services as pki
 from certificates.ca_keys import ca_private_key
-from certificates.models import CaEntry, CertificateAuthority
+from certificates.models import CaEntry, CertificateAuthority, ScepRaCertificate
+from certificates.scep_ra import renew_ra
 from profiles import revision
 from raportal.callers import Principal
 from raportal.errors import DomainError, invalid_request
@@ -148,3 +149,19 @@ def delete_connector(actor: Principal, ca: CertificateAuthority) -> None:
         ca = CertificateAuthority.objects.select_for_update().get(pk=ca.pk)
         pki.delete_connector(ca, actor=actor)
         revision.bump()
+
+
+def renew_scep_ra(actor: Principal, ca: CertificateAuthority) -> ScepRaCertificate:
+    """A new SCEP RA certificate and key for ``ca`` (RFC 8894 §2.2), used from now on: devices
+    pick it up with their next GetCACert. The CA signs it, so it must hold its key. renew_ra
+    writes the audit event (scep.ra.create)."""
+    require_administrator(actor)
+    with transaction.atomic():
+        ca = CertificateAuthority.objects.select_for_update().get(pk=ca.pk)
+        if not ca.has_key:
+            raise invalid_request(
+                f"{ca.name} holds no private key: it cannot issue a SCEP RA certificate"
+            )
+        ra = renew_ra(ca, actor=actor)
+        revision.bump()
+    return ra

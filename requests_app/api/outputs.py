@@ -7,13 +7,12 @@ from typing import Any
 from certificates.outputs import certificate_json, epoch_ms
 from requests_app.models import Request
 from requests_app.services import Outcome
-from requests_app.workflows import handler_for
+from requests_app.workflows import template_json_of
 from requests_app.workflows.holder_limit import holder_counts
 
 
 def request_json(outcome: Outcome) -> dict[str, Any]:
     request: Request = outcome.request
-    handler = handler_for(request.module, request.workflow)
     global_count, profile_count = (
         holder_counts(request.holder_id, request.profile) if request.holder_id else (0, 0)
     )
@@ -40,7 +39,10 @@ def request_json(outcome: Outcome) -> dict[str, Any]:
         "labels": request.labels,
         "metadata": request.metadata,
         "dryRun": outcome.dry_run,
-        "template": handler.template_json(request),
+        # Only the contract's shape: how a device enrolled (the template's "enrollment"
+        # record) has no field in Horizon's EST/SCEP request objects, so the pages alone
+        # show it (requests_app/pages/enrollment.py).
+        "template": template_json_of(request),
         "certificate": (
             certificate_json(request.certificate) if request.certificate is not None else None
         ),

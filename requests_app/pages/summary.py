@@ -5,7 +5,7 @@ from certificates.models import RevocationReason
 from certificates.pki import names
 from profiles.models import Profile
 from requests_app.models import Request
-from requests_app.workflows import handler_for
+from requests_app.workflows import template_json_of
 from requests_app.workflows.certificate_data import FIELDS
 from requests_app.workflows.migrate import SOURCE, SOURCE_ID
 
@@ -21,7 +21,7 @@ DATA_FIELDS = {
 
 def requested(req: Request) -> list[tuple[str, str]]:
     """(label, value) rows, in the order a reader checks them: names, key, data."""
-    template = handler_for(req.module, req.workflow).template_json(req) or {}
+    template = template_json_of(req) or {}
     rows: list[tuple[str, str]] = []
     if req.workflow == "migrate":
         source = Profile.objects.filter(pk=req.template.get(SOURCE_ID)).first()

@@ -30,6 +30,7 @@ from raportal.query_strings import QueryField, QueryForm, reads_query
 from requests_app import services
 from requests_app.models import Request, Status
 from requests_app.pages.actions import FORMS, available_actions
+from requests_app.pages.enrollment import device_enrollment
 from requests_app.pages.forms import EnrollForm
 from requests_app.pages.import_form import ImportForm
 from requests_app.pages.queries import approvers_of, my_requests
@@ -181,6 +182,7 @@ def request_detail(request: HttpRequest, request_id) -> HttpResponse:
         .select_related("actor")
         .order_by("at"),
         "requested": requested(req),
+        "enrollment": device_enrollment(req),
         "can_cancel": _passes(services.check_may_cancel, request.user, req),
         "can_decide": req.status == Status.PENDING
         and _passes(services.check_may_decide, request.user, req),

@@ -34,6 +34,9 @@ PAGES = [
     ("admin-campaign-delete", ["campaign"], False),
     ("admin-audit", [], True),
     ("admin-profile-grants", ["profile"], True),
+    ("admin-authority-list", [], True),
+    ("admin-authority-detail", ["ca"], True),
+    ("admin-authority-scep-renew", ["ca"], False),
 ]
 IDS = [name for name, _, _ in PAGES]
 
@@ -53,6 +56,7 @@ def world(profile, requester):
         "user": requester.pk,
         "key": key.pk,
         "profile": profile.name,
+        "ca": profile.ca.name,
     }
 
 
