@@ -27,6 +27,9 @@ from requests_app.workflows.base import (
 from requests_app.workflows.lookups import find_profile
 
 BOUND = "dnBound"  # stored: the subject is the DN the device must present
+# requests_app/challenges.py: a SCEP device waiting for the approval (its transaction and its
+# sealed CSR); it polls with that transaction once approved (RFC 8894 §3.3.3).
+WAITING = "waitingDevice"
 
 
 class ChallengeWorkflow(WorkflowHandler):
@@ -138,8 +141,11 @@ class ChallengeWorkflow(WorkflowHandler):
 
     def fill_request(self, request: Request, prepared: Prepared) -> None:
         data = prepared.data
+        waiting = request.template.get(WAITING)
         request.template = requested.fill_request(request, data["checked"], data["identity"])
         request.template[BOUND] = data["bound"]
+        if waiting:  # an approval must not lose the device that waits for it
+            request.template[WAITING] = waiting
         if data["password"]:  # manual mode: the requester knows it; keep only its hash
             request.set_challenge(data["password"])
 

@@ -140,3 +140,31 @@ def test_a_webra_profile_is_not_a_device_profile(profile, device_profile, approv
         {"profile": "webra-demo", "module": device_profile.module, "workflow": "enroll"}
     )
     assert (status, body["error"]) == (400, code(device_profile, 5)), body
+
+
+def test_approving_a_challenge_keeps_the_scep_device_waiting_for_it(
+    pki, requester, approver, requester_api, approver_api
+):
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import Encoding
+
+    from requests_app.challenges import hold_for_approval, waiting_transaction
+    from tests.factories import make_csr
+
+    profile = ProfileFactory(name="scep-poll", module="scep", ca=pki["issuing"])
+    grant(profile, requester, "request")
+    grant(profile, approver, "perform")
+    profile.challenge_password_mode = "manual"
+    profile.save()
+    status, body = challenge(requester_api, profile, password={"value": PASSWORD})
+    assert status == 201 and body["status"] == "pending", body
+    csr = x509.load_pem_x509_csr(make_csr(subject=[("cn.1", "polling")])[0].encode())
+    hold_for_approval(Request.objects.get(pk=body["_id"]), csr, transaction_id="TX-POLL-1")
+    status, answer = approver_api.post("/api/v1/requests/approve", {"_id": body["_id"]})
+    assert status == 200 and answer["status"] == "approved", answer
+    # The device's next CertPoll (RFC 8894 §3.3.3) finds its request and the CSR to issue.
+    found = waiting_transaction(profile, "scep", "TX-POLL-1")
+    assert found is not None, "the approval lost the waiting device"
+    request, kept = found
+    assert str(request.pk) == body["_id"] and kept is not None
+    assert kept.public_bytes(Encoding.DER) == csr.public_bytes(Encoding.DER)
