@@ -42,6 +42,8 @@ def device_enrollment(req: Request) -> DeviceEnrollment | None:
     record: dict[str, Any] = req.template.get(ENROLLMENT) or {}
     renewal = req.workflow == Workflow.RENEW
     challenge_id = None if renewal else str(req.pk)
+    # A SCEP device that waited for the approval: its transaction stays (its CSR does not).
+    waiting: dict[str, Any] = req.template.get(WAITING) or {}
     if record:
         return DeviceEnrollment(
             protocol=str(record.get("protocol") or req.module).upper(),
@@ -50,8 +52,8 @@ def device_enrollment(req: Request) -> DeviceEnrollment | None:
             previous_certificate_id=str(req.template.get(PREVIOUS) or "") or None,
             address=str(record.get("clientAddress") or ""),
             date=_date(record.get("date")),
+            transaction_id=str(waiting.get("transactionId") or ""),
         )
-    waiting: dict[str, Any] = req.template.get(WAITING) or {}
     if req.status in (Status.PENDING, Status.APPROVED) and waiting:
         return DeviceEnrollment(
             protocol=protocol,

@@ -232,3 +232,34 @@ def test_the_official_client_reads_a_spent_device_challenge(device_profile, appr
     assert response.status_code == 200
     parsed = RequestGet200Response.from_json(response.content.decode()).actual_instance
     assert type(parsed).__name__.lower().startswith(device_profile.module), parsed
+
+
+def test_a_device_that_waited_for_the_approval_keeps_its_transaction_on_the_page(
+    pki, requester, approver, requester_api, approver_api, client
+):
+    profile = ProfileFactory(name="scep-waited", module="scep", ca=pki["issuing"])
+    grant(profile, requester, "request")
+    grant(profile, approver, "perform")
+    profile.challenge_password_mode = "manual"
+    profile.save()
+    status, body = requester_api.submit(
+        {
+            "profile": profile.name,
+            "module": "scep",
+            "workflow": "enroll",
+            "password": {"value": "Device-Secret-2026"},
+        }
+    )
+    assert status == 201, body
+    req = Request.objects.get(pk=body["_id"])
+    csr, pem, _ = device_csr()
+    hold_for_approval(req, csr, transaction_id=TRANSACTION)
+    status, body = approver_api.post("/api/v1/requests/approve", {"_id": str(req.pk)})
+    assert status == 200 and body["status"] == "approved", body
+    html = page(client, requester, f"/requests/{req.pk}/")
+    assert "it receives its certificate at its next poll" in html, html
+    redeem_challenge(Request.objects.get(pk=req.pk), csr, protocol="scep", address=ADDRESS)
+    html = page(client, requester, f"/requests/{req.pk}/")
+    assert TRANSACTION in html and ADDRESS in html and "the device waited" in html, html
+    body_lines = [line for line in pem.splitlines() if line and "-----" not in line]
+    assert not any(line in html for line in body_lines), "the CSR is on the page"
