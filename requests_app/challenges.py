@@ -35,10 +35,10 @@ from raportal.crypto import open_sealed, seal
 from raportal.errors import DomainError
 from raportal.models import record
 from requests_app.models import Request, Status, challenge_tag
+from requests_app.workflows.challenge import BOUND, WAITING
 from requests_app.workflows.holder_limit import enforce_holder_limit
 from requests_app.workflows.requested_template import csr_sans, identity_of
 
-BOUND = "dnBound"  # requests_app/workflows/challenge.py stores it in the template
 ENROLLMENT = "enrollment"  # the template's record of how the device enrolled
 
 
@@ -144,9 +144,6 @@ def find_challenge(
     if found is not None and matches:
         return found
     raise EnrollmentRefused("unauthorized", "no open challenge matches these credentials")
-
-
-WAITING = "waitingDevice"  # the template's record of a device waiting for approval (SCEP)
 
 
 def hold_for_approval(

@@ -11,8 +11,9 @@ from typing import Any
 from certificates.models import Certificate
 from certificates.renewal import PREVIOUS
 from profiles.models import Workflow
-from requests_app.challenges import ENROLLMENT, WAITING
+from requests_app.challenges import ENROLLMENT
 from requests_app.models import Request, Status
+from requests_app.workflows.challenge import WAITING
 
 DEVICE_MODULES = ("est", "scep")
 

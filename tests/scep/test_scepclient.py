@@ -17,8 +17,8 @@ from cryptography import x509
 from certificates.models import Certificate
 from certificates.pki.fingerprints import thumbprint
 from certificates.renewal import PREVIOUS
-from requests_app.challenges import WAITING
 from requests_app.models import Request
+from requests_app.workflows.challenge import WAITING
 from tests.factories import ProfileFactory, grant
 
 # Skipped where Debian's scep package is missing, except in CI (.ci/run installs it), where a
