@@ -44,6 +44,7 @@ from profiles.models import (
 from profiles.validation import rule_problems
 from raportal.durations import format_duration, whole_days
 from raportal.errors import invalid_request
+from triggers.profile_triggers import read_profile_triggers
 
 MODULES = ("webra", "est", "scep")
 LIFECYCLE = ("enroll", "revoke", "update", "renew", "recover", "migrate")
@@ -168,6 +169,7 @@ def profile_json(profile: Profile) -> dict[str, Any]:
             else None
         ),
         "renewalPeriod": _days(profile.renewal_period_days) if profile.renewal_enabled else None,
+        "triggers": profile.triggers or None,
         "raportal": {
             "validityDays": profile.validity_days,
             "extendedKeyUsages": list(profile.extended_key_usages or []),
@@ -206,7 +208,6 @@ def profile_json(profile: Profile) -> dict[str, Any]:
 # Fields of the Horizon shapes we do not act on (only reported when sent with a value).
 IGNORED_TOP = (
     "csrDataMapping",
-    "triggers",
     "gradingPolicies",
     "validationRuleset",
     "dsFlow",
@@ -524,6 +525,9 @@ def apply_profile(raw: dict[str, Any], profile: Profile | None = None) -> tuple[
     if profile.module == "scep":
         seen.ignore_if_set("", raw, ("passwordPolicy",))
     seen.ignore_if_set("", raw, IGNORED_TOP)
+    if "triggers" in raw:
+        profile.triggers, problems = read_profile_triggers(raw.get("triggers"))
+        seen.errors += problems
     if raw.get("thirdPartyDiscoverySync"):
         seen.ignored.append("thirdPartyDiscoverySync")
 

@@ -279,6 +279,10 @@ class Profile(models.Model):
         "Korean mixes are always accepted.",
     )
 
+    # Horizon's CertificateProfileTriggers: trigger names per event ({"onSubmitEnroll":
+    # ["mail-approvers"], "onExpire": [{"name": "expiry-mail"}]…}), fired by triggers/.
+    triggers = models.JSONField(default=dict, blank=True)
+
     # Workflows any signed-in account may use at a level without a grant (Horizon's
     # "authenticated" authorization level): {"enroll": "request", "revoke": "perform"…}.
     authenticated_levels = models.JSONField(default=dict, blank=True)

@@ -390,6 +390,7 @@ def request_cancel(
         check_may_cancel(user, request)
         _close(request, Status.CANCELED)
         record(user, f"request.cancel.{request.workflow}", request)
+        notifications.request_canceled(request)
     return Outcome(request)
 
 
