@@ -13,7 +13,7 @@ import secrets
 from typing import Any
 
 from raportal.errors import invalid_request
-from triggers.delivery.http import TargetRefused, resolve_target
+from triggers.delivery.http import TargetRefused, check_target
 from triggers.delivery.rest import DURATION
 from triggers.events import EXPIRE, PERIODIC_EVENTS, PROFILE_EVENTS, TEST
 from triggers.models import Trigger, TriggerType
@@ -126,13 +126,13 @@ def _rest(data: dict[str, Any], *, check_urls: bool) -> tuple[dict[str, Any], li
         if method not in METHODS:
             raise invalid_request(f"call {number}: method {method} is not supported")
         url = given.get("url") or ""
-        if check_urls and "{{" not in url:
+        if not url.startswith(("http://", "https://")):
+            raise invalid_request(f"call {number}: the URL must start with http:// or https://")
+        if check_urls and "{{" not in url.split("/", 3)[2]:
             try:
-                resolve_target(url)
+                check_target(url)
             except TargetRefused as exc:
                 raise invalid_request(f"call {number}: {exc}") from None
-        elif not url.startswith(("http://", "https://")):
-            raise invalid_request(f"call {number}: the URL must start with http:// or https://")
         step = {key: given[key] for key in STEP_FIELDS if given.get(key) is not None}
         step["method"] = method
         step["headers"] = [{"name": h["name"]} for h in given.get("headers") or []]

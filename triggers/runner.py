@@ -59,7 +59,7 @@ def execute(run_id: str, now: dt.datetime | None = None) -> str | None:
     not due, already done, or being run by another worker)."""
     with transaction.atomic():
         run = (
-            TriggerRun.objects.select_for_update(skip_locked=True)
+            TriggerRun.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("trigger")
             .filter(pk=run_id)
             .due(now or timezone.now())

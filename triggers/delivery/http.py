@@ -107,6 +107,16 @@ def resolve_target(url: str) -> tuple[str, str, int, str]:
     return scheme, host, port, str(addresses[0])
 
 
+def check_target(url: str) -> None:
+    """When a trigger is saved: its URL must be callable now, except that a name which does
+    not resolve from here yet is accepted (it is resolved and checked at every call)."""
+    try:
+        resolve_target(url)
+    except TargetRefused as exc:
+        if "does not resolve" not in str(exc):
+            raise
+
+
 class _PinnedHTTPSConnection(http.client.HTTPSConnection):
     """Connects to a checked address while verifying TLS for the host name."""
 
