@@ -33,12 +33,26 @@ def _store(trigger: Trigger, fields: dict[str, Any], header_values: list[str]) -
     trigger.set_header_values(header_values)
 
 
-def create_trigger(actor: Principal, data: dict[str, Any]) -> Saved:
+def create_trigger(
+    actor: Principal,
+    data: dict[str, Any],
+    *,
+    header_values: list[str] | None = None,
+    signing_secret: str | None = None,
+) -> Saved:
+    """``header_values`` and ``signing_secret``, when given (a configuration import), are the
+    real values, in place of the body's (masked) ones and of a new secret."""
     require_administrator(actor)
     fields = definition.checked(data)
-    values = definition.merged_header_values(None, fields["header_values"], fields["definition"])
+    values = (
+        header_values
+        if header_values is not None
+        else definition.merged_header_values(None, fields["header_values"], fields["definition"])
+    )
     trigger = Trigger(name=fields["name"])
-    secret = definition.new_signing_secret() if fields["type"] == TriggerType.REST else None
+    secret = signing_secret or (
+        definition.new_signing_secret() if fields["type"] == TriggerType.REST else None
+    )
     try:
         with transaction.atomic():
             trigger.type = fields["type"]
@@ -50,10 +64,17 @@ def create_trigger(actor: Principal, data: dict[str, Any]) -> Saved:
             written(actor, "trigger.create", trigger, name=trigger.name, event=trigger.event)
     except IntegrityError:
         raise already_exists("trigger", fields["name"]) from None
-    return Saved(trigger, secret)
+    return Saved(trigger, None if signing_secret else secret)
 
 
-def update_trigger(actor: Principal, trigger: Trigger, data: dict[str, Any]) -> Saved:
+def update_trigger(
+    actor: Principal,
+    trigger: Trigger,
+    data: dict[str, Any],
+    *,
+    header_values: list[str] | None = None,
+    signing_secret: str | None = None,
+) -> Saved:
     """Replaces the trigger named in ``data`` (Horizon sends the whole object)."""
     require_administrator(actor)
     fields = definition.checked(data)
@@ -67,10 +88,16 @@ def update_trigger(actor: Principal, trigger: Trigger, data: dict[str, Any]) -> 
             )
         if fields["type"] != trigger.type:
             raise invalid_request("a trigger's type cannot change: create another trigger")
-        values = definition.merged_header_values(
-            trigger, fields["header_values"], fields["definition"]
+        values = (
+            header_values
+            if header_values is not None
+            else definition.merged_header_values(
+                trigger, fields["header_values"], fields["definition"]
+            )
         )
         _store(trigger, fields, values)
+        if signing_secret:
+            trigger.set_signing_secret(signing_secret)
         trigger.save()
         written(actor, "trigger.update", trigger, name=trigger.name, event=trigger.event)
     return Saved(trigger)
