@@ -2,10 +2,12 @@
 per period — however often the scan runs, and when two workers scan at once (PostgreSQL)."""
 
 import datetime as dt
+import io
 
 import pytest
 import time_machine
 from django.core import mail
+from django.core.management import call_command
 from django.utils import timezone
 
 from certificates.expiry_triggers import fire_expiry_triggers
@@ -100,3 +102,12 @@ def test_a_pending_request_reminds_its_approvers_once_a_day(
     assert reminders.count(approver.email) == 2, reminders
     assert len(reminders) == 2 * len(set(reminders)), reminders
     assert TriggerRun.objects.filter(event="on_pending_enroll").count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_run_triggers_does_what_the_scheduler_does_for_a_site_without_a_broker(expiring):
+    out = io.StringIO()
+    with time_machine.travel(timezone.now() + dt.timedelta(days=340)):
+        call_command("run_triggers", stdout=out)
+        call_command("run_triggers", stdout=out)
+    assert "1 expiry run(s)" in out.getvalue() and len(_expiry_mails()) == 1, out.getvalue()
