@@ -104,11 +104,13 @@ def deliver(definition: Mapping, dictionary: Mapping[str, object]) -> EmailRepor
     if not to:
         return EmailReport(False, "no recipient has an email address for this event", [])
     is_html = bool(template.get("isHtml"))
-    subject = render(template.get("title"), dictionary, "text").replace("\n", " ")[:250]
+    # One header line: a value with a line break cannot add headers (or fail the send).
+    subject = render(template.get("title"), dictionary, "header").replace("\n", " ")[:250]
     body = render(template.get("body"), dictionary, "html" if is_html else "text")
     # The template names the sender; the address stays the portal's own (DEFAULT_FROM_EMAIL).
     name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
-    sender = formataddr((render(template.get("from"), dictionary, "text")[:100] or name, address))
+    shown = render(template.get("from"), dictionary, "header")[:100] or name
+    sender = formataddr((shown, address))
     messages = []
     for address in to:  # one mail each: recipients do not learn each other's addresses
         message = EmailMessage(subject, body, sender, [address])
