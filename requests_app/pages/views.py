@@ -35,6 +35,7 @@ from requests_app.pages.forms import EnrollForm
 from requests_app.pages.import_form import ImportForm
 from requests_app.pages.queries import approvers_of, my_requests
 from requests_app.pages.summary import requested
+from requests_app.pages.trigger_panel import trigger_panel_context
 from requests_app.workflows import handler_for
 from requests_app.workflows.lookups import find_profile
 
@@ -188,6 +189,7 @@ def request_detail(request: HttpRequest, request_id) -> HttpResponse:
         and _passes(services.check_may_decide, request.user, req),
         "approvers": approvers_of(req) if req.status == Status.PENDING else [],
         "can_collect": outcome.secrets is None and req.has_secrets_for(request.user),
+        **trigger_panel_context(request.user, req),
     }
     if outcome.secrets is not None:
         context["secrets"] = {
