@@ -4,6 +4,7 @@ certificate with its permissions and triggerResults."""
 
 import uuid
 
+from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request as ApiRequest
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -12,6 +13,7 @@ from certificates.models import Certificate
 from certificates.read_api import certificate_with_permissions, not_found
 from profiles.access import certificate_level
 from profiles.models import GrantLevel
+from raportal.api.schema import OBJECT, answers
 from raportal.callers import is_administrator
 from raportal.errors import forbidden
 from triggers.models import TriggerRun
@@ -34,6 +36,9 @@ def rerun_certificate_trigger(user, certificate: Certificate, name: str, event: 
 
 
 class CertificateTriggerRunView(APIView):
+    @extend_schema(
+        operation_id="certificate_run", request=None, responses=answers(OBJECT, 400, 403, 404)
+    )
     def patch(self, request: ApiRequest, certificate_id: uuid.UUID, name: str, event: str):
         certificate = (
             Certificate.objects.visible_to(request.user)
