@@ -13,7 +13,7 @@ from django.core.validators import EmailValidator
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.debug import sensitive_variables
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods, require_POST
 
 from administration.pages.access import staff_required
@@ -21,6 +21,7 @@ from administration.pages.listing import SearchQuery
 from administration.pages.trigger_forms import (
     FORMS,
     PLACEHOLDERS,
+    EmailTriggerForm,
     Recipients,
     event_label,
     recipients_initial,
@@ -122,6 +123,7 @@ def _detail_context(trigger: Trigger) -> dict[str, Any]:
 
 
 @staff_required
+@sensitive_post_parameters("headers")
 @require_http_methods(["GET", "HEAD", "POST"])
 def trigger_create(request, kind: str):
     if kind not in FORMS:
@@ -130,13 +132,14 @@ def trigger_create(request, kind: str):
 
 
 @staff_required
+@sensitive_post_parameters("headers")
 @require_http_methods(["GET", "HEAD", "POST"])
 def trigger_edit(request, pk: int):
     trigger = _trigger(pk)
     return _trigger_form(request, trigger.type, trigger)
 
 
-@sensitive_variables("saved")
+@sensitive_variables("saved", "body", "data")
 def _trigger_form(request, kind: str, trigger: Trigger | None):
     form_class = FORMS[kind]
     initial: dict[str, Any] = {}
@@ -153,11 +156,12 @@ def _trigger_form(request, kind: str, trigger: Trigger | None):
         else None
     )
     if data is not None and form.is_valid() and (recipients is None or recipients.is_valid()):
-        if recipients is not None:
+        if isinstance(form, EmailTriggerForm):
+            assert recipients is not None, "an email form comes with its recipients"
             found = [row.recipient() for row in recipients.forms]
-            body = form.horizon([r for r in found if r])  # type: ignore[call-arg]
+            body = form.horizon([r for r in found if r])
         else:
-            body = form.horizon()  # type: ignore[call-arg]
+            body = form.horizon()
         try:
             if trigger is None:
                 saved = services.create_trigger(request.user, body)
