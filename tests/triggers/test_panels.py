@@ -4,6 +4,7 @@ shown to whoever may see the object, "Run again" and the runs' details to who ma
 (an administrator, perform for the event's workflow); outsiders get 404, the others 403."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone
@@ -221,3 +222,23 @@ def test_a_certificate_viewer_without_perform_sees_the_runs_and_is_refused(
     assert run.status == RunStatus.FAILURE
     assert Certificate.objects.filter(pk=certificate_id).exists()
     assert not AuditEvent.objects.filter(action__startswith="trigger.").exists()
+
+
+def test_run_again_needs_the_csrf_token(request_run, pending, approver):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(approver)
+    page = browser.get(f"/requests/{pending}/").content.decode()
+    body = {"name": "mail-on-submit", "event": "on_submit_enroll"}
+    assert browser.post(f"/requests/{pending}/triggers/run", body).status_code == 403
+    request_run.refresh_from_db()
+    assert request_run.status == RunStatus.FAILURE
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert token, page
+    done = browser.post(
+        f"/requests/{pending}/triggers/run", body | {"csrfmiddlewaretoken": token.group(1)}
+    )
+    assert done.status_code == 302, done.content.decode()[:2000]
+    request_run.refresh_from_db()
+    assert request_run.status == RunStatus.PENDING
