@@ -20,11 +20,17 @@ from triggers.models import TriggerRun
 from triggers.reruns import rerun_latest, workflow_of
 
 
+def may_rerun_certificate_trigger(user, certificate: Certificate, event: str) -> bool:
+    """Who may run the certificate's triggers on ``event`` again (and read their details on
+    its page): an administrator, or who holds perform on it for the event's workflow."""
+    return is_administrator(user) or (
+        certificate_level(user, certificate, workflow_of(event)) == GrantLevel.PERFORM
+    )
+
+
 def rerun_certificate_trigger(user, certificate: Certificate, name: str, event: str) -> None:
     """The service: checks who may, then queues the run again."""
-    if not is_administrator(user) and (
-        certificate_level(user, certificate, workflow_of(event)) != GrantLevel.PERFORM
-    ):
+    if not may_rerun_certificate_trigger(user, certificate, event):
         raise forbidden(f"running triggers on {event} needs perform on this profile")
     rerun_latest(TriggerRun.objects.of_certificate(certificate.pk), name, event)
 
