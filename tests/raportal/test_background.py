@@ -198,12 +198,14 @@ def submit_centralized(api) -> str:
     return body["_id"]
 
 
-def test_expire_requests_wipes_the_secrets_of_expired_pending_requests(profile, requester_api):
+def test_expire_requests_closes_expired_pending_requests_and_wipes_their_secrets(
+    profile, requester_api
+):
     expired, fresh = submit_centralized(requester_api), submit_centralized(requester_api)
     Request.objects.filter(pk=expired).update(expires_at=past())
     assert expire_requests.delay().get() == 1
     assert Request.objects.get(pk=expired).sealed_password is None
-    assert Request.objects.get(pk=expired).status == Status.PENDING  # expirationDate tells
+    assert Request.objects.get(pk=expired).status == Status.EXPIRED
     assert Request.objects.get(pk=fresh).open_password() == PASSWORD
     assert expire_requests.delay().get() == 0
 
