@@ -532,6 +532,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "requests_app.tasks.purge_requests",
         "schedule": crontab(hour=3, minute=27),
     },
+    # Each (certificate, threshold) is claimed once in the database: a second scheduler or a
+    # run after a restart sends nothing twice (certificates/expiry_notices.py).
+    "send-expiry-notices": {
+        "task": "certificates.tasks.send_expiry_notices",
+        "schedule": crontab(minute=37),
+    },
 }
 
 # Notifications by email (requests_app/notifications.py), through Django's default mailer:

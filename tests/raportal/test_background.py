@@ -102,6 +102,10 @@ def test_with_a_broker_tasks_go_to_it_and_beat_schedules_the_housekeeping():
             "requests_app.tasks.purge_requests",
             "<crontab: 27 3 * * * (m/h/dM/MY/d)>",
         ],
+        "send-expiry-notices": [
+            "certificates.tasks.send_expiry_notices",
+            "<crontab: 37 * * * * (m/h/dM/MY/d)>",
+        ],
     }
 
 
