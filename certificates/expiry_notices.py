@@ -99,14 +99,16 @@ def send_expiry_notices(now: dt.datetime | None = None) -> Summary:
     if not due:
         return summary
     _reload(due)
-    digests: dict[str, list[Due]] = defaultdict(list)
+    digests: dict[str, list[Due]] = defaultdict(list)  # one per address, whatever its case
+    spelled: dict[str, str] = {}
     addresses: dict[int, list[str]] = {}
     for item in due:
         already = {a.lower() for a in item.notice.delivered_to}
         addresses[item.notice.pk] = recipients_of(item.certificate)
         for address in addresses[item.notice.pk]:
             if address.lower() not in already:
-                digests[address].append(item)
+                spelled.setdefault(address.lower(), address)
+                digests[spelled[address.lower()]].append(item)
     errors: dict[int, str] = {}
     delivered: dict[int, list[str]] = defaultdict(list)
     connection = mailers.default
@@ -158,9 +160,11 @@ def _candidates(now: dt.datetime):
 
 def _claim(now: dt.datetime, run: str, summary: Summary) -> list[Due]:
     """Claims the notice due for every candidate; returns those this run won."""
-    candidates = list(_candidates(now))
+    query = _candidates(now)
+    candidates = list(query)
     known: dict[uuid.UUID, dict[int, ExpiryNotice]] = defaultdict(dict)
-    for notice in ExpiryNotice.objects.filter(certificate__in=[c.pk for c in candidates]):
+    # A subquery, not a list of ids: thousands of certificates may be due at once.
+    for notice in ExpiryNotice.objects.filter(certificate__in=query.values("pk")):
         known[notice.certificate_id][notice.threshold_days] = notice
     won: list[Due] = []
     for certificate in candidates:

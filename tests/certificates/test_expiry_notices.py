@@ -125,15 +125,17 @@ def test_one_digest_per_recipient_lists_all_their_certificates(profile, owner, m
     first = make_certificate(profile, "one.example.com", owner=owner)
     second = make_certificate(profile, "two.example.com", owner=owner)
     other = make_certificate(profile, "three.example.com", owner=UserFactory(username="bob"))
+    # Alice as the contact of Bob's certificate, spelled otherwise: still her one digest.
+    Certificate.objects.filter(pk=other.pk).update(contact_email="Alice@Example.com")
     with before_expiry(first, 6):
         summary = run()
     assert (summary.sent, summary.mails) == (3, 2)
     by_address = {m.to[0]: m for m in mailoutbox}
     assert set(by_address) == {"alice@example.com", "bob@example.com"}
     digest = by_address["alice@example.com"]
-    assert "2 certificates expire within" in digest.subject
     assert first.serial in digest.body and second.serial in digest.body
-    assert other.serial not in digest.body
+    assert other.serial in digest.body and other.serial in by_address["bob@example.com"].body
+    assert "3 certificates expire within" in digest.subject
 
 
 def test_the_owner_the_team_members_and_the_contact_hear_of_it(profile, owner, mailoutbox):
