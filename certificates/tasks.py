@@ -18,3 +18,11 @@ def send_expiry_notices() -> dict[str, int]:
     """Mails the expiry notices due (hourly): one digest per recipient, each notice once; the
     same as ``manage.py send_expiry_notices``."""
     return expiry_notices.send_expiry_notices().as_dict()
+
+
+@shared_task
+def fire_expiry_triggers() -> int:
+    """Profiles' onExpire triggers that came due (hourly): once per trigger and certificate."""
+    from certificates.expiry_triggers import fire_expiry_triggers as fire
+
+    return fire()

@@ -81,6 +81,7 @@ if "horizon" not in sys.modules:
 from horizon.models.certificate_authority_request import CertificateAuthorityRequest  # noqa: E402
 from horizon.models.discovery_campaign import DiscoveryCampaign  # noqa: E402
 from horizon.models.discovery_feed import DiscoveryFeed  # noqa: E402
+from horizon.models.email_notification import EmailNotification  # noqa: E402
 from horizon.models.est_profile import EstProfile  # noqa: E402
 from horizon.models.integrated_ca_connector import IntegratedCAConnector  # noqa: E402
 from horizon.models.label import Label  # noqa: E402
@@ -88,6 +89,7 @@ from horizon.models.local_identity import LocalIdentity  # noqa: E402
 from horizon.models.local_identity_on_add import LocalIdentityOnAdd  # noqa: E402
 from horizon.models.principal_info import PrincipalInfo  # noqa: E402
 from horizon.models.principal_info_search_query import PrincipalInfoSearchQuery  # noqa: E402
+from horizon.models.rest import REST  # noqa: E402
 from horizon.models.scep_profile import ScepProfile  # noqa: E402
 from horizon.models.security_team_update_request import SecurityTeamUpdateRequest  # noqa: E402
 from horizon.models.set_password_request import SetPasswordRequest  # noqa: E402
@@ -95,9 +97,11 @@ from horizon.models.team import Team  # noqa: E402
 from horizon.models.web_ra_profile import WebRAProfile  # noqa: E402
 
 __all__ = [
+    "REST",
     "CertificateAuthorityRequest",
     "DiscoveryCampaign",
     "DiscoveryFeed",
+    "EmailNotification",
     "EstProfile",
     "IntegratedCAConnector",
     "Label",

@@ -102,9 +102,21 @@ def test_with_a_broker_tasks_go_to_it_and_beat_schedules_the_housekeeping():
             "requests_app.tasks.purge_requests",
             "<crontab: 27 3 * * * (m/h/dM/MY/d)>",
         ],
+        "run-due-triggers": [
+            "triggers.tasks.run_due_triggers",
+            "<crontab: * * * * * (m/h/dM/MY/d)>",
+        ],
+        "expiry-triggers": [
+            "certificates.tasks.fire_expiry_triggers",
+            "<crontab: 37 * * * * (m/h/dM/MY/d)>",
+        ],
+        "pending-reminders": [
+            "requests_app.tasks.fire_pending_reminders",
+            "<crontab: */10 * * * * (m/h/dM/MY/d)>",
+        ],
         "send-expiry-notices": [
             "certificates.tasks.send_expiry_notices",
-            "<crontab: 37 * * * * (m/h/dM/MY/d)>",
+            "<crontab: 47 * * * * (m/h/dM/MY/d)>",
         ],
     }
 

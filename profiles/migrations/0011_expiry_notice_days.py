@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('profiles', '0008_allow_mixed_script_labels'),
+        ('profiles', '0010_dual_control'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('requests_app', '0005_challenge_tags'),
+        ('requests_app', '0006_request_approvals'),
     ]
 
     operations = [
