@@ -4,8 +4,8 @@
 sent (already validated by the client's model) into a Profile and its rule rows, checks the
 whole result and saves it in one transaction. What Horizon has and we do not act on is
 returned as a list of ignored fields. Our own settings that Horizon's shape lacks (validity,
-extended key usages, wildcards) travel in an extra ``raportal`` object, so an exported
-configuration reproduces the profile exactly.
+extended key usages, wildcards, expiry notice days) travel in an extra ``raportal`` object,
+so an exported configuration reproduces the profile exactly.
 
 How Horizon's ``authorizationLevels`` map onto our grants: ``authorized`` = the principal
 needs an explicit grant (a Grant row, given through principal infos, the grants page or the
@@ -181,6 +181,8 @@ def profile_json(profile: Profile) -> dict[str, Any]:
             # Stricter than Horizon, when asked (off by default, as Horizon behaves).
             "dnsNamesFullyQualified": profile.dns_names_fully_qualified,
             "teamMembersOnly": profile.team_members_only,
+            # Days before expiry at which owners and teams are mailed (most distant first).
+            "expiryNoticeDays": list(profile.expiry_notice_days or []),
             # Dual control: Horizon's profile shapes have no approval count (the client's
             # RequestsPolicy holds expiry durations only), so it travels with our extras.
             "approvalsRequired": {
@@ -541,6 +543,8 @@ def apply_profile(raw: dict[str, Any], profile: Profile | None = None) -> tuple[
         profile.dns_names_fully_qualified = bool(extras["dnsNamesFullyQualified"])
     if "teamMembersOnly" in extras:
         profile.team_members_only = bool(extras["teamMembersOnly"])
+    if "expiryNoticeDays" in extras:  # checked with the model (Profile.clean)
+        profile.expiry_notice_days = extras["expiryNoticeDays"]
     if "approvalsRequired" in extras:
         _read_approvals(profile, extras["approvalsRequired"], seen)
     if profile.module in ("est", "scep"):

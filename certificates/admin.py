@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from certificates.models import Certificate, CertificateAuthority
+from certificates.models import Certificate, CertificateAuthority, ExpiryNotice
 
 
 @admin.register(CertificateAuthority)
@@ -52,4 +52,22 @@ class CertificateAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ExpiryNotice)
+class ExpiryNoticeAdmin(admin.ModelAdmin):
+    """What the expiry notices did (certificates/expiry_notices.py), read only: the rows are
+    the claims that keep each notice to one mail."""
+
+    list_display = ["certificate", "threshold_days", "state", "attempts", "sent_at", "claimed_at"]
+    list_filter = ["state", "threshold_days"]
+    list_select_related = ["certificate"]
+    search_fields = ["certificate__dn", "certificate__serial"]
+    readonly_fields = [f.name for f in ExpiryNotice._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from certificates import extensions
 from certificates.pki.keys import KEY_TYPE_CHOICES
+from certificates.renewal import RENEWED
 from profiles.access import certificate_visibility
 from profiles.models import Team
 from profiles.revision import RevisedQuerySet
@@ -201,6 +202,19 @@ class CertificateQuerySet(models.QuerySet):
             condition |= more
         return self.filter(condition)
 
+    def not_renewed(self) -> Self:
+        """Certificates no renewal replaced (certificates/renewal.py: the renewed one names
+        its successor in its metadata)."""
+        return self.alias(renewed=JsonItemsContain("metadata", RENEWED, ("key",))).filter(
+            renewed=False
+        )
+
+    def expiring(self, within: dt.timedelta, at: dt.datetime | None = None) -> Self:
+        """Valid certificates, not renewed, whose notAfter falls within ``within`` of ``at``
+        (now): those someone still has to renew or let go."""
+        at = at or timezone.now()
+        return self.valid(at).not_renewed().filter(not_after__lte=at + within)
+
     def owned_by(self, user):
         """Certificates the user owns or shares with one of their teams (not those they see
         through a grant: see ``visible_to``)."""
@@ -338,3 +352,51 @@ class ScepRaCertificate(models.Model):
     @property
     def certificate(self) -> x509.Certificate:
         return x509.load_pem_x509_certificate(self.certificate_pem.encode())
+
+
+class NoticeState(models.TextChoices):
+    CLAIMED = "claimed", "Being sent"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed (retried at the next run)"
+    SKIPPED = "skipped", "Skipped (a more urgent notice was due)"
+
+
+class ExpiryNotice(models.Model):
+    """The expiry notice of one certificate at one threshold (certificates/expiry_notices.py).
+
+    The row is the claim: a run inserts it (unique per certificate and threshold) and commits
+    before mailing, so two runs — one after a restart, or two workers at once — never send the
+    same notice twice; the loser of the insert skips it. A failed mail leaves the row
+    ``failed``, retried by the next run, which mails only the addresses not yet
+    ``delivered_to``."""
+
+    certificate = models.ForeignKey(
+        Certificate, on_delete=models.CASCADE, related_name="expiry_notices"
+    )
+    threshold_days = models.PositiveSmallIntegerField()
+    state = models.CharField(max_length=8, choices=NoticeState.choices)
+    claimed_by = models.CharField(max_length=32, blank=True, help_text="The run that holds it.")
+    claimed_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    # Addresses mailed so far (a retry mails the others only); never a secret.
+    delivered_to = models.JSONField(default=list, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["certificate", "threshold_days"], name="uniq_expiry_notice"
+            )
+        ]
+        indexes = [
+            # What a run retries: failed notices and claims left by a worker that died.
+            models.Index(
+                fields=["state"],
+                condition=Q(state__in=["claimed", "failed"]),
+                name="expiry_notice_open",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.threshold_days}-day notice of {self.certificate_id} ({self.state})"

@@ -1,8 +1,9 @@
-"""Background tasks about the built-in CAs (scheduled in settings.CELERY_BEAT_SCHEDULE)."""
+"""Background tasks about the built-in CAs and the certificates (scheduled in
+settings.CELERY_BEAT_SCHEDULE)."""
 
 from celery import shared_task
 
-from certificates import housekeeping
+from certificates import expiry_notices, housekeeping
 
 
 @shared_task
@@ -10,6 +11,13 @@ def refresh_crls() -> dict[str, int | None]:
     """Regenerates the CRLs that are stale or past half their validity (hourly); the same as
     ``manage.py refresh_crls``."""
     return housekeeping.refresh_crls()
+
+
+@shared_task
+def send_expiry_notices() -> dict[str, int]:
+    """Mails the expiry notices due (hourly): one digest per recipient, each notice once; the
+    same as ``manage.py send_expiry_notices``."""
+    return expiry_notices.send_expiry_notices().as_dict()
 
 
 @shared_task

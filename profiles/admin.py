@@ -136,6 +136,7 @@ class ProfileAdmin(admin.ModelAdmin):
                 "fields": [
                     "renewal_enabled",
                     "renewal_period_days",
+                    "expiry_notice_days",
                     "max_per_holder",
                     "max_per_holder_behavior",
                 ]

@@ -181,6 +181,32 @@ def _approvals_field() -> models.PositiveSmallIntegerField:
     )
 
 
+# Expiry notices (certificates/expiry_notices.py): days before a certificate's notAfter at
+# which its owner and team hear of it, most distant first.
+DEFAULT_EXPIRY_NOTICE_DAYS = [30, 7, 1]
+MAX_EXPIRY_NOTICE_DAYS = 3650  # ten years: beyond any certificate's useful notice
+MAX_EXPIRY_NOTICES = 10
+
+
+def default_expiry_notice_days() -> list[int]:
+    return list(DEFAULT_EXPIRY_NOTICE_DAYS)
+
+
+def expiry_notice_problem(days: Any) -> str | None:
+    """What is wrong with a list of expiry notice thresholds, or None."""
+    if not isinstance(days, list) or not all(
+        isinstance(d, int) and not isinstance(d, bool) for d in days
+    ):
+        return "a list of whole numbers of days (e.g. 30, 7, 1)"
+    if any(not 1 <= d <= MAX_EXPIRY_NOTICE_DAYS for d in days):
+        return f"each between 1 and {MAX_EXPIRY_NOTICE_DAYS} days"
+    if len(set(days)) != len(days):
+        return "each number of days once"
+    if len(days) > MAX_EXPIRY_NOTICES:
+        return f"at most {MAX_EXPIRY_NOTICES} notices"
+    return None
+
+
 class ProfileQuerySet(RevisedQuerySet):
     def enabled(self):
         return self.filter(enabled=True)
@@ -340,6 +366,16 @@ class Profile(models.Model):
         help_text="EST/SCEP: who chooses the challenge password.",
     )
 
+    # Expiry notices: the owner and team of a certificate of this profile hear, once per
+    # threshold, that it expires within this many days (certificates/expiry_notices.py).
+    # Empty: no notice. Kept most distant first.
+    expiry_notice_days = models.JSONField(
+        default=default_expiry_notice_days,
+        blank=True,
+        help_text="Days before expiry at which owners and teams are mailed (e.g. 30, 7, 1); "
+        "empty: no notice.",
+    )
+
     # request policy: how long a pending request waits for a decision, per workflow
     enroll_request_expiry_days = models.PositiveSmallIntegerField(default=7)
     revoke_request_expiry_days = models.PositiveSmallIntegerField(default=7)
@@ -403,6 +439,10 @@ class Profile(models.Model):
             for workflow, level in levels.items()
         ):
             errors["authenticated_levels"] = "map workflows (enroll, revoke…) to request or perform"
+        if (problem := expiry_notice_problem(self.expiry_notice_days)) is not None:
+            errors["expiry_notice_days"] = problem
+        else:
+            self.expiry_notice_days = sorted(self.expiry_notice_days, reverse=True)
         if not self.centralized and not self.decentralized:
             errors["centralized"] = "enable centralized or decentralized enrollment (or both)"
         known_ekus = {value for value, _ in EKU_CHOICES}
@@ -410,6 +450,14 @@ class Profile(models.Model):
             errors["extended_key_usages"] = "unknown extended key usage"
         if errors:
             raise ValidationError(errors)
+
+    def notice_thresholds(self) -> list[int]:
+        """The valid expiry notice thresholds, most distant first (a hand-edited row with
+        something else in it sends none rather than failing the whole run)."""
+        days = self.expiry_notice_days
+        if expiry_notice_problem(days) is not None:
+            return []
+        return sorted(days, reverse=True)
 
     def effective_password_policy(self) -> "PasswordPolicy":
         return self.password_policy or PasswordPolicy.default()

@@ -544,6 +544,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "requests_app.tasks.fire_pending_reminders",
         "schedule": crontab(minute="*/10"),
     },
+    # Each (certificate, threshold) is claimed once in the database: a second scheduler or a
+    # run after a restart sends nothing twice (certificates/expiry_notices.py).
+    "send-expiry-notices": {
+        "task": "certificates.tasks.send_expiry_notices",
+        "schedule": crontab(minute=47),
+    },
 }
 
 # Notifications by email (requests_app/notifications.py), through Django's default mailer:

@@ -32,6 +32,18 @@ class Status(models.TextChoices):
     CANCELED = "canceled", "Canceled"
     COMPLETED = "completed", "Completed"
     FAILED = "failed", "Failed"
+    # A pending request nobody decided before its expiration date, closed by the scheduled
+    # task (requests_app/housekeeping.expire_requests). Horizon's contract has no such status
+    # (the official client's RequestStatus: denied, approved, pending, canceled, completed,
+    # failed, in_progress), so the API keeps answering ``pending`` with the past
+    # ``expirationDate`` — which the contract already reads as expired (REQ-005 on any
+    # action): see ``Request.contract_status``. Pages, their filters and the approvers' queue
+    # say "expired".
+    EXPIRED = "expired", "Expired"
+
+
+# Statuses a request ends in: nothing changes it any more, and it is purged at ``removeAt``.
+FINISHED = [Status.COMPLETED, Status.DENIED, Status.CANCELED, Status.EXPIRED, Status.FAILED]
 
 
 # The workflows acting on an existing certificate, of which one request at a time may wait.
@@ -49,6 +61,18 @@ ONE_PENDING_CONSTRAINT = "req_one_pending_per_certificate"
 class RequestQuerySet(models.QuerySet["Request"]):
     def pending(self) -> Self:
         return self.filter(status=Status.PENDING)
+
+    def shown_as(self, status: str, now: dt.datetime | None = None) -> Self:
+        """Requests whose ``shown_status`` is ``status``: a pending request past its
+        expiration date is expired already, before the scheduled task closes it."""
+        now = now or timezone.now()
+        if status == Status.PENDING:
+            return self.filter(status=Status.PENDING, expires_at__gt=now)
+        if status == Status.EXPIRED:
+            return self.filter(
+                Q(status=Status.EXPIRED) | Q(status=Status.PENDING, expires_at__lte=now)
+            )
+        return self.filter(status=status)
 
     def visible_to(self, user: Principal) -> Self:
         """Requests a user may see: their own, their teams', and those of the profiles and
@@ -274,7 +298,25 @@ class Request(models.Model):
 
     @property
     def is_expired(self) -> bool:
+        """Past its expiration date (whatever its status): a pending one can no longer be
+        decided (REQ-005)."""
         return timezone.now() >= self.expires_at
+
+    @property
+    def shown_status(self) -> str:
+        """The status the pages show: ``expired`` for a pending request past its expiration
+        date too, before the scheduled task closes it."""
+        if self.status == Status.PENDING and self.is_expired:
+            return Status.EXPIRED
+        return self.status
+
+    @property
+    def contract_status(self) -> str:
+        """The status the API answers, always one of the official client's RequestStatus
+        values: an expired request is reported ``pending`` with its past ``expirationDate``,
+        as Horizon's contract has no expired status and reads that pair as expired (every
+        action on it answers REQ-005)."""
+        return Status.PENDING if self.status == Status.EXPIRED else self.status
 
     # One-time secrets are sealed under RAPORTAL_KEK and bound to this request's id.
     def seal_password(self, password: str | None) -> None:

@@ -215,7 +215,11 @@ def _check_envelope(request: Request, *, module: str | None, workflow: str | Non
 
 
 def check_pending(request: Request) -> None:
-    """Only a pending request that has not expired can be decided or withdrawn."""
+    """Only a pending request that has not expired can be decided or withdrawn. An expired
+    one — closed by the scheduled task, or past its date and not yet closed — answers
+    REQ-005 to every action, as the contract says."""
+    if request.status == Status.EXPIRED:
+        raise DomainError("REQ-005", "the request expired before a decision was made")
     if request.status != Status.PENDING:
         raise DomainError("REQ-004", f"the request is {request.status}, not pending")
     if request.is_expired:

@@ -10,15 +10,19 @@ from requests_app import housekeeping, notifications
 
 @shared_task
 def expire_requests() -> int:
-    """Wipes the secrets of pending requests past their expiration date (hourly), and
-    forgets the spent proof-of-possession tokens that expired. Returns the requests wiped."""
+    """Closes the pending requests past their expiration date (status ``expired``, secrets
+    wiped; hourly), and forgets the spent proof-of-possession tokens that expired. Returns the
+    requests closed."""
     housekeeping.purge_spent_tokens()
     return housekeeping.expire_requests()
 
 
 @shared_task
 def purge_requests() -> int:
-    """Deletes requests past their removeAt date (daily)."""
+    """Deletes the finished requests past their removeAt date, secrets wiped first (daily).
+    Pending ones past their expiration date are closed first, as the hourly task does: a
+    request past its removeAt is past its expiry too, and goes even if that task never ran."""
+    housekeeping.expire_requests()
     return housekeeping.purge_requests()
 
 

@@ -212,6 +212,7 @@ LIST_PATHS = frozenset(
         "/api/v1/certificates/search",
         "/requests/",
         "/certificates/",
+        "/certificates/expiring/",
         "/approvals/",
     }
 )

@@ -88,6 +88,7 @@ SECTIONS = [
         [f"{workflow}_approvals_required" for workflow in APPROVAL_WORKFLOWS],
     ),
     ("Holder limit", ["max_per_holder", "max_per_holder_behavior"]),
+    ("Expiry notices", ["expiry_notice_days"]),
     (
         "Access",
         [
@@ -130,6 +131,7 @@ LABELS = {
     "contact_email_regex": "Contact email pattern (regex)",
     "max_per_holder": "Most valid certificates per holder",
     "max_per_holder_behavior": "When a holder has that many",
+    "expiry_notice_days": "Mail owners and teams this many days before expiry",
     "challenge_enabled": "Devices need a one-time challenge created in the portal",
     "dn_whitelist": "A challenge is bound to one DN",
     "challenge_password_mode": "Challenge password",
@@ -156,7 +158,35 @@ def _entry_name(entry: Any) -> Any:
     return entry.get("name") if isinstance(entry, dict) else entry
 
 
+class DaysListField(forms.CharField):
+    """A list of whole numbers of days, written "30, 7, 1" (an empty field: none)."""
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return ", ".join(str(days) for days in value)
+        return value
+
+    def to_python(self, value):
+        text = super().to_python(value) or ""
+        days = []
+        for part in text.replace(";", ",").split(","):
+            if not part.strip():
+                continue
+            try:
+                days.append(int(part.strip()))
+            except ValueError:
+                raise forms.ValidationError(
+                    f"{part.strip()!r} is not a whole number of days", code="invalid"
+                ) from None
+        return days
+
+
 class ProfileForm(forms.ModelForm):
+    expiry_notice_days = DaysListField(
+        required=False,
+        help_text="Comma-separated, e.g. 30, 7, 1: one notice per threshold, a digest per "
+        "recipient; empty: no notice.",
+    )
     authorized_key_types = forms.MultipleChoiceField(
         choices=KEY_TYPE_CHOICES, widget=forms.CheckboxSelectMultiple, required=False
     )

@@ -4,6 +4,7 @@ from certificates.pages import trigger_panel, views
 
 urlpatterns = [
     path("certificates/", views.certificate_list, name="my-certificates"),
+    path("certificates/expiring/", views.expiring_certificates, name="expiring-certificates"),
     path(
         "certificates/<uuid:certificate_id>/", views.certificate_detail, name="certificate-detail"
     ),

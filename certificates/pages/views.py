@@ -16,6 +16,8 @@ from certificates import extensions
 from certificates.models import Certificate
 from certificates.pki import names
 from certificates.renewal import PREVIOUS, RENEWED
+from profiles.access import Caller
+from profiles.models import Workflow
 from raportal.models import AuditEvent
 from raportal.query_strings import QueryField, QueryForm, reads_query
 
@@ -82,6 +84,57 @@ def certificate_list(request, query: CertificateQuery):
             "statuses": STATUSES,
             "filtered": bool(searched or wanted),
         },
+        status=query.page_status,
+    )
+
+
+EXPIRING_WITHIN = (7, 30, 90)  # the expiring view's choices, in days
+DEFAULT_EXPIRING_WITHIN = 30
+
+
+class ExpiringQuery(QueryForm):
+    within = QueryField(label="Expiring within (days)")
+
+
+@login_required
+@reads_query(ExpiringQuery)
+def expiring_certificates(request, query: ExpiringQuery):
+    """The certificates of the list (the user's own and their teams') that still need
+    someone: valid, not renewed, expiring within 7, 30 or 90 days — soonest first. The
+    expiry notices link here."""
+    try:
+        within = int(query.value("within") or DEFAULT_EXPIRING_WITHIN)
+    except ValueError:
+        within = DEFAULT_EXPIRING_WITHIN
+    if within not in EXPIRING_WITHIN:
+        within = DEFAULT_EXPIRING_WITHIN
+    now = timezone.now()
+    certificates = (
+        Certificate.objects.owned_by(request.user)  # the list's scope, nothing more
+        .expiring(dt.timedelta(days=within), now)
+        .select_related("profile", "owner", "team")
+        .defer("pem")
+        if query.is_valid()
+        else Certificate.objects.none()
+    )
+    page = Paginator(certificates.order_by("not_after", "pk"), 20).get_page(query.value("page"))
+    # Renew is offered where the access policy gives the user renew on the certificate (the
+    # renew page says why it cannot be done now, if it cannot).
+    caller = Caller.of(request.user, {c.profile for c in page if c.profile is not None})
+    rows = [
+        (
+            c,
+            max(0, (c.not_after - now).days),
+            c.profile is not None
+            and c.profile.enabled
+            and caller.on_certificate(c, Workflow.RENEW) is not None,
+        )
+        for c in page
+    ]
+    return render(
+        request,
+        "certificates/expiring.html",
+        {"query": query, "page": page, "rows": rows, "within": within, "choices": EXPIRING_WITHIN},
         status=query.page_status,
     )
 

@@ -21,7 +21,7 @@ def request_json(outcome: Outcome) -> dict[str, Any]:
         "_id": str(request.pk),
         "module": request.module,
         "workflow": request.workflow,
-        "status": request.status,
+        "status": request.contract_status,  # never "expired": see Status.EXPIRED
         "profile": request.profile.name if request.profile is not None else None,
         "dn": request.dn or None,
         "requester": request.requester_name,

@@ -77,8 +77,8 @@ def my_requests(
         "since": params.get("since") or "",
         "sort": _choice(params.get("sort"), SORTS) or DEFAULT_SORT,
     }
-    if filters["status"]:
-        queryset = queryset.filter(status=filters["status"])
+    if filters["status"]:  # as the list shows them: past its expiry, a request is expired
+        queryset = queryset.shown_as(filters["status"])
     if filters["workflow"]:
         queryset = queryset.filter(workflow=filters["workflow"])
     if filters["profile"]:

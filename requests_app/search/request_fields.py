@@ -17,7 +17,8 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 
-from hrql.fields import ChoiceField, DateField, IdField, TextField
+from hrql.fields import CONTAINS, EQUALS, IN, ChoiceField, DateField, IdField, TextField
+from requests_app.models import Status
 
 USERNAME = get_user_model().USERNAME_FIELD
 
@@ -34,6 +35,25 @@ class RequesterField(TextField):
         return super().build(name, operator, value) | named
 
 
+class StatusField(TextField):
+    """``status`` as the API answers it: an expired request is reported ``pending`` (the
+    contract has no expired status, see ``Request.contract_status``), so ``status is pending``
+    finds it too; ``expirationDate`` or ``request is expired`` tell them apart."""
+
+    def __init__(self):
+        super().__init__("status")
+
+    def build(self, name, operator, value) -> Q:
+        found = super().build(name, operator, value)
+        if operator == EQUALS and value == Status.PENDING:
+            return found | Q(status=Status.EXPIRED)
+        if operator == IN and Status.PENDING in value:
+            return found | Q(status=Status.EXPIRED)
+        if operator == CONTAINS and str(value).lower() in Status.PENDING:
+            return found | Q(status=Status.EXPIRED)
+        return found
+
+
 def _expired() -> Q:
     return Q(expires_at__lte=timezone.now())
 
@@ -43,7 +63,7 @@ REQUEST_FIELDS = {
     "_id": IdField("pk"),
     "module": TextField("module"),
     "workflow": TextField("workflow"),
-    "status": TextField("status"),
+    "status": StatusField(),
     "profile": TextField("profile__name"),
     "requester": RequesterField(),
     "approver": TextField(f"approver__{USERNAME}"),

@@ -38,7 +38,7 @@ def search_result_json(request: Request, permissions: RequestPermissions) -> dic
         "_id": str(request.pk),
         "module": request.module,
         "workflow": request.workflow,
-        "status": request.status,
+        "status": request.contract_status,  # never "expired": see Status.EXPIRED
         "profile": request.profile.name if request.profile else None,
         "requester": request.requester_name,
         "approver": username(request.approver),

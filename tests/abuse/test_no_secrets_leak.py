@@ -163,7 +163,7 @@ def test_list_and_search_answers_hold_no_key_pkcs12_password_or_api_key(
     for user in (requester, approver):
         browser = Client()
         browser.force_login(user)
-        for path in ("/requests/", "/certificates/", "/approvals/"):
+        for path in ("/requests/", "/certificates/", "/certificates/expiring/", "/approvals/"):
             response = browser.get(path)
             assert response.status_code == 200, response.content.decode()[:2000]
     assert sorted(set(secrets_watch.scanned)) == sorted(

@@ -116,6 +116,10 @@ def test_with_a_broker_tasks_go_to_it_and_beat_schedules_the_housekeeping():
             "requests_app.tasks.fire_pending_reminders",
             "<crontab: */10 * * * * (m/h/dM/MY/d)>",
         ],
+        "send-expiry-notices": [
+            "certificates.tasks.send_expiry_notices",
+            "<crontab: 47 * * * * (m/h/dM/MY/d)>",
+        ],
     }
 
 
@@ -216,12 +220,14 @@ def submit_centralized(api) -> str:
     return body["_id"]
 
 
-def test_expire_requests_wipes_the_secrets_of_expired_pending_requests(profile, requester_api):
+def test_expire_requests_closes_expired_pending_requests_and_wipes_their_secrets(
+    profile, requester_api
+):
     expired, fresh = submit_centralized(requester_api), submit_centralized(requester_api)
     Request.objects.filter(pk=expired).update(expires_at=past())
     assert expire_requests.delay().get() == 1
     assert Request.objects.get(pk=expired).sealed_password is None
-    assert Request.objects.get(pk=expired).status == Status.PENDING  # expirationDate tells
+    assert Request.objects.get(pk=expired).status == Status.EXPIRED
     assert Request.objects.get(pk=fresh).open_password() == PASSWORD
     assert expire_requests.delay().get() == 0
 

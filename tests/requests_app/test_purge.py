@@ -22,7 +22,7 @@ def test_purge_wipes_expired_pending_secrets_and_deletes_requests_past_remove_at
     Request.objects.filter(pk=expired["_id"]).update(expires_at=past)
     Request.objects.filter(pk=gone["_id"]).update(expires_at=past, remove_at=past)
     call_command("purge_requests")
-    assert "1 request(s) deleted, 2 expired request(s) wiped" in capsys.readouterr().out
+    assert "1 request(s) deleted, 2 pending request(s) expired" in capsys.readouterr().out
     assert Request.objects.get(pk=expired["_id"]).sealed_password is None
     assert Request.objects.get(pk=fresh["_id"]).open_password() == PASSWORD
     assert not Request.objects.filter(pk=gone["_id"]).exists()

@@ -1,5 +1,6 @@
-"""Housekeeping: deletes requests past their removeAt and wipes the sealed secrets of pending
-requests that expired (they can never be approved). With a Celery worker and scheduler
+"""Housekeeping: closes the pending requests past their expiration date (status ``expired``,
+their sealed secrets wiped: they can never be approved) and deletes the finished requests
+past their removeAt (secrets overwritten first). With a Celery worker and scheduler
 running, the beat schedule does the same (requests_app.tasks.expire_requests hourly,
 requests_app.tasks.purge_requests daily); without them, run this daily (cron, systemd timer)."""
 
@@ -10,14 +11,14 @@ from requests_app.housekeeping import expire_requests, purge_requests, purge_spe
 
 
 class Command(BaseCommand):
-    help = "Delete requests past their removeAt date; wipe secrets of expired pending requests."
+    help = "Expire pending requests past their expiration date; delete finished ones past removeAt."
 
     def handle(self, *args, **options):
         now = timezone.now()
-        wiped = expire_requests(now)
+        expired = expire_requests(now)
         deleted = purge_requests(now)
         forgotten = purge_spent_tokens(now)
         self.stdout.write(
-            f"{deleted} request(s) deleted, {wiped} expired request(s) wiped, "
+            f"{deleted} request(s) deleted, {expired} pending request(s) expired, "
             f"{forgotten} spent proof-of-possession token(s) forgotten"
         )
