@@ -102,12 +102,20 @@ def send_expiry_notices(now: dt.datetime | None = None) -> Summary:
     digests: dict[str, list[Due]] = defaultdict(list)  # one per address, whatever its case
     spelled: dict[str, str] = {}
     addresses: dict[int, list[str]] = {}
+    # An address spelled two ways gets one digest, addressed as an account spells it (a
+    # contact email typed on a request ranks after it), whatever order the rows came in.
+    ranked: dict[str, tuple[int, str]] = {}
     for item in due:
-        already = {a.lower() for a in item.notice.delivered_to}
         addresses[item.notice.pk] = recipients_of(item.certificate)
         for address in addresses[item.notice.pk]:
+            rank = (int(address == item.certificate.contact_email), address)
+            key = address.lower()
+            ranked[key] = min(ranked.get(key, rank), rank)
+    spelled.update({key: address for key, (_, address) in ranked.items()})
+    for item in due:
+        already = {a.lower() for a in item.notice.delivered_to}
+        for address in addresses[item.notice.pk]:
             if address.lower() not in already:
-                spelled.setdefault(address.lower(), address)
                 digests[spelled[address.lower()]].append(item)
     errors: dict[int, str] = {}
     delivered: dict[int, list[str]] = defaultdict(list)
