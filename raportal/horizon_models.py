@@ -82,6 +82,8 @@ from horizon.models.certificate_authority_request import CertificateAuthorityReq
 from horizon.models.discovery_campaign import DiscoveryCampaign  # noqa: E402
 from horizon.models.discovery_feed import DiscoveryFeed  # noqa: E402
 from horizon.models.est_profile import EstProfile  # noqa: E402
+from horizon.models.event_code import EventCode  # noqa: E402
+from horizon.models.event_module import EventModule  # noqa: E402
 from horizon.models.integrated_ca_connector import IntegratedCAConnector  # noqa: E402
 from horizon.models.label import Label  # noqa: E402
 from horizon.models.local_identity import LocalIdentity  # noqa: E402
@@ -99,6 +101,8 @@ __all__ = [
     "DiscoveryCampaign",
     "DiscoveryFeed",
     "EstProfile",
+    "EventCode",
+    "EventModule",
     "IntegratedCAConnector",
     "Label",
     "LocalIdentity",

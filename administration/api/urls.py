@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("administration.api.connectors")),
     path("", include("administration.api.profiles")),
     path("", include("administration.api.discovery_campaigns")),
+    path("", include("administration.api.events")),
 ]

@@ -22,6 +22,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
+import raportal.tasks  # noqa: F401 (registers raportal.tasks.purge_events with the app)
 from certificates import housekeeping as certificate_housekeeping
 from certificates.models import Certificate, CertificateAuthority
 from certificates.services import revoke_certificate
@@ -102,6 +103,7 @@ def test_with_a_broker_tasks_go_to_it_and_beat_schedules_the_housekeeping():
             "requests_app.tasks.purge_requests",
             "<crontab: 27 3 * * * (m/h/dM/MY/d)>",
         ],
+        "purge-events": ["raportal.tasks.purge_events", "<crontab: 47 3 * * * (m/h/dM/MY/d)>"],
     }
 
 
