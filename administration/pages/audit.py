@@ -151,15 +151,15 @@ def audit_log(request, query: AuditFilterForm):
             "rows": [(event, links.get(event.pk), seals.get(event.pk)) for event in rows],
             "form": form,
             "active": active,
-            "export_query": _export_query(form),
+            "export_query": _export_query(request),
         },
         status=form.page_status,
     )
 
 
-def _export_query(form: AuditFilterForm) -> str:
-    """The page's filters, for the export link (the page number left out)."""
-    data = form.data.copy()
+def _export_query(request) -> str:
+    """The page's filters, for the export link and the verify form (the page left out)."""
+    data = request.GET.copy()
     data.pop("page", None)
     return data.urlencode()
 
@@ -172,7 +172,7 @@ def audit_export(request, query: AuditFilterForm):
     so that an auditor holding the seal key verifies them offline."""
     events, _active = filtered_events(query)
     if not query.is_valid():  # the log shows what is wrong beside the filter
-        return redirect(f"{reverse('admin-audit')}?{query.data.urlencode()}")
+        return redirect(f"{reverse('admin-audit')}?{request.GET.urlencode()}")
     response = StreamingHttpResponse(
         export_lines(events.order_by("sequence")), content_type="application/jsonl"
     )
