@@ -70,8 +70,10 @@ def actions_where(keep: Callable[[str], bool]) -> Q:
     return q
 
 
-FAILED = Q(detail__status="failed")
-DEVICE = Q(detail__protocol__in=["est", "scep"])
+# Negated below: "has the key and" keeps ``NOT`` true for rows without the key (a JSON key
+# that is absent compares as NULL, and NOT NULL would drop those rows).
+FAILED = Q(detail__has_key="status") & Q(detail__status="failed")
+DEVICE = Q(detail__has_key="protocol") & Q(detail__protocol__in=["est", "scep"])
 
 
 def _code(code: str) -> Callable[[], Q]:
