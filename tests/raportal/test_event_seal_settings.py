@@ -11,8 +11,8 @@ SEAL_KEY = "q0Cqz9F1b8mBv3Yc0xkJpR6tT2wLhN4eUaG7sDiZoEw="
 def test_a_random_seal_key_and_a_retention_are_accepted():
     code = (
         "import django; django.setup(); from django.conf import settings as s; "
-        "import base64; print(s.RAPORTAL_EVENT_SEAL_KEY == base64.b64decode(%r), "
-        "s.RAPORTAL_EVENT_RETENTION_DAYS)" % SEAL_KEY
+        f"import base64; print(s.RAPORTAL_EVENT_SEAL_KEY == base64.b64decode({SEAL_KEY!r}), "
+        "s.RAPORTAL_EVENT_RETENTION_DAYS)"
     )
     result = settings_load(
         code=code, **GOOD, RAPORTAL_EVENT_SEAL_KEY=SEAL_KEY, RAPORTAL_EVENT_RETENTION_DAYS="400"
