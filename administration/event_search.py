@@ -27,6 +27,7 @@ from django.db.models import Q
 
 from hrql.fields import EQUALS, EXISTS, IN, ChoiceField, DateField, Field, QueryError, TextField
 from raportal.event_codes import ACTIONS, horizon_terms
+from raportal.events import event_pk
 from raportal.horizon_models import EventCode, EventModule
 from raportal.models import AuditEvent
 
@@ -43,9 +44,10 @@ class EventIdField(Field):
         values = value if operator == IN else [value]
         ids = []
         for text in values:
-            if not str(text).isdigit():
+            pk = event_pk(text)
+            if pk is None:
                 raise QueryError(f"{name}: {text!r} is not an event id")
-            ids.append(int(text))
+            ids.append(pk)
         return Q(pk__in=ids)
 
 

@@ -78,12 +78,18 @@ class Verification:
         return text
 
 
+def event_pk(reference) -> int | None:
+    """An event id as the API and the commands take it (decimal digits), or None: never an
+    integer the database cannot hold."""
+    text = str(reference)
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
+        return None
+    return int(text)
+
+
 def _event(reference) -> AuditEvent:
-    try:
-        pk = int(str(reference))
-    except ValueError:
-        raise EventNotFound(str(reference)) from None
-    event = AuditEvent.objects.filter(pk=pk).only("pk", "sequence").first()
+    pk = event_pk(reference)
+    event = None if pk is None else AuditEvent.objects.filter(pk=pk).only("pk", "sequence").first()
     if event is None:
         raise EventNotFound(str(reference))
     return event

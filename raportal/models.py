@@ -65,7 +65,8 @@ class AuditEventQuerySet(models.QuerySet):
     def bulk_create(self, objs, *args, **kwargs):
         """Chains and seals the events in the order given, as ``save()`` does one by one."""
         objs = list(objs)
-        with transaction.atomic(using=self.db):
+        # No savepoint of its own inside a transaction: a failure fails the caller's anyway.
+        with transaction.atomic(using=self.db, savepoint=False):
             _append(objs, using=self.db)
             return super().bulk_create(objs, *args, **kwargs)
 
@@ -111,7 +112,9 @@ class AuditEvent(models.Model):
         if not self._state.adding:
             raise ValueError("audit events are never changed once written")
         using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
-        with transaction.atomic(using=using):
+        # The caller's transaction when there is one (no savepoint: a failure here fails it
+        # anyway), else one of its own: the head's lock and the insert commit together.
+        with transaction.atomic(using=using, savepoint=False):
             _append([self], using=using)
             super().save(*args, **kwargs)
 

@@ -29,7 +29,7 @@ from hrql.fields import QueryError
 from hrql.parser import to_q
 from raportal.api.schema import OBJECT, answers
 from raportal.errors import DomainError
-from raportal.events import EventNotFound, Verification, verify_events
+from raportal.events import EventNotFound, Verification, event_pk, verify_events
 from raportal.models import AuditEvent
 
 
@@ -44,7 +44,8 @@ def event_not_found(reference) -> DomainError:
 class EventDetailView(AdminApiView):
     @extend_schema(operation_id="event_get", responses=answers(OBJECT, 403, 404))
     def get(self, request, event_id):
-        event = AuditEvent.objects.filter(pk=int(event_id)).first() if event_id.isdigit() else None
+        pk = event_pk(event_id)
+        event = AuditEvent.objects.filter(pk=pk).first() if pk is not None else None
         if event is None:
             raise event_not_found(event_id)
         return Response(event_json(event))

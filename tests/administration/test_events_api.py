@@ -67,7 +67,7 @@ def test_a_failed_notification_is_a_failure(staff_api, log):
     assert (event.code.value, event.status) == ("TRIGGER-EMAIL", "failure")
 
 
-@pytest.mark.parametrize("reference", ["987654", "not-a-number"])
+@pytest.mark.parametrize("reference", ["987654", "not-a-number", "9" * 40, "²"])
 def test_an_unknown_event_is_evt_003(staff_api, log, reference):
     response = staff_api.get(f"/api/v1/events/{reference}")
     assert response.status_code == 404, response.content
@@ -122,7 +122,12 @@ def test_search_pages_counts_and_sorts(staff_api, log):
 
 @pytest.mark.parametrize(
     "search",
-    [{"query": "code equals NOT-A-CODE"}, {"query": "nosuchfield is x"}, {"pageSize": "ten"}],
+    [
+        {"query": "code equals NOT-A-CODE"},
+        {"query": "nosuchfield is x"},
+        {"query": f"id in [1, {'9' * 40}]"},
+        {"pageSize": "ten"},
+    ],
 )
 def test_a_bad_search_is_evt_002(staff_api, log, search):
     response = staff_api.post("/api/v1/events/search", search, format="json")
@@ -167,6 +172,8 @@ def test_validating_an_unknown_event_is_evt_003(staff_api, log):
     response = staff_api.post("/api/v1/events/validate", {"id": "424242"}, format="json")
     assert response.status_code == 404, response.content
     assert EventValidate404Response.from_dict(body(response)).error == "EVT-003"
+    huge = staff_api.get(f"/api/v1/events/verify?from={'9' * 40}")
+    assert huge.status_code == 404, huge.content
     wrong = staff_api.post("/api/v1/events/validate", {"from": [1]}, format="json")
     assert wrong.status_code == 400, wrong.content
 
