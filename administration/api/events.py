@@ -53,7 +53,9 @@ class EventDetailView(AdminApiView):
 
 class EventSearchView(AdminApiView):
     @extend_schema(
-        operation_id="event_search", request=OpenApiTypes.OBJECT, responses=answers(OBJECT, 400)
+        operation_id="event_search",
+        request=OpenApiTypes.OBJECT,
+        responses=answers(OBJECT, 400, 403),
     )
     def post(self, request):
         search = page.read_search_body(request.data, bad_search)
