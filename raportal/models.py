@@ -144,7 +144,9 @@ class EventChainHead(models.Model):
     and a rolled-back event leaves no hole. The cost: audited writes serialize on this row
     from their ``record()`` to their commit, so what a transaction does after ``record()``
     must stay short (record last where the service allows; the slow work — key generation,
-    signing — before)."""
+    signing — before). And the head must be the last lock a transaction takes: one that,
+    after its ``record()``, waited for a row held by another transaction waiting for the head
+    would deadlock (PostgreSQL then aborts one of them)."""
 
     sequence = models.PositiveBigIntegerField(default=0)
     hash = models.CharField(max_length=64, default=event_seal.GENESIS)
