@@ -90,6 +90,11 @@ def test_an_unknown_event_is_evt_003(staff_api, log, reference):
         ('principal equals "requester"', ["certificate.revoke", "team.update"]),
         ('action contains "submit"', ["request.submit.enroll"]),
         ("code is CRMP-ENROLL", []),
+        (
+            'timestamp after "-1d" and objectType equals team',
+            ["certificate.revoke", "notification.failed", "request.submit.enroll", "team.update"],
+        ),
+        ("not (module is webra or status is failure)", ["team.update"]),
     ],
 )
 def test_search_speaks_hrql_over_horizons_names(staff_api, log, query, actions):

@@ -94,3 +94,10 @@ def test_only_staff_export_or_verify(client, requester, log):
     client.force_login(requester)
     assert client.get("/manage/audit/export.jsonl").status_code == 404
     assert client.post("/manage/audit/verify/").status_code == 404
+
+
+def test_an_event_of_a_deleted_account_still_names_it(signed_in, log, requester):
+    requester.delete()
+    page = signed_in.get("/manage/audit/?action=team.").content.decode()
+    assert page.count("<td>requester</td>") == 2, page
+    assert page.count('badge text-bg-success">sealed<') == 2, page
