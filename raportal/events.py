@@ -13,6 +13,8 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from django.db import connection, transaction
+
 from raportal import event_seal
 from raportal.models import HEAD, AuditEvent, EventChainHead, EventCheckpoint
 
@@ -103,7 +105,20 @@ def verify_events(*, event_id=None, from_id=None, to_id=None) -> Verification:
     """Checks the chain: all of it (the default), one event (``event_id``: its hash, seal and
     link to the event before), or the events from ``from_id`` and/or up to ``to_id``
     (inclusive), as Horizon's ``/api/v1/events/verify`` takes them. Raises EventNotFound for
-    an id the chain does not hold. Reads the events in chunks: memory stays flat."""
+    an id the chain does not hold. Reads the events in chunks: memory stays flat.
+
+    On PostgreSQL the reads share one snapshot (REPEATABLE READ, read only): events appended
+    or purged while it reads are neither half-seen nor taken for a break."""
+    if connection.in_atomic_block:  # inside the caller's transaction: its snapshot
+        return _verify(event_id=event_id, from_id=from_id, to_id=to_id)
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        return _verify(event_id=event_id, from_id=from_id, to_id=to_id)
+
+
+def _verify(*, event_id, from_id, to_id) -> Verification:
     checkpoint = newest_checkpoint()
     floor = checkpoint.sequence if checkpoint else 0
     result = Verification(

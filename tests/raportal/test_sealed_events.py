@@ -274,3 +274,30 @@ def test_on_postgresql_an_sql_edit_is_named_too(postgres_only, db):
 
 def test_the_canonical_form_is_sorted_compact_ascii_json():
     assert event_seal.canonical({"b": "é", "a": [1, 2]}) == b'{"a":[1,2],"b":"\\u00e9"}'
+
+
+@pytest.mark.postgres
+def test_verifying_while_events_are_appended_sees_one_consistent_chain(
+    postgres_only, transactional_db
+):
+    team = TeamFactory(name="live")
+    for step in range(50):
+        record(None, "team.update", team, step=step)
+    done = threading.Event()
+
+    def append() -> None:
+        try:
+            while not done.is_set():
+                record(None, "team.update", team, writer="background")
+        finally:
+            connection.close()
+
+    writer = threading.Thread(target=append)
+    writer.start()
+    try:
+        results = [verify_events() for _ in range(5)]
+    finally:
+        done.set()
+        writer.join()
+    assert all(result.ok for result in results), [r.summary() for r in results]
+    assert verify_events().ok
