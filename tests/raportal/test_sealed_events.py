@@ -301,3 +301,31 @@ def test_verifying_while_events_are_appended_sees_one_consistent_chain(
         writer.join()
     assert all(result.ok for result in results), [r.summary() for r in results]
     assert verify_events().ok
+
+
+def test_an_event_undone_with_its_savepoint_is_not_built_upon(db):
+    team = TeamFactory(name="nested")
+    with transaction.atomic():
+        record(None, "team.update", team, step=1)
+        with pytest.raises(RuntimeError), transaction.atomic():
+            record(None, "team.update", team, step=2)  # the head moves, then is undone
+            raise RuntimeError
+        record(None, "team.update", team, step=3)
+        with pytest.raises(RuntimeError), transaction.atomic():
+            with transaction.atomic():
+                record(None, "team.update", team, step=4)
+            raise RuntimeError
+        record(None, "team.update", team, step=5)
+    steps = list(AuditEvent.objects.order_by("sequence").values_list("detail__step", flat=True))
+    assert steps[-3:] == [1, 3, 5]
+    result = verify_events()
+    assert result.ok, result.summary()
+
+
+def test_a_transaction_reads_the_head_once_for_its_events(db, django_assert_num_queries):
+    team = TeamFactory(name="counted")
+    record(None, "team.update", team)  # locks the head (the test's transaction holds it)
+    # Per event: the insert and the head moved; no second read of the head. And the savepoint.
+    with django_assert_num_queries(3 * 2 + 2), transaction.atomic():
+        for step in range(3):
+            record(None, "team.update", team, step=step)
