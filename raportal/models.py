@@ -5,7 +5,7 @@ import hmac
 import secrets
 
 from django.conf import settings
-from django.db import IntegrityError, connections, models, router, transaction
+from django.db import IntegrityError, models, router, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -203,38 +203,13 @@ def _append(events: list[AuditEvent], *, using: str) -> None:
         head.sequence, head.hash = event.sequence, event.hash
     head.seal = event_seal.head_seal(head.sequence, head.hash)
     head.save(using=using, update_fields=["sequence", "hash", "seal"])
-    _remember(head, using)
-
-
-# The head a transaction locked and moved, kept for its next event (a submission records
-# two or three): it is read again only when that append may have been undone. Whether it
-# was is what Django's commit hooks know: a hook registered with the append is dropped when
-# its savepoint or its transaction rolls back, and run (forgetting the head) at commit.
-_HEAD_CACHE = "_raportal_event_chain_head"
 
 
 def _locked_head(using: str) -> EventChainHead:
-    connection = connections[using]
-    cached = getattr(connection, _HEAD_CACHE, None)
-    if cached is not None:
-        hook, head = cached
-        if any(entry[1] is hook for entry in connection.run_on_commit):
-            return head  # locked by this transaction, which holds it still
     # Created by the migration; again after a test database flush (get_or_create: of two
     # first appends, the second waits on the unique key, then locks the row the first made).
     head, _ = EventChainHead.objects.using(using).select_for_update().get_or_create(pk=HEAD)
     return head
-
-
-def _remember(head: EventChainHead, using: str) -> None:
-    connection = connections[using]
-
-    def forget() -> None:
-        if getattr(connection, _HEAD_CACHE, (None,))[0] is forget:
-            setattr(connection, _HEAD_CACHE, None)
-
-    setattr(connection, _HEAD_CACHE, (forget, head))
-    connection.on_commit(forget)
 
 
 def record(actor, action: str, obj, **detail) -> AuditEvent:

@@ -320,12 +320,3 @@ def test_an_event_undone_with_its_savepoint_is_not_built_upon(db):
     assert steps[-3:] == [1, 3, 5]
     result = verify_events()
     assert result.ok, result.summary()
-
-
-def test_a_transaction_reads_the_head_once_for_its_events(db, django_assert_num_queries):
-    team = TeamFactory(name="counted")
-    record(None, "team.update", team)  # locks the head (the test's transaction holds it)
-    # Per event: the insert and the head moved; no second read of the head. And the savepoint.
-    with django_assert_num_queries(3 * 2 + 2), transaction.atomic():
-        for step in range(3):
-            record(None, "team.update", team, step=step)
