@@ -8,18 +8,21 @@ readers and written with the same administration services the API and the pages 
 with the same validation and audit events. Sections, in the order they are applied:
 
     passwordPolicies, labels, localIdentities, teams (+ members), cas (trust entries),
-    connectors (integrated CAs), profiles, discoveryCampaigns, principalInfos (+ user grants
-    and discovery rights), teamGrants
+    connectors (integrated CAs), triggers, profiles, discoveryCampaigns, principalInfos (+ user
+    grants and discovery rights), teamGrants
 
 Secrets: local passwords and generated API keys are never exported (an account created by an
 import has no password until an admin sets one; a hand-written file may give "password" to
 bootstrap an instance). A connector's CA key is
 exported sealed (AES-GCM under RAPORTAL_KEK, bound to the connector's name): the file can be
 kept in git and applied on any instance sharing that key-encryption key, and nowhere else.
+So are a trigger's header values and signing secret (``headersSealed``,
+``signingSecretSealed``); the trigger itself shows its secret headers masked.
 """
 
 import base64
 import copy
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -39,9 +42,11 @@ from administration.api.labels import label_json, label_texts
 from administration.api.principal_infos import principal_accounts, principal_info, principal_json
 from administration.api.profiles import profiles, read_profile
 from administration.api.teams import team_fields, team_json
+from administration.api.triggers import read_trigger
 from administration.profile_shapes import HorizonProfile, profile_json
 from administration.services import accounts, grants, labels, principals, teams
 from administration.services import profiles as profile_services
+from administration.services import triggers as trigger_services
 from administration.services.password_policies import save_password_policy
 from administration.services.teams import accounts_named
 from certificates.api import ca_json
@@ -51,13 +56,15 @@ from discovery import services as discovery_services
 from discovery.models import DiscoveryCampaign
 from discovery.validation import CampaignData
 from profiles.models import Grant, GrantLevel, Label, PasswordPolicy, Profile, Team, Workflow
-from raportal.crypto import open_sealed, seal
+from raportal.crypto import SecretBoxError, open_sealed, seal
 from raportal.errors import DomainError
 from raportal.horizon_models import DiscoveryCampaign as CampaignBody
 from raportal.horizon_models import Label as LabelBody
 from raportal.horizon_models import PrincipalInfo as PrincipalInfoBody
 from raportal.horizon_models import Team as TeamBody
 from raportal.models import record
+from triggers.definition import trigger_json
+from triggers.models import Trigger
 
 FORMAT = "raportal-config/1"
 VOLATILE = ("creationDate", "lastAuthentication", "lastModification")
@@ -163,6 +170,7 @@ def export_config() -> dict[str, Any]:
         record(None, "ca.key.export", ca, name=ca.name, sealed=True, by="export_config")
         connectors.append(connector)
     config["connectors"] = connectors
+    config["triggers"] = [_trigger_entry(t) for t in Trigger.objects.order_by("name")]
     config["profiles"] = [_strip(profile_json(p)) for p in profiles()]
     config["discoveryCampaigns"] = [
         _strip(campaign_json(c)) for c in DiscoveryCampaign.objects.all()
@@ -248,6 +256,7 @@ SECTIONS = {
     "teams": "name",
     "cas": "name",
     "connectors": "name",
+    "triggers": "name",
     "profiles": "name",
     "discoveryCampaigns": "name",
     "principalInfos": "identifier",
@@ -295,6 +304,8 @@ def import_config(config: dict[str, Any]) -> list[str]:
         for connector in config.get("connectors", []):
             outcome = _apply_connector(actor, connector)
             done.append(f"connector {connector['name']}: {outcome}")
+        for item in config.get("triggers", []):  # before the profiles that list them
+            done.append(f"trigger {item['name']}: {_apply_trigger(actor, item)}")
         for profile in config.get("profiles", []):
             done.append(f"profile {profile['name']}: {_apply_profile(actor, profile)}")
         for campaign in config.get("discoveryCampaigns", []):
@@ -464,6 +475,66 @@ def _apply_connector(actor: User, connector: dict[str, Any]) -> str:
         connector_json(ca) if ca else None,
         lambda: add_connector(actor, Document(body)),
         lambda: change_connector(actor, Document(body)),
+    )
+
+
+# A trigger's header values and signing secret travel sealed under the KEK (as CA keys do):
+# the file shows secret headers masked, and only a site with the same KEK can use them.
+SEALED_TRIGGER_KEYS = ("headersSealed", "signingSecretSealed")
+
+
+def _trigger_context(name: str, what: str) -> str:
+    return f"export:trigger-{what}:{name}"
+
+
+def _trigger_entry(trigger: Trigger) -> dict[str, Any]:
+    entry = _strip(trigger_json(trigger))
+    values = trigger.header_values()
+    if values:
+        blob = seal(json.dumps(values).encode(), _trigger_context(trigger.name, "headers"))
+        entry["headersSealed"] = base64.b64encode(blob).decode()
+    secret = trigger.signing_secret()
+    if secret:
+        blob = seal(secret.encode(), _trigger_context(trigger.name, "signing"))
+        entry["signingSecretSealed"] = base64.b64encode(blob).decode()
+    return entry
+
+
+def _opened(item: dict[str, Any], key: str, what: str) -> str | None:
+    if not item.get(key):
+        return None
+    try:
+        blob = base64.b64decode(item[key], validate=True)
+        return open_sealed(blob, _trigger_context(item["name"], what)).decode()
+    except (ValueError, SecretBoxError) as exc:
+        raise ConfigError(f"trigger {item['name']!r}: {key} does not open here: {exc}") from None
+
+
+def _apply_trigger(actor: User, item: dict[str, Any]) -> str:
+    name = item["name"]
+    trigger = Trigger.objects.filter(name=name).first()
+    headers = _opened(item, "headersSealed", "headers")
+    values = json.loads(headers) if headers is not None else None
+    secret = _opened(item, "signingSecretSealed", "signing")
+    document = Document({k: v for k, v in item.items() if k not in SEALED_TRIGGER_KEYS})
+    body = read_trigger(document, document.data)
+    current = trigger_json(trigger) if trigger else None
+    if trigger is not None and (
+        (values is not None and values != trigger.header_values())
+        or (secret is not None and secret != trigger.signing_secret())
+    ):
+        current = {**(current or {}), "sealedValues": "changed"}  # differs: written again
+    return apply(
+        "trigger",
+        name,
+        body,
+        current,
+        lambda: trigger_services.create_trigger(
+            actor, body, header_values=values, signing_secret=secret
+        ),
+        lambda: trigger_services.update_trigger(
+            actor, _existing(trigger), body, header_values=values, signing_secret=secret
+        ),
     )
 
 

@@ -28,6 +28,8 @@ from certificates.models import CertificateAuthority
 from certificates.pki import names
 from certificates.pki.keys import KEY_TYPES
 from profiles.models import (
+    APPROVAL_WORKFLOWS,
+    MAX_APPROVALS,
     GrantLevel,
     HolderBehavior,
     Label,
@@ -44,6 +46,7 @@ from profiles.models import (
 from profiles.validation import rule_problems
 from raportal.durations import format_duration, whole_days
 from raportal.errors import invalid_request
+from triggers.profile_triggers import read_profile_triggers
 
 MODULES = ("webra", "est", "scep")
 LIFECYCLE = ("enroll", "revoke", "update", "renew", "recover", "migrate")
@@ -168,6 +171,7 @@ def profile_json(profile: Profile) -> dict[str, Any]:
             else None
         ),
         "renewalPeriod": _days(profile.renewal_period_days) if profile.renewal_enabled else None,
+        "triggers": profile.triggers or None,
         "raportal": {
             "validityDays": profile.validity_days,
             "extendedKeyUsages": list(profile.extended_key_usages or []),
@@ -177,6 +181,11 @@ def profile_json(profile: Profile) -> dict[str, Any]:
             # Stricter than Horizon, when asked (off by default, as Horizon behaves).
             "dnsNamesFullyQualified": profile.dns_names_fully_qualified,
             "teamMembersOnly": profile.team_members_only,
+            # Dual control: Horizon's profile shapes have no approval count (the client's
+            # RequestsPolicy holds expiry durations only), so it travels with our extras.
+            "approvalsRequired": {
+                workflow: profile.approvals_required(workflow) for workflow in APPROVAL_WORKFLOWS
+            },
         },
     }
     if profile.module == "webra":
@@ -206,7 +215,6 @@ def profile_json(profile: Profile) -> dict[str, Any]:
 # Fields of the Horizon shapes we do not act on (only reported when sent with a value).
 IGNORED_TOP = (
     "csrDataMapping",
-    "triggers",
     "gradingPolicies",
     "validationRuleset",
     "dsFlow",
@@ -392,6 +400,28 @@ def _read_days(raw: dict[str, Any], key: str, seen: Collected, where: str) -> in
     return days
 
 
+def _read_approvals(profile: Profile, raw: Any, seen: Collected) -> None:
+    """``raportal.approvalsRequired``: {workflow: 1..5}; a workflow it does not name keeps
+    its count."""
+    where = "raportal.approvalsRequired"
+    if not isinstance(raw, dict):
+        seen.errors.append(f"{where}: expected an object of workflow: number of approvals")
+        return
+    for workflow, count in raw.items():
+        if workflow not in APPROVAL_WORKFLOWS:
+            seen.errors.append(
+                f"{where}.{str(workflow)[:40]}: not one of {', '.join(APPROVAL_WORKFLOWS)}"
+            )
+        elif (
+            isinstance(count, bool)
+            or not isinstance(count, int)
+            or not (1 <= count <= MAX_APPROVALS)
+        ):
+            seen.errors.append(f"{where}.{workflow}: a whole number from 1 to {MAX_APPROVALS}")
+        else:
+            setattr(profile, f"{workflow}_approvals_required", count)
+
+
 class HorizonProfile:
     """A Horizon profile document as the services' ``ProfileSource``
     (administration/services/profiles.py)."""
@@ -511,6 +541,8 @@ def apply_profile(raw: dict[str, Any], profile: Profile | None = None) -> tuple[
         profile.dns_names_fully_qualified = bool(extras["dnsNamesFullyQualified"])
     if "teamMembersOnly" in extras:
         profile.team_members_only = bool(extras["teamMembersOnly"])
+    if "approvalsRequired" in extras:
+        _read_approvals(profile, extras["approvalsRequired"], seen)
     if profile.module in ("est", "scep"):
         profile.dn_whitelist = bool(raw.get("dnWhitelist"))
         if extras.get("challengePasswordMode"):
@@ -524,6 +556,9 @@ def apply_profile(raw: dict[str, Any], profile: Profile | None = None) -> tuple[
     if profile.module == "scep":
         seen.ignore_if_set("", raw, ("passwordPolicy",))
     seen.ignore_if_set("", raw, IGNORED_TOP)
+    if "triggers" in raw:
+        profile.triggers, problems = read_profile_triggers(raw.get("triggers"))
+        seen.errors += problems
     if raw.get("thirdPartyDiscoverySync"):
         seen.ignored.append("thirdPartyDiscoverySync")
 

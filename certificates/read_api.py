@@ -39,6 +39,7 @@ from hrql.fields import QueryError
 from hrql.parser import to_q
 from raportal.api.schema import LIST_OF_OBJECTS, OBJECT, answers
 from raportal.errors import DomainError, invalid_request
+from triggers.results import results_of_certificate
 
 RELATED = ("profile", "owner", "team", "escrowed_key")
 DEFERRED = ("escrowed_key__sealed_key",)  # a search result never carries the escrowed key
@@ -60,6 +61,17 @@ def bad_search(detail: str) -> DomainError:
     return DomainError("CERT-SEARCH-002", detail)
 
 
+def certificate_with_permissions(user, certificate) -> dict:
+    """Horizon's CertificateWithPermissionsResponse, with the certificate's triggerResults."""
+    return {
+        "certificate": {
+            **certificate_json(certificate),
+            "triggerResults": results_of_certificate(certificate.pk),
+        },
+        "permissions": CertificatePermissions(user, [certificate]).on(certificate),
+    }
+
+
 @extend_schema(responses=answers(OBJECT, 400, 404))
 class CertificateDetailView(APIView):
     @classmethod
@@ -77,12 +89,7 @@ class CertificateDetailView(APIView):
         certificate = visible_certificates(request.user).filter(pk=certificate_id).first()
         if certificate is None:
             raise not_found()
-        return Response(
-            {
-                "certificate": certificate_json(certificate),
-                "permissions": CertificatePermissions(request.user, [certificate]).on(certificate),
-            }
-        )
+        return Response(certificate_with_permissions(request.user, certificate))
 
     def by_pem(self, request: ApiRequest, text: str) -> Response:
         if "-----BEGIN" not in text and len(text) < 200:

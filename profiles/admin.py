@@ -158,6 +158,24 @@ class ProfileAdmin(admin.ModelAdmin):
                 ]
             },
         ),
+        (
+            "Dual control (distinct approvals a pending request needs)",
+            {
+                "fields": [
+                    (
+                        "enroll_approvals_required",
+                        "revoke_approvals_required",
+                        "update_approvals_required",
+                        "renew_approvals_required",
+                    ),
+                    (
+                        "recover_approvals_required",
+                        "migrate_approvals_required",
+                        "import_approvals_required",
+                    ),
+                ]
+            },
+        ),
     ]
 
 

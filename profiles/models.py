@@ -6,7 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -170,6 +170,17 @@ class HolderBehavior(models.TextChoices):
     REVOKE = "revoke", "Revoke the oldest certificates (superseded)"
 
 
+MAX_APPROVALS = 5
+# The workflows whose pending requests an approver decides, each with its approval count.
+APPROVAL_WORKFLOWS = ("enroll", "revoke", "update", "renew", "recover", "migrate", "import")
+
+
+def _approvals_field() -> models.PositiveSmallIntegerField:
+    return models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(MAX_APPROVALS)]
+    )
+
+
 class ProfileQuerySet(RevisedQuerySet):
     def enabled(self):
         return self.filter(enabled=True)
@@ -279,6 +290,10 @@ class Profile(models.Model):
         "Korean mixes are always accepted.",
     )
 
+    # Horizon's CertificateProfileTriggers: trigger names per event ({"onSubmitEnroll":
+    # ["mail-approvers"], "onExpire": [{"name": "expiry-mail"}]…}), fired by triggers/.
+    triggers = models.JSONField(default=dict, blank=True)
+
     # Workflows any signed-in account may use at a level without a grant (Horizon's
     # "authenticated" authorization level): {"enroll": "request", "revoke": "perform"…}.
     authenticated_levels = models.JSONField(default=dict, blank=True)
@@ -333,6 +348,18 @@ class Profile(models.Model):
     recover_request_expiry_days = models.PositiveSmallIntegerField(default=7)
     migrate_request_expiry_days = models.PositiveSmallIntegerField(default=7)
 
+    # Dual control: how many distinct approvers a pending request needs, per workflow (1: one
+    # approval executes it, as before). Never the requester; any denial ends it. With more
+    # than 1, nobody executes the workflow alone: a submission by a ``perform`` holder waits
+    # too (requests_app/services.py).
+    enroll_approvals_required = _approvals_field()
+    revoke_approvals_required = _approvals_field()
+    update_approvals_required = _approvals_field()
+    renew_approvals_required = _approvals_field()
+    recover_approvals_required = _approvals_field()
+    migrate_approvals_required = _approvals_field()
+    import_approvals_required = _approvals_field()
+
     objects = ProfileQuerySet.as_manager()
 
     class Meta:
@@ -345,6 +372,18 @@ class Profile(models.Model):
         # Imports have no policy of their own in Horizon: they follow enroll's.
         workflow = "enroll" if workflow == Workflow.IMPORT else workflow
         return getattr(self, f"{workflow}_request_expiry_days")
+
+    def approvals_required(self, workflow: str) -> int:
+        """How many distinct approvals a pending ``workflow`` request of this profile needs."""
+        return getattr(self, f"{workflow}_approvals_required", 1)
+
+    def dual_control(self) -> dict[str, int]:
+        """The workflows that need more than one approval, with how many (for summaries)."""
+        return {
+            workflow: self.approvals_required(workflow)
+            for workflow in APPROVAL_WORKFLOWS
+            if self.approvals_required(workflow) > 1
+        }
 
     def clean(self):
         errors = {}

@@ -24,6 +24,7 @@ ACTIONS: dict[str, Terms] = {
     "request.submit": Terms("REQUEST-SUBMIT", "webra"),
     "request.approve": Terms("REQUEST-APPROVE", "webra"),
     "request.approval": Terms("REQUEST-APPROVE", "webra"),  # one approval of several
+    "request.approval_recorded": Terms("REQUEST-APPROVE", "webra"),  # dual control: 1 of N
     "request.deny": Terms("REQUEST-DENY", "webra"),
     "request.cancel": Terms("REQUEST-CANCEL", "webra"),
     "request.expire": Terms("REQUEST-CANCEL", "webra"),
@@ -73,6 +74,8 @@ ACTIONS: dict[str, Terms] = {
     "trigger.create": Terms("CONF-ADD", CONF),
     "trigger.update": Terms("CONF-UPDATE", CONF),
     "trigger.delete": Terms("TRIGGER-DELETE", CONF),
+    "trigger.rotate_secret": Terms("CONF-UPDATE", CONF),
+    "trigger.test": Terms("TRIGGER-NOTIFICATION", "event"),
     "trigger": Terms("TRIGGER-NOTIFICATION", "event"),
     "notification": Terms("TRIGGER-EMAIL", "event"),
     "notification.failed": Terms("TRIGGER-EMAIL", "event", "failure"),

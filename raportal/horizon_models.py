@@ -81,6 +81,7 @@ if "horizon" not in sys.modules:
 from horizon.models.certificate_authority_request import CertificateAuthorityRequest  # noqa: E402
 from horizon.models.discovery_campaign import DiscoveryCampaign  # noqa: E402
 from horizon.models.discovery_feed import DiscoveryFeed  # noqa: E402
+from horizon.models.email_notification import EmailNotification  # noqa: E402
 from horizon.models.est_profile import EstProfile  # noqa: E402
 from horizon.models.event_code import EventCode as EventCode  # noqa: E402 (an enum)
 from horizon.models.event_module import EventModule as EventModule  # noqa: E402 (an enum)
@@ -90,6 +91,7 @@ from horizon.models.local_identity import LocalIdentity  # noqa: E402
 from horizon.models.local_identity_on_add import LocalIdentityOnAdd  # noqa: E402
 from horizon.models.principal_info import PrincipalInfo  # noqa: E402
 from horizon.models.principal_info_search_query import PrincipalInfoSearchQuery  # noqa: E402
+from horizon.models.rest import REST  # noqa: E402
 from horizon.models.scep_profile import ScepProfile  # noqa: E402
 from horizon.models.security_team_update_request import SecurityTeamUpdateRequest  # noqa: E402
 from horizon.models.set_password_request import SetPasswordRequest  # noqa: E402
@@ -99,9 +101,11 @@ from horizon.models.web_ra_profile import WebRAProfile  # noqa: E402
 # The models (EventCode and EventModule, enums without a schema of their own, are imported
 # above for the events API and left out).
 __all__ = [
+    "REST",
     "CertificateAuthorityRequest",
     "DiscoveryCampaign",
     "DiscoveryFeed",
+    "EmailNotification",
     "EstProfile",
     "IntegratedCAConnector",
     "Label",

@@ -185,6 +185,7 @@ INSTALLED_APPS = [
     "bootstrap",  # django-bootstrap-static: Bootstrap 5 served locally, never from a CDN
     "raportal",
     "profiles",
+    "triggers",
     "certificates",
     "requests_app",
     "discovery",
@@ -566,6 +567,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "requests_app.tasks.purge_requests",
         "schedule": crontab(hour=3, minute=27),
     },
+    # Trigger runs whose retry is due, and runs a broker outage dropped (triggers/runner.py).
+    "run-due-triggers": {"task": "triggers.tasks.run_due_triggers", "schedule": crontab()},
+    # Profiles' onExpire triggers (runPeriod before notAfter) and onPending reminders.
+    "expiry-triggers": {
+        "task": "certificates.tasks.fire_expiry_triggers",
+        "schedule": crontab(minute=37),
+    },
+    "pending-reminders": {
+        "task": "requests_app.tasks.fire_pending_reminders",
+        "schedule": crontab(minute="*/10"),
+    },
 }
 
 # Notifications by email (requests_app/notifications.py), through Django's default mailer:
@@ -593,3 +605,25 @@ if _email_backend == "django.core.mail.backends.smtp.EmailBackend":
         )
 MAILERS = {"default": {"BACKEND": _email_backend, "OPTIONS": _smtp_options}}
 DEFAULT_FROM_EMAIL = os.environ.get("EMAIL_FROM", "RA Portal <ra-portal@localhost>")
+
+
+# --- Triggers and webhooks (triggers/) ------------------------------------------------------
+# Webhook targets must be public addresses (SSRF): RAPORTAL_WEBHOOK_ALLOWED_NETWORKS lists the
+# private networks an admin allows anyway, as CIDRs separated by commas (for example an
+# intranet ticketing system: "10.20.0.0/16"; the tests: "127.0.0.0/8").
+RAPORTAL_WEBHOOK_ALLOWED_NETWORKS = []
+for _network in filter(
+    None, (n.strip() for n in os.environ.get("RAPORTAL_WEBHOOK_ALLOWED_NETWORKS", "").split(","))
+):
+    try:
+        RAPORTAL_WEBHOOK_ALLOWED_NETWORKS.append(ipaddress.ip_network(_network, strict=False))
+    except ValueError as _exc:
+        raise ImproperlyConfigured(f"RAPORTAL_WEBHOOK_ALLOWED_NETWORKS: {_exc}") from None
+# The longest a webhook call may take (connect, and each read), in seconds; a trigger's own
+# timeout may only be shorter. At most this many bytes of an answer are read.
+RAPORTAL_WEBHOOK_TIMEOUT = env_int("RAPORTAL_WEBHOOK_TIMEOUT", 10, minimum=1)
+RAPORTAL_WEBHOOK_MAX_RESPONSE_BYTES = env_int(
+    "RAPORTAL_WEBHOOK_MAX_RESPONSE_BYTES", 65536, minimum=1024
+)
+# The wait after a trigger's first failed attempt, doubled at each retry (at most 6 hours).
+RAPORTAL_TRIGGER_RETRY_DELAY = env_int("RAPORTAL_TRIGGER_RETRY_DELAY", 60, minimum=1)

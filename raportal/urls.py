@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView
 
 from certificates import api as ca_api
 from certificates import read_api as certificate_read_api
+from certificates import trigger_api as certificate_trigger_api
 from certificates.pages.home import home
 from discovery.api import DiscoveryFeedView
 from profiles.api.password_policies import GeneratePasswordView
@@ -37,6 +38,11 @@ api_v1 = [
         "api/v1/certificates/search",
         certificate_read_api.CertificateSearchView.as_view(),
         name="api-certificate-search",
+    ),
+    path(
+        "api/v1/certificates/run/<uuid:certificate_id>/<text:name>/<text:event>",
+        certificate_trigger_api.CertificateTriggerRunView.as_view(),
+        name="api-certificate-trigger-run",
     ),
     path(
         "api/v1/certificates/<certificate_reference:reference>",  # an id, or a URL-encoded PEM

@@ -34,6 +34,7 @@ from raportal.control_characters import control_character
 from raportal.crypto import open_sealed, seal
 from raportal.errors import DomainError
 from raportal.models import record
+from requests_app import notifications
 from requests_app.models import Request, Status, challenge_tag
 from requests_app.workflows.challenge import BOUND, WAITING
 from requests_app.workflows.holder_limit import enforce_holder_limit
@@ -280,6 +281,7 @@ def redeem_challenge(
             protocol=protocol,
             clientAddress=address,
         )
+        notifications.request_carried_out(locked)
     return Enrollment(locked, row, certificate)
 
 

@@ -70,9 +70,18 @@ class RequestQuerySet(models.QuerySet["Request"]):
             return self.none()
         return self.pending().exclude(requester=user).filter(decidable_condition(user))
 
+    def awaiting_approval_of(self, user: Principal) -> Self:
+        """Without the requests ``user`` already approved (dual control: an approver counts
+        once, so such a request no longer waits for them, though they may still deny it)."""
+        if not has_account(user):
+            return self
+        approved = RequestApproval.objects.filter(request=OuterRef("pk"), approver=user)
+        return self.exclude(Exists(approved))
+
     def decidable_by(self, user: Principal, now: dt.datetime | None = None) -> Self:
         """What waits for ``user`` in the approver's queue: ``pending_for`` without the requests
-        already past their expiry (they can no longer be decided, REQ-005), and for a
+        already past their expiry (they can no longer be decided, REQ-005) or that ``user``
+        already approved (dual control: ``awaiting_approval_of``), and for a
         migration only with ``perform`` on its source profile too, as the migrate workflow
         asks (``MigrateWorkflow.target_of``)."""
         # An IN list, not a correlated EXISTS on a value read from the JSON: the planner
@@ -80,6 +89,7 @@ class RequestQuerySet(models.QuerySet["Request"]):
         sources = granted_profiles(user, Workflow.MIGRATE, GrantLevel.PERFORM).values("pk")
         return (
             self.pending_for(user)
+            .awaiting_approval_of(user)
             .filter(expires_at__gt=now or timezone.now())
             .alias(source_profile_id=Cast(KT("template__sourceProfileId"), IntegerField()))
             .filter(
@@ -257,6 +267,12 @@ class Request(models.Model):
         return self.requester_id is not None and self.requester_id == getattr(user, "pk", None)
 
     @property
+    def approvals_required(self) -> int:
+        """How many distinct approvals this request needs (its profile's dual control for its
+        workflow; 1 on no profile)."""
+        return self.profile.approvals_required(self.workflow) if self.profile is not None else 1
+
+    @property
     def is_expired(self) -> bool:
         return timezone.now() >= self.expires_at
 
@@ -295,6 +311,29 @@ class Request(models.Model):
         if not self.sealed_key:
             return None
         return open_sealed(bytes(self.sealed_key), f"request-key:{self.pk}")
+
+
+class RequestApproval(models.Model):
+    """One approver's approval of a request (dual control, Profile.approvals_required). The
+    last one executes the request; the ones before it leave it pending. An approver counts
+    once; the requester never. An approval keeps counting if its approver later loses the
+    right to approve: it was given with the right, and is audited."""
+
+    request = models.ForeignKey(Request, on_delete=models.CASCADE, related_name="approvals")
+    approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="rap_approvals"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "approver"], name="req_approval_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.approver} approved {self.request_id}"
 
 
 def challenge_tag(password: str) -> str:

@@ -23,6 +23,7 @@ from django.urls import reverse
 from raportal.models import record
 from requests_app.models import Request, Status
 from requests_app.pages.queries import approvers_of
+from requests_app.trigger_events import fire_request_event
 
 if TYPE_CHECKING:
     from celery import Task
@@ -40,8 +41,12 @@ DECISION_WORDS: dict[str, str] = {
 
 
 def request_submitted(request: Request) -> None:
-    """After ``request_submit``: a request left pending waits for its approvers."""
+    """After ``request_submit``: a request left pending waits for its approvers; one carried
+    out at once fires its workflow's triggers (``on_enroll`` …)."""
+    if request.status == Status.COMPLETED:
+        fire_request_event(request, "done")
     if request.status == Status.PENDING:
+        fire_request_event(request, "submit")
         from requests_app.tasks import notify_request_pending
 
         _after_commit(notify_request_pending, request, "pending")
@@ -49,7 +54,14 @@ def request_submitted(request: Request) -> None:
 
 def request_decided(request: Request) -> None:
     """After ``request_approve`` / ``request_deny``: the requester hears of the decision made
-    by someone else (a request they executed themselves is not news to them)."""
+    by someone else (a request they executed themselves is not news to them). The
+    profile's triggers fire for the decision, and for the workflow carried out."""
+    if request.status in (Status.COMPLETED, Status.APPROVED):
+        fire_request_event(request, "approve")
+    if request.status == Status.COMPLETED:
+        fire_request_event(request, "done")
+    elif request.status == Status.DENIED:
+        fire_request_event(request, "deny")
     if (
         request.status in DECISION_WORDS
         and request.requester_id is not None  # a proof of possession has no mailbox here
@@ -58,6 +70,17 @@ def request_decided(request: Request) -> None:
         from requests_app.tasks import notify_request_decided
 
         _after_commit(notify_request_decided, request, "decided")
+
+
+def request_canceled(request: Request) -> None:
+    """After ``request_cancel``: the profile's ``onCancel`` triggers."""
+    fire_request_event(request, "cancel")
+
+
+def request_carried_out(request: Request) -> None:
+    """A device spent its challenge, or re-enrolled: the workflow's triggers (``on_enroll``,
+    ``on_renew``)."""
+    fire_request_event(request, "done")
 
 
 def _after_commit(task: "Task[[str], int]", request: Request, kind: str) -> None:

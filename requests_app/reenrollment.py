@@ -22,6 +22,7 @@ from certificates.services import issue_certificate
 from profiles.models import Profile, Workflow
 from raportal.errors import DomainError
 from raportal.models import record
+from requests_app import notifications
 from requests_app.challenges import ENROLLMENT, DevicePrincipal, Enrollment, EnrollmentRefused
 from requests_app.models import Request, Status
 from requests_app.workflows.holder_limit import enforce_holder_limit
@@ -124,6 +125,7 @@ def reenroll(
             protocol=protocol,
             clientAddress=address,
         )
+        notifications.request_carried_out(request)
     return Enrollment(request, new, certificate)
 
 

@@ -24,7 +24,7 @@ from raportal.callers import Principal, has_account
 from raportal.errors import DomainError, forbidden, invalid_request, request_not_found
 from raportal.models import record
 from requests_app import notifications
-from requests_app.models import Request, Status
+from requests_app.models import Request, RequestApproval, Status
 from requests_app.workflows import handler_for
 from requests_app.workflows.base import Body, Prepared, Secrets, Target, WorkflowHandler
 from requests_app.workflows.lookups import find_profile
@@ -74,10 +74,14 @@ def request_submit(
                 "(renew, revoke, update)"
             )
         raise forbidden(detail)
-    if level != GrantLevel.PERFORM:  # who may act at once (a key compromise) is not held up
+    profile = target.profile
+    # Dual control: where the profile asks for more than one approval of this workflow,
+    # nobody executes it alone, not even a ``perform`` holder: their submission waits for
+    # the approvals of others too (the requester never counts).
+    perform = level == GrantLevel.PERFORM and _approvals_required(profile, handler.name) == 1
+    if not perform:  # who may act at once (a key compromise) is not held up
         handler.check_not_duplicate(target)
     prepared = handler.prepare_submission(data, target, user)
-    profile = target.profile
     now = timezone.now()
     account = user if has_account(user) else None
     request = Request(
@@ -92,7 +96,6 @@ def request_submit(
         updated_at=now,
         **_expiry_dates(profile, handler.name, now),
     )
-    perform = level == GrantLevel.PERFORM
     request.status = handler.done_status if perform else Status.PENDING
     if data.get("dryRun"):
         handler.fill_request(request, prepared)
@@ -145,6 +148,10 @@ def _save_submission(
         )
         notifications.request_submitted(request)  # mailed after commit
     return secrets
+
+
+def _approvals_required(profile: Profile | None, workflow: str) -> int:
+    return profile.approvals_required(workflow) if profile is not None else 1
 
 
 def _not_theirs(user: Principal, handler: WorkflowHandler, target: Target) -> bool:
@@ -256,6 +263,7 @@ def request_approve(
         _check_envelope(request, module=module, workflow=workflow)
         check_may_decide(user, request)
         check_pending(request)
+        check_not_yet_approved(user, request)
         if request.profile and not request.profile.enabled:
             raise DomainError("REQ-010", f"profile {request.profile.name} is disabled")
         handler = handler_for(request.module, request.workflow)
@@ -263,6 +271,18 @@ def request_approve(
         if dry_run:
             transaction.set_rollback(True)
             return Outcome(request, dry_run=True)
+        # Counted under the request's row lock: approvals of one request are serialized, so
+        # exactly one of them is the Nth and executes it; those after it find it completed.
+        given = request.approvals.count() + 1
+        needed = request.approvals_required
+        if given < needed:
+            _record_approval(
+                user, request, handler, prepared, template or {}, approver_comment, given, needed
+            )
+            return Outcome(request)
+        RequestApproval.objects.create(
+            request=request, approver=user, comment=approver_comment or ""
+        )
         before = _snapshot(request)
         handler.prepare_material(prepared)
         handler.fill_request(request, prepared)
@@ -307,9 +327,78 @@ def request_approve(
             edited=_edited(before, after, template or {}),
             comment=request.approver_comment,
             outcome=outcome_text(request),
+            **({"approvals": f"{given}/{needed}"} if needed > 1 else {}),
         )
         notifications.request_decided(request)
     return Outcome(request)
+
+
+def check_not_yet_approved(user: Principal, request: Request) -> None:
+    """Dual control: an approver counts once. Refused with SEC-PERM-001 (403, "Insufficient
+    privileges"), the contract's code for who may not act — as for approving one's own
+    request —, rather than REQ-004 ("Invalid Request status"): the request is still pending
+    and still approvable, by someone else. The decision page asks the same question."""
+    if RequestApproval.objects.filter(request=request, approver=getattr(user, "pk", None)).exists():
+        raise forbidden(
+            "you already approved this request: an approver counts once, it needs the "
+            "approval of someone else"
+        )
+
+
+# The request's fields an approval before the last one must leave as they are (fill_request
+# changes them in memory while checking that nothing was edited).
+FILLED = (
+    "template",
+    "dn",
+    "holder_id",
+    "labels",
+    "owner",
+    "team",
+    "contact_email",
+    "certificate",
+    "sealed_password",
+    "sealed_key",
+    "challenge_hash",
+    "challenge_tag",
+)
+
+
+def _record_approval(
+    user: Principal,
+    request: Request,
+    handler: WorkflowHandler,
+    prepared: Prepared,
+    template: Body,
+    comment: str | None,
+    given: int,
+    needed: int,
+) -> None:
+    """An approval short of the ``needed`` ones: recorded and audited, the request stays
+    pending and nothing runs. Nobody new is told: approvers were mailed when it was
+    submitted, and the requester hears the final decision only. The request was checked
+    against the profile as it is now (prepare_approval), as the last approval will check it
+    again; edits are left to the last approval, so that every approver approves the same."""
+    before = _snapshot(request)
+    handler.fill_request(request, prepared)
+    edited = _edited(before, _snapshot(request), template)
+    if edited:
+        raise invalid_request(
+            f"this is approval {given} of {needed}: only the last one may edit the request "
+            f"({', '.join(edited)}); approve it as it stands, or deny it"
+        )
+    request.refresh_from_db(fields=list(FILLED))  # fill_request changed it in memory only
+    assert has_account(user), "request_approve refuses callers without an account first"
+    RequestApproval.objects.create(request=request, approver=user, comment=comment or "")
+    request.updated_at = timezone.now()
+    request.save(update_fields=["updated_at"])
+    record(
+        user,
+        f"request.approval_recorded.{request.workflow}",
+        request,
+        approvals=f"{given}/{needed}",
+        comment=comment or "",
+        outcome=f"approval {given} of {needed}",
+    )
 
 
 # Where each part of an approval template lands in the request's snapshot.
@@ -390,6 +479,7 @@ def request_cancel(
         check_may_cancel(user, request)
         _close(request, Status.CANCELED)
         record(user, f"request.cancel.{request.workflow}", request)
+        notifications.request_canceled(request)
     return Outcome(request)
 
 

@@ -32,3 +32,11 @@ def notify_request_pending(request_id: str) -> int:
 def notify_request_decided(request_id: str) -> int:
     """Mails the requester the decision on their request."""
     return notifications.send_decision_notice(request_id)
+
+
+@shared_task
+def fire_pending_reminders() -> int:
+    """Profiles' onPending triggers for requests still waiting (every 10 minutes)."""
+    from requests_app.trigger_events import fire_pending_reminders as fire
+
+    return fire()

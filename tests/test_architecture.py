@@ -23,6 +23,8 @@ LAYERS = {
     # One layer: a profile names its issuing CA (a ForeignKey), a certificate its profile.
     "profiles": 2,
     "certificates": 2,
+    # What a profile fires on events: requests and certificates hand it their data.
+    "triggers": 2,
     "requests_app": 3,
     "administration": 3,
     "discovery": 3,

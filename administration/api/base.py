@@ -54,6 +54,7 @@ KIND_CODES = {
         "PKI-CONNECTOR-005",
     ),
     "CA": ("CA-002", "CA-003", "CA-004", "CA-005"),
+    "trigger": ("TRIG-002", "TRIG-003", "TRIG-004", "TRIG-005"),
     # Nothing refers to a campaign: deleting one takes what it found with it.
     "discovery campaign": ("DISC-CAMP-002", "DISC-CAMP-003", "DISC-CAMP-004", "DISC-CAMP-002"),
 }

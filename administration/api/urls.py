@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("administration.api.profiles")),
     path("", include("administration.api.discovery_campaigns")),
     path("", include("administration.api.events")),
+    path("", include("administration.api.triggers")),
 ]

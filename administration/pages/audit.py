@@ -28,10 +28,12 @@ OBJECT_TYPES = [
     "certificate",
     "certificateauthority",
     "discoverycampaign",
+    "eventcheckpoint",  # the purge of events past their retention (event.purge)
     "label",
     "profile",
     "request",
     "team",
+    "trigger",
     "user",
 ]
 

@@ -14,6 +14,8 @@ from certificates.models import CertificateAuthority
 from certificates.pki.keys import KEY_TYPE_CHOICES
 from certificates.pki.signing import EKU_CHOICES
 from profiles.models import (
+    APPROVAL_WORKFLOWS,
+    MAX_APPROVALS,
     GrantLevel,
     Label,
     LabelRule,
@@ -78,6 +80,10 @@ SECTIONS = [
         "Requests (days a request waits for a decision)",
         [f"{workflow}_request_expiry_days" for workflow in LIFECYCLE],
     ),
+    (
+        "Dual control (distinct approvals a request needs; never its requester)",
+        [f"{workflow}_approvals_required" for workflow in APPROVAL_WORKFLOWS],
+    ),
     ("Holder limit", ["max_per_holder", "max_per_holder_behavior"]),
     (
         "Access",
@@ -135,6 +141,7 @@ LABELS = {
     "dns_names_fully_qualified": "DNS names must be fully qualified (no single-label names)",
     "allow_mixed_script_labels": "Internationalized DNS labels may mix scripts (homograph risk)",
     **{f"{w}_request_expiry_days": Workflow(w).label for w in LIFECYCLE},
+    **{f"{w}_approvals_required": Workflow(w).label for w in APPROVAL_WORKFLOWS},
 }
 
 
@@ -177,6 +184,13 @@ class ProfileForm(forms.ModelForm):
             )
         if self.instance.pk:
             self.fields["module"].disabled = True  # requests and certificates depend on it
+        for workflow in APPROVAL_WORKFLOWS:
+            field = self.fields[f"{workflow}_approvals_required"]
+            field.widget.attrs.update(min=1, max=MAX_APPROVALS)
+        self.fields["enroll_approvals_required"].help_text = (
+            f"1 to {MAX_APPROVALS}. With 2 or more, nobody runs this workflow alone: even a "
+            "request by someone who may perform it waits for that many other approvers."
+        )
         for name in ("contact_email_regex",):
             self.fields[name].widget.attrs["spellcheck"] = "false"
         for name in ("self_pop_revoke", "self_pop_update", "self_pop_renew"):

@@ -15,7 +15,8 @@ from raportal.control_characters import strings_with_control_characters
 IGNORED_HEADER = "X-RAPortal-Ignored-Fields"
 FIELD_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 # Texts of several lines in the client's models: descriptions, a profile's terms of service,
-# PEM certificates and keys, search queries. Every other string is one line.
+# PEM certificates and keys, search queries, a trigger's mail body and REST payload. Every
+# other string is one line.
 MULTILINE_FIELDS = frozenset(
     {
         "description",
@@ -27,6 +28,8 @@ MULTILINE_FIELDS = frozenset(
         "csr",
         "query",
         "localQuery",
+        "body",
+        "payload",
     }
 )
 

@@ -66,6 +66,7 @@ def getfield(form, name: str):
 EVENT_WORDS = {
     "submit": "submitted",
     "approve": "approved",
+    "approval_recorded": "approval recorded",
     "deny": "denied",
     "cancel": "canceled",
     "secrets": "key handed over",

@@ -9,6 +9,7 @@ from requests_app.models import Request
 from requests_app.services import Outcome
 from requests_app.workflows import template_json_of
 from requests_app.workflows.holder_limit import holder_counts
+from triggers.results import results_of_request
 
 
 def request_json(outcome: Outcome) -> dict[str, Any]:
@@ -47,6 +48,7 @@ def request_json(outcome: Outcome) -> dict[str, Any]:
             certificate_json(request.certificate) if request.certificate is not None else None
         ),
         "error": request.error or None,
+        "triggerResults": results_of_request(request.pk) if not request._state.adding else [],
     }
     if request._state.adding:  # a dry-run submission: nothing was stored, there is no id
         del body["_id"]

@@ -5,12 +5,13 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from profiles.models import Workflow
 from raportal.callers import Principal
-from requests_app.models import Request
+from requests_app.models import Request, RequestApproval
 
 FILTERS = ("profile", "workflow", "requester", "team", "age", "q")
 SORTS = {"newest": "-created_at", "oldest": "created_at"}
@@ -25,10 +26,19 @@ def approval_queue(
     """Pending requests ``user`` may approve (``perform`` on their profile and workflow, never
     their own), filtered by profile, workflow, requester, team, age and a text search on the
     subject and SANs; returns (queryset, filters as understood)."""
+    # Dual control: approvals given so far, shown "k of N" (a subquery: no GROUP BY).
+    given = (
+        RequestApproval.objects.filter(request=OuterRef("pk"))
+        .order_by()
+        .values("request")
+        .annotate(n=Count("*"))
+        .values("n")
+    )
     queryset = (
         Request.objects.decidable_by(user)
         .select_related("profile", "requester", "team")
         .defer("sealed_password", "sealed_pkcs12", "sealed_key", "template", "metadata")
+        .annotate(approvals_given=Coalesce(Subquery(given), 0))
     )
     filters: dict[str, Any] = {key: (params.get(key) or "").strip() for key in FILTERS}
     filters["sort"] = params.get("sort") if params.get("sort") in SORTS else "oldest"

@@ -23,7 +23,7 @@ from requests_app.approvals.forms import APPROVE, BulkForm, DecisionForm
 from requests_app.approvals.queue import approval_queue, close_to_expiry, waiting_summary
 from requests_app.approvals.review import review
 from requests_app.models import Request, Status
-from requests_app.pages.queries import profile_label
+from requests_app.pages.queries import approval_state, profile_label
 from requests_app.pages.summary import requested
 
 log = logging.getLogger(__name__)
@@ -114,10 +114,21 @@ def _refusal(user: Principal, req: Request) -> str:
     return ""
 
 
+def _approved_already(user: Principal, req: Request) -> str:
+    """Dual control: why ``user`` may not approve again (they may still deny); empty when
+    they may (the service's own check, services.check_not_yet_approved)."""
+    try:
+        services.check_not_yet_approved(user, req)
+    except DomainError as error:
+        return error.detail
+    return ""
+
+
 @login_required
 def decide(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
     req = _pending_request(request.user, request_id)
     refusal = _refusal(request.user, req)
+    approved_already = "" if refusal else _approved_already(request.user, req)
     form = DecisionForm(req, request.POST or None)
     status = 403 if request.method == "POST" and refusal else 200
     if request.method == "POST" and not refusal and form.is_valid():
@@ -143,6 +154,8 @@ def decide(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
         {
             "req": req,
             "refusal": refusal,
+            "approved_already": approved_already,
+            "approvals": approval_state(req),
             "form": form,
             "requested": requested(req),
             "review": review(req, request.user),
@@ -155,6 +168,13 @@ def decide(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
 def _said(req: Request) -> str:
     if req.status == Status.DENIED:
         return "Denied: the requester sees your comment."
+    if req.status == Status.PENDING:  # dual control: an approval short of the ones it needs
+        given, needed = req.approvals.count(), req.approvals_required
+        more = needed - given
+        return (
+            f"Approval recorded: {given} of {needed}. It runs once {more} more "
+            f"approver{'s' if more > 1 else ''} approve{'' if more > 1 else 's'} it."
+        )
     return f"Approved: {services.outcome_text(req)}."
 
 

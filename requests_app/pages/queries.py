@@ -2,6 +2,7 @@
 
 import datetime as dt
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -12,7 +13,7 @@ from django.db.models.functions import Coalesce, NullIf
 from profiles.access import perform_holders
 from profiles.models import Profile, Workflow
 from raportal.callers import Principal
-from requests_app.models import Request, Status
+from requests_app.models import Request, RequestApproval, Status
 
 
 def profile_label(path: str = ""):
@@ -115,7 +116,8 @@ def approvers_of(request: Request) -> list[User]:
     """Who may decide on a pending request now, as the access policy says (profiles/access.py):
     active accounts holding ``perform`` on its profile and workflow (superusers for a request on
     no profile), for whom the approver's queue holds it (``Request.objects.decidable_by``: not
-    their own, not expired, a migration's source profile) — never its requester."""
+    their own, not expired, a migration's source profile, not already approved by them under
+    dual control) — never its requester."""
     if request.profile is None:
         holders = Q(is_superuser=True)
     else:
@@ -129,3 +131,37 @@ def approvers_of(request: Request) -> list[User]:
         for user in candidates
         if Request.objects.decidable_by(user).filter(pk=request.pk).exists()
     ]
+
+
+@dataclass
+class ApprovalState:
+    """Dual control on one request, as its pages show it: the approvals given (who, when,
+    their comment), how many it needs, and who may still approve (eligible approvers, as the
+    access policy says, who have not approved yet: ``approvers_of``)."""
+
+    given: list[RequestApproval]
+    required: int
+    still_eligible: list[User] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return len(self.given)
+
+    @property
+    def missing(self) -> int:
+        return max(self.required - self.count, 0)
+
+    @property
+    def shown(self) -> bool:
+        """Worth a section of its own: the profile asks for more than one approval, or more
+        than one was given (under an earlier setting)."""
+        return self.required > 1 or self.count > 1
+
+    def approved_by(self, user: Principal) -> RequestApproval | None:
+        return next((a for a in self.given if a.approver_id == getattr(user, "pk", None)), None)
+
+
+def approval_state(request: Request) -> ApprovalState:
+    given = list(request.approvals.select_related("approver"))
+    eligible = approvers_of(request) if request.status == Status.PENDING else []
+    return ApprovalState(given, request.approvals_required, eligible)

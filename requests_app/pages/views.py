@@ -33,7 +33,7 @@ from requests_app.pages.actions import FORMS, available_actions
 from requests_app.pages.enrollment import device_enrollment
 from requests_app.pages.forms import EnrollForm
 from requests_app.pages.import_form import ImportForm
-from requests_app.pages.queries import approvers_of, my_requests
+from requests_app.pages.queries import approval_state, my_requests
 from requests_app.pages.summary import requested
 from requests_app.workflows import handler_for
 from requests_app.workflows.lookups import find_profile
@@ -186,7 +186,8 @@ def request_detail(request: HttpRequest, request_id) -> HttpResponse:
         "can_cancel": _passes(services.check_may_cancel, request.user, req),
         "can_decide": req.status == Status.PENDING
         and _passes(services.check_may_decide, request.user, req),
-        "approvers": approvers_of(req) if req.status == Status.PENDING else [],
+        "approvals": (approvals := approval_state(req)),
+        "approvers": approvals.still_eligible,
         "can_collect": outcome.secrets is None and req.has_secrets_for(request.user),
     }
     if outcome.secrets is not None:

@@ -180,12 +180,17 @@ def test_every_admin_operation_called_by_staff_answers_as_its_schema_says(case, 
 
 
 # Path parameters that reach each operation's view (a certificate route needs an id or a PEM).
-REACHING = {"reference": "9b2f2c4e-0000-4000-8000-000000000000", "pem": "-----BEGIN x"}
+REACHING = {
+    "reference": "9b2f2c4e-0000-4000-8000-000000000000",
+    "certificate_id": "9b2f2c4e-0000-4000-8000-000000000000",
+    "pem": "-----BEGIN x",
+    "event": "on_enroll",
+}
 
 
 def reaching_path(template: str) -> str:
     path = template
-    for name in ("name", "reference", "request_id", "pem"):
+    for name in ("name", "reference", "certificate_id", "request_id", "pem", "event"):
         path = path.replace("{" + name + "}", REACHING.get(name, "x"))
     return path
 

@@ -101,7 +101,7 @@ def test_unsupported_fields_are_accepted_and_named_in_a_response_header(pki, cat
     )
     assert response.status_code == 201, response.content
     ignored = response["X-RAPortal-Ignored-Fields"]
-    assert "triggers" in ignored and "cryptoPolicy.showP12OnEnroll" in ignored, ignored
+    assert "cryptoPolicy.showP12OnEnroll" in ignored, ignored
 
 
 @pytest.mark.parametrize(

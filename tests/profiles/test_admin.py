@@ -1,6 +1,6 @@
 """An administrator configures a profile, its rules and grants from the admin pages alone."""
 
-from profiles.models import Profile
+from profiles.models import APPROVAL_WORKFLOWS, Profile
 from raportal.models import AuditEvent
 from tests.conftest import Api, enroll_body
 from tests.factories import UserFactory, make_csr
@@ -48,6 +48,7 @@ def test_an_admin_creates_a_working_profile_through_the_admin_pages(pki, client,
             f"{w}_request_expiry_days": "3"
             for w in ("enroll", "revoke", "update", "renew", "recover", "migrate")
         },
+        **{f"{w}_approvals_required": "1" for w in APPROVAL_WORKFLOWS},
         **inline(
             "subject_rules",
             [

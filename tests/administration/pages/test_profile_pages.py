@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from administration.pages.profile_editor import LIFECYCLE
-from profiles.models import Profile, SubjectRule
+from profiles.models import APPROVAL_WORKFLOWS, Profile, SubjectRule
 from tests.conftest import enroll_body
 from tests.factories import ProfileFactory, make_csr
 
@@ -54,6 +54,7 @@ def editor_data(ca, name="vpn-users", subject=None, sans=None, labels=None, **pr
         "max_per_holder_behavior": "reject",
         "challenge_password_mode": "random",
         **{f"{workflow}_request_expiry_days": "7" for workflow in LIFECYCLE},
+        **{f"{workflow}_approvals_required": "1" for workflow in APPROVAL_WORKFLOWS},
     }
     fields.update(profile)
     data = {f"profile-{k}": ("on" if v is True else v) for k, v in fields.items() if v is not False}

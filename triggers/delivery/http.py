@@ -1,0 +1,203 @@
+"""Outbound HTTP for webhooks, safe to point at the internet from inside a PKI zone.
+
+- **Targets** (SSRF): the host is resolved once and every address it resolves to must be a
+  public one; loopback, private (RFC 1918, ULA), link-local (169.254/16 — cloud metadata
+  services — and fe80::/10), shared (100.64/10), multicast, reserved and unspecified
+  addresses are refused unless ``RAPORTAL_WEBHOOK_ALLOWED_NETWORKS`` names a network that
+  holds them. The connection then goes to the address that was checked (no second lookup a
+  DNS rebinding could answer differently); TLS still verifies the certificate for the name.
+- **Redirects** are followed only to the same scheme, host and port (at most 3); a redirect
+  elsewhere is not followed and the 3xx is the answer.
+- **Time and size**: one timeout covers connecting and each read
+  (``RAPORTAL_WEBHOOK_TIMEOUT`` at most), and at most ``RAPORTAL_WEBHOOK_MAX_RESPONSE_BYTES``
+  of the answer are read.
+- **Signature**: ``X-RAPortal-Signature: t=<unix time>,v1=<hex HMAC-SHA256>`` over
+  ``"<t>.<body>"`` with the trigger's secret; receivers recompute it and refuse a ``t`` more
+  than a few minutes old (replay).
+"""
+
+import hashlib
+import hmac
+import http.client
+import ipaddress
+import socket
+import ssl
+import time
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+from django.conf import settings
+
+SIGNATURE_HEADER = "X-RAPortal-Signature"
+MAX_REDIRECTS = 3
+USER_AGENT = "RA-Portal-webhooks/1"
+
+
+class TargetRefused(Exception):
+    """The URL may not be called (scheme, name that does not resolve, address refused)."""
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: list[tuple[str, str]] = field(default_factory=list)
+    body: str = ""
+    truncated: bool = False
+    url: str = ""
+
+
+def sign(secret: str, body: bytes, at: int | None = None) -> str:
+    """The signature header's value for ``body`` sent at unix time ``at``."""
+    at = int(time.time()) if at is None else at
+    mac = hmac.new(secret.encode(), f"{at}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={at},v1={mac}"
+
+
+def verify_signature(secret: str, body: bytes, header: str, *, tolerance: int = 300) -> bool:
+    """What a receiver does (and the tests): the MAC matches and ``t`` is recent."""
+    try:
+        parts = dict(item.split("=", 1) for item in header.split(","))
+        at = int(parts["t"])
+    except (KeyError, ValueError):
+        return False
+    if abs(time.time() - at) > tolerance:
+        return False
+    return hmac.compare_digest(sign(secret, body, at), header)
+
+
+def allowed_networks() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    return list(getattr(settings, "RAPORTAL_WEBHOOK_ALLOWED_NETWORKS", []))
+
+
+def _address_allowed(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    if any(address in network for network in allowed_networks()):
+        return True
+    return address.is_global and not address.is_multicast
+
+
+def resolve_target(url: str) -> tuple[str, str, int, str]:
+    """``(scheme, host, port, address)`` of a URL that may be called; else TargetRefused."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        raise TargetRefused(f"only http and https URLs are called, not {scheme or 'this'!r}")
+    host = parts.hostname
+    if not host:
+        raise TargetRefused("the URL names no host")
+    if parts.username or parts.password:
+        raise TargetRefused("credentials in the URL are refused: use a header")
+    try:
+        port = parts.port or (443 if scheme == "https" else 80)
+    except ValueError as exc:
+        raise TargetRefused(f"invalid port: {exc}") from None
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise TargetRefused(f"{host} does not resolve: {exc}") from None
+    addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
+    refused = sorted({str(a) for a in addresses if not _address_allowed(a)})
+    if refused or not addresses:
+        raise TargetRefused(
+            f"{host} resolves to {', '.join(refused) or 'nothing'}: private, loopback, "
+            "link-local and reserved addresses are refused (RAPORTAL_WEBHOOK_ALLOWED_NETWORKS "
+            "allows chosen networks)"
+        )
+    return scheme, host, port, str(addresses[0])
+
+
+def check_target(url: str) -> None:
+    """When a trigger is saved: its URL must be callable now, except that a name which does
+    not resolve from here yet is accepted (it is resolved and checked at every call)."""
+    try:
+        resolve_target(url)
+    except TargetRefused as exc:
+        if "does not resolve" not in str(exc):
+            raise
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """Connects to a checked address while verifying TLS for the host name."""
+
+    def __init__(self, host: str, address: str, **kwargs):
+        super().__init__(host, **kwargs)
+        self._address = address
+
+    def connect(self) -> None:
+        sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)  # type: ignore[attr-defined]
+
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, host: str, address: str, **kwargs):
+        super().__init__(host, **kwargs)
+        self._address = address
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+
+
+def request(
+    method: str,
+    url: str,
+    *,
+    headers: list[tuple[str, str]],
+    body: bytes | None,
+    timeout: float,
+) -> Answer:
+    """Calls ``url`` as the module docstring says; raises TargetRefused or OSError."""
+    limit = int(getattr(settings, "RAPORTAL_WEBHOOK_MAX_RESPONSE_BYTES", 65536))
+    timeout = min(timeout, float(getattr(settings, "RAPORTAL_WEBHOOK_TIMEOUT", 10)))
+    origin = None
+    for _ in range(MAX_REDIRECTS + 1):
+        scheme, host, port, address = resolve_target(url)
+        if origin is None:
+            origin = (scheme, host, port)
+        parts = urlsplit(url)
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        connection: http.client.HTTPConnection
+        if scheme == "https":
+            connection = _PinnedHTTPSConnection(
+                host, address, port=port, timeout=timeout, context=ssl.create_default_context()
+            )
+        else:
+            connection = _PinnedHTTPConnection(host, address, port=port, timeout=timeout)
+        try:
+            connection.putrequest(method, path, skip_accept_encoding=True)
+            sent = {name.lower() for name, _ in headers}
+            if "user-agent" not in sent:
+                connection.putheader("User-Agent", USER_AGENT)
+            for name, value in headers:
+                connection.putheader(name, value)
+            if body is not None:
+                connection.putheader("Content-Length", str(len(body)))
+            connection.endheaders(body)
+            response = connection.getresponse()
+            data = response.read(limit + 1)
+            answer = Answer(
+                status=response.status,
+                headers=list(response.getheaders()),
+                body=data[:limit].decode("utf-8", errors="replace"),
+                truncated=len(data) > limit,
+                url=url,
+            )
+        finally:
+            connection.close()
+        location = response.getheader("Location")
+        if answer.status in (301, 302, 303, 307, 308) and location:
+            target = urljoin(url, location)
+            moved = urlsplit(target)
+            same = (
+                moved.scheme.lower(),
+                moved.hostname,
+                moved.port or (443 if moved.scheme.lower() == "https" else 80),
+            )
+            if same != origin:
+                return answer  # never followed to another host: the 3xx is the answer
+            if answer.status == 303:
+                method, body = "GET", None
+            url = target
+            continue
+        return answer
+    return answer

@@ -1,0 +1,141 @@
+"""Executing runs: one attempt at a time, under the run's row lock (two workers never run the
+same attempt), retried with exponential backoff until its retries are spent.
+
+Backoff: ``RAPORTAL_TRIGGER_RETRY_DELAY`` seconds (default 60) after the first failure,
+doubling each time, at most 6 hours. A run out of retries is ``failure`` and can be run
+again by hand (``rerun``), with the trigger's retries afresh.
+"""
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from raportal.crypto import SecretBoxError
+from triggers.delivery import email, rest
+from triggers.models import RunStatus, Trigger, TriggerRun, TriggerType
+
+logger = logging.getLogger(__name__)
+MAX_DELAY = 6 * 3600
+
+
+@dataclass
+class Delivery:
+    ok: bool
+    detail: str
+    report: email.EmailReport | rest.RestReport | None = None
+
+
+def delay_after(attempts: int) -> int:
+    """Seconds to wait after the ``attempts``-th failed attempt."""
+    base = int(getattr(settings, "RAPORTAL_TRIGGER_RETRY_DELAY", 60))
+    return min(base * 2 ** max(attempts - 1, 0), MAX_DELAY)
+
+
+def deliver(trigger: Trigger, dictionary: dict) -> Delivery:
+    """Sends what ``trigger`` says, with ``dictionary``; never raises."""
+    try:
+        if trigger.type == TriggerType.EMAIL:
+            report: email.EmailReport | rest.RestReport = email.deliver(
+                trigger.definition, dictionary
+            )
+        else:
+            report = rest.deliver(
+                trigger.definition, trigger.header_values(), trigger.signing_secret(), dictionary
+            )
+    except SecretBoxError as exc:
+        return Delivery(False, f"the trigger's sealed values do not open: {exc}")
+    except Exception as exc:  # a bug must not lose the run: recorded, and retried
+        logger.exception("trigger %s failed unexpectedly", trigger.name)
+        return Delivery(False, f"internal error: {type(exc).__name__}")
+    return Delivery(report.ok, report.detail, report)
+
+
+def execute(run_id: str, now: dt.datetime | None = None) -> str | None:
+    """Runs one due attempt of the run; returns its status after it (None when the run is
+    not due, already done, or being run by another worker)."""
+    with transaction.atomic():
+        run = (
+            TriggerRun.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("trigger")
+            .filter(pk=run_id)
+            .due(now or timezone.now())
+            .first()
+        )
+        if run is None:
+            return None
+        if run.trigger is None:
+            outcome = Delivery(False, "the trigger was deleted")
+            run.retries_left = 0
+        else:
+            outcome = deliver(run.trigger, run.dictionary)
+        finished = timezone.now()
+        run.attempts += 1
+        run.last_execution_at = finished
+        run.detail = outcome.detail[:1000]
+        if outcome.ok:
+            run.status, run.next_execution_at = RunStatus.SUCCESS, None
+        elif run.retries_left > 0:
+            run.retries_left -= 1
+            run.next_execution_at = finished + dt.timedelta(seconds=delay_after(run.attempts))
+        else:
+            run.status, run.next_execution_at = RunStatus.FAILURE, None
+        run.save(
+            update_fields=[
+                "attempts",
+                "last_execution_at",
+                "detail",
+                "status",
+                "retries_left",
+                "next_execution_at",
+            ]
+        )
+        logger.info("trigger %s on %s: %s (%s)", run.name, run.event, run.status, run.detail)
+    if run.status == RunStatus.PENDING and run.next_execution_at is not None:
+        _schedule_retry(str(run.pk), run.next_execution_at)
+    return run.status
+
+
+def _schedule_retry(run_id: str, at: dt.datetime) -> None:
+    """With a broker, the retry is queued for its time; without one (tasks run at once, in
+    process) it waits for ``run_due_triggers`` (every minute under Celery beat)."""
+    if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
+        return
+    from triggers.tasks import run_trigger
+
+    try:
+        run_trigger.apply_async((run_id,), eta=at)
+    except Exception:
+        logger.exception("could not queue the retry of trigger run %s", run_id)
+
+
+def run_due(now: dt.datetime | None = None, limit: int = 200) -> int:
+    """Runs every due attempt (retries whose time came, runs a lost broker dropped).
+    Returns how many attempts were made."""
+    now = now or timezone.now()
+    ids = list(
+        TriggerRun.objects.due(now)
+        .order_by("next_execution_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    return sum(1 for run_id in ids if execute(str(run_id), now) is not None)
+
+
+def rerun(run: TriggerRun) -> TriggerRun:
+    """A failed run, queued again with its trigger's retries (the caller checked who may)."""
+    from triggers.firing import enqueue
+
+    with transaction.atomic():
+        run = TriggerRun.objects.select_for_update().get(pk=run.pk)
+        if run.status != RunStatus.FAILURE:
+            return run
+        run.status = RunStatus.PENDING
+        run.retries_left = run.trigger.retries if run.trigger else 0
+        run.next_execution_at = timezone.now()
+        run.save(update_fields=["status", "retries_left", "next_execution_at"])
+        run_id = str(run.pk)
+        transaction.on_commit(lambda: enqueue([run_id]), robust=True)
+    return run
