@@ -227,3 +227,24 @@ def test_the_official_client_gets_searches_and_validates(events_api, transaction
     assert f"event {revoke.pk}" in error.data.detail
     missing = failure(events_api.event_get, "987654")
     assert code_of(missing) == (404, "EVT-003")
+
+
+def test_verify_events_and_the_apis_validate_answer_the_same(staff_api, log):
+    """Issue 15: editing one event row with SQL makes verify_events fail and name that row;
+    untouched, it passes; the API's validate answers the same."""
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    out = StringIO()
+    call_command("verify_events", stdout=out)
+    intact = staff_api.post("/api/v1/events/validate", {}, format="json")
+    assert intact.status_code == 201 and body(intact)["summary"] in out.getvalue()
+    victim = log[1]
+    edit_with_sql(victim)
+    with pytest.raises(CommandError) as caught:
+        call_command("verify_events")
+    named = f"event {victim.pk} (sequence {victim.sequence})"
+    assert named in str(caught.value)
+    broken = staff_api.post("/api/v1/events/validate", {}, format="json")
+    assert broken.status_code == 400 and body(broken)["detail"] == str(caught.value)
