@@ -4,6 +4,7 @@ certificate with its permissions and triggerResults."""
 
 import uuid
 
+from django.db import transaction
 from drf_spectacular.utils import extend_schema
 from rest_framework.request import Request as ApiRequest
 from rest_framework.response import Response
@@ -16,17 +17,26 @@ from profiles.models import GrantLevel
 from raportal.api.schema import OBJECT, answers
 from raportal.callers import is_administrator
 from raportal.errors import forbidden
+from raportal.models import record
 from triggers.models import TriggerRun
 from triggers.reruns import rerun_latest, workflow_of
 
 
+def may_rerun_certificate_trigger(user, certificate: Certificate, event: str) -> bool:
+    """Who may run the certificate's triggers on ``event`` again (and read their details on
+    its page): an administrator, or who holds perform on it for the event's workflow."""
+    return is_administrator(user) or (
+        certificate_level(user, certificate, workflow_of(event)) == GrantLevel.PERFORM
+    )
+
+
 def rerun_certificate_trigger(user, certificate: Certificate, name: str, event: str) -> None:
-    """The service: checks who may, then queues the run again."""
-    if not is_administrator(user) and (
-        certificate_level(user, certificate, workflow_of(event)) != GrantLevel.PERFORM
-    ):
+    """The service: checks who may, then queues the run again (audited on the certificate)."""
+    if not may_rerun_certificate_trigger(user, certificate, event):
         raise forbidden(f"running triggers on {event} needs perform on this profile")
-    rerun_latest(TriggerRun.objects.of_certificate(certificate.pk), name, event)
+    with transaction.atomic():
+        rerun_latest(TriggerRun.objects.of_certificate(certificate.pk), name, event)
+        record(user, "trigger.rerun", certificate, name=name, event=event)
 
 
 class CertificateTriggerRunView(APIView):

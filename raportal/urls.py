@@ -14,6 +14,7 @@ from raportal import health
 from raportal.security import api_docs_view
 from raportal.throttling import ThrottledAdminAuthenticationForm, ThrottledAuthenticationForm
 from requests_app.api import read_views as request_read_api
+from requests_app.api import trigger_run as request_trigger_api
 from requests_app.api import views as request_api
 
 api_v1 = [
@@ -38,6 +39,11 @@ api_v1 = [
         "api/v1/certificates/search",
         certificate_read_api.CertificateSearchView.as_view(),
         name="api-certificate-search",
+    ),
+    path(
+        "api/v1/requests/run/<text:request_id>/<text:name>/<text:event>",
+        request_trigger_api.RequestTriggerRunView.as_view(),
+        name="api-request-trigger-run",
     ),
     path(
         "api/v1/certificates/run/<uuid:certificate_id>/<text:name>/<text:event>",

@@ -59,6 +59,8 @@ def execute(run_id: str, now: dt.datetime | None = None) -> str | None:
     not due, already done, or being run by another worker)."""
     with transaction.atomic():
         run = (
+            # of=("self",): PostgreSQL cannot lock the nullable side of the outer join to
+            # the trigger (a deleted trigger leaves its runs); the run's row is what we lock.
             TriggerRun.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("trigger")
             .filter(pk=run_id)

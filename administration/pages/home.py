@@ -7,6 +7,7 @@ from administration.pages.access import staff_required
 from certificates.models import CertificateAuthority
 from discovery.models import DiscoveryCampaign
 from profiles.models import Label, Profile, Team
+from triggers.models import Trigger
 
 
 @staff_required
@@ -18,5 +19,6 @@ def home(request):
         "labels": Label.objects.count(),
         "campaigns": DiscoveryCampaign.objects.count(),
         "authorities": CertificateAuthority.objects.count(),
+        "triggers": Trigger.objects.count(),
     }
     return render(request, "administration/home.html", {"counts": counts})

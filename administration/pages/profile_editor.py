@@ -26,6 +26,9 @@ from profiles.models import (
     Workflow,
 )
 from profiles.validation import rule_problems
+from triggers.events import PROFILE_EVENTS, profile_key
+from triggers.models import Trigger
+from triggers.profile_triggers import read_profile_triggers
 
 # The editor's sections, in order: (title, fields). Field names are the ProfileForm's.
 SECTIONS = [
@@ -145,6 +148,14 @@ LABELS = {
 }
 
 
+TRIGGERS_TITLE = "Triggers"
+TRIGGER_FIELD = "triggers_"  # + the CertificateProfileTriggers key: triggers_onSubmitEnroll
+
+
+def _entry_name(entry: Any) -> Any:
+    return entry.get("name") if isinstance(entry, dict) else entry
+
+
 class ProfileForm(forms.ModelForm):
     authorized_key_types = forms.MultipleChoiceField(
         choices=KEY_TYPE_CHOICES, widget=forms.CheckboxSelectMultiple, required=False
@@ -199,9 +210,64 @@ class ProfileForm(forms.ModelForm):
                 "certificate's key. Only for certificates of a CA trusted for client "
                 "authentication in the list of CAs."
             )
+        self._add_trigger_fields()
+
+    def _add_trigger_fields(self) -> None:
+        """One choice per event that has triggers (or that the profile lists triggers for):
+        the triggers of that very event, ticked when the profile fires them. Saved as
+        Horizon's CertificateProfileTriggers (``profile.triggers``) in ``clean``."""
+        by_event: dict[str, list[str]] = {}
+        for name, event in Trigger.objects.order_by("name").values_list("name", "event"):
+            by_event.setdefault(event, []).append(name)
+        listed = self.instance.triggers or {}
+        self.trigger_fields: list[str] = []
+        for event in PROFILE_EVENTS:
+            key = profile_key(event)
+            entries = listed.get(key)
+            chosen = [
+                n
+                for n in map(_entry_name, entries if isinstance(entries, list) else [])
+                if isinstance(n, str)
+            ]
+            names = by_event.get(event, [])
+            if not names and not chosen:
+                continue
+            # A name the profile lists that is not a trigger of this event stays offered, so
+            # that it shows and can be unticked (saving it would be refused).
+            extra = [n for n in chosen if n not in names]
+            field = f"{TRIGGER_FIELD}{key}"
+            self.fields[field] = forms.MultipleChoiceField(
+                label=f"{key} ({event})",
+                choices=[(n, n) for n in [*names, *extra]],
+                widget=forms.CheckboxSelectMultiple,
+                required=False,
+                initial=chosen,
+            )
+            self.trigger_fields.append(field)
 
     def sections(self):
-        return [(title, [self[name] for name in names]) for title, names in SECTIONS]
+        found = [(title, [self[name] for name in names]) for title, names in SECTIONS]
+        found.append((TRIGGERS_TITLE, [self[name] for name in self.trigger_fields]))
+        return found
+
+    def _clean_triggers(self, data: dict) -> None:
+        """The ticked triggers as CertificateProfileTriggers, checked as the admin API checks
+        them (triggers/profile_triggers.py); periodic entries keep their activationDate."""
+        previous = {
+            key: {_entry_name(e): e for e in entries if isinstance(_entry_name(e), str)}
+            for key, entries in (self.instance.triggers or {}).items()
+            if isinstance(entries, list)
+        }
+        raw: dict[str, list] = {}
+        for field in self.trigger_fields:
+            key = field.removeprefix(TRIGGER_FIELD)
+            names = data.get(field) or []
+            if names:
+                raw[key] = [previous.get(key, {}).get(name, name) for name in names]
+        value, problems = read_profile_triggers(raw)
+        for problem in problems:
+            self.add_error(None, problem)
+        self.instance.triggers = value
 
     def warnings(self) -> list[str]:
         """What is allowed but worth a second look (saving goes ahead)."""
@@ -225,6 +291,7 @@ class ProfileForm(forms.ModelForm):
             for workflow in LIFECYCLE
             if data.get(f"everyone_{workflow}")
         }
+        self._clean_triggers(data)
         return data
 
 

@@ -6,4 +6,5 @@ urlpatterns = [
     path("", include("administration.pages.directory_urls")),
     path("profiles/", include("administration.pages.profile_urls")),
     path("authorities/", include("administration.pages.authority_urls")),
+    path("triggers/", include("administration.pages.trigger_urls")),
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from requests_app.pages import views
+from requests_app.pages import trigger_panel, views
 
 urlpatterns = [
     path("enroll/", views.enroll_profiles, name="enroll-profiles"),
@@ -8,6 +8,11 @@ urlpatterns = [
     path("requests/", views.request_list, name="my-requests"),
     path("requests/<uuid:request_id>/", views.request_detail, name="request-detail"),
     path("requests/<uuid:request_id>/cancel", views.request_cancel, name="request-cancel"),
+    path(
+        "requests/<uuid:request_id>/triggers/run",
+        trigger_panel.request_trigger_run,
+        name="request-trigger-run",
+    ),
     path(
         "certificates/<uuid:certificate_id>/<slug:action>/",
         views.certificate_action,

@@ -35,6 +35,7 @@ from requests_app.pages.forms import EnrollForm
 from requests_app.pages.import_form import ImportForm
 from requests_app.pages.queries import approval_state, my_requests
 from requests_app.pages.summary import requested
+from requests_app.pages.trigger_panel import trigger_panel_context
 from requests_app.workflows import handler_for
 from requests_app.workflows.lookups import find_profile
 
@@ -189,6 +190,7 @@ def request_detail(request: HttpRequest, request_id) -> HttpResponse:
         "approvals": (approvals := approval_state(req)),
         "approvers": approvals.still_eligible,
         "can_collect": outcome.secrets is None and req.has_secrets_for(request.user),
+        **trigger_panel_context(request.user, req),
     }
     if outcome.secrets is not None:
         context["secrets"] = {

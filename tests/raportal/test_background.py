@@ -2,6 +2,7 @@
 notification hooks, the beat schedule, and a real worker fed through Redis."""
 
 import datetime as dt
+import importlib
 import json
 import os
 import signal
@@ -16,13 +17,13 @@ from urllib.parse import quote
 import pytest
 from celery import Celery
 from cryptography import x509
+from django.apps import apps as django_apps
 from django.core.mail.backends import locmem
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.utils import timezone
 from kombu.exceptions import OperationalError
 
-import raportal.tasks  # noqa: F401 (registers raportal.tasks.purge_events with the app)
 from certificates import housekeeping as certificate_housekeeping
 from certificates.models import Certificate, CertificateAuthority
 from certificates.services import revoke_certificate
@@ -104,10 +105,26 @@ def test_with_a_broker_tasks_go_to_it_and_beat_schedules_the_housekeeping():
             "<crontab: 27 3 * * * (m/h/dM/MY/d)>",
         ],
         "purge-events": ["raportal.tasks.purge_events", "<crontab: 47 3 * * * (m/h/dM/MY/d)>"],
+        "run-due-triggers": [
+            "triggers.tasks.run_due_triggers",
+            "<crontab: * * * * * (m/h/dM/MY/d)>",
+        ],
+        "expiry-triggers": [
+            "certificates.tasks.fire_expiry_triggers",
+            "<crontab: 37 * * * * (m/h/dM/MY/d)>",
+        ],
+        "pending-reminders": [
+            "requests_app.tasks.fire_pending_reminders",
+            "<crontab: */10 * * * * (m/h/dM/MY/d)>",
+        ],
     }
 
 
 def test_every_scheduled_task_is_registered_with_the_app():
+    # What a worker's autodiscovery does first: import the ``tasks`` module of every app.
+    for app in django_apps.get_app_configs():
+        if (Path(app.path) / "tasks.py").exists():
+            importlib.import_module(f"{app.name}.tasks")
     for entry in celery_app.conf.beat_schedule.values():
         assert entry["task"] in celery_app.tasks, entry
 

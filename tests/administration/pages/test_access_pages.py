@@ -8,6 +8,7 @@ from discovery.models import DiscoveryCampaign
 from profiles.models import Label, Team
 from raportal.models import ApiCredential
 from tests.factories import TeamFactory
+from triggers.models import Trigger
 
 # (URL name, its arguments from the world fixture, answers GET)
 PAGES = [
@@ -37,6 +38,13 @@ PAGES = [
     ("admin-authority-list", [], True),
     ("admin-authority-detail", ["ca"], True),
     ("admin-authority-scep-renew", ["ca"], False),
+    ("admin-trigger-list", [], True),
+    ("admin-trigger-create", ["kind"], True),
+    ("admin-trigger-detail", ["trigger"], True),
+    ("admin-trigger-edit", ["trigger"], True),
+    ("admin-trigger-test", ["trigger"], False),
+    ("admin-trigger-rotate", ["trigger"], False),
+    ("admin-trigger-delete", ["trigger"], False),
 ]
 IDS = [name for name, _, _ in PAGES]
 
@@ -49,7 +57,12 @@ def world(profile, requester):
     key.set_key()
     key.save()
     DiscoveryCampaign.objects.create(name="datacenter")
+    trigger = Trigger.objects.create(
+        name="hook", type="rest", event="on_enroll", definition={"sequence": []}
+    )
     return {
+        "trigger": trigger.pk,
+        "kind": "rest",
         "campaign": "datacenter",
         "team": team.name,
         "label": label.name,
@@ -82,6 +95,7 @@ def nothing_changed(world) -> bool:
         and Label.objects.filter(name=world["label"]).exists()
         and ApiCredential.objects.get(pk=world["key"]).enabled
         and DiscoveryCampaign.objects.get(name=world["campaign"]).enabled
+        and Trigger.objects.filter(pk=world["trigger"]).exists()
     )
 
 
