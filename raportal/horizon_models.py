@@ -83,6 +83,8 @@ from horizon.models.discovery_campaign import DiscoveryCampaign  # noqa: E402
 from horizon.models.discovery_feed import DiscoveryFeed  # noqa: E402
 from horizon.models.email_notification import EmailNotification  # noqa: E402
 from horizon.models.est_profile import EstProfile  # noqa: E402
+from horizon.models.event_code import EventCode as EventCode  # noqa: E402 (an enum)
+from horizon.models.event_module import EventModule as EventModule  # noqa: E402 (an enum)
 from horizon.models.integrated_ca_connector import IntegratedCAConnector  # noqa: E402
 from horizon.models.label import Label  # noqa: E402
 from horizon.models.local_identity import LocalIdentity  # noqa: E402
@@ -96,6 +98,8 @@ from horizon.models.set_password_request import SetPasswordRequest  # noqa: E402
 from horizon.models.team import Team  # noqa: E402
 from horizon.models.web_ra_profile import WebRAProfile  # noqa: E402
 
+# The models (EventCode and EventModule, enums without a schema of their own, are imported
+# above for the events API and left out).
 __all__ = [
     "REST",
     "CertificateAuthorityRequest",

@@ -5,9 +5,11 @@ import hmac
 import secrets
 
 from django.conf import settings
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, models, router, transaction
 from django.db.models import Q
 from django.utils import timezone
+
+from raportal import event_seal
 
 
 def hash_api_key(key: str) -> str:
@@ -59,11 +61,30 @@ class ApiCredential(models.Model):
         return hmac.compare_digest(self.key_hash, hash_api_key(key))
 
 
+class AuditEventQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        """Chains and seals the events in the order given, as ``save()`` does one by one."""
+        objs = list(objs)
+        # No savepoint of its own inside a transaction: a failure fails the caller's anyway.
+        with transaction.atomic(using=self.db, savepoint=False):
+            _append(objs, using=self.db)
+            return super().bulk_create(objs, *args, **kwargs)
+
+
 class AuditEvent(models.Model):
     """Who did what to which object. Written in the same transaction as the change itself,
-    so the log never claims something that was rolled back."""
+    so the log never claims something that was rolled back.
 
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    Sealed (raportal/event_seal.py): every event carries its place in one chain
+    (``sequence``), the hash of the event before it, its own hash over its fields and an
+    HMAC of that hash under a key held outside the database. Editing, inserting or deleting
+    a row with SQL breaks the chain at that row, and ``manage.py verify_events`` names it.
+    The actor is hashed as it was (``actor_key``, ``actor_name``): deleting the account later
+    empties ``actor`` without breaking anything."""
+
+    # Set when the event joins the chain (under the chain head's lock), not before: times
+    # then follow the sequence.
+    at = models.DateTimeField(db_index=True, editable=False)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
@@ -71,6 +92,15 @@ class AuditEvent(models.Model):
     object_type = models.CharField(max_length=32)
     object_id = models.CharField(max_length=64, db_index=True)
     detail = models.JSONField(default=dict, blank=True)
+    # --- the seal -----------------------------------------------------------------------
+    actor_key = models.BigIntegerField(null=True, blank=True, editable=False)
+    actor_name = models.CharField(max_length=150, blank=True, editable=False)
+    sequence = models.PositiveBigIntegerField(unique=True, editable=False)
+    previous_hash = models.CharField(max_length=64, editable=False)
+    hash = models.CharField(max_length=64, editable=False)
+    seal = models.CharField(max_length=64, editable=False)
+
+    objects = AuditEventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at"]
@@ -78,9 +108,115 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor} {self.action} {self.object_type}"
 
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValueError("audit events are never changed once written")
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        # The caller's transaction when there is one (no savepoint: a failure here fails it
+        # anyway), else one of its own: the head's lock and the insert commit together.
+        with transaction.atomic(using=using, savepoint=False):
+            _append([self], using=using)
+            super().save(*args, **kwargs)
+
+    def sealed_fields(self) -> dict:
+        return event_seal.sealed_fields(
+            at=self.at,
+            actor_id=self.actor_key,
+            actor_name=self.actor_name,
+            action=self.action,
+            object_type=self.object_type,
+            object_id=self.object_id,
+            detail=self.detail,
+            sequence=self.sequence,
+            previous_hash=self.previous_hash,
+        )
+
+    def computed_hash(self) -> str:
+        return event_seal.digest(self.sealed_fields())
+
+
+class EventChainHead(models.Model):
+    """The last link of the audit chain: one row, locked by every append.
+
+    Appending reads the head with ``SELECT … FOR UPDATE`` in the writing transaction, so two
+    processes or servers never take the same sequence or the same previous hash; the lock is
+    held until that transaction commits or rolls back, so the chain's order is commit order
+    and a rolled-back event leaves no hole. The cost: audited writes serialize on this row
+    from their ``record()`` to their commit, so what a transaction does after ``record()``
+    must stay short (record last where the service allows; the slow work — key generation,
+    signing — before). And the head must be the last lock a transaction takes: one that,
+    after its ``record()``, waited for a row held by another transaction waiting for the head
+    would deadlock (PostgreSQL then aborts one of them)."""
+
+    sequence = models.PositiveBigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default=event_seal.GENESIS)
+    seal = models.CharField(max_length=64, blank=True)
+
+    def __str__(self) -> str:
+        return f"audit chain head at {self.sequence}"
+
+
+class EventCheckpoint(models.Model):
+    """Where the chain resumes after a purge: the sequence and hash of the last event
+    deleted, sealed under the event seal key. Verification starts from the newest one."""
+
+    at = models.DateTimeField()
+    sequence = models.PositiveBigIntegerField(unique=True)
+    hash = models.CharField(max_length=64)
+    seal = models.CharField(max_length=64)
+    purged = models.PositiveBigIntegerField(default=0)  # events deleted behind it
+
+    class Meta:
+        ordering = ["-sequence"]
+
+    def __str__(self) -> str:
+        return f"checkpoint after event {self.sequence}"
+
+    def seal_ok(self) -> bool:
+        expected = event_seal.checkpoint_seal(self.sequence, self.hash, self.at)
+        return event_seal.matches(expected, self.seal)
+
+
+HEAD = 1  # the primary key of the chain head's only row
+
+
+def _append(events: list[AuditEvent], *, using: str) -> None:
+    """Gives ``events`` (new, in order) their place in the chain and their seals, and moves
+    the head past them. Must run inside the transaction that inserts them."""
+    if not events:
+        return
+    head = _locked_head(using)
+    now = timezone.now()
+    for event in events:
+        if event.sequence is not None:
+            raise ValueError("this audit event is chained already")
+        if event.at is None:
+            event.at = now
+        if event.actor_id is not None and event.actor_key is None:
+            event.actor_key = event.actor_id
+            event.actor_name = event.actor.get_username() if event.actor else ""
+        event.detail = event_seal.normalized(event.detail)
+        event.sequence = head.sequence + 1
+        event.previous_hash = head.hash
+        event.hash = event.computed_hash()
+        event.seal = event_seal.event_seal(event.hash)
+        head.sequence, head.hash = event.sequence, event.hash
+    head.seal = event_seal.head_seal(head.sequence, head.hash)
+    head.save(using=using, update_fields=["sequence", "hash", "seal"])
+
+
+def _locked_head(using: str) -> EventChainHead:
+    # Created by the migration; again after a test database flush (get_or_create: of two
+    # first appends, the second waits on the unique key, then locks the row the first made).
+    head, _ = EventChainHead.objects.using(using).select_for_update().get_or_create(pk=HEAD)
+    return head
+
 
 def record(actor, action: str, obj, **detail) -> AuditEvent:
-    """Appends an audit event. ``detail`` must never contain a secret.
+    """Appends an audit event to the sealed chain. ``detail`` must never contain a secret.
+
+    Call it last in the transaction: from here to the commit, other audited writes wait
+    (EventChainHead).
 
     An actor without an account (a caller who proved possession of a certificate's key,
     certificates/pop.py) is named in the detail by its ``audit_principal`` instead."""

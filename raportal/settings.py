@@ -7,6 +7,8 @@ start with a key that is published in this repository.
 
 import base64
 import binascii
+import hashlib
+import hmac
 import ipaddress
 import os
 import re
@@ -82,6 +84,36 @@ if not DEBUG and (_weakness := kek_weakness(RAPORTAL_KEK)):
     raise ImproperlyConfigured(
         f"RAPORTAL_KEK is too weak: {_weakness}. Generate one with: openssl rand -base64 32"
     )
+
+# Sealed audit events (raportal/events.py): each event's hash is sealed with HMAC-SHA256 under
+# this key, held outside the database, so that whoever can write the database cannot re-seal
+# an edited event. 32 bytes, base64. Unset: derived from RAPORTAL_KEK under a label of its
+# own (rotating the KEK then changes it: set this to keep the seals verifiable across one).
+_event_seal_b64 = os.environ.get("RAPORTAL_EVENT_SEAL_KEY", "").strip()
+if _event_seal_b64:
+    try:
+        RAPORTAL_EVENT_SEAL_KEY = base64.b64decode(_event_seal_b64, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ImproperlyConfigured("RAPORTAL_EVENT_SEAL_KEY must be base64.") from exc
+    if len(RAPORTAL_EVENT_SEAL_KEY) != 32:
+        raise ImproperlyConfigured("RAPORTAL_EVENT_SEAL_KEY must decode to exactly 32 bytes.")
+    if not DEBUG and (_weakness := kek_weakness(RAPORTAL_EVENT_SEAL_KEY)):
+        raise ImproperlyConfigured(
+            f"RAPORTAL_EVENT_SEAL_KEY is too weak: {_weakness}. Generate one with: "
+            "openssl rand -base64 32"
+        )
+    if RAPORTAL_EVENT_SEAL_KEY == RAPORTAL_KEK:
+        raise ImproperlyConfigured(
+            "RAPORTAL_EVENT_SEAL_KEY must differ from RAPORTAL_KEK (leave it unset to derive one)."
+        )
+else:
+    # HKDF-Expand (RFC 5869 §2.3) with the KEK as the pseudorandom key: one block, one label.
+    RAPORTAL_EVENT_SEAL_KEY = hmac.new(
+        RAPORTAL_KEK, b"raportal audit event seal v1\x01", hashlib.sha256
+    ).digest()
+# How long audit events are kept, in days; 0 (the default): forever. Older events are purged
+# daily, always behind a sealed checkpoint that verification starts from (raportal/events.py).
+RAPORTAL_EVENT_RETENTION_DAYS = env_int("RAPORTAL_EVENT_RETENTION_DAYS", 0)
 
 # --- hosts and URLs ----------------------------------------------------------------------
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
@@ -529,6 +561,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "requests_app.tasks.expire_requests",
         "schedule": crontab(minute=17),
     },
+    # Audit events past RAPORTAL_EVENT_RETENTION_DAYS (nothing when 0), behind a checkpoint.
+    "purge-events": {"task": "raportal.tasks.purge_events", "schedule": crontab(hour=3, minute=47)},
     "purge-requests": {
         "task": "requests_app.tasks.purge_requests",
         "schedule": crontab(hour=3, minute=27),

@@ -12,5 +12,6 @@ urlpatterns = [
     path("", include("administration.api.connectors")),
     path("", include("administration.api.profiles")),
     path("", include("administration.api.discovery_campaigns")),
+    path("", include("administration.api.events")),
     path("", include("administration.api.triggers")),
 ]

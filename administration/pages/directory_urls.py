@@ -34,5 +34,7 @@ urlpatterns = [
     path("discovery/<slug:name>/flush/", discovery.campaign_flush, name="admin-campaign-flush"),
     path("discovery/<slug:name>/delete/", discovery.campaign_delete, name="admin-campaign-delete"),
     path("audit/", audit.audit_log, name="admin-audit"),
+    path("audit/export.jsonl", audit.audit_export, name="admin-audit-export"),
+    path("audit/verify/", audit.audit_verify, name="admin-audit-verify"),
     path("profiles/<slug:name>/grants/", grants.profile_grants, name="admin-profile-grants"),
 ]

@@ -115,6 +115,10 @@ CLIENT_CODES: dict[str, tuple[int, str]] = {
     "CERT-SEARCH-002": (400, "Invalid Search Request"),
     "CERT-SEARCH-003": (404, "Certificate not found"),  # CertificateGetId404Response
     "RFC5280-002": (400, "Invalid X509 Certificate"),  # Rfc5280TcPem400Response
+    # The events API (EventSearch400ResponseOneOf, EventValidate400/404Response).
+    "EVT-002": (400, "Invalid Event Search Query"),
+    "EVT-003": (404, "Event not found"),
+    "EVT-004": (400, "Invalid Event"),
 }
 
 # Horizon's admin API (configuration as code) answers with codes of its own per kind of

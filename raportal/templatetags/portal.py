@@ -94,7 +94,8 @@ def actor_name(event, default: str = "the portal") -> str:
     if event.actor_id:
         return event.actor.get_username()
     principal = (event.detail or {}).get("principal")
-    return principal or default
+    # The account's name when the event was written, kept (sealed) after it was deleted.
+    return principal or getattr(event, "actor_name", "") or default
 
 
 @register.simple_tag(takes_context=True)

@@ -174,6 +174,8 @@ def test_every_page_with_a_password_box_is_tried_here(profile, issue, approver, 
             if "<slug:name>" in route and route.startswith("/enroll/"):
                 url = url_for(route, values | {"slug": "webra-demo"})
             response = client.get(url)
+            if response.streaming:  # a download (the audit log's export): no form
+                continue
             if response.status_code == 200 and 'type="password"' in response.content.decode():
                 with_boxes.add(route)
                 assert_never_shown(response)
