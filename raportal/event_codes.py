@@ -39,6 +39,7 @@ ACTIONS: dict[str, Terms] = {
     "certificate.renew": Terms("LIFECYCLE-RENEW", "webra"),
     "certificate.import": Terms("SYNC-ENROLL", "thirdparty"),
     "certificate.discover": Terms("SYNC-ENROLL", "thirdparty"),
+    "certificate.expiry_notice": Terms("TRIGGER-EMAIL", "scheduler"),
     # Certificate authorities and their trust entries (Horizon's CA configuration).
     "ca.create": Terms("CONF-ADD", "ca"),
     "ca.register": Terms("CONF-ADD", "ca"),
