@@ -227,7 +227,7 @@ def record(actor, action: str, obj, **detail) -> AuditEvent:
         actor=account,
         action=action,
         object_type=obj._meta.model_name,
-        object_id=str(obj.pk),
+        object_id=str(obj.pk) if obj.pk is not None else "",  # "": an object never saved
         detail=detail,
     )
 

@@ -11,6 +11,7 @@ trigger's own secret, so a receiver knows the portal sent it and when.
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit, urlunsplit
 
 from triggers.delivery import http
 from triggers.templating import render
@@ -32,6 +33,13 @@ def seconds_of(duration: str | None, default: float) -> float:
     unit = match[2]
     key = "ms" if unit.startswith("milli") or unit == "ms" else unit[0]
     return int(match[1]) * UNIT_SECONDS[key]
+
+
+def shown(url: str) -> str:
+    """A URL as results show it (to whoever may read the request or certificate): without
+    its query string, where webhook services often put their token."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
 
 
 @dataclass
@@ -94,7 +102,7 @@ def deliver(
         except http.TargetRefused as exc:
             return RestReport(False, f"call {number} refused: {exc}", calls)
         except OSError as exc:  # connection refused, timeout, TLS failure
-            return RestReport(False, f"call {number} to {url} failed: {exc}", calls)
+            return RestReport(False, f"call {number} to {shown(url)} failed: {exc}", calls)
         call.status, call.answer_headers, call.answer_body = (
             answer.status,
             answer.headers,
@@ -106,7 +114,7 @@ def deliver(
         if answer.status not in expected:
             return RestReport(
                 False,
-                f"call {number} ({call.method} {url}) answered {answer.status}, "
+                f"call {number} ({call.method} {shown(url)}) answered {answer.status}, "
                 f"expected {', '.join(str(c) for c in expected)}",
                 calls,
             )
