@@ -33,6 +33,7 @@ from certificates.search_fields import (
     CERTIFICATE_SORTS,
     DEFAULT_CERTIFICATE_ORDER,
 )
+from certificates.trigger_runs import may_rerun_certificate_trigger
 from certificates.trust_chain import load_certificate_text, trust_chain
 from hrql import page
 from hrql.fields import QueryError
@@ -66,7 +67,10 @@ def certificate_with_permissions(user, certificate) -> dict:
     return {
         "certificate": {
             **certificate_json(certificate),
-            "triggerResults": results_of_certificate(certificate.pk),
+            "triggerResults": results_of_certificate(
+                certificate.pk,
+                lambda event: may_rerun_certificate_trigger(user, certificate, event),
+            ),
         },
         "permissions": CertificatePermissions(user, [certificate]).on(certificate),
     }

@@ -144,18 +144,36 @@ def _rest(data: dict[str, Any], *, check_urls: bool) -> tuple[dict[str, Any], li
     return {"sequence": steps}, header_values
 
 
+def header_slots(definition: dict) -> list[tuple[int, str]]:
+    """``(call number, header name lower-cased)`` of each header value, in storage order."""
+    return [
+        (number, header["name"].lower())
+        for number, step in enumerate(definition.get("sequence") or [], start=1)
+        for header in step.get("headers") or []
+    ]
+
+
 def merged_header_values(trigger: Trigger | None, given: list[str], definition: dict) -> list[str]:
-    """Header values to keep: a masked value sent back (an update of what ``trigger_json``
-    showed) keeps the stored one at that position."""
+    """Header values to keep. A masked value sent back (an update of what ``trigger_json``
+    showed) keeps the stored value of the header of the same name in the same call — never
+    another header's: a mask moved under another name would reveal that value where it is
+    not masked. A mask with no such saved header is refused."""
     if trigger is None:
         if MASK in given:
             raise invalid_request("a new trigger's headers cannot be masked")
         return given
-    stored = trigger.header_values()
-    return [
-        (stored[i] if i < len(stored) else "") if value == MASK else value
-        for i, value in enumerate(given)
-    ]
+    stored = dict(zip(header_slots(trigger.definition), trigger.header_values(), strict=False))
+    merged = []
+    for slot, value in zip(header_slots(definition), given, strict=False):
+        if value == MASK:
+            if slot not in stored:
+                raise invalid_request(
+                    f"call {slot[0]}: header {slot[1]!r} is masked but no saved header of that "
+                    "name holds a value to keep; send its value"
+                )
+            value = stored[slot]
+        merged.append(value)
+    return merged
 
 
 def trigger_json(trigger: Trigger) -> dict[str, Any]:

@@ -6,8 +6,10 @@ waiting for its first attempt or for a retry has no status of its own in that en
 ``failure`` (not succeeded yet) with its ``nextExecutionDate``, and ``retryable`` stays false
 until its retries are spent."""
 
+from collections.abc import Callable
 from typing import Any
 
+from triggers.events import PROFILE_EVENTS
 from triggers.models import RunStatus, TriggerRun, TriggerType
 from triggers.runner import delay_after
 
@@ -18,7 +20,7 @@ def _ms(value) -> int | None:
     return int(value.timestamp() * 1000) if value else None
 
 
-def result_json(run: TriggerRun) -> dict[str, Any]:
+def result_json(run: TriggerRun, *, with_detail: bool = True) -> dict[str, Any]:
     waiting = run.status == RunStatus.PENDING
     body: dict[str, Any] = {
         "name": run.name,
@@ -28,7 +30,8 @@ def result_json(run: TriggerRun) -> dict[str, Any]:
         "status": "success" if run.status == RunStatus.SUCCESS else "failure",
         "retries": run.retries_left,
         "retryable": run.status == RunStatus.FAILURE,
-        "detail": run.detail or ("waiting for its first attempt" if waiting else ""),
+        "detail": (run.detail if with_detail else "")
+        or ("waiting for its first attempt" if waiting else ""),
     }
     if waiting and run.next_execution_at:
         body["nextExecutionDate"] = _ms(run.next_execution_at)
@@ -45,11 +48,24 @@ def latest_runs(runs) -> list[TriggerRun]:
     return list(newest.values())
 
 
-def results_of_request(request_id) -> list[dict[str, Any]]:
-    return [result_json(run) for run in latest_runs(TriggerRun.objects.of_request(request_id))]
+# The events the client's TriggerResult knows: its enum has no import events, and one such
+# result would make the whole request or certificate unreadable with the client. Runs of
+# import events show on the pages only.
+API_EVENTS = frozenset(event for event in PROFILE_EVENTS if not event.endswith("import"))
 
 
-def results_of_certificate(certificate_id) -> list[dict[str, Any]]:
-    return [
-        result_json(run) for run in latest_runs(TriggerRun.objects.of_certificate(certificate_id))
-    ]
+def results_of(runs, shows_detail: Callable[[str], bool]) -> list[dict[str, Any]]:
+    """``triggerResults``; a run's ``detail`` only for viewers ``shows_detail(event)`` allows
+    (who may run it again, as on the pages: it may tell where mail and webhooks went)."""
+    runs = runs.filter(event__in=API_EVENTS)
+    return [result_json(run, with_detail=shows_detail(run.event)) for run in latest_runs(runs)]
+
+
+def results_of_request(request_id, shows_detail: Callable[[str], bool]) -> list[dict[str, Any]]:
+    return results_of(TriggerRun.objects.of_request(request_id), shows_detail)
+
+
+def results_of_certificate(
+    certificate_id, shows_detail: Callable[[str], bool]
+) -> list[dict[str, Any]]:
+    return results_of(TriggerRun.objects.of_certificate(certificate_id), shows_detail)

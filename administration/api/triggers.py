@@ -92,8 +92,11 @@ class TriggerListView(AcceptAnyView):
         body = request.data
         if not isinstance(body, dict) or not isinstance(body.get("trigger"), dict):
             raise invalid_request("expected {trigger: …, dictionary: [{key, value}…]}")
+        entries = body.get("dictionary") or []
+        if not isinstance(entries, list):
+            raise invalid_request("dictionary: a list of {key, value} objects")
         dictionary = {}
-        for entry in body.get("dictionary") or []:
+        for entry in entries:
             if isinstance(entry, dict) and isinstance(entry.get("key"), str):
                 dictionary[entry["key"]] = str(entry.get("value") or "")
         data = read_trigger(request, body["trigger"])

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
-from administration.services.checks import already_exists, lock, require_administrator, written
+from administration.services.checks import already_exists, require_administrator, written
 from raportal.callers import Principal
 from raportal.errors import conflict, invalid_request
 from raportal.models import record
@@ -19,6 +19,14 @@ from triggers import definition
 from triggers.delivery import email, rest
 from triggers.models import Trigger, TriggerType
 from triggers.profile_triggers import profiles_naming
+
+
+def _lock(trigger: Trigger) -> None:
+    """Locks the trigger for this change, as FOR NO KEY UPDATE: an event firing it meanwhile
+    inserts a run whose foreign key takes FOR KEY SHARE on this row after taking the event
+    chain's head (raportal.models.record); FOR UPDATE would wait for it while it waits for
+    our head — a deadlock PostgreSQL breaks by failing one of them."""
+    list(Trigger.objects.select_for_update(no_key=True).filter(pk=trigger.pk).values_list("pk"))
 
 
 @dataclass
@@ -79,7 +87,7 @@ def update_trigger(
     require_administrator(actor)
     fields = definition.checked(data)
     with transaction.atomic():
-        lock(trigger)
+        _lock(trigger)
         trigger.refresh_from_db()
         if fields["event"] != trigger.event and profiles_naming(trigger.name):
             raise invalid_request(
@@ -109,7 +117,7 @@ def rotate_signing_secret(actor: Principal, trigger: Trigger) -> Saved:
         raise invalid_request("only REST triggers sign what they send")
     secret = definition.new_signing_secret()
     with transaction.atomic():
-        lock(trigger)
+        _lock(trigger)
         trigger.set_signing_secret(secret)
         trigger.save(update_fields=["sealed_signing_secret", "updated_at"])
         written(actor, "trigger.rotate_secret", trigger, name=trigger.name)
@@ -119,7 +127,7 @@ def rotate_signing_secret(actor: Principal, trigger: Trigger) -> Saved:
 def delete_trigger(actor: Principal, trigger: Trigger) -> None:
     require_administrator(actor)
     with transaction.atomic():
-        lock(trigger)
+        _lock(trigger)
         profiles = profiles_naming(trigger.name)
         if profiles:
             raise conflict(
@@ -160,7 +168,7 @@ def test_trigger(
         report = email.deliver(trigger.definition, values)
         record_test(actor, stored or trigger, report.ok)
         return {"status": "success" if report.ok else "failure", "message": report.detail}
-    headers = definition.merged_header_values(stored, fields["header_values"], {})
+    headers = definition.merged_header_values(stored, fields["header_values"], fields["definition"])
     outcome = rest.deliver(trigger.definition, headers, secret, values)
     record_test(actor, stored or trigger, outcome.ok)
     last = outcome.calls[-1] if outcome.calls else None

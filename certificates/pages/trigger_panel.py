@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from certificates.extensions import CertificateExtension, PagePart, register
 from certificates.models import Certificate
 from certificates.pages.views import visible_certificate
-from certificates.trigger_api import may_rerun_certificate_trigger, rerun_certificate_trigger
+from certificates.trigger_runs import may_rerun_certificate_trigger, rerun_certificate_trigger
 from raportal.errors import DomainError
 from triggers.models import TriggerRun
 from triggers.panel import panel_rows

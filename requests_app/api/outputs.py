@@ -7,12 +7,15 @@ from typing import Any
 from certificates.outputs import certificate_json, epoch_ms
 from requests_app.models import Request
 from requests_app.services import Outcome
+from requests_app.trigger_runs import may_rerun_request_trigger
 from requests_app.workflows import template_json_of
 from requests_app.workflows.holder_limit import holder_counts
 from triggers.results import results_of_request
 
 
-def request_json(outcome: Outcome) -> dict[str, Any]:
+def request_json(outcome: Outcome, viewer: Any = None) -> dict[str, Any]:
+    """The request as the contract writes it; ``viewer`` decides which trigger results show
+    their detail (none without one)."""
     request: Request = outcome.request
     global_count, profile_count = (
         holder_counts(request.holder_id, request.profile) if request.holder_id else (0, 0)
@@ -48,7 +51,16 @@ def request_json(outcome: Outcome) -> dict[str, Any]:
             certificate_json(request.certificate) if request.certificate is not None else None
         ),
         "error": request.error or None,
-        "triggerResults": results_of_request(request.pk) if not request._state.adding else [],
+        "triggerResults": (
+            results_of_request(
+                request.pk,
+                lambda event: (
+                    viewer is not None and may_rerun_request_trigger(viewer, request, event)
+                ),
+            )
+            if not request._state.adding
+            else []
+        ),
     }
     if request._state.adding:  # a dry-run submission: nothing was stored, there is no id
         del body["_id"]

@@ -20,4 +20,4 @@ class RequestTriggerRunView(APIView):
     def patch(self, request: ApiRequest, request_id: str, name: str, event: str) -> Response:
         outcome = services.request_get(request.user, request_id, deliver_secrets=False)
         rerun_request_trigger(request.user, outcome.request, name, event)
-        return Response(request_json(outcome))
+        return Response(request_json(outcome, request.user))

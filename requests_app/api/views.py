@@ -73,7 +73,7 @@ class SubmitView(APIView):
         handler = handler_for(envelope["module"], envelope["workflow"])
         data = parse(handler.submit_serializer, request.data)
         outcome = services.request_submit(pop.with_proof(request), handler, data)
-        return secret_aware(Response(request_json(outcome), status=201), outcome)
+        return secret_aware(Response(request_json(outcome, request.user), status=201), outcome)
 
 
 @extend_schema(
@@ -118,7 +118,7 @@ class ApproveView(APIView):
             approver_comment=data.get("approverComment"),
             dry_run=bool(data.get("dryRun")),
         )
-        return Response(request_json(outcome))
+        return Response(request_json(outcome, request.user))
 
 
 @extend_schema(request=inputs.DenyInput, responses=answers(OBJECT, 400, 403, 404, 413))
@@ -132,7 +132,7 @@ class DenyView(APIView):
             workflow=data.get("workflow"),
             approver_comment=data.get("approverComment"),
         )
-        return Response(request_json(outcome))
+        return Response(request_json(outcome, request.user))
 
 
 @extend_schema(request=inputs.CancelInput, responses=answers(OBJECT, 400, 403, 404, 413))
@@ -142,7 +142,7 @@ class CancelView(APIView):
         outcome = services.request_cancel(
             request.user, data["_id"], module=data.get("module"), workflow=data.get("workflow")
         )
-        return Response(request_json(outcome))
+        return Response(request_json(outcome, request.user))
 
 
 # A request's _id is a UUID; other words reach the sibling routes (search, profiles…).
@@ -156,7 +156,7 @@ class RequestDetailView(APIView):
         # it), nor on a cross-site navigation riding a browser session.
         deliver = request.method == "GET" and request.headers.get("Sec-Fetch-Site") != "cross-site"
         outcome = services.request_get(request.user, request_id, deliver_secrets=deliver)
-        return secret_aware(Response(request_json(outcome)), outcome)
+        return secret_aware(Response(request_json(outcome, request.user)), outcome)
 
 
 def secret_aware(response: Response, outcome: services.Outcome) -> Response:

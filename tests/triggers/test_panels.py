@@ -4,6 +4,7 @@ shown to whoever may see the object, "Run again" and the runs' details to who ma
 (an administrator, perform for the event's workflow); outsiders get 404, the others 403."""
 
 import datetime as dt
+import json
 import re
 
 import pytest
@@ -242,3 +243,22 @@ def test_run_again_needs_the_csrf_token(request_run, pending, approver):
     assert done.status_code == 302, done.content.decode()[:2000]
     request_run.refresh_from_db()
     assert request_run.status == RunStatus.PENDING
+
+
+def test_the_api_shows_a_runs_detail_only_to_who_may_run_it_again(
+    request_run, pending, requester_api, approver_api
+):
+    status, body = requester_api.get(f"/api/v1/requests/{pending}")
+    assert status == 200 and body["triggerResults"], body
+    assert "T0KEN" not in json.dumps(body["triggerResults"])
+    status, body = approver_api.get(f"/api/v1/requests/{pending}")
+    assert [r["detail"] for r in body["triggerResults"]] == [DETAIL], body
+
+
+def test_results_of_import_events_stay_off_the_api_the_official_client_cannot_read_them(
+    pending, approver_api
+):
+    trigger = email_trigger("on-import", "on_submit_import")
+    failed_run(trigger, request_id=pending)
+    status, body = approver_api.get(f"/api/v1/requests/{pending}")
+    assert status == 200 and body["triggerResults"] == [], body

@@ -122,6 +122,9 @@ def deliver(definition: Mapping, dictionary: Mapping[str, object]) -> EmailRepor
     try:
         sent = mailers.default.send_messages(messages) or 0
     except Exception as exc:  # SMTP refusals, connection errors: recorded on the run
-        return EmailReport(False, f"mail not sent: {type(exc).__name__}: {exc}"[:500], to)
+        # The type and SMTP code only: the message may quote addresses.
+        code = getattr(exc, "smtp_code", None)
+        detail = f"mail not sent: {type(exc).__name__}" + (f" (SMTP {code})" if code else "")
+        return EmailReport(False, detail, to)
     # The result names no address: whoever may read the request reads it.
     return EmailReport(True, f"sent to {sent} recipient(s)", to)

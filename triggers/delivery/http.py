@@ -33,6 +33,9 @@ MAX_REDIRECTS = 3
 USER_AGENT = "RA-Portal-webhooks/1"
 
 
+HTTPException = http.client.HTTPException
+
+
 class TargetRefused(Exception):
     """The URL may not be called (scheme, name that does not resolve, address refused)."""
 
@@ -69,16 +72,42 @@ def allowed_networks() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
     return list(getattr(settings, "RAPORTAL_WEBHOOK_ALLOWED_NETWORKS", []))
 
 
+# IPv6 forms that carry an IPv4 address (RFC 6052 NAT64, RFC 6145 SIIT, the deprecated
+# IPv4-compatible form, 6to4) reach that IPv4 address: it is the one checked. Site-local
+# (fec0::/10, deprecated) is private whatever Python's tables say.
+NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+EMBEDDED_V4 = (ipaddress.ip_network("::/96"), ipaddress.ip_network("::ffff:0:0:0/96"))
+SITE_LOCAL = ipaddress.ip_network("fec0::/10")
+
+
+def _embedded_v4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    if address.ipv4_mapped:
+        return address.ipv4_mapped
+    if address.sixtofour:
+        return address.sixtofour
+    if any(address in net for net in (*NAT64, *EMBEDDED_V4)) and int(address) > 0xFFFF_FFFF:
+        return ipaddress.IPv4Address(int(address) & 0xFFFF_FFFF)
+    if address in EMBEDDED_V4[0] and int(address) > 1:  # ::a.b.c.d (not :: nor ::1)
+        return ipaddress.IPv4Address(int(address) & 0xFFFF_FFFF)
+    return None
+
+
 def _address_allowed(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
     if any(address in network for network in allowed_networks()):
         return True
+    if isinstance(address, ipaddress.IPv6Address):
+        if address in SITE_LOCAL:
+            return False
+        inner = _embedded_v4(address)
+        if inner is not None:
+            return _address_allowed(inner)
     return address.is_global and not address.is_multicast
 
 
 def resolve_target(url: str) -> tuple[str, str, int, str]:
     """``(scheme, host, port, address)`` of a URL that may be called; else TargetRefused."""
+    if any(ch.isspace() or ord(ch) < 0x21 or ord(ch) > 0x7E for ch in url):
+        raise TargetRefused("the URL holds spaces, control or non-ASCII characters: encode them")
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
@@ -169,7 +198,12 @@ def request(
             if "user-agent" not in sent:
                 connection.putheader("User-Agent", USER_AGENT)
             for name, value in headers:
-                connection.putheader(name, value)
+                # A value that Latin-1 cannot carry (a DN with "☃") goes as UTF-8 bytes.
+                try:
+                    value.encode("latin-1")
+                    connection.putheader(name, value)
+                except UnicodeEncodeError:
+                    connection.putheader(name, value.encode())
             if body is not None:
                 connection.putheader("Content-Length", str(len(body)))
             connection.endheaders(body)

@@ -36,10 +36,11 @@ def seconds_of(duration: str | None, default: float) -> float:
 
 
 def shown(url: str) -> str:
-    """A URL as results show it (to whoever may read the request or certificate): without
-    its query string, where webhook services often put their token."""
+    """A URL as results and logs show it (whoever may read the request or certificate reads
+    its results): scheme and host only — webhook services put their token in the path
+    (``/services/T0/B0/XXXX``) or the query."""
     parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+    return urlunsplit((parts.scheme, parts.hostname or "", "", "", ""))
 
 
 @dataclass
@@ -101,8 +102,12 @@ def deliver(
             )
         except http.TargetRefused as exc:
             return RestReport(False, f"call {number} refused: {exc}", calls)
-        except OSError as exc:  # connection refused, timeout, TLS failure
-            return RestReport(False, f"call {number} to {shown(url)} failed: {exc}", calls)
+        except (OSError, http.HTTPException, ValueError) as exc:
+            # Connection refused, timeout, TLS failure, a malformed answer (HTTPException), a
+            # URL or header value http.client cannot send (ValueError): the run fails, told why.
+            return RestReport(
+                False, f"call {number} to {shown(url)} failed: {type(exc).__name__}", calls
+            )
         call.status, call.answer_headers, call.answer_body = (
             answer.status,
             answer.headers,
