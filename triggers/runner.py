@@ -54,9 +54,22 @@ def deliver(trigger: Trigger, dictionary: dict) -> Delivery:
     return Delivery(report.ok, report.detail, report)
 
 
+def _lease_seconds(trigger: Trigger | None) -> float:
+    """How long a worker owns a claimed attempt: every call of the trigger at its longest,
+    and a minute more. A worker that dies meanwhile leaves the attempt to the next one."""
+    calls = len((trigger.definition or {}).get("sequence") or [1]) if trigger else 1
+    return calls * float(getattr(settings, "RAPORTAL_WEBHOOK_TIMEOUT", 10)) + 60
+
+
 def execute(run_id: str, now: dt.datetime | None = None) -> str | None:
     """Runs one due attempt of the run; returns its status after it (None when the run is
-    not due, already done, or being run by another worker)."""
+    not due, already done, or being run by another worker).
+
+    The attempt is claimed in a short transaction (its next execution moved past the lease,
+    so no other worker takes it), delivered with no transaction open and no row locked — a
+    slow receiver holds neither a database connection's transaction nor a lock — and its
+    outcome written in a second short transaction. A worker that dies after delivering and
+    before writing lets the attempt run again after the lease: at least once, never lost."""
     with transaction.atomic():
         run = (
             # of=("self",): PostgreSQL cannot lock the nullable side of the outer join to
@@ -69,33 +82,35 @@ def execute(run_id: str, now: dt.datetime | None = None) -> str | None:
         )
         if run is None:
             return None
-        if run.trigger is None:
-            outcome = Delivery(False, "the trigger was deleted")
-            run.retries_left = 0
-        else:
-            outcome = deliver(run.trigger, run.dictionary)
-        finished = timezone.now()
-        run.attempts += 1
-        run.last_execution_at = finished
-        run.detail = outcome.detail[:1000]
-        if outcome.ok:
-            run.status, run.next_execution_at = RunStatus.SUCCESS, None
-        elif run.retries_left > 0:
-            run.retries_left -= 1
-            run.next_execution_at = finished + dt.timedelta(seconds=delay_after(run.attempts))
-        else:
-            run.status, run.next_execution_at = RunStatus.FAILURE, None
-        run.save(
-            update_fields=[
-                "attempts",
-                "last_execution_at",
-                "detail",
-                "status",
-                "retries_left",
-                "next_execution_at",
-            ]
-        )
-        logger.info("trigger %s on %s: %s (%s)", run.name, run.event, run.status, run.detail)
+        claimed_until = timezone.now() + dt.timedelta(seconds=_lease_seconds(run.trigger))
+        TriggerRun.objects.filter(pk=run.pk).update(next_execution_at=claimed_until)
+    if run.trigger is None:
+        outcome = Delivery(False, "the trigger was deleted")
+        run.retries_left = 0
+    else:
+        outcome = deliver(run.trigger, run.dictionary)
+    finished = timezone.now()
+    run.attempts += 1
+    run.last_execution_at = finished
+    run.detail = outcome.detail[:1000]
+    if outcome.ok:
+        run.status, run.next_execution_at = RunStatus.SUCCESS, None
+    elif run.retries_left > 0:
+        run.retries_left -= 1
+        run.next_execution_at = finished + dt.timedelta(seconds=delay_after(run.attempts))
+    else:
+        run.status, run.next_execution_at = RunStatus.FAILURE, None
+    # Written only while the claim is still ours (a rerun or another worker after the lease
+    # would have moved it): the first outcome written wins.
+    TriggerRun.objects.filter(pk=run.pk, next_execution_at=claimed_until).update(
+        attempts=run.attempts,
+        last_execution_at=run.last_execution_at,
+        detail=run.detail,
+        status=run.status,
+        retries_left=run.retries_left,
+        next_execution_at=run.next_execution_at,
+    )
+    logger.info("trigger %s on %s: %s (%s)", run.name, run.event, run.status, run.detail)
     if run.status == RunStatus.PENDING and run.next_execution_at is not None:
         _schedule_retry(str(run.pk), run.next_execution_at)
     return run.status

@@ -120,3 +120,44 @@ def test_a_receiver_checks_the_signature_and_refuses_an_old_one():
     assert not http.verify_signature("s3cret", b'{"a": 2}', http.sign("s3cret", body))
     stale = http.sign("s3cret", body, int(time.time()) - 3600)
     assert not http.verify_signature("s3cret", body, stale)
+
+
+def test_a_receiver_trickling_its_answer_is_cut_off_at_the_timeout(
+    settings, httpserver, loopback_allowed
+):
+    settings.RAPORTAL_WEBHOOK_TIMEOUT = 1
+
+    def trickle(request):
+        def body():
+            for _ in range(20):
+                time.sleep(0.3)  # each byte well within a per-read timeout
+                yield b"x"
+
+        return Response(body(), direct_passthrough=True)
+
+    httpserver.expect_request("/trickle").respond_with_handler(trickle)
+    started = time.monotonic()
+    with pytest.raises(OSError):
+        http.request("GET", httpserver.url_for("/trickle"), headers=[], body=None, timeout=30)
+    assert time.monotonic() - started < 2.5
+
+
+def test_an_attempt_is_delivered_outside_any_transaction(
+    create_trigger, httpserver, loopback_allowed, monkeypatch
+):
+    from django.db import connection
+
+    from triggers import runner
+
+    httpserver.expect_request("/hook").respond_with_data("ok")
+    trigger = _saved_hook(create_trigger, httpserver.url_for("/hook"))
+    depth, deliver, seen = len(connection.atomic_blocks), runner.deliver, []
+
+    def watched(*args):
+        seen.append(len(connection.atomic_blocks))
+        return deliver(*args)
+
+    monkeypatch.setattr(runner, "deliver", watched)
+    assert execute(str(_run_of(trigger).pk)) == RunStatus.SUCCESS
+    # Only pytest-django's test transaction is open: the runner opened none around it.
+    assert seen == [depth]

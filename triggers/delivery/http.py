@@ -8,9 +8,10 @@
   DNS rebinding could answer differently); TLS still verifies the certificate for the name.
 - **Redirects** are followed only to the same scheme, host and port (at most 3); a redirect
   elsewhere is not followed and the 3xx is the answer.
-- **Time and size**: one timeout covers connecting and each read
-  (``RAPORTAL_WEBHOOK_TIMEOUT`` at most), and at most ``RAPORTAL_WEBHOOK_MAX_RESPONSE_BYTES``
-  of the answer are read.
+- **Time and size**: one timeout covers the whole call — connecting, sending, every read,
+  redirects (``RAPORTAL_WEBHOOK_TIMEOUT`` at most), so a receiver trickling its answer a
+  byte at a time is cut off too — and at most ``RAPORTAL_WEBHOOK_MAX_RESPONSE_BYTES`` of the
+  answer are read.
 - **Signature**: ``X-RAPortal-Signature: t=<unix time>,v1=<hex HMAC-SHA256>`` over
   ``"<t>.<body>"`` with the trigger's secret; receivers recompute it and refuse a ``t`` more
   than a few minutes old (replay).
@@ -167,6 +168,15 @@ class _PinnedHTTPConnection(http.client.HTTPConnection):
         self.sock = socket.create_connection((self._address, self.port), self.timeout)
 
 
+def _left(connection: http.client.HTTPConnection, deadline: float) -> None:
+    """Lets the next socket operation wait only for what remains of the call's time."""
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise TimeoutError("the webhook call took longer than its timeout")
+    if connection.sock is not None:
+        connection.sock.settimeout(remaining)
+
+
 def request(
     method: str,
     url: str,
@@ -179,6 +189,7 @@ def request(
     limit = int(getattr(settings, "RAPORTAL_WEBHOOK_MAX_RESPONSE_BYTES", 65536))
     timeout = min(timeout, float(getattr(settings, "RAPORTAL_WEBHOOK_TIMEOUT", 10)))
     origin = None
+    deadline = time.monotonic() + timeout  # the whole call, redirects included
     for _ in range(MAX_REDIRECTS + 1):
         scheme, host, port, address = resolve_target(url)
         if origin is None:
@@ -207,8 +218,15 @@ def request(
             if body is not None:
                 connection.putheader("Content-Length", str(len(body)))
             connection.endheaders(body)
+            _left(connection, deadline)
             response = connection.getresponse()
-            data = response.read(limit + 1)
+            data = b""
+            while len(data) <= limit:  # a receiver trickling bytes meets the deadline
+                _left(connection, deadline)
+                chunk = response.read1(limit + 1 - len(data))
+                if not chunk:
+                    break
+                data += chunk
             answer = Answer(
                 status=response.status,
                 headers=list(response.getheaders()),
