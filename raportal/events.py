@@ -101,7 +101,9 @@ def newest_checkpoint() -> EventCheckpoint | None:
     return EventCheckpoint.objects.order_by("-sequence").first()
 
 
-def verify_events(*, event_id=None, from_id=None, to_id=None) -> Verification:
+def verify_events(
+    *, event_id=None, from_id=None, to_id=None, expect: "Anchor | None" = None
+) -> Verification:
     """Checks the chain: all of it (the default), one event (``event_id``: its hash, seal and
     link to the event before), or the events from ``from_id`` and/or up to ``to_id``
     (inclusive), as Horizon's ``/api/v1/events/verify`` takes them. Raises EventNotFound for
@@ -110,12 +112,73 @@ def verify_events(*, event_id=None, from_id=None, to_id=None) -> Verification:
     On PostgreSQL the reads share one snapshot (REPEATABLE READ, read only): events appended
     or purged while it reads are neither half-seen nor taken for a break."""
     if connection.in_atomic_block:  # inside the caller's transaction: its snapshot
-        return _verify(event_id=event_id, from_id=from_id, to_id=to_id)
+        return _anchored(_verify(event_id=event_id, from_id=from_id, to_id=to_id), expect)
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        return _verify(event_id=event_id, from_id=from_id, to_id=to_id)
+        return _anchored(_verify(event_id=event_id, from_id=from_id, to_id=to_id), expect)
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """A point of the chain kept outside the database (``verify_events`` prints it; the
+    hourly task logs it): event ``sequence`` had ``hash``. The chain holding it still tells
+    that no newer events were cut off and nothing was wiped — which the database alone
+    cannot tell, since whoever can rewrite it can put an older copy of the head back."""
+
+    sequence: int
+    hash: str
+
+    @classmethod
+    def parse(cls, text: str) -> "Anchor":
+        sequence, _, digest = text.partition(":")
+        if not (sequence.isdigit() and len(digest) == 64):
+            raise ValueError("an anchor reads <sequence>:<64 hex digits of its hash>")
+        return cls(int(sequence), digest.lower())
+
+    def __str__(self) -> str:
+        return f"{self.sequence}:{self.hash}"
+
+
+def current_anchor() -> Anchor:
+    """The head of the chain now, as an anchor to keep."""
+    head = EventChainHead.objects.filter(pk=HEAD).first()
+    if head is None:
+        return Anchor(0, event_seal.GENESIS)
+    return Anchor(head.sequence, head.hash)
+
+
+def _anchored(result: Verification, expect: "Anchor | None") -> Verification:
+    if expect is None or not result.ok:
+        return result
+    last = result.last or result.checkpoint or 0
+    checkpoint = newest_checkpoint()
+    if last < expect.sequence:
+        result.broken = Break(
+            HEAD_MISMATCH,
+            sequence=last,
+            explanation=f"the chain ends at sequence {last}, before the anchor "
+            f"{expect.sequence}: events were deleted (or the log replaced)",
+        )
+    elif checkpoint is not None and checkpoint.sequence == expect.sequence:
+        if not event_seal.matches(checkpoint.hash, expect.hash):
+            result.broken = Break(
+                HEAD_MISMATCH,
+                sequence=expect.sequence,
+                explanation="the anchor's hash is not the checkpoint's",
+            )
+    elif checkpoint is None or expect.sequence > checkpoint.sequence:
+        event = AuditEvent.objects.filter(sequence=expect.sequence).only("pk", "hash").first()
+        if event is None or not event_seal.matches(event.hash, expect.hash):
+            result.broken = Break(
+                HEAD_MISMATCH,
+                event.pk if event else None,
+                expect.sequence,
+                "the event at the anchor's sequence is not the one anchored: the log was "
+                "replaced from that point",
+            )
+    return result
 
 
 def _verify(*, event_id, from_id, to_id) -> Verification:
@@ -198,9 +261,9 @@ def _check_head(
         if sequence == 0:
             return None  # a new site: nothing was ever recorded
         return Break(HEAD_MISMATCH, explanation="the chain head is missing")
-    if not event_seal.matches(event_seal.head_seal(head.sequence, head.hash), head.seal) and (
-        head.sequence or head.seal
-    ):
+    # Always sealed (the migration seals the first head; every append re-seals it): a head
+    # put back unsealed — (0, genesis, "") over a wiped log — is a break.
+    if not event_seal.matches(event_seal.head_seal(head.sequence, head.hash), head.seal):
         return Break(HEAD_MISMATCH, sequence=head.sequence, explanation="its seal does not match")
     if head.sequence != sequence or not event_seal.matches(head.hash, digest):
         return Break(

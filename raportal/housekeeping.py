@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from raportal import event_seal
+from raportal.events import verify_events
 from raportal.models import HEAD, AuditEvent, EventChainHead, EventCheckpoint, record
 
 logger = logging.getLogger(__name__)
@@ -28,6 +29,7 @@ BATCH = 5000
 class Purge:
     purged: int = 0
     checkpoint: int | None = None  # the sequence of the last event purged
+    refused: str = ""  # why a batch was not purged: it does not verify
 
 
 def purge_events(now: dt.datetime | None = None, *, days: int | None = None) -> Purge:
@@ -68,6 +70,14 @@ def purge_events(now: dt.datetime | None = None, *, days: int | None = None) -> 
                 .first()
             )
             assert last is not None, "oldest exists, so a last one does"
+            # The checkpoint vouches for what it replaces: only for a batch that verifies
+            # (an event edited in it would otherwise be erased and sealed over).
+            first_pk = AuditEvent.objects.filter(sequence=oldest).values_list("pk", flat=True)
+            check = verify_events(from_id=first_pk.get(), to_id=last.pk)
+            if not check.ok:
+                result.refused = check.summary()
+                logger.error("audit events not purged: %s", result.refused)
+                break
             at = timezone.now()
             deleted, _ = AuditEvent.objects.filter(sequence__lte=last.sequence).delete()
             EventCheckpoint.objects.create(

@@ -563,6 +563,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Audit events past RAPORTAL_EVENT_RETENTION_DAYS (nothing when 0), behind a checkpoint.
     "purge-events": {"task": "raportal.tasks.purge_events", "schedule": crontab(hour=3, minute=47)},
+    # The chain's head in the logs, hourly: an anchor outside the database (verify --expect).
+    "log-event-anchor": {"task": "raportal.tasks.log_event_anchor", "schedule": crontab(minute=57)},
     "purge-requests": {
         "task": "requests_app.tasks.purge_requests",
         "schedule": crontab(hour=3, minute=27),

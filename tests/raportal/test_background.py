@@ -105,6 +105,10 @@ def test_with_a_broker_tasks_go_to_it_and_beat_schedules_the_housekeeping():
             "<crontab: 27 3 * * * (m/h/dM/MY/d)>",
         ],
         "purge-events": ["raportal.tasks.purge_events", "<crontab: 47 3 * * * (m/h/dM/MY/d)>"],
+        "log-event-anchor": [
+            "raportal.tasks.log_event_anchor",
+            "<crontab: 57 * * * * (m/h/dM/MY/d)>",
+        ],
         "run-due-triggers": [
             "triggers.tasks.run_due_triggers",
             "<crontab: * * * * * (m/h/dM/MY/d)>",
