@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable
 from django.conf import settings
 from django.db.models import Q
 
+from certificates.outputs import epoch_ms
 from hrql.fields import EQUALS, EXISTS, IN, ChoiceField, DateField, Field, QueryError, TextField
 from raportal.event_codes import ACTIONS, horizon_terms
 from raportal.events import event_pk
@@ -138,10 +139,6 @@ EVENT_SORTS = {"timestamp": "at", "_id": "pk", "id": "pk"}
 DEFAULT_EVENT_ORDER = ["-sequence"]
 
 
-def _ms(at: dt.datetime) -> int:
-    return int(at.timestamp() * 1000)
-
-
 def _text(value) -> str:
     return value if isinstance(value, str) else json.dumps(value, sort_keys=True)
 
@@ -171,10 +168,12 @@ def event_json(event: AuditEvent) -> dict:
         "module": terms.module,
         "status": terms.status,
         "node": socket.gethostname(),
-        "timestamp": _ms(event.at),
+        "timestamp": epoch_ms(event.at),
         "details": [{"key": key, "value": value} for key, value in details],
         "seal": event.seal,
     }
     if settings.RAPORTAL_EVENT_RETENTION_DAYS:
-        body["removeAt"] = _ms(event.at + dt.timedelta(days=settings.RAPORTAL_EVENT_RETENTION_DAYS))
+        body["removeAt"] = epoch_ms(
+            event.at + dt.timedelta(days=settings.RAPORTAL_EVENT_RETENTION_DAYS)
+        )
     return body

@@ -12,7 +12,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from certificates.models import Certificate
-from certificates.renewal import RENEWED
 from certificates.trigger_dictionary import certificate_dictionary
 from profiles.models import Profile
 from triggers.delivery.rest import seconds_of
@@ -21,20 +20,20 @@ from triggers.firing import fire, triggers_for
 from triggers.models import TriggerRun
 
 
-def _renewed(cert: Certificate) -> bool:
-    return any(item.get("key") == RENEWED for item in cert.metadata or [])
-
-
 def fire_expiry_triggers(now: dt.datetime | None = None) -> int:
     """Records (and queues) the due onExpire runs; returns how many were recorded."""
     now = now or timezone.now()
     recorded = 0
     for profile in Profile.objects.exclude(triggers={}).order_by("pk"):
         for trigger in triggers_for(profile.triggers, EXPIRE):
-            horizon = now + dt.timedelta(seconds=seconds_of(trigger.run_period, 0))
+            within = dt.timedelta(seconds=seconds_of(trigger.run_period, 0))
             due = (
-                Certificate.objects.valid(now)
-                .filter(profile=profile, not_after__lte=horizon)
+                (
+                    Certificate.objects.valid(now).filter(not_after__lte=now + within)
+                    if trigger.run_on_renewed
+                    else Certificate.objects.expiring(within, now)
+                )
+                .filter(profile=profile)
                 .select_related("profile", "owner", "team", "ca")
                 .order_by("not_after")
             )
@@ -44,7 +43,7 @@ def fire_expiry_triggers(now: dt.datetime | None = None) -> int:
                 )
             )
             for cert in due.iterator(chunk_size=200):
-                if str(cert.pk) in done or (_renewed(cert) and not trigger.run_on_renewed):
+                if str(cert.pk) in done:
                     continue
                 with transaction.atomic():
                     recorded += len(

@@ -13,6 +13,7 @@ Only certificates ``Certificate.objects.visible_to(user)`` allows are found; any
 """
 
 import uuid
+from functools import cache
 
 from django.views.decorators.common import no_append_slash
 from drf_spectacular.types import OpenApiTypes
@@ -69,7 +70,7 @@ def certificate_with_permissions(user, certificate) -> dict:
             **certificate_json(certificate),
             "triggerResults": results_of_certificate(
                 certificate.pk,
-                lambda event: may_rerun_certificate_trigger(user, certificate, event),
+                cache(lambda event: may_rerun_certificate_trigger(user, certificate, event)),
             ),
         },
         "permissions": CertificatePermissions(user, [certificate]).on(certificate),

@@ -1,16 +1,12 @@
 """Running a certificate's failed trigger again (Horizon's ``certificate.run``): who may, and
 the service behind the certificate page's "Run again" and the API."""
 
-from django.db import transaction
-
 from certificates.models import Certificate
 from profiles.access import certificate_level
 from profiles.models import GrantLevel
 from raportal.callers import is_administrator
-from raportal.errors import forbidden
-from raportal.models import record
 from triggers.models import TriggerRun
-from triggers.reruns import rerun_latest, workflow_of
+from triggers.reruns import rerun_audited, workflow_of
 
 
 def may_rerun_certificate_trigger(user, certificate: Certificate, event: str) -> bool:
@@ -23,8 +19,6 @@ def may_rerun_certificate_trigger(user, certificate: Certificate, event: str) ->
 
 def rerun_certificate_trigger(user, certificate: Certificate, name: str, event: str) -> None:
     """The service: checks who may, then queues the run again (audited on the certificate)."""
-    if not may_rerun_certificate_trigger(user, certificate, event):
-        raise forbidden(f"running triggers on {event} needs perform on this profile")
-    with transaction.atomic():
-        rerun_latest(TriggerRun.objects.of_certificate(certificate.pk), name, event)
-        record(user, "trigger.rerun", certificate, name=name, event=event)
+    allowed = may_rerun_certificate_trigger(user, certificate, event)
+    runs = TriggerRun.objects.of_certificate(certificate.pk)
+    rerun_audited(user, certificate, runs, name, event, allowed=allowed)

@@ -17,6 +17,7 @@ from profiles.access import decidable_condition, granted_profiles
 from profiles.models import (
     GrantLevel,
     Module,
+    Profile,
     Team,
     Workflow,
 )
@@ -165,6 +166,12 @@ class RequestQuerySet(models.QuerySet["Request"]):
         )
 
 
+def approvals_required_for(profile: Profile | None, workflow: str) -> int:
+    """How many distinct approvals a ``workflow`` request on ``profile`` needs (dual control;
+    1 without a profile)."""
+    return profile.approvals_required(workflow) if profile is not None else 1
+
+
 class Request(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     module = models.CharField(max_length=16, choices=Module.choices)
@@ -294,7 +301,7 @@ class Request(models.Model):
     def approvals_required(self) -> int:
         """How many distinct approvals this request needs (its profile's dual control for its
         workflow; 1 on no profile)."""
-        return self.profile.approvals_required(self.workflow) if self.profile is not None else 1
+        return approvals_required_for(self.profile, self.workflow)
 
     @property
     def is_expired(self) -> bool:

@@ -24,7 +24,7 @@ from raportal.callers import Principal, has_account
 from raportal.errors import DomainError, forbidden, invalid_request, request_not_found
 from raportal.models import record
 from requests_app import notifications
-from requests_app.models import Request, RequestApproval, Status
+from requests_app.models import Request, RequestApproval, Status, approvals_required_for
 from requests_app.workflows import handler_for
 from requests_app.workflows.base import Body, Prepared, Secrets, Target, WorkflowHandler
 from requests_app.workflows.lookups import find_profile
@@ -78,7 +78,7 @@ def request_submit(
     # Dual control: where the profile asks for more than one approval of this workflow,
     # nobody executes it alone, not even a ``perform`` holder: their submission waits for
     # the approvals of others too (the requester never counts).
-    perform = level == GrantLevel.PERFORM and _approvals_required(profile, handler.name) == 1
+    perform = level == GrantLevel.PERFORM and approvals_required_for(profile, handler.name) == 1
     if not perform:  # who may act at once (a key compromise) is not held up
         handler.check_not_duplicate(target)
     prepared = handler.prepare_submission(data, target, user)
@@ -148,10 +148,6 @@ def _save_submission(
         )
         notifications.request_submitted(request)  # mailed after commit
     return secrets
-
-
-def _approvals_required(profile: Profile | None, workflow: str) -> int:
-    return profile.approvals_required(workflow) if profile is not None else 1
 
 
 def _not_theirs(user: Principal, handler: WorkflowHandler, target: Target) -> bool:

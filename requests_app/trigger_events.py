@@ -74,14 +74,16 @@ def fire_request_event(request: Request, step: str) -> None:
     event = event_of(step, request.workflow)
     if event is None or request.profile is None or not request.profile.triggers:
         return
-    if not triggers_for(request.profile.triggers, event):
+    triggers = triggers_for(request.profile.triggers, event)
+    if not triggers:
         return
     fire(
         event,
-        request.profile.triggers,
+        None,
         request_dictionary(request),
         request_id=request.pk,
         certificate_id=request.certificate_id or "",
+        triggers=triggers,
     )
 
 

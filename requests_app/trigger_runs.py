@@ -6,16 +6,12 @@ Who may: an administrator, or who holds ``perform`` on the request's profile for
 workflow (profiles/access.py; ``on_expire`` counts as renew) — the people who act on such
 requests. The callers load the request as its viewer may see it first (404 otherwise)."""
 
-from django.db import transaction
-
 from profiles.access import profile_level
 from profiles.models import GrantLevel
 from raportal.callers import is_administrator
-from raportal.errors import forbidden
-from raportal.models import record
 from requests_app.models import Request
 from triggers.models import TriggerRun
-from triggers.reruns import rerun_latest, workflow_of
+from triggers.reruns import rerun_audited, workflow_of
 
 
 def may_rerun_request_trigger(user, request: Request, event: str) -> bool:
@@ -32,8 +28,6 @@ def rerun_request_trigger(user, request: Request, name: str, event: str) -> None
     """Queues again the newest run of trigger ``name`` on ``event`` of ``request``, if it
     failed after its retries (audited on the request): 403 SEC-PERM-001 to who may not,
     404 TRIG-003 without such a run, 400 REQ-004 when it did not fail."""
-    if not may_rerun_request_trigger(user, request, event):
-        raise forbidden(f"running triggers on {event} needs perform on this profile")
-    with transaction.atomic():
-        rerun_latest(TriggerRun.objects.of_request(request.pk), name, event)
-        record(user, "trigger.rerun", request, name=name, event=event)
+    allowed = may_rerun_request_trigger(user, request, event)
+    runs = TriggerRun.objects.of_request(request.pk)
+    rerun_audited(user, request, runs, name, event, allowed=allowed)

@@ -12,9 +12,9 @@ import copy
 import secrets
 from typing import Any
 
+from raportal.durations import parse_duration
 from raportal.errors import invalid_request
 from triggers.delivery.http import TargetRefused, check_target
-from triggers.delivery.rest import DURATION
 from triggers.events import EXPIRE, PERIODIC_EVENTS, PROFILE_EVENTS, TEST
 from triggers.models import Trigger, TriggerType
 
@@ -33,6 +33,13 @@ METHODS = {"GET", "POST", "PUT", "PATCH", "DELETE"}
 MAX_RETRIES = 10
 
 
+def _duration(field: str, text: str) -> None:
+    try:
+        parse_duration(text)
+    except ValueError as exc:
+        raise invalid_request(f"{field}: {exc}") from None
+
+
 def is_secret_header(name: str) -> bool:
     lowered = name.lower()
     return any(word in lowered for word in SECRET_HEADER_WORDS)
@@ -42,7 +49,7 @@ def new_signing_secret() -> str:
     return secrets.token_urlsafe(32)
 
 
-def checked(data: dict[str, Any], *, check_urls: bool = True) -> dict[str, Any]:
+def checked(data: dict[str, Any]) -> dict[str, Any]:
     """The row's fields (``name``, ``type``, ``event``, ``retries``, ``run_period``,
     ``run_on_renewed``, ``definition``, ``header_values``) of a trigger body; REQ-002 naming
     what is wrong."""
@@ -63,8 +70,8 @@ def checked(data: dict[str, Any], *, check_urls: bool = True) -> dict[str, Any]:
         raise invalid_request(f"{event} needs a runPeriod (for example '30 days')")
     if run_period and event not in PERIODIC_EVENTS:
         raise invalid_request("runPeriod is only for expiration and pending events")
-    if run_period and not DURATION.match(run_period):
-        raise invalid_request(f"runPeriod {run_period!r} is not a duration like '30 days'")
+    if run_period:
+        _duration("runPeriod", run_period)
     run_on_renewed = data.get("runOnRenewed")
     if run_on_renewed is not None and event != EXPIRE:
         raise invalid_request("runOnRenewed is only for on_expire")
@@ -75,7 +82,7 @@ def checked(data: dict[str, Any], *, check_urls: bool = True) -> dict[str, Any]:
     if kind == TriggerType.EMAIL:
         definition, header_values = _email(data), list[str]()
     else:
-        definition, header_values = _rest(data, check_urls=check_urls)
+        definition, header_values = _rest(data)
     return {
         "name": name,
         "type": kind,
@@ -109,7 +116,7 @@ def _email(data: dict[str, Any]) -> dict[str, Any]:
     return definition
 
 
-def _rest(data: dict[str, Any], *, check_urls: bool) -> tuple[dict[str, Any], list[str]]:
+def _rest(data: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     sequence = data.get("sequence") or []
     if not sequence:
         raise invalid_request("a REST trigger needs a sequence of at least one call")
@@ -128,11 +135,13 @@ def _rest(data: dict[str, Any], *, check_urls: bool) -> tuple[dict[str, Any], li
         url = given.get("url") or ""
         if not url.startswith(("http://", "https://")):
             raise invalid_request(f"call {number}: the URL must start with http:// or https://")
-        if check_urls and "{{" not in url.split("/", 3)[2]:
+        if "{{" not in url.split("/", 3)[2]:  # a templated host is checked at each call
             try:
                 check_target(url)
             except TargetRefused as exc:
                 raise invalid_request(f"call {number}: {exc}") from None
+        if given.get("timeout"):
+            _duration(f"call {number}: timeout", given["timeout"])
         step = {key: given[key] for key in STEP_FIELDS if given.get(key) is not None}
         step["method"] = method
         step["headers"] = [{"name": h["name"]} for h in given.get("headers") or []]

@@ -8,6 +8,10 @@ path) is shown to those operators only."""
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+
+from raportal.errors import DomainError
 from triggers.models import RunStatus, TriggerRun, TriggerType
 from triggers.results import latest_runs
 
@@ -47,3 +51,18 @@ def panel_rows(runs, may_operate: Callable[[str], bool]) -> list[PanelRow]:
             )
         )
     return rows
+
+
+def rerun_from_page(request, rerun: Callable[[str, str], object]) -> None:
+    """The "Run again" button's POST (``name``, ``event``) handed to ``rerun(name, event)``,
+    the object's service: its refusal to act is a 403, its other problems a message."""
+    name = (request.POST.get("name") or "")[:100]
+    event = (request.POST.get("event") or "")[:40]
+    try:
+        rerun(name, event)
+    except DomainError as error:
+        if error.code == "SEC-PERM-001":
+            raise PermissionDenied(error.detail) from None
+        messages.error(request, f"{error.detail} ({error.code})")
+    else:
+        messages.success(request, f"Trigger {name} on {event} queued to run again.")

@@ -5,7 +5,10 @@ Who may: an administrator, or who holds ``perform`` on the object's profile for 
 workflow (``on_expire`` counts as renew) — the callers check it with the access policy and
 pass the runs of the object they checked."""
 
-from raportal.errors import DomainError
+from django.db import transaction
+
+from raportal.errors import DomainError, forbidden
+from raportal.models import record
 from triggers.models import RunStatus, TriggerRun
 from triggers.runner import rerun
 
@@ -16,6 +19,18 @@ def workflow_of(event: str) -> str:
     if event == "on_expire":
         return EXPIRE_WORKFLOW
     return event.rsplit("_", 1)[-1]
+
+
+def rerun_audited(user, obj, runs, name: str, event: str, *, allowed: bool) -> TriggerRun:
+    """The service of "run again", for a request or a certificate (``obj``, whose ``runs``):
+    403 SEC-PERM-001 unless ``allowed`` (the caller's access rule), 404 TRIG-003 without such
+    a run, 400 REQ-004 when it did not fail; audited on ``obj``."""
+    if not allowed:
+        raise forbidden(f"running triggers on {event} needs perform on this profile")
+    with transaction.atomic():
+        run = rerun_latest(runs, name, event)
+        record(user, "trigger.rerun", obj, name=name, event=event)
+    return run
 
 
 def rerun_latest(runs, name: str, event: str) -> TriggerRun:

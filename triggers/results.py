@@ -9,15 +9,12 @@ until its retries are spent."""
 from collections.abc import Callable
 from typing import Any
 
+from certificates.outputs import epoch_ms
 from triggers.events import PROFILE_EVENTS
 from triggers.models import RunStatus, TriggerRun, TriggerType
 from triggers.runner import delay_after
 
 RESULT_TYPES: dict[str, str] = {TriggerType.EMAIL: "email", TriggerType.REST: "webhook"}
-
-
-def _ms(value) -> int | None:
-    return int(value.timestamp() * 1000) if value else None
 
 
 def result_json(run: TriggerRun, *, with_detail: bool = True) -> dict[str, Any]:
@@ -26,7 +23,7 @@ def result_json(run: TriggerRun, *, with_detail: bool = True) -> dict[str, Any]:
         "name": run.name,
         "event": run.event,
         "triggerType": RESULT_TYPES.get(run.trigger_type, "webhook"),
-        "lastExecutionDate": _ms(run.last_execution_at or run.created_at),
+        "lastExecutionDate": epoch_ms(run.last_execution_at or run.created_at),
         "status": "success" if run.status == RunStatus.SUCCESS else "failure",
         "retries": run.retries_left,
         "retryable": run.status == RunStatus.FAILURE,
@@ -34,7 +31,7 @@ def result_json(run: TriggerRun, *, with_detail: bool = True) -> dict[str, Any]:
         or ("waiting for its first attempt" if waiting else ""),
     }
     if waiting and run.next_execution_at:
-        body["nextExecutionDate"] = _ms(run.next_execution_at)
+        body["nextExecutionDate"] = epoch_ms(run.next_execution_at)
         if run.retries_left:
             body["nextDelay"] = f"{delay_after(run.attempts + 1)}s"
     return body

@@ -13,9 +13,9 @@ from typing import Any
 from django import forms
 from django.core.validators import EmailValidator
 
+from raportal.durations import parse_duration
 from triggers import definition
 from triggers.definition import EMAIL_FLAGS, MASK, MAX_RETRIES, METHODS, is_secret_header
-from triggers.delivery.rest import DURATION
 from triggers.events import EXPIRE, PERIODIC_EVENTS, PROFILE_EVENTS, TEST, WORKFLOWS
 from triggers.models import Trigger, TriggerType
 from triggers.profile_triggers import profiles_naming
@@ -81,6 +81,16 @@ TRISTATE = {"": None, "true": True, "false": False}
 
 def _tristate(value: bool | None) -> str:
     return "" if value is None else ("true" if value else "false")
+
+
+def _duration(value: str) -> str:
+    """A Horizon duration as typed ("30 days", "10 seconds"), checked by the one parser."""
+    if value:
+        try:
+            parse_duration(value)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from None
+    return value
 
 
 class MaskedHeaders(forms.Textarea):
@@ -150,9 +160,7 @@ class TriggerForm(forms.Form):
 
     def clean_run_period(self):
         value = (self.cleaned_data.get("run_period") or "").strip()
-        if value and not DURATION.match(value):
-            raise forms.ValidationError("A duration like '30 days', '12 hours' or '90 minutes'.")
-        return value
+        return _duration(value)
 
     def clean(self):
         data = super().clean() or {}
@@ -399,9 +407,7 @@ class RestTriggerForm(TriggerForm):
 
     def clean_timeout(self):
         value = (self.cleaned_data.get("timeout") or "").strip()
-        if value and not DURATION.match(value):
-            raise forms.ValidationError("A duration like '10 seconds'.")
-        return value
+        return _duration(value)
 
     def clean(self):
         data = super().clean()

@@ -35,9 +35,13 @@ class Saved:
     signing_secret: str | None = None  # only when just created or rotated: shown once
 
 
-def _store(trigger: Trigger, fields: dict[str, Any], header_values: list[str]) -> None:
+def _fill(trigger: Trigger, fields: dict[str, Any]) -> None:
     for key in ("type", "event", "retries", "run_period", "run_on_renewed", "definition"):
         setattr(trigger, key, fields[key])
+
+
+def _store(trigger: Trigger, fields: dict[str, Any], header_values: list[str]) -> None:
+    _fill(trigger, fields)
     trigger.set_header_values(header_values)
 
 
@@ -161,7 +165,7 @@ def test_trigger(
     if stored is None and definition.MASK in fields["header_values"]:
         raise invalid_request("masked header values can only be tested on a saved trigger")
     trigger = Trigger(name=fields["name"])
-    _store_unsaved(trigger, fields)
+    _fill(trigger, fields)
     values = {**SAMPLE, **(dictionary or {}), "event": "on_test", "trigger.name": trigger.name}
     secret = stored.signing_secret() if stored else None
     if trigger.type == TriggerType.EMAIL:
@@ -189,11 +193,6 @@ def test_trigger(
             body["responseHeaders"] = [{"name": n, "value": v} for n, v in last.answer_headers]
             body["responseBody"] = last.answer_body
     return body
-
-
-def _store_unsaved(trigger: Trigger, fields: dict[str, Any]) -> None:
-    for key in ("type", "event", "retries", "run_period", "run_on_renewed", "definition"):
-        setattr(trigger, key, fields[key])
 
 
 def record_test(actor: Principal, trigger: Trigger, ok: bool) -> None:

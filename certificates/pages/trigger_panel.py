@@ -4,9 +4,9 @@
 them again (an administrator, perform for the event's workflow) sees the button and the
 runs' details."""
 
-from django.contrib import messages
+from functools import cache
+
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -15,21 +15,15 @@ from certificates.extensions import CertificateExtension, PagePart, register
 from certificates.models import Certificate
 from certificates.pages.views import visible_certificate
 from certificates.trigger_runs import may_rerun_certificate_trigger, rerun_certificate_trigger
-from raportal.errors import DomainError
 from triggers.models import TriggerRun
-from triggers.panel import panel_rows
+from triggers.panel import panel_rows, rerun_from_page
 
 
 def page_parts(user, certificate: Certificate) -> list[PagePart]:
     runs = TriggerRun.objects.of_certificate(certificate.pk)
-    allowed: dict[str, bool] = {}
-
-    def may_operate(event: str) -> bool:
-        if event not in allowed:
-            allowed[event] = may_rerun_certificate_trigger(user, certificate, event)
-        return allowed[event]
-
-    rows = panel_rows(runs, may_operate)
+    rows = panel_rows(
+        runs, cache(lambda event: may_rerun_certificate_trigger(user, certificate, event))
+    )
     if not rows:
         return []
     context = {
@@ -50,14 +44,8 @@ def certificate_trigger_run(request, certificate_id):
     """Runs a failed trigger of the certificate again; 404 to who may not see it, 403 to who
     may see it but not run it."""
     certificate = visible_certificate(request.user, certificate_id)
-    name = (request.POST.get("name") or "")[:100]
-    event = (request.POST.get("event") or "")[:40]
-    try:
-        rerun_certificate_trigger(request.user, certificate, name, event)
-    except DomainError as error:
-        if error.code == "SEC-PERM-001":
-            raise PermissionDenied(error.detail) from None
-        messages.error(request, f"{error.detail} ({error.code})")
-    else:
-        messages.success(request, f"Trigger {name} on {event} queued to run again.")
+    rerun_from_page(
+        request,
+        lambda name, event: rerun_certificate_trigger(request.user, certificate, name, event),
+    )
     return redirect("certificate-detail", certificate.pk)

@@ -2,6 +2,7 @@
 in epoch milliseconds); the certificate inside is ``certificates.outputs``."""
 
 import base64
+from functools import cache
 from typing import Any
 
 from certificates.outputs import certificate_json, epoch_ms
@@ -54,8 +55,10 @@ def request_json(outcome: Outcome, viewer: Any = None) -> dict[str, Any]:
         "triggerResults": (
             results_of_request(
                 request.pk,
-                lambda event: (
-                    viewer is not None and may_rerun_request_trigger(viewer, request, event)
+                cache(
+                    lambda event: (
+                        viewer is not None and may_rerun_request_trigger(viewer, request, event)
+                    )
                 ),
             )
             if not request._state.adding

@@ -3,11 +3,10 @@ requests_app/trigger_runs.py: whoever may see the request sees its runs; who may
 again (an administrator, perform for the event's workflow) sees the button and the runs'
 details."""
 
+from functools import cache
 from typing import Any
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -18,18 +17,12 @@ from requests_app import services
 from requests_app.models import Request
 from requests_app.trigger_runs import may_rerun_request_trigger, rerun_request_trigger
 from triggers.models import TriggerRun
-from triggers.panel import panel_rows
+from triggers.panel import panel_rows, rerun_from_page
 
 
 def trigger_panel_context(user, req: Request) -> dict[str, Any]:
     """What the panel's template (templates/triggers/panel.html) needs for this viewer."""
-    allowed: dict[str, bool] = {}
-
-    def may_operate(event: str) -> bool:
-        if event not in allowed:
-            allowed[event] = may_rerun_request_trigger(user, req, event)
-        return allowed[event]
-
+    may_operate = cache(lambda event: may_rerun_request_trigger(user, req, event))
     return {
         "trigger_rows": panel_rows(TriggerRun.objects.of_request(req.pk), may_operate),
         "trigger_run_url": reverse("request-trigger-run", args=[req.pk]),
@@ -46,14 +39,7 @@ def request_trigger_run(request, request_id):
         req = services.request_get(request.user, request_id, deliver_secrets=False).request
     except DomainError:
         raise Http404("no such request") from None
-    name = (request.POST.get("name") or "")[:100]
-    event = (request.POST.get("event") or "")[:40]
-    try:
-        rerun_request_trigger(request.user, req, name, event)
-    except DomainError as error:
-        if error.code == "SEC-PERM-001":
-            raise PermissionDenied(error.detail) from None
-        messages.error(request, f"{error.detail} ({error.code})")
-    else:
-        messages.success(request, f"Trigger {name} on {event} queued to run again.")
+    rerun_from_page(
+        request, lambda name, event: rerun_request_trigger(request.user, req, name, event)
+    )
     return redirect("request-detail", req.pk)

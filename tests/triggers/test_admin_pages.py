@@ -284,7 +284,7 @@ def test_a_typed_secret_is_not_written_back_beside_an_error(signed_in, hook):
         rest_form(hook.url_for("/hook"), timeout="soon", headers="X-Api-Key: typed-s3cret-value"),
     )
     page = text(response)
-    assert response.status_code == 400 and "A duration like" in page, page
+    assert response.status_code == 400 and "is not a duration like" in page, page
     assert "typed-s3cret-value" not in page and f"X-Api-Key: {MASK}" in page, page
     masked = text(
         signed_in.post(

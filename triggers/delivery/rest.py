@@ -8,31 +8,27 @@ Every call carries ``X-RAPortal-Signature`` (triggers/delivery/http.py) computed
 trigger's own secret, so a receiver knows the portal sent it and when.
 """
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit, urlunsplit
 
+from raportal.durations import parse_duration
 from triggers.delivery import http
 from triggers.templating import render
 
 DEFAULT_EXPECTED = (200, 201, 202, 204)
 DEFAULT_TIMEOUT = 10.0
-DURATION = re.compile(
-    r"^([0-9]+) *"
-    r"(ms|millisecond|milliseconds|s|second|seconds|m|minute|minutes|h|hour|hours|d|day|days)$"
-)
-UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def seconds_of(duration: str | None, default: float) -> float:
-    """Horizon's durations (``10 seconds``, ``30d``) in seconds."""
-    match = DURATION.match((duration or "").strip())
-    if not match:
+    """Horizon's durations (``10 seconds``, ``30d``; checked when the trigger was saved) in
+    seconds; ``default`` when there is none."""
+    if not duration:
         return default
-    unit = match[2]
-    key = "ms" if unit.startswith("milli") or unit == "ms" else unit[0]
-    return int(match[1]) * UNIT_SECONDS[key]
+    try:
+        return parse_duration(duration).total_seconds()
+    except ValueError:
+        return default
 
 
 def shown(url: str) -> str:
