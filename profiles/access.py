@@ -28,6 +28,14 @@ certificate with their own CSR, which bound the owner's subject to the other par
   team only — whatever the key source;
 - ``None`` otherwise.
 
+**An ACME account** (acme_server/principal.py sets ``acme_binding`` on the caller) acts on its
+own profile only, and enrolls only: an account bound to a user (through the EAB key it
+was created with) is that user, with the user's rights above; one bound to a team holds the
+team's grants there; one bound to nobody holds the profile's ``acme_unbound_level``. On a
+certificate, revoke is ``perform`` for the ACME caller RFC 8555 §7.6 authorizes — the account
+that ordered it or one that signed with its key — which acme_server/revocation.py proves and sets as
+the binding's ``revocable_certificate``.
+
 A migration needs both: that level on the certificate (its source profile) and a level on
 the target profile; it holds the weaker of the two.
 
@@ -99,10 +107,12 @@ POP_WORKFLOWS = frozenset({Workflow.REVOKE, Workflow.UPDATE, Workflow.RENEW})
 # The migrate request's template names its source profile (requests_app/workflows/migrate.py).
 MIGRATION_SOURCE = "sourceProfileId"
 PROOF_ATTRIBUTE = "pop_proof"  # set on the caller by certificates/pop.py
+ACME_ATTRIBUTE = "acme_binding"  # set on the caller by acme_server/principal.py
 
 RIGHTS_FIELDS = (
     "pk",
     "authenticated_levels",
+    "acme_unbound_level",
     *(f"self_{workflow}" for workflow in sorted(SELF_WORKFLOWS)),
     *(f"self_pop_{workflow}" for workflow in sorted(POP_WORKFLOWS)),
 )
@@ -146,6 +156,8 @@ def proven_certificate_id(user: Any) -> Any:
     (certificates/pop.py sets the proof on the caller), None without a proof."""
     proof = getattr(user, PROOF_ATTRIBUTE, None)
     certificate = getattr(proof, "certificate", None)
+    if certificate is None:  # an ACME revokeCert that RFC 8555 §7.6 authorized
+        return getattr(getattr(user, ACME_ATTRIBUTE, None), "revocable_certificate", None)
     return getattr(certificate, "pk", None)
 
 
@@ -158,6 +170,7 @@ class ProfileRights:
     open_levels: dict[str, str]
     self_permissions: frozenset[str]
     pop_permissions: frozenset[str]
+    acme_unbound_level: str = ""
 
     @classmethod
     def of(cls, profile: Profile) -> "ProfileRights":
@@ -174,6 +187,7 @@ class ProfileRights:
             open_levels={w: lv for w, lv in levels.items() if lv in LEVEL_RANK},
             self_permissions=frozenset(w for w in SELF_WORKFLOWS if row.get(f"self_{w}")),
             pop_permissions=frozenset(w for w in POP_WORKFLOWS if row.get(f"self_pop_{w}")),
+            acme_unbound_level=row.get("acme_unbound_level") or "",
         )
 
 
@@ -218,13 +232,29 @@ class Caller:
         if profile_id is None:  # certificates on no profile are the administrators' care
             superuser = bool(getattr(self.user, "is_superuser", False)) and self.account
             return GrantLevel.PERFORM if workflow == Workflow.IMPORT and superuser else None
+        acme = getattr(self.user, ACME_ATTRIBUTE, None)
+        if acme is not None and (workflow != Workflow.ENROLL or acme.profile_id != profile_id):
+            return None  # an ACME account enrolls on its own profile, nothing else
         if self.administrator:
             return GrantLevel.PERFORM
         if not self.account:
-            return None
+            return self._acme_level(acme, profile_id, workflow)
         rights = self.rights.get(profile_id)
         opened = rights.open_levels.get(workflow) if rights else None
         return _stronger(self.granted.get((profile_id, workflow)), opened)
+
+    def _acme_level(self, acme: Any, profile_id: int, workflow: str) -> Level:
+        """An ACME account without a user: its team's grants, or the profile's level for
+        accounts bound to nobody."""
+        if acme is None:
+            return None
+        if acme.team_id is not None:
+            levels = Grant.objects.filter(
+                team_id=acme.team_id, profile_id=profile_id, workflow=workflow
+            ).values_list("level", flat=True)
+            return max(levels, key=lambda level: LEVEL_RANK[level], default=None)
+        rights = self.rights.get(profile_id)
+        return (rights.acme_unbound_level or None) if rights else None
 
     def profile_levels(self) -> dict[tuple[int, str], str]:
         """(profile id, workflow) → the level held, for every profile read and workflow where
@@ -258,6 +288,11 @@ class Caller:
         return weaker(self._certificate_level(certificate, workflow, on_profile), on_target)
 
     def _certificate_level(self, certificate: CertificateLike, workflow: str, held: Level) -> Level:
+        acme = getattr(self.user, ACME_ATTRIBUTE, None)
+        if acme is not None:  # RFC 8555 §7.6, proven by acme_server/revocation.py
+            revocable = getattr(acme, "revocable_certificate", None)
+            authorized = workflow == Workflow.REVOKE and revocable == certificate.pk
+            return GrantLevel.PERFORM if authorized and revocable is not None else None
         if held == GrantLevel.PERFORM:
             return held
         owner = self.account and certificate.owner_id == getattr(self.user, "pk", None)

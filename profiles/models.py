@@ -1,6 +1,7 @@
 """What administrators configure: profiles (template rules, crypto policy, request policy),
 teams, and grants (who may request or perform which workflow on which profile)."""
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -21,6 +22,7 @@ class Module(models.TextChoices):
     WEBRA = "webra", "WebRA"
     EST = "est", "EST"
     SCEP = "scep", "SCEP"
+    ACME = "acme", "ACME"
 
 
 class Workflow(models.TextChoices):
@@ -186,6 +188,15 @@ def _approvals_field() -> models.PositiveSmallIntegerField:
 DEFAULT_EXPIRY_NOTICE_DAYS = [30, 7, 1]
 MAX_EXPIRY_NOTICE_DAYS = 3650  # ten years: beyond any certificate's useful notice
 MAX_EXPIRY_NOTICES = 10
+
+
+class GrantLevel(models.TextChoices):
+    REQUEST = "request", "Request (needs approval)"
+    PERFORM = "perform", "Perform (executes at once, approves others' requests)"
+
+
+def default_acme_challenge_types() -> list[str]:
+    return ["http-01", "dns-01"]
 
 
 def default_expiry_notice_days() -> list[int]:
@@ -364,6 +375,43 @@ class Profile(models.Model):
         choices=PasswordMode.choices,
         default=PasswordMode.RANDOM,
         help_text="EST/SCEP: who chooses the challenge password.",
+    )
+
+    # ACME (RFC 8555, acme/): servers enroll by themselves at /acme/<profile>/directory.
+    acme_eab_required = models.BooleanField(
+        default=False,
+        help_text="ACME: new accounts must bring an External Account Binding made in the "
+        "portal (RFC 8555 §7.3.4); each account then acts as that key's user or team.",
+    )
+    acme_unbound_level = models.CharField(
+        max_length=8,
+        choices=[("", "None: such accounts cannot order"), *GrantLevel.choices],
+        default=GrantLevel.REQUEST,
+        blank=True,
+        help_text="ACME: what an account bound to no user or team (no EAB) may do — request "
+        "(orders wait for an approver) or perform (issued once the names are validated).",
+    )
+    acme_challenge_types = models.JSONField(
+        default=default_acme_challenge_types,
+        blank=True,
+        help_text="ACME: the challenges offered for each name (http-01, dns-01).",
+    )
+    acme_order_lifetime = models.DurationField(
+        default=dt.timedelta(days=1),
+        help_text="ACME: how long an order and its authorizations stay open.",
+    )
+    acme_verify_retry_count = models.PositiveSmallIntegerField(
+        default=3, help_text="ACME: validation attempts before a challenge fails."
+    )
+    acme_verify_retry_delay = models.DurationField(
+        default=dt.timedelta(seconds=5), help_text="ACME: the wait between validation attempts."
+    )
+    acme_terms_of_service = models.URLField(blank=True, help_text="ACME: terms of service URL.")
+    acme_website = models.URLField(blank=True, help_text="ACME: a web page about this service.")
+    acme_max_dns_names = models.PositiveSmallIntegerField(
+        default=100,
+        validators=[MinValueValidator(1)],
+        help_text="ACME: the most names one order may ask for.",
     )
 
     # Expiry notices: the owner and team of a certificate of this profile hear, once per
@@ -549,11 +597,6 @@ class LabelRule(RuleFlags):
 
     def __str__(self) -> str:
         return self.label
-
-
-class GrantLevel(models.TextChoices):
-    REQUEST = "request", "Request (needs approval)"
-    PERFORM = "perform", "Perform (executes at once, approves others' requests)"
 
 
 LEVEL_RANK = {GrantLevel.REQUEST: 1, GrantLevel.PERFORM: 2}

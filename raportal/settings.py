@@ -192,6 +192,8 @@ INSTALLED_APPS = [
     "administration",
     "est",
     "scep",
+    # Our ACME server; "acme" itself is certbot's protocol library (used by the tests).
+    "acme_server",
 ]
 
 MIDDLEWARE = [
@@ -586,7 +588,28 @@ CELERY_BEAT_SCHEDULE = {
         "task": "certificates.tasks.send_expiry_notices",
         "schedule": crontab(minute=47),
     },
+    # ACME validations a lost task or a dead worker left due; nonces never used.
+    "acme-validate-due": {
+        "task": "acme_server.tasks.validate_due_challenges",
+        "schedule": crontab(),
+    },
+    "acme-purge-nonces": {
+        "task": "acme_server.tasks.purge_acme_nonces",
+        "schedule": crontab(minute=3),
+    },
 }
+
+# --- ACME (acme_server/) -----------------------------------------------------------------
+# A nonce handed out in Replay-Nonce is accepted once, for this many seconds (RFC 8555 §6.5).
+# One validation attempt (an http-01 fetch, a dns-01 lookup) gives up after this many seconds.
+RAPORTAL_ACME_VALIDATION_TIMEOUT = env_int("RAPORTAL_ACME_VALIDATION_TIMEOUT", 10, minimum=1)
+RAPORTAL_ACME_NONCE_LIFETIME = env_int("RAPORTAL_ACME_NONCE_LIFETIME", 3600, minimum=10)
+# Rate limits: new orders per account per hour, and valid orders (certificates) per week
+# for the names under one registered domain (its last two labels); 0: no limit.
+RAPORTAL_ACME_ORDERS_PER_HOUR = env_int("RAPORTAL_ACME_ORDERS_PER_HOUR", 300)
+RAPORTAL_ACME_CERTIFICATES_PER_NAME_PER_WEEK = env_int(
+    "RAPORTAL_ACME_CERTIFICATES_PER_NAME_PER_WEEK", 100
+)
 
 # Notifications by email (requests_app/notifications.py), through Django's default mailer:
 # SMTP (EMAIL_HOST, by default a local MTA on localhost:25); with DEBUG the mails are written

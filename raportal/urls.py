@@ -99,6 +99,7 @@ urlpatterns = [
     path("manage/", include("administration.pages.urls")),
     path("", include("est.urls")),
     path("", include("scep.urls")),
+    path("", include("acme_server.urls")),
     path("", include("requests_app.approvals.urls")),
     path("", include("requests_app.pages.urls")),
     path("", include("certificates.pages.urls")),

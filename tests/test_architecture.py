@@ -31,6 +31,7 @@ LAYERS = {
     # Device enrollment protocols: views over the request services.
     "est": 4,
     "scep": 4,
+    "acme_server": 4,
 }
 
 # The URL root and the settings name every app: that is their job.

@@ -4,6 +4,7 @@ from typing import Any
 
 from raportal.errors import invalid_request
 from requests_app.models import Request
+from requests_app.workflows.acme import AcmeEnrollWorkflow
 from requests_app.workflows.base import WorkflowHandler
 from requests_app.workflows.challenge import EstEnrollWorkflow, ScepEnrollWorkflow
 from requests_app.workflows.enroll import EnrollWorkflow
@@ -26,6 +27,7 @@ HANDLERS: dict[tuple[str, str], WorkflowHandler] = {
         ImportWorkflow(),
         EstEnrollWorkflow(),
         ScepEnrollWorkflow(),
+        AcmeEnrollWorkflow(),
     ]
 }
 

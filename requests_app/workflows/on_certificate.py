@@ -20,6 +20,8 @@ class CertificateWorkflow(WorkflowHandler):
     invalid: ClassVar[str | None] = None
     # … and for a certificate whose profile cannot be used (none, disabled, not WebRA).
     unusable_profile: ClassVar[str] = "REQ-010"
+    # The modules of the profiles whose certificates this workflow acts on.
+    profile_modules: ClassVar[tuple[str, ...]] = ("webra",)
 
     def resolve(self, data: Body, user: Principal) -> Target:
         certificate = find_certificate(
@@ -52,9 +54,10 @@ class CertificateWorkflow(WorkflowHandler):
                 self.unusable_profile,
                 "the certificate belongs to no profile; migrate it to one first",
             )
-        if not profile.enabled or profile.module != self.module:
+        if not profile.enabled or profile.module not in self.profile_modules:
+            kinds = " or ".join(module.upper() for module in self.profile_modules)
             raise DomainError(
-                self.unusable_profile, f"profile {profile.name} is disabled or not WebRA"
+                self.unusable_profile, f"profile {profile.name} is disabled or not {kinds}"
             )
         return profile
 

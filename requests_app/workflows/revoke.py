@@ -22,6 +22,9 @@ class RevokeWorkflow(CertificateWorkflow):
     missing = "WEBRA-REVOKE-001"
     unknown = "WEBRA-REVOKE-004"
     invalid = "WEBRA-REVOKE-005"
+    # ACME certificates are revoked as WebRA ones are (RFC 8555 revokeCert files this too);
+    # they are renewed by ordering again.
+    profile_modules = ("webra", "acme")
 
     def prepare_submission(self, data: Body, target: Target, user: Principal) -> Prepared:
         if data.get("template") is None:
