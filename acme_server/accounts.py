@@ -4,8 +4,8 @@ requires it), lookup by key, contact updates, deactivation and key rollover."""
 import json
 from typing import Any
 
-import josepy as jose
 from django.db import IntegrityError, transaction
+from josepy.jwk import JWK
 
 from acme_server import eab
 from acme_server.jws import parse_flattened, read_jwk, thumbprint, verify_signature
@@ -18,7 +18,7 @@ from raportal.models import record
 MAX_CONTACTS = 10
 
 
-def find_account(profile: Profile, key: jose.JWK) -> AcmeAccount | None:
+def find_account(profile: Profile, key: JWK) -> AcmeAccount | None:
     return AcmeAccount.objects.filter(profile=profile, thumbprint=thumbprint(key)).first()
 
 
@@ -45,7 +45,7 @@ def check_contact(contact: Any) -> list[str]:
 
 
 def new_account(
-    profile: Profile, key: jose.JWK, payload: dict[str, Any], *, url: str, address: str
+    profile: Profile, key: JWK, payload: dict[str, Any], *, url: str, address: str
 ) -> tuple[AcmeAccount, bool]:
     """The account of ``key`` (created unless it exists); True when created now."""
     existing = find_account(profile, key)

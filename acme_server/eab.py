@@ -14,11 +14,17 @@ import json
 import secrets
 from typing import Any
 
-import josepy as jose
 from django.db import transaction
 from django.utils import timezone
+from josepy.errors import DeserializationError
 
-from acme_server.jws import b64url_decode, b64url_encode, parse_flattened
+from acme_server.jws import (
+    b64url_decode,
+    b64url_encode,
+    jwk_from_json,
+    parse_flattened,
+    thumbprint,
+)
 from acme_server.models import ExternalAccountKey
 from acme_server.problems import AcmeProblem
 from profiles.models import Profile, Team
@@ -109,8 +115,8 @@ def verify_binding(
 
 def _thumb(jwk: Any) -> str:
     try:
-        return b64url_encode(jose.JWK.from_json(jwk).thumbprint())
-    except (jose.DeserializationError, ValueError, TypeError, KeyError):
+        return thumbprint(jwk_from_json(jwk))
+    except (DeserializationError, ValueError, TypeError, KeyError):
         raise AcmeProblem("malformed", "the binding's payload is not a JWK") from None
 
 

@@ -14,10 +14,13 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-import josepy as jose
 from django.http import HttpRequest
+from josepy.errors import DeserializationError
+from josepy.errors import Error as JoseError
+from josepy.jwk import JWK
+from josepy.jws import JWS
 
 from acme_server.models import AccountStatus, AcmeAccount
 from acme_server.nonces import spend_nonce
@@ -36,12 +39,12 @@ class Signed:
 
     payload: dict[str, Any] | None
     protected: dict[str, Any]
-    key: jose.JWK
+    key: JWK
     account: AcmeAccount | None
     raw_payload: bytes
 
 
-def b64url_decode(text: str) -> bytes:
+def b64url_decode(text: Any) -> bytes:
     if not isinstance(text, str) or "=" in text:
         raise ValueError("not base64url without padding")
     try:
@@ -54,13 +57,18 @@ def b64url_encode(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
 
 
-def thumbprint(key: jose.JWK) -> str:
+def jwk_from_json(value: Any) -> JWK:
+    """A JWK from its JSON (josepy types the answer as its JSON base class)."""
+    return cast(JWK, JWK.from_json(value))
+
+
+def thumbprint(key: JWK) -> str:
     """RFC 7638 SHA-256 thumbprint of a JWK, base64url (the key authorization's second part,
     RFC 8555 §8.1)."""
     return b64url_encode(key.thumbprint())
 
 
-def parse_flattened(body: bytes) -> tuple[dict[str, Any], jose.JWS]:
+def parse_flattened(body: bytes) -> tuple[dict[str, Any], JWS]:
     """The protected header and the josepy JWS of a flattened JWS body."""
     try:
         document = json.loads(body)
@@ -75,29 +83,29 @@ def parse_flattened(body: bytes) -> tuple[dict[str, Any], jose.JWS]:
         raise AcmeProblem("malformed", "the JWS members must be base64url strings")
     try:
         protected = json.loads(b64url_decode(document["protected"]))
-        jws = jose.JWS.from_json(document)
-    except (ValueError, UnicodeDecodeError, jose.DeserializationError) as exc:
+        jws = JWS.from_json(document)
+    except (ValueError, UnicodeDecodeError, DeserializationError) as exc:
         raise AcmeProblem("malformed", f"the JWS cannot be read: {exc}") from None
     if not isinstance(protected, dict):
         raise AcmeProblem("malformed", "the protected header is not a JSON object")
     return protected, jws
 
 
-def read_jwk(value: Any) -> jose.JWK:
+def read_jwk(value: Any) -> JWK:
     if not isinstance(value, dict):
         raise AcmeProblem("malformed", "jwk must be a JSON object")
     if value.get("kty") == "oct" or "d" in value:
         raise AcmeProblem("badPublicKey", "jwk must be a public key (RSA or EC)")
     try:
-        return jose.JWK.from_json(value)
-    except (jose.DeserializationError, ValueError, TypeError, KeyError) as exc:
+        return jwk_from_json(value)
+    except (DeserializationError, ValueError, TypeError, KeyError) as exc:
         raise AcmeProblem("badPublicKey", f"the jwk cannot be read: {exc}") from None
 
 
-def verify_signature(jws: jose.JWS, key: jose.JWK) -> None:
+def verify_signature(jws: JWS, key: JWK) -> None:
     try:
         valid = jws.verify(key)
-    except (jose.Error, ValueError, TypeError):
+    except (JoseError, ValueError, TypeError):
         valid = False
     if not valid:
         raise AcmeProblem("malformed", "the JWS signature does not verify with its key")
@@ -136,13 +144,14 @@ def check_request(
         if key_from == "jwk":
             raise AcmeProblem("malformed", "this request is signed with a jwk, not a kid")
         account = account_of(profile, protected["kid"], request)
-        key = jose.JWK.from_json(account.jwk)
+        key = jwk_from_json(account.jwk)
     else:
         if key_from == "kid":
             raise AcmeProblem("malformed", "this request is signed by an account: use kid")
         key = read_jwk(protected["jwk"])
     verify_signature(jws, key)
-    if not spend_nonce(protected.get("nonce") if isinstance(protected.get("nonce"), str) else ""):
+    nonce = protected.get("nonce")
+    if not spend_nonce(nonce if isinstance(nonce, str) else ""):
         raise AcmeProblem("badNonce", "the nonce is unknown, spent or expired; use a fresh one")
     raw = jws.payload
     payload: dict[str, Any] | None = None

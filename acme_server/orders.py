@@ -11,13 +11,14 @@ outcome back whenever the client looks.
 import datetime as dt
 from typing import Any
 
-import josepy as jose
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from josepy.errors import Error as JoseError
+from josepy.jwk import JWK
 
 from acme_server.jws import b64url_decode, thumbprint
 from acme_server.models import (
@@ -346,7 +347,7 @@ def finalize_order(
 def _same_key(csr: x509.CertificateSigningRequest, account: AcmeAccount) -> bool:
     pem = csr.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
     try:
-        csr_key = jose.JWK.load(pem)
-    except (ValueError, TypeError, jose.Error):
+        csr_key = JWK.load(pem)
+    except (ValueError, TypeError, JoseError):
         return False  # a key type JWK does not know (Ed25519) is not an account key
     return thumbprint(csr_key) == account.thumbprint

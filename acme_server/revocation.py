@@ -9,10 +9,11 @@ portal revoke request like any other: audited, in the CRL, OCSP told.
 
 from typing import Any
 
-import josepy as jose
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from django.utils import timezone
+from josepy.errors import Error as JoseError
+from josepy.jwk import JWK
 
 from acme_server.jws import Signed, b64url_decode, thumbprint
 from acme_server.models import AcmeAuthorization, AcmeOrder, AuthorizationStatus
@@ -83,8 +84,8 @@ def _holds_all_names(signed: Signed, certificate: x509.Certificate) -> bool:
 def _key_signed(signed: Signed, certificate: x509.Certificate) -> bool:
     pem = certificate.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
     try:
-        return thumbprint(jose.JWK.load(pem)) == thumbprint(signed.key)
-    except (ValueError, TypeError, jose.Error):
+        return thumbprint(JWK.load(pem)) == thumbprint(signed.key)
+    except (ValueError, TypeError, JoseError):
         return False
 
 

@@ -14,6 +14,7 @@ import datetime as dt
 import logging
 import threading
 import time
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
@@ -151,7 +152,7 @@ def _record(challenge: AcmeChallenge, result: validation.ValidationResult, profi
     return locked.status
 
 
-def _order_ready_if_all_valid(order_id: object) -> None:
+def _order_ready_if_all_valid(order_id: uuid.UUID) -> None:
     order = AcmeOrder.objects.select_for_update().get(pk=order_id)
     if order.status != OrderStatus.PENDING:
         return

@@ -252,7 +252,10 @@ class Caller:
             levels = Grant.objects.filter(
                 team_id=acme.team_id, profile_id=profile_id, workflow=workflow
             ).values_list("level", flat=True)
-            return max(levels, key=lambda level: LEVEL_RANK[level], default=None)
+            held: Level = None
+            for level in levels:
+                held = _stronger(held, level)
+            return held
         rights = self.rights.get(profile_id)
         return (rights.acme_unbound_level or None) if rights else None
 

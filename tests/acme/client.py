@@ -44,18 +44,19 @@ class AcmeClient:
         payload: Any,
         *,
         key: jose.JWK | None = None,
-        kid: str | None | bool = True,
+        kid: str | bool | None = True,
         nonce: str | None = None,
         alg: jose.JWASignature = jose.ES256,
     ) -> bytes:
-        """A flattened JWS; ``payload`` None is POST-as-GET; ``kid=False`` signs with a jwk."""
+        """A flattened JWS; ``payload`` None is POST-as-GET; ``kid=False`` signs with a jwk;
+        ``nonce=""`` leaves the nonce out (keyChange's inner JWS)."""
         raw = b"" if payload is None else json.dumps(payload).encode()
         use_kid = self.kid if kid is True else (kid or None)
         signed = acme_jws.JWS.sign(
             raw,
             key=key or self.key,
             alg=alg,
-            nonce=b64url_decode(nonce or self.nonce()),
+            nonce=None if nonce == "" else b64url_decode(nonce or self.nonce()),
             url=url,
             kid=use_kid,
         )
@@ -64,9 +65,7 @@ class AcmeClient:
     def post(self, url: str, payload: Any = None, **options: Any):
         body = self.jws(url, payload, **options)
         path = url.removeprefix(HOST)
-        return self.django_client.generic(
-            "POST", path, body, content_type="application/jose+json"
-        )
+        return self.django_client.generic("POST", path, body, content_type="application/jose+json")
 
     def register(self, **payload: Any):
         payload.setdefault("termsOfServiceAgreed", True)

@@ -28,6 +28,7 @@ def acme_profile(pki, name: str, **fields):
         validity_days=90,
         escrow=False,
         rules=False,
+        allow_wildcards=True,
         **fields,
     )
     SubjectRule.objects.create(profile=profile, element="cn.1", mandatory=False, position=0)

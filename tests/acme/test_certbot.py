@@ -5,7 +5,6 @@ Account Binding, certbot succeeds with a key made in the portal and is refused w
 
 import subprocess
 
-import pytest
 from cryptography import x509
 
 from acme_server.eab import create_eab_key
