@@ -75,6 +75,11 @@ check: lint test
 
 bench: $(VENV)/.installed-test
 	$(PY) bench/submit.py
+	$(PY) bench/acme.py
+
+.PHONY: bench-acme
+bench-acme: $(VENV)/.installed-test
+	$(PY) bench/acme.py $(BENCH_ARGS)
 
 .PHONY: bench-queue
 bench-queue: $(VENV)/.installed-test

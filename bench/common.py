@@ -49,3 +49,17 @@ def local_server() -> dict:
     URL is http://127.0.0.1:…) and a cache per process (no Redis). Both are refused with DEBUG
     off unless allowed, knowingly, as here (README, "Configuration")."""
     return {"RAPORTAL_ALLOW_HTTP": "1", "RAPORTAL_ALLOW_LOCAL_CACHE": "1"}
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def median_run(runs: list[dict]) -> dict:
+    """The median run by throughput, with the errors of every run."""
+    ordered = sorted(runs, key=lambda r: r["rps"])
+    return ordered[len(ordered) // 2] | {"errors": sum(r["errors"] for r in runs)}

@@ -13,7 +13,7 @@ from certificates.models import Certificate
 from certificates.pki.fingerprints import thumbprint
 from certificates.services import current_crl
 from requests_app.models import Request, Status
-from tests.acme.conftest import certbot, explain
+from tests.acme.conftest import BIN, certbot, explain
 from tests.factories import grant
 
 NAME = "www.acme.test"
@@ -59,6 +59,11 @@ def test_certbot_gets_a_certificate_over_http01_and_revokes_it(
     assert sans.get_values_for_type(x509.DNSName) == [NAME]
     verified = openssl_verify(pki, tmp_path, leaf_path)
     assert verified.returncode == 0, verified.stdout + verified.stderr
+    linted = subprocess.run(
+        [str(BIN / "lint_pkix_cert"), "lint", "-s", "ERROR", str(leaf_path)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert linted.returncode == 0, linted.stdout + linted.stderr
 
     row = Certificate.objects.get(thumbprint=thumbprint(leaf))
     assert row.profile == acme_demo and row.module == "acme"
