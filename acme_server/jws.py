@@ -84,8 +84,10 @@ def parse_flattened(body: bytes) -> tuple[dict[str, Any], JWS]:
     try:
         protected = json.loads(b64url_decode(document["protected"]))
         jws = JWS.from_json(document)
-    except (ValueError, UnicodeDecodeError, DeserializationError) as exc:
-        raise AcmeProblem("malformed", f"the JWS cannot be read: {exc}") from None
+    except (ValueError, UnicodeDecodeError, DeserializationError, TypeError, KeyError):
+        # josepy raises TypeError/KeyError for header members of the wrong type (an alg
+        # that is a list, or null).
+        raise AcmeProblem("malformed", "the JWS or its protected header cannot be read") from None
     if not isinstance(protected, dict):
         raise AcmeProblem("malformed", "the protected header is not a JSON object")
     return protected, jws

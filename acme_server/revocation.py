@@ -91,6 +91,10 @@ def _key_signed(signed: Signed, certificate: x509.Certificate) -> bool:
 
 def revoke(profile: Profile, signed: Signed, address: str) -> None:
     parsed, row = _certificate(signed.payload)
+    if row.profile_id != profile.pk:
+        # A directory revokes what it issued: a WebRA or EST certificate's key holder goes
+        # through the portal's own rules (its profile's proof-of-possession permissions).
+        raise AcmeProblem("unauthorized", "this directory did not issue this certificate")
     reason = _reason(signed.payload)
     if signed.account is not None:
         ordered = AcmeOrder.objects.filter(account=signed.account, certificate=row).exists()

@@ -389,3 +389,12 @@ def test_acme_requests_cannot_be_filed_through_the_rest_api(requester, requester
     )  # fmt: skip
     assert status == 400, answer
     assert not Request.objects.exists()
+
+
+def test_revoke_cert_refuses_a_certificate_another_profile_issued(acme, issue):
+    issued = issue("web.example.com")
+    leaf = x509.load_pem_x509_certificate(issued["certificate"].encode())
+    der = base64.urlsafe_b64encode(leaf.public_bytes(Encoding.DER)).rstrip(b"=").decode()
+    response = acme.post(acme.url("revokeCert"), {"certificate": der})
+    assert response.status_code == 403 and problem_type(response) == "unauthorized"
+    assert not Certificate.objects.get(pk=issued["_id"]).revoked
