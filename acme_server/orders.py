@@ -71,6 +71,9 @@ def _names_of(profile: Profile, identifiers: Any) -> list[str]:
                 "unsupportedIdentifier", f"identifier type {item.get('type')!r} is not supported"
             )
         value = item["value"].strip().lower().rstrip(".")
+        if not value.isascii():
+            # §7.1.4: internationalized names are ordered as A-labels (xn--…).
+            raise AcmeProblem("rejectedIdentifier", f"{value!r}: use the A-label (xn--) form")
         if value not in out:
             out.append(value)
     return out

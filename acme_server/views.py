@@ -52,16 +52,20 @@ def _profile(name: str) -> Profile:
     return profile
 
 
-def _finish(request: HttpRequest, response: HttpResponse, profile_name: str) -> HttpResponse:
-    response["Replay-Nonce"] = new_nonce()
+def _finish(
+    request: HttpRequest, response: HttpResponse, profile_name: str, nonce: bool
+) -> HttpResponse:
+    if nonce:
+        response["Replay-Nonce"] = new_nonce()
     response["Cache-Control"] = "no-store"
     index = f'<{urls_of.absolute(request, "acme-directory", profile_name)}>;rel="index"'
     response["Link"] = f"{response['Link']}, {index}" if response.has_header("Link") else index
     return response
 
 
-def acme_view(methods: tuple[str, ...]) -> Callable[[View], View]:
-    """The endpoint's methods (405 otherwise), its profile, and every answer's headers."""
+def acme_view(methods: tuple[str, ...], *, nonce: bool = True) -> Callable[[View], View]:
+    """The endpoint's methods (405 otherwise), its profile, and every answer's headers (the
+    directory's without a nonce: §7.2 asks one of newNonce and of every POST's answer)."""
 
     def decorate(view: View) -> View:
         @csrf_exempt
@@ -78,7 +82,7 @@ def acme_view(methods: tuple[str, ...]) -> Callable[[View], View]:
                 response = view(request, _profile(profile), **kwargs)
             except AcmeProblem as problem:
                 response = problem_response(problem)
-            return _finish(request, response, profile)
+            return _finish(request, response, profile, nonce)
 
         return wrapper
 
@@ -123,7 +127,7 @@ def _uuid(text: str) -> uuid.UUID:
 # --- directory, nonces, accounts ---------------------------------------------------------
 
 
-@acme_view(("GET",))
+@acme_view(("GET",), nonce=False)
 def directory(request: HttpRequest, profile: Profile) -> HttpResponse:
     return _json(resources.directory(request, profile))
 
