@@ -5,6 +5,9 @@
   must be the key authorization. Redirects are followed, at most 10, to http on port 80 and
   https on port 443 only (§8.3, §10.2), without checking the https certificate (§8.3: the
   client may be getting its first one). At most 8 KiB of the answer are read.
+- **tls-alpn-01** (RFC 8737): a TLS handshake with ``<name>:443`` negotiating ``acme-tls/1``
+  must show a certificate for that name only, with the critical acmeIdentifier extension
+  holding SHA-256(key authorization).
 - **dns-01** (§8.4): a TXT record at ``_acme-challenge.<name>`` must hold
   base64url(SHA-256(key authorization)), unpadded; any one of them will do.
 
@@ -32,6 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
+from cryptography import x509
 from django.conf import settings
 
 from acme_server import dns_lookup
@@ -271,7 +275,61 @@ def _exchange(
     raise _Failed("unauthorized", f"the answer is larger than {MAX_BODY_BYTES} bytes")
 
 
+# --- tls-alpn-01 (RFC 8737) -----------------------------------------------------------------
+
+TLS_ALPN_PORT = 443  # RFC 8737 §3; a module constant for tests
+ACME_TLS_ALPN = "acme-tls/1"
+ACME_IDENTIFIER = x509.ObjectIdentifier("1.3.6.1.5.5.7.1.31")  # id-pe-acmeIdentifier, §6.1
+
+
+def _tls_alpn01(identifier: str, token: str, key_authorization: str, deadline: float) -> None:
+    where = f"{identifier}:{TLS_ALPN_PORT}"
+    try:
+        sock = _connect(identifier, TLS_ALPN_PORT, deadline)
+    except TimeoutError:
+        raise _Failed("connection", f"timed out connecting to {where}") from None
+    watchdog = _Watchdog(sock, deadline)
+    try:
+        context = _tls_context()  # a self-signed certificate made for this check, §3
+        context.set_alpn_protocols([ACME_TLS_ALPN])
+        sock = watchdog.sock = context.wrap_socket(sock, server_hostname=identifier)
+        protocol = sock.selected_alpn_protocol()
+        der = sock.getpeercert(binary_form=True)
+    except ssl.SSLError as exc:
+        raise _Failed("tls", f"TLS with {where} failed: {exc.reason}") from None
+    except OSError as exc:
+        if watchdog.fired or isinstance(exc, TimeoutError):
+            raise _Failed("connection", f"{where} did not answer in time") from None
+        raise _Failed("connection", f"{where}: {type(exc).__name__} {exc}"[:300]) from None
+    finally:
+        watchdog.cancel()
+        sock.close()
+    if protocol != ACME_TLS_ALPN:
+        raise _Failed("tls", f"{where} did not negotiate the {ACME_TLS_ALPN} protocol")
+    _check_alpn_certificate(where, identifier, key_authorization, der)
+
+
+def _check_alpn_certificate(
+    where: str, identifier: str, key_authorization: str, der: bytes | None
+) -> None:
+    try:
+        certificate = x509.load_der_x509_certificate(der or b"")
+        names = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName)
+        marker = certificate.extensions.get_extension_for_oid(ACME_IDENTIFIER)
+    except (ValueError, x509.ExtensionNotFound) as exc:
+        raise _Failed("unauthorized", f"the certificate of {where} does not fit: {exc}") from None
+    # §3: exactly the name validated, and the critical acmeIdentifier extension holding the
+    # DER OCTET STRING of the key authorization's SHA-256.
+    if [(type(n), str(n.value).lower()) for n in names.value] != [(x509.DNSName, identifier)]:
+        raise _Failed("unauthorized", f"the certificate of {where} is not for {identifier} only")
+    digest = hashlib.sha256(key_authorization.encode()).digest()
+    value = getattr(marker.value, "value", b"")
+    if not marker.critical or value != b"\x04\x20" + digest:
+        raise _Failed("unauthorized", f"the acmeIdentifier of {where} does not match")
+
+
 CHECKS: dict[str, Callable[[str, str, str, float], None]] = {
     "http-01": _http01,
     "dns-01": _dns01,
+    "tls-alpn-01": _tls_alpn01,
 }
