@@ -610,6 +610,44 @@ RAPORTAL_ACME_ORDERS_PER_HOUR = env_int("RAPORTAL_ACME_ORDERS_PER_HOUR", 300)
 RAPORTAL_ACME_CERTIFICATES_PER_NAME_PER_WEEK = env_int(
     "RAPORTAL_ACME_CERTIFICATES_PER_NAME_PER_WEEK", 100
 )
+# http-01 fetches http://<name>:<this port>/.well-known/acme-challenge/<token>; RFC 8555 §8.3
+# says 80, another port only makes sense for tests and labs.
+RAPORTAL_ACME_HTTP_PORT = env_int("RAPORTAL_ACME_HTTP_PORT", 80, minimum=1)
+if RAPORTAL_ACME_HTTP_PORT > 65535:
+    raise ImproperlyConfigured("RAPORTAL_ACME_HTTP_PORT must be a TCP port (1-65535).")
+# Names validation connects to without asking DNS: "name=ip,name2=ip", "*=ip" for every name
+# (the tests: "*=127.0.0.1"). Empty: the resolver decides.
+RAPORTAL_ACME_RESOLVE: dict[str, str] = {}
+for _entry in env_list("RAPORTAL_ACME_RESOLVE"):
+    _name, _sep, _address = (part.strip() for part in _entry.partition("="))
+    try:
+        if not _name:
+            raise ValueError(_entry)
+        RAPORTAL_ACME_RESOLVE[_name.lower().rstrip(".")] = str(ipaddress.ip_address(_address))
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"RAPORTAL_ACME_RESOLVE: {_entry!r} is not name=address (an IP address)"
+        ) from None
+# The DNS server validation asks (dns-01's TXT, http-01's addresses): "ip", "ip:port" or
+# "[ipv6]:port", held here as (address, port). Empty: the system's resolver (for http-01
+# through getaddrinfo, so /etc/hosts counts too).
+RAPORTAL_ACME_DNS_RESOLVER: tuple[str, int] | None = None
+if _resolver := os.environ.get("RAPORTAL_ACME_DNS_RESOLVER", "").strip():
+    if _resolver.startswith("["):
+        _host, _sep, _port = _resolver[1:].partition("]")
+        _port = _port.removeprefix(":")
+    elif _resolver.count(":") == 1:
+        _host, _sep, _port = _resolver.partition(":")
+    else:
+        _host, _port = _resolver, ""
+    try:
+        RAPORTAL_ACME_DNS_RESOLVER = (str(ipaddress.ip_address(_host)), int(_port or 53))
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"RAPORTAL_ACME_DNS_RESOLVER: {_resolver!r} is not ip, ip:port or [ipv6]:port"
+        ) from None
+    if not 0 < RAPORTAL_ACME_DNS_RESOLVER[1] < 65536:
+        raise ImproperlyConfigured("RAPORTAL_ACME_DNS_RESOLVER: the port must be 1-65535")
 
 # Notifications by email (requests_app/notifications.py), through Django's default mailer:
 # SMTP (EMAIL_HOST, by default a local MTA on localhost:25); with DEBUG the mails are written
