@@ -600,9 +600,9 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- ACME (acme_server/) -----------------------------------------------------------------
-# A nonce handed out in Replay-Nonce is accepted once, for this many seconds (RFC 8555 §6.5).
 # One validation attempt (an http-01 fetch, a dns-01 lookup) gives up after this many seconds.
 RAPORTAL_ACME_VALIDATION_TIMEOUT = env_int("RAPORTAL_ACME_VALIDATION_TIMEOUT", 10, minimum=1)
+# A nonce handed out in Replay-Nonce is accepted once, for this many seconds (RFC 8555 §6.5).
 RAPORTAL_ACME_NONCE_LIFETIME = env_int("RAPORTAL_ACME_NONCE_LIFETIME", 3600, minimum=10)
 # Rate limits: new orders per account per hour, and valid orders (certificates) per week
 # for the names under one registered domain (its last two labels); 0: no limit.
