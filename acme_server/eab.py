@@ -85,7 +85,7 @@ def verify_binding(
         raise AcmeProblem("unauthorized", "the binding's url is not this newAccount URL")
     kid = protected.get("kid")
     key = (
-        ExternalAccountKey.objects.select_for_update()
+        ExternalAccountKey.objects.select_for_update(of=("self",))
         .filter(kid=kid, profile=profile)
         .select_related("user", "team")
         .first()

@@ -314,7 +314,11 @@ def finalize_order(
     if _same_key(csr, order.account):
         raise AcmeProblem("badCSR", "the certificate key must not be the account key (§11.1)")
     with transaction.atomic():
-        locked = AcmeOrder.objects.select_for_update().select_related("account").get(pk=order.pk)
+        locked = (
+            AcmeOrder.objects.select_for_update(of=("self",))
+            .select_related("account")
+            .get(pk=order.pk)
+        )
         refresh_order(locked)
         if locked.status != OrderStatus.READY:
             raise AcmeProblem(
