@@ -85,7 +85,9 @@ def verify_binding(
         raise AcmeProblem("unauthorized", "the binding's url is not this newAccount URL")
     kid = protected.get("kid")
     key = (
-        ExternalAccountKey.objects.select_for_update()
+        # of=("self",): PostgreSQL cannot lock the nullable side of the outer joins to the
+        # key's user and team; the key row is what must be locked.
+        ExternalAccountKey.objects.select_for_update(of=("self",))
         .filter(kid=kid, profile=profile)
         .select_related("user", "team")
         .first()
