@@ -59,9 +59,10 @@ def delete_eab_key(key: ExternalAccountKey, *, actor: Any) -> None:
     """Withdraws a key: an account it already bound keeps its binding (deactivate the
     account to stop it)."""
     with transaction.atomic():
-        kid, profile = key.kid, key.profile.name
+        kid, profile, pk = key.kid, key.profile.name, key.pk
         key.delete()
-        record(actor, "acme.eab.delete", None, kid=kid, profile=profile)
+        key.pk = pk  # delete() forgets it; the audit event names the row that was deleted
+        record(actor, "acme.eab.delete", key, kid=kid, profile=profile)
 
 
 def verify_binding(
