@@ -59,9 +59,10 @@ def delete_eab_key(key: ExternalAccountKey, *, actor: Any) -> None:
     """Withdraws a key: an account it already bound keeps its binding (deactivate the
     account to stop it)."""
     with transaction.atomic():
-        kid, profile = key.kid, key.profile.name
+        kid, profile, pk = key.kid, key.profile.name, key.pk
         key.delete()
-        record(actor, "acme.eab.delete", None, kid=kid, profile=profile)
+        key.pk = pk  # delete() forgets it; the audit event names the row that was deleted
+        record(actor, "acme.eab.delete", key, kid=kid, profile=profile)
 
 
 def verify_binding(
@@ -85,6 +86,8 @@ def verify_binding(
         raise AcmeProblem("unauthorized", "the binding's url is not this newAccount URL")
     kid = protected.get("kid")
     key = (
+        # of=("self",): PostgreSQL cannot lock the nullable side of the outer joins to the
+        # key's user and team; the key row is what must be locked.
         ExternalAccountKey.objects.select_for_update(of=("self",))
         .filter(kid=kid, profile=profile)
         .select_related("user", "team")

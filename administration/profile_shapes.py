@@ -1,4 +1,4 @@
-"""Profiles in Horizon's shapes (WebRAProfile, EstProfile, ScepProfile) and back.
+"""Profiles in Horizon's shapes (WebRAProfile, EstProfile, ScepProfile, AcmeProfile) and back.
 
 ``profile_json`` writes what Horizon's admin API answers; ``apply_profile`` reads what it is
 sent (already validated by the client's model) into a Profile and its rule rows, checks the
@@ -15,6 +15,15 @@ configuration file); ``authenticated`` = any signed-in account, stored per workf
 RA Portal comes with ``perform``: it is written ``authenticated`` when everyone performs, and
 read, alone, as not granted (it would let every account act without approval; give approvers
 an explicit grant). Other access levels are read as ``authorized`` (the stricter).
+
+ACME profiles (AcmeProfile): ``meta`` is the directory's meta (RFC 8555 §7.1.1:
+``externalAccountRequired``, ``termsOfService``, ``website``), ``authorizationMethods`` the
+challenges offered (http-01, dns-01), ``timeout`` how long an order stays open,
+``verifyRetryCount``/``verifyRetryDelay`` the validation attempts, ``maxDnsName`` the most
+names per order, ``authorizeShortName`` the opposite of our ``dnsNamesFullyQualified``.
+``requireTermsOfService`` is true exactly when a terms-of-service URL is set (the server then
+requires ``termsOfServiceAgreed``). What an account bound to no user or team may do
+(``acme_unbound_level``) is ours: ``raportal.acmeUnboundLevel``.
 """
 
 import datetime as dt
@@ -28,6 +37,7 @@ from certificates.models import CertificateAuthority
 from certificates.pki import names
 from certificates.pki.keys import KEY_TYPES
 from profiles.models import (
+    ACME_CHALLENGE_TYPES,
     APPROVAL_WORKFLOWS,
     MAX_APPROVALS,
     GrantLevel,
@@ -44,11 +54,11 @@ from profiles.models import (
     Workflow,
 )
 from profiles.validation import rule_problems
-from raportal.durations import format_duration, whole_days
+from raportal.durations import format_duration, parse_duration, whole_days
 from raportal.errors import invalid_request
 from triggers.profile_triggers import read_profile_triggers
 
-MODULES = ("webra", "est", "scep")
+MODULES = ("webra", "est", "scep", "acme")
 LIFECYCLE = ("enroll", "revoke", "update", "renew", "recover", "migrate")
 AUTHENTICATED = "authenticated"
 AUTHORIZED = "authorized"
@@ -200,6 +210,11 @@ def profile_json(profile: Profile) -> dict[str, Any]:
         body["authorizationMode"] = "challenge" if profile.challenge_enabled else "authorized"
         body["raportal"]["challengePasswordMode"] = profile.challenge_password_mode
         body["certificateTemplate"] = certificate_template(profile)
+    if profile.module == "acme":
+        body.pop("authorizationMode")  # not in AcmeProfile: accounts, not challenges
+        body["certificateTemplate"] = certificate_template(profile)
+        body |= acme_settings(profile)
+        body["raportal"]["acmeUnboundLevel"] = profile.acme_unbound_level
     if profile.module == "est":
         body["ca"] = profile.ca.name
     if profile.module == "scep":
@@ -210,6 +225,26 @@ def profile_json(profile: Profile) -> dict[str, Any]:
             "encryptionAlgorithm": "aes256",
         }
     return body
+
+
+def acme_settings(profile: Profile) -> dict[str, Any]:
+    """The AcmeProfile fields of an ACME profile (see the module's docstring)."""
+    return {
+        "timeout": format_duration(profile.acme_order_lifetime),
+        "meta": {
+            "externalAccountRequired": profile.acme_eab_required,
+            "termsOfService": profile.acme_terms_of_service or None,
+            "website": profile.acme_website or None,
+        },
+        "authorizationMethods": list(profile.acme_challenge_types or []),
+        "authorizeShortName": not profile.dns_names_fully_qualified,
+        # Contacts are optional (RFC 8555 §7.3): an account may have none.
+        "authorizeEmptyContact": True,
+        "verifyRetryCount": profile.acme_verify_retry_count,
+        "verifyRetryDelay": format_duration(profile.acme_verify_retry_delay),
+        "requireTermsOfService": bool(profile.acme_terms_of_service),
+        "maxDnsName": profile.acme_max_dns_names,
+    }
 
 
 # --- Horizon → profile ----------------------------------------------------------------------
@@ -238,6 +273,13 @@ IGNORED_CRYPTO = (
     "showP12OnRecover",
     "keyAvailability",
 )
+
+
+# AcmeProfile fields we do not act on: the validation ports are the server's
+# (RAPORTAL_ACME_HTTP_PORT), contacts are the client's, no proxy.
+IGNORED_ACME = ("http01Port", "tlsAlpn01Port", "defaultContacts", "proxy")
+# Challenges Horizon may list that this server does not offer (reported, not refused).
+UNOFFERED_CHALLENGES = ("tls-alpn-01",)
 
 
 class Collected:
@@ -424,6 +466,79 @@ def _read_approvals(profile: Profile, raw: Any, seen: Collected) -> None:
             setattr(profile, f"{workflow}_approvals_required", count)
 
 
+def _read_duration(raw: dict[str, Any], key: str, seen: Collected) -> dt.timedelta | None:
+    value = raw.get(key)
+    if value is None:
+        return None
+    try:
+        return parse_duration(value)
+    except ValueError as exc:
+        seen.errors.append(f"{key}: {exc}")
+        return None
+
+
+def _read_acme(profile: Profile, raw: dict[str, Any], extras: dict[str, Any], seen: Collected):
+    """The AcmeProfile fields into the profile; the model checks the ranges (Profile.clean)."""
+    meta = raw.get("meta") or {}
+    if "externalAccountRequired" in meta and meta["externalAccountRequired"] is not None:
+        profile.acme_eab_required = bool(meta["externalAccountRequired"])
+    profile.acme_terms_of_service = meta.get("termsOfService") or ""
+    profile.acme_website = meta.get("website") or ""
+    seen.ignore_if_set("meta.", meta, ("caaIdentities",))
+    methods = raw.get("authorizationMethods")
+    if methods is not None:
+        unknown = [
+            str(m)[:40]
+            for m in methods
+            if m not in ACME_CHALLENGE_TYPES and m not in UNOFFERED_CHALLENGES
+        ]
+        if unknown:
+            seen.errors.append(
+                f"authorizationMethods: {', '.join(unknown)} not one of "
+                f"{', '.join(ACME_CHALLENGE_TYPES)}"
+            )
+        seen.ignored += [
+            f"authorizationMethods.{m} (not offered here)"
+            for m in methods
+            if m in UNOFFERED_CHALLENGES
+        ]
+        # Order kept, duplicates dropped; an empty result is refused by Profile.clean.
+        profile.acme_challenge_types = list(
+            dict.fromkeys(m for m in methods if m in ACME_CHALLENGE_TYPES)
+        )
+    if (lifetime := _read_duration(raw, "timeout", seen)) is not None:
+        profile.acme_order_lifetime = lifetime
+    if (delay := _read_duration(raw, "verifyRetryDelay", seen)) is not None:
+        profile.acme_verify_retry_delay = delay
+    if raw.get("verifyRetryCount") is not None:
+        profile.acme_verify_retry_count = raw["verifyRetryCount"]
+    if raw.get("maxDnsName") is not None:
+        if raw["maxDnsName"] < 1:
+            seen.errors.append("maxDnsName: at least 1")
+        else:
+            profile.acme_max_dns_names = raw["maxDnsName"]
+    require_tos = raw.get("requireTermsOfService")
+    if require_tos is not None and bool(require_tos) != bool(profile.acme_terms_of_service):
+        seen.ignored.append(
+            f"requireTermsOfService={str(bool(require_tos)).lower()} (agreement is required "
+            "exactly when meta.termsOfService is set)"
+        )
+    if "dnsNamesFullyQualified" not in extras and raw.get("authorizeShortName") is not None:
+        profile.dns_names_fully_qualified = not raw["authorizeShortName"]
+    if raw.get("authorizeEmptyContact") is False:
+        seen.ignored.append("authorizeEmptyContact=false (accounts may have no contact)")
+    seen.ignore_if_set("", raw, IGNORED_ACME)
+    if "acmeUnboundLevel" in extras:
+        level = extras["acmeUnboundLevel"] or ""
+        if level not in ("", *GrantLevel.values):
+            seen.errors.append(
+                "raportal.acmeUnboundLevel: empty (accounts without EAB cannot order), "
+                "request or perform"
+            )
+        else:
+            profile.acme_unbound_level = level
+
+
 class HorizonProfile:
     """A Horizon profile document as the services' ``ProfileSource``
     (administration/services/profiles.py)."""
@@ -477,7 +592,10 @@ def apply_profile(raw: dict[str, Any], profile: Profile | None = None) -> tuple[
         setattr(profile, f"self_pop_{key}", bool(self_permissions.get(f"selfPop{_cap(key)}")))
 
     crypto = raw.get("cryptoPolicy") or {}
-    profile.centralized = crypto.get("centralized", True) is not False
+    # ACME clients send CSRs only (RFC 8555 §7.4): centralized is off unless asked for (and
+    # then refused by Profile.clean).
+    centralized_default = profile.module != "acme"
+    profile.centralized = crypto.get("centralized", centralized_default) is not False
     profile.decentralized = crypto.get("decentralized", True) is not False
     if crypto.get("authorizedKeyTypes"):
         profile.authorized_key_types = list(crypto["authorizedKeyTypes"])
@@ -547,6 +665,8 @@ def apply_profile(raw: dict[str, Any], profile: Profile | None = None) -> tuple[
         profile.expiry_notice_days = extras["expiryNoticeDays"]
     if "approvalsRequired" in extras:
         _read_approvals(profile, extras["approvalsRequired"], seen)
+    if profile.module == "acme":
+        _read_acme(profile, raw, extras, seen)
     if profile.module in ("est", "scep"):
         profile.dn_whitelist = bool(raw.get("dnWhitelist"))
         if extras.get("challengePasswordMode"):

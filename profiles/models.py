@@ -195,6 +195,15 @@ class GrantLevel(models.TextChoices):
     PERFORM = "perform", "Perform (executes at once, approves others' requests)"
 
 
+# The challenges an ACME profile may offer (RFC 8555 §8.3, §8.4), and the bounds of its
+# timings: an order must stay open long enough to be validated, retries must not stall a worker.
+ACME_CHALLENGE_TYPES = ("http-01", "dns-01")
+ACME_MIN_ORDER_LIFETIME = dt.timedelta(minutes=1)
+ACME_MAX_ORDER_LIFETIME = dt.timedelta(days=30)
+ACME_MAX_RETRY_DELAY = dt.timedelta(hours=1)
+ACME_MAX_RETRY_COUNT = 10
+
+
 def default_acme_challenge_types() -> list[str]:
     return ["http-01", "dns-01"]
 
@@ -493,11 +502,40 @@ class Profile(models.Model):
             self.expiry_notice_days = sorted(self.expiry_notice_days, reverse=True)
         if not self.centralized and not self.decentralized:
             errors["centralized"] = "enable centralized or decentralized enrollment (or both)"
+        if self.module == Module.ACME:
+            errors |= self._acme_problems()
         known_ekus = {value for value, _ in EKU_CHOICES}
         if any(eku not in known_ekus for eku in self.extended_key_usages or []):
             errors["extended_key_usages"] = "unknown extended key usage"
         if errors:
             raise ValidationError(errors)
+
+    def _acme_problems(self) -> dict[str, str]:
+        """What an ACME profile's settings cannot be."""
+        errors = {}
+        if self.centralized:
+            # RFC 8555 §7.4: the client finalizes its order with its own CSR; the portal never
+            # makes an ACME client's key.
+            errors["centralized"] = (
+                "ACME is decentralized only: the client sends its CSR (RFC 8555 §7.4)"
+            )
+        types = self.acme_challenge_types
+        if (
+            not isinstance(types, list)
+            or not types
+            or any(kind not in ACME_CHALLENGE_TYPES for kind in types)
+            or len(set(types)) != len(types)
+        ):
+            errors["acme_challenge_types"] = (
+                f"one or more of {', '.join(ACME_CHALLENGE_TYPES)}, each once"
+            )
+        if not ACME_MIN_ORDER_LIFETIME <= self.acme_order_lifetime <= ACME_MAX_ORDER_LIFETIME:
+            errors["acme_order_lifetime"] = "between 1 minute and 30 days"
+        if not dt.timedelta(0) <= self.acme_verify_retry_delay <= ACME_MAX_RETRY_DELAY:
+            errors["acme_verify_retry_delay"] = "between 0 seconds and 1 hour"
+        if not 1 <= (self.acme_verify_retry_count or 0) <= ACME_MAX_RETRY_COUNT:
+            errors["acme_verify_retry_count"] = f"between 1 and {ACME_MAX_RETRY_COUNT} attempts"
+        return errors
 
     def notice_thresholds(self) -> list[int]:
         """The valid expiry notice thresholds, most distant first (a hand-edited row with

@@ -105,6 +105,13 @@ ACTIONS: dict[str, Terms] = {
     "team.members": Terms("SEC-TEAM-UPDATE", SEC),
     "team.grants": Terms("SEC-AUTHORIZATION-UPDATE", SEC),
     "auth.failures": Terms("SEC-AUTHENTICATION", SEC, "warning"),
+    # ACME (RFC 8555): accounts and the External Account Binding keys made for them.
+    "acme.account.create": Terms("ACME-ACCOUNT-REGISTER", "acme"),
+    "acme.account.update": Terms("ACME-ACCOUNT-UPDATE", "acme"),
+    "acme.account.deactivate": Terms("ACME-ACCOUNT-UPDATE", "acme"),
+    "acme.account.key_change": Terms("ACME-ACCOUNT-KEY-CHANGE", "acme"),
+    "acme.eab.create": Terms("CONF-ADD", "acme"),
+    "acme.eab.delete": Terms("CONF-DELETE", "acme"),
     # The audit log's own upkeep.
     "event.purge": Terms("SCHEDULED-TASK-COMPLETE", "event"),
 }

@@ -78,6 +78,7 @@ if "horizon" not in sys.modules:
     _bare_package("horizon.models")
 
 # The models the project uses, one import each: only these and what they import load.
+from horizon.models.acme_profile import AcmeProfile  # noqa: E402
 from horizon.models.certificate_authority_request import CertificateAuthorityRequest  # noqa: E402
 from horizon.models.discovery_campaign import DiscoveryCampaign  # noqa: E402
 from horizon.models.discovery_feed import DiscoveryFeed  # noqa: E402
@@ -102,6 +103,7 @@ from horizon.models.web_ra_profile import WebRAProfile  # noqa: E402
 # above for the events API and left out).
 __all__ = [
     "REST",
+    "AcmeProfile",
     "CertificateAuthorityRequest",
     "DiscoveryCampaign",
     "DiscoveryFeed",

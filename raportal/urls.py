@@ -100,6 +100,7 @@ urlpatterns = [
     path("", include("est.urls")),
     path("", include("scep.urls")),
     path("", include("acme_server.urls")),
+    path("", include("acme_server.admin_urls")),
     path("", include("requests_app.approvals.urls")),
     path("", include("requests_app.pages.urls")),
     path("", include("certificates.pages.urls")),

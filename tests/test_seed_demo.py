@@ -23,8 +23,9 @@ def test_seed_demo_refuses_to_run_with_debug_off(pki, settings):
 
 def test_seed_demo_is_idempotent(demo):
     call_command("seed_demo")
-    assert Profile.objects.count() == 5 and Team.objects.count() == 1
-    assert Grant.objects.count() == 3 * 7 * 3 + 3 * 2  # three webra profiles, EST, SCEP
+    assert Profile.objects.count() == 7 and Team.objects.count() == 1
+    # three webra profiles; EST, SCEP and the two ACME profiles; the team's on acme-eab
+    assert Grant.objects.count() == 3 * 7 * 3 + 3 * 4 + 1
 
 
 def test_the_demo_includes_a_renewable_profile_a_migration_target_and_device_profiles(demo):
@@ -108,3 +109,52 @@ def test_a_fresh_demo_certificate_is_renewable_at_once(demo):
         }
     )
     assert status == 201 and renewed["status"] == "completed", renewed
+
+
+def test_the_demo_has_an_open_acme_profile_that_issues_validated_names_at_once(demo):
+    acme = Profile.objects.get(name="acme-demo")
+    assert (acme.module, acme.acme_eab_required, acme.acme_unbound_level) == (
+        "acme",
+        False,
+        "perform",
+    )
+    assert (acme.centralized, acme.decentralized, acme.escrow) == (False, True, False)
+    assert acme.acme_challenge_types == ["http-01", "dns-01"]
+    assert acme.validity_days == 90 and "rsa-2048" in acme.authorized_key_types
+    assert [(r.element, r.mandatory) for r in acme.subject_rules.all()] == [("cn.1", False)]
+    assert [(r.san_type, r.min) for r in acme.san_rules.all()] == [("DNSNAME", 1)]
+    acme.full_clean()  # what the editor and the admin API would accept
+
+
+def test_the_demo_acme_eab_profile_needs_a_binding_and_lets_the_demo_team_perform(demo):
+    acme = Profile.objects.get(name="acme-eab")
+    assert (acme.acme_eab_required, acme.acme_unbound_level, acme.centralized) == (
+        True,
+        "",
+        False,
+    )
+    team_grant = Grant.objects.get(profile=acme, team__name="demo-team")
+    assert (team_grant.workflow, team_grant.level) == ("enroll", "perform")
+    acme.full_clean()
+
+
+def test_an_account_bound_to_the_demo_team_orders_on_acme_eab(demo, client):
+    from acme import messages
+
+    from acme_server.eab import create_eab_key
+    from acme_server.models import AcmeAccount
+    from tests.acme.client import AcmeClient
+
+    team = Team.objects.get(name="demo-team")
+    key, hmac_key = create_eab_key(
+        profile=Profile.objects.get(name="acme-eab"), team=team, actor=None
+    )
+    acme = AcmeClient(client, "acme-eab")
+    binding = messages.ExternalAccountBinding.from_data(
+        acme.key.public_key(), key.kid, hmac_key, messages.Directory.from_json(acme.directory())
+    )
+    registered = acme.register(externalAccountBinding=binding)
+    assert registered.status_code == 201, registered.content
+    assert AcmeAccount.objects.get().team == team
+    ordered = acme.order("www.demo.example")
+    assert ordered.status_code == 201, ordered.content

@@ -1,5 +1,5 @@
 """``/api/v1/certificate/profiles``: profiles in Horizon's WebRAProfile / EstProfile /
-ScepProfile shapes (administration/profile_shapes.py holds the mapping)."""
+ScepProfile / AcmeProfile shapes (administration/profile_shapes.py holds the mapping)."""
 
 from django.urls import path
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -19,11 +19,16 @@ from administration.services import profiles as services
 from profiles.models import Profile
 from raportal.api.schema import LIST_OF_OBJECTS, OBJECT, ProblemSerializer, answers
 from raportal.errors import invalid_request
-from raportal.horizon_models import EstProfile, ScepProfile, WebRAProfile
+from raportal.horizon_models import AcmeProfile, EstProfile, ScepProfile, WebRAProfile
 
 CONFLICT = {409: OpenApiResponse(ProblemSerializer, description="The name is taken, or in use")}
 EMPTY = empty_answer("No profile yet")
-SHAPES: dict[str, type[BaseModel]] = {"webra": WebRAProfile, "est": EstProfile, "scep": ScepProfile}
+SHAPES: dict[str, type[BaseModel]] = {
+    "webra": WebRAProfile,
+    "est": EstProfile,
+    "scep": ScepProfile,
+    "acme": AcmeProfile,
+}
 RELATED = ("ca", "team_default", "password_policy")
 RULES = ("subject_rules", "san_rules", "label_rules", "team_whitelist")
 
@@ -40,7 +45,7 @@ def read_profile(request) -> dict:
     module = data.get("module")
     if module not in SHAPES:
         raise invalid_request(
-            f"module: {module!r} is not supported here; profiles are webra, est or scep"
+            f"module: {module!r} is not supported here; profiles are webra, est, scep or acme"
         )
     model = read_body(request, SHAPES[module])
     body = model.model_dump(by_alias=True, mode="json")

@@ -1,7 +1,15 @@
 """The profile editor's forms: the profile's own fields in sections, and one formset per rule
 table (subject elements, SANs, labels). ``ProfileEditor`` validates them together with the
-checks the admin API applies (profiles/validation.py) and saves them in one transaction."""
+checks the admin API applies (profiles/validation.py) and saves them in one transaction.
 
+Some sections and fields belong to some modules only: the ACME section to ACME profiles, the
+EST/SCEP section and the centralized key generation (PKCS#12) fields to the others — an ACME
+client always sends its CSR (RFC 8555 §7.4). A profile's module is fixed once created, so its
+page has only its module's fields; the new-profile page has them all, marked with the modules
+they belong to, and its script shows those of the module chosen (the server keeps only
+those)."""
+
+import datetime as dt
 from typing import Any, cast
 
 from django import forms
@@ -14,11 +22,13 @@ from certificates.models import CertificateAuthority
 from certificates.pki.keys import KEY_TYPE_CHOICES
 from certificates.pki.signing import EKU_CHOICES
 from profiles.models import (
+    ACME_CHALLENGE_TYPES,
     APPROVAL_WORKFLOWS,
     MAX_APPROVALS,
     GrantLevel,
     Label,
     LabelRule,
+    Module,
     Profile,
     SanRule,
     SubjectRule,
@@ -26,6 +36,7 @@ from profiles.models import (
     Workflow,
 )
 from profiles.validation import rule_problems
+from raportal.durations import format_duration, parse_duration
 from triggers.events import PROFILE_EVENTS, profile_key
 from triggers.models import Trigger
 from triggers.profile_triggers import read_profile_triggers
@@ -106,7 +117,39 @@ SECTIONS = [
         "EST / SCEP devices",
         ["challenge_enabled", "dn_whitelist", "challenge_password_mode"],
     ),
+    (
+        "ACME",
+        [
+            "acme_eab_required",
+            "acme_unbound_level",
+            "acme_challenge_types",
+            "acme_order_lifetime",
+            "acme_verify_retry_count",
+            "acme_verify_retry_delay",
+            "acme_max_dns_names",
+            "acme_terms_of_service",
+            "acme_website",
+        ],
+    ),
 ]
+ACME_TITLE = "ACME"
+ACME_FIELDS = frozenset(dict(SECTIONS)[ACME_TITLE])
+# What makes no sense for ACME: the portal making the key (and its PKCS#12), device challenges.
+NOT_FOR_ACME = frozenset(
+    {
+        "centralized",
+        "decentralized",
+        "default_key_type",
+        "escrow",
+        "p12_password_mode",
+        "password_policy",
+        "p12_encryption",
+        "challenge_enabled",
+        "dn_whitelist",
+        "challenge_password_mode",
+    }
+)
+OTHER_MODULES = " ".join(m for m in Module.values if m != Module.ACME)
 
 EVERYONE_CHOICES = [
     ("", "Only accounts with a grant"),
@@ -145,6 +188,15 @@ LABELS = {
     "team_members_only": "Requesters choose only among their own teams",
     "dns_names_fully_qualified": "DNS names must be fully qualified (no single-label names)",
     "allow_mixed_script_labels": "Internationalized DNS labels may mix scripts (homograph risk)",
+    "acme_eab_required": "New accounts need an External Account Binding key made here",
+    "acme_unbound_level": "Accounts bound to no user or team (no EAB key) may",
+    "acme_challenge_types": "Challenges offered for each name",
+    "acme_order_lifetime": "Orders stay open for",
+    "acme_verify_retry_count": "Validation attempts before a challenge fails",
+    "acme_verify_retry_delay": "Wait between validation attempts",
+    "acme_max_dns_names": "Most names per order",
+    "acme_terms_of_service": "Terms of service URL",
+    "acme_website": "Website URL",
     **{f"{w}_request_expiry_days": Workflow(w).label for w in LIFECYCLE},
     **{f"{w}_approvals_required": Workflow(w).label for w in APPROVAL_WORKFLOWS},
 }
@@ -181,7 +233,37 @@ class DaysListField(forms.CharField):
         return days
 
 
+class DurationTextField(forms.CharField):
+    """A duration written as Horizon writes them: "1 day", "12 hours", "90 s"."""
+
+    def prepare_value(self, value):
+        if isinstance(value, dt.timedelta):
+            return format_duration(value)
+        return value
+
+    def to_python(self, value):
+        text = (super().to_python(value) or "").strip()
+        if not text:
+            return None
+        try:
+            return parse_duration(text)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc), code="invalid") from None
+
+
 class ProfileForm(forms.ModelForm):
+    acme_order_lifetime = DurationTextField(
+        help_text="How long an order and its authorizations stay open, e.g. 1 day, 8 hours "
+        "(1 minute to 30 days)."
+    )
+    acme_verify_retry_delay = DurationTextField(help_text="e.g. 5 s, 1 minute (at most 1 hour).")
+    acme_challenge_types = forms.MultipleChoiceField(
+        choices=[(kind, kind) for kind in ACME_CHALLENGE_TYPES],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="http-01: a file on the name's web server (port 80); dns-01: a TXT record, "
+        "the only one for wildcard names (RFC 8555 §8.3, §8.4).",
+    )
     expiry_notice_days = DaysListField(
         required=False,
         help_text="Comma-separated, e.g. 30, 7, 1: one notice per threshold, a digest per "
@@ -209,6 +291,8 @@ class ProfileForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.module = self._chosen_module()
+        self._keep_the_modules_fields()
         for name, label in LABELS.items():
             if name in self.fields:
                 self.fields[name].label = label
@@ -241,6 +325,35 @@ class ProfileForm(forms.ModelForm):
                 "authentication in the list of CAs."
             )
         self._add_trigger_fields()
+
+    def _chosen_module(self) -> str | None:
+        """The profile's module: fixed once created, else what the form was sent with or
+        opened for; None on a new, unsent page (every module's fields are shown)."""
+        if self.instance.pk:
+            return self.instance.module
+        if self.is_bound:
+            return self.data.get(self.add_prefix("module")) or Module.WEBRA
+        return None
+
+    def _keep_the_modules_fields(self) -> None:
+        if self.module is None:
+            return
+        drop = NOT_FOR_ACME if self.module == Module.ACME else ACME_FIELDS
+        for name in drop:
+            self.fields.pop(name, None)
+        if self.module == Module.ACME:
+            # RFC 8555 §7.4: the client sends its CSR; the portal never makes its key.
+            self.instance.centralized = False
+            self.instance.decentralized = True
+            self.instance.escrow = False
+
+    def field_modules(self, name: str) -> str:
+        """The modules a field belongs to, space-separated ("" for every module)."""
+        if name in ACME_FIELDS:
+            return Module.ACME.value
+        if name in NOT_FOR_ACME:
+            return OTHER_MODULES
+        return ""
 
     def _add_trigger_fields(self) -> None:
         """One choice per event that has triggers (or that the profile lists triggers for):
@@ -276,8 +389,16 @@ class ProfileForm(forms.ModelForm):
             self.trigger_fields.append(field)
 
     def sections(self):
-        found = [(title, [self[name] for name in names]) for title, names in SECTIONS]
-        found.append((TRIGGERS_TITLE, [self[name] for name in self.trigger_fields]))
+        """(title, [(bound field, its modules)], the section's modules) for each section that
+        has fields here; modules are space-separated, "" for every module."""
+        found = []
+        for title, names in SECTIONS:
+            fields = [(self[n], self.field_modules(n)) for n in names if n in self.fields]
+            if fields or title == TRIGGERS_TITLE:
+                modules = {m for _, m in fields}
+                found.append((title, fields, modules.pop() if len(modules) == 1 else ""))
+        triggers = [(self[name], "") for name in self.trigger_fields]
+        found.append((TRIGGERS_TITLE, triggers, ""))
         return found
 
     def _clean_triggers(self, data: dict) -> None:
@@ -322,6 +443,12 @@ class ProfileForm(forms.ModelForm):
             if data.get(f"everyone_{workflow}")
         }
         self._clean_triggers(data)
+        if self.module == Module.ACME:
+            # The default key type is for keys the portal makes: none for ACME, but the
+            # model wants it among the authorized ones.
+            authorized = data.get("authorized_key_types") or []
+            if authorized and self.instance.default_key_type not in authorized:
+                self.instance.default_key_type = authorized[0]
         return data
 
 
@@ -422,9 +549,10 @@ LabelRules = inlineformset_factory(Profile, LabelRule, form=LabelRuleForm, extra
 class ProfileEditor:
     """The profile form and its three rule formsets, validated and saved as one."""
 
-    def __init__(self, data=None, *, instance: Profile | None = None):
+    def __init__(self, data=None, *, instance: Profile | None = None, module: str | None = None):
         self.instance = instance or Profile()
-        self.form = ProfileForm(data, instance=self.instance, prefix="profile")
+        initial = {"module": module} if module in Module.values else None
+        self.form = ProfileForm(data, instance=self.instance, prefix="profile", initial=initial)
         self.formsets: dict[str, BaseInlineFormSet[Any, Profile, Any]] = {
             "subject": SubjectRules(data, instance=self.instance, prefix="subject"),
             "san": SanRules(data, instance=self.instance, prefix="san"),

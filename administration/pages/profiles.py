@@ -48,12 +48,14 @@ EST_OPERATIONS = ("cacerts", "simpleenroll", "simplereenroll", "csrattrs")
 
 
 def device_urls(profile: Profile | None) -> list[tuple[str, str]]:
-    """(label, absolute URL) rows a device is configured with for an EST or SCEP profile,
-    built from RAPORTAL_BASE_URL (the address devices reach the portal at, not the one
-    this page was opened with); none for a WebRA profile."""
-    if profile is None or profile.module not in ("est", "scep"):
+    """(label, absolute URL) rows a device is configured with for an EST, SCEP or ACME
+    profile, built from RAPORTAL_BASE_URL (the address devices reach the portal at, not the
+    one this page was opened with); none for a WebRA profile."""
+    if profile is None or profile.module not in ("est", "scep", "acme"):
         return []
     base = settings.RAPORTAL_BASE_URL.rstrip("/")
+    if profile.module == "acme":  # RFC 8555 §7.1.1: the directory names every other URL
+        return [("ACME directory URL", base + reverse("acme-directory", args=[profile.name]))]
     if profile.module == "scep":
         return [("SCEP URL", base + reverse("scep", args=[profile.name]))]
     root = reverse("est-cacerts", args=[profile.name]).removesuffix("cacerts")
@@ -80,7 +82,8 @@ def _editor_page(request, editor: ProfileEditor, *, title: str, profile=None, st
 
 @staff_required
 def profile_create(request):
-    editor = ProfileEditor(request.POST or None)
+    # ?module=acme opens the page for that module (the menu's "New ACME profile").
+    editor = ProfileEditor(request.POST or None, module=request.GET.get("module"))
     if request.method == "POST" and request.POST.get("action") != "preview" and editor.is_valid():
         profile, _ = services.create_profile(
             request.user, name=editor.form.cleaned_data["name"], source=editor

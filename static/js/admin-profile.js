@@ -55,6 +55,19 @@
     Array.prototype.forEach.call(tbody.querySelectorAll("[data-row]"), wire);
   });
 
+  // Sections and fields of some modules only (data-modules): those of the module chosen.
+  var moduleSelect = form.querySelector("select[name='profile-module']");
+  function showModule() {
+    var chosen = moduleSelect.value;
+    form.querySelectorAll("[data-modules]").forEach(function (element) {
+      element.hidden = element.getAttribute("data-modules").split(" ").indexOf(chosen) < 0;
+    });
+  }
+  if (moduleSelect) {
+    moduleSelect.addEventListener("change", showModule);
+    showModule();
+  }
+
   var pane = document.getElementById("preview-pane");
   var url = form.getAttribute("data-preview-url");
   var timer = null;

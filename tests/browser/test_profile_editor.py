@@ -58,3 +58,33 @@ def test_an_admin_builds_a_profile_watching_the_preview_and_a_requester_enrolls_
     page.get_by_role("button", name="Submit the request").click()
     page.wait_for_url("**/requests/*/")
     assert Certificate.objects.filter(profile=profile, dn__contains="laptop-42").exists()
+
+
+def test_choosing_acme_on_the_new_profile_page_shows_the_acme_section_and_hides_pkcs12(page, pki):
+    UserFactory(username="admin-1", is_staff=True)
+    sign_in(page, "admin-1")
+    page.goto("/manage/profiles/new/")
+    acme_section = page.locator("#profile-acme")
+    centralized = page.locator("#id_profile-centralized")
+    assert acme_section.is_hidden() and centralized.is_visible()
+
+    page.locator("#id_profile-module").select_option("acme")
+    acme_section.wait_for(state="visible")
+    assert centralized.is_hidden() and page.locator("#id_profile-escrow").is_hidden()
+    assert page.locator("#id_profile-challenge_enabled").is_hidden()
+
+    page.locator("#id_profile-name").fill("acme-web")
+    page.locator("#id_profile-ca").select_option(label=pki["issuing"].name)
+    page.get_by_label("New accounts need an External Account Binding key made here").check()
+    page.locator("#id_profile-acme_order_lifetime").fill("4 hours")
+    page.locator('[name="subject-0-element"]').fill("cn.1")
+    page.get_by_role("button", name="Save the profile").click()
+    page.wait_for_url("**/manage/profiles/acme-web/")
+    profile = Profile.objects.get(name="acme-web")
+    assert (profile.module, profile.centralized, profile.acme_eab_required) == (
+        "acme",
+        False,
+        True,
+    )
+    page.get_by_role("link", name="External Account Binding keys").click()
+    page.wait_for_url("**/manage/acme/acme-web/eab/")

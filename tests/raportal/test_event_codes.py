@@ -21,6 +21,7 @@ PACKAGES = [
     "discovery",
     "est",
     "scep",
+    "acme_server",
     "triggers",
 ]
 # The calls that record an event: ``record(actor, action, obj)`` and every function of the

@@ -1,4 +1,4 @@
-"""Demo accounts, team, profile and grants (idempotent). Development only."""
+"""Demo accounts, team, profiles and grants (idempotent). Development only."""
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -65,6 +65,60 @@ DEMO_PROFILES: dict[str, tuple[str, dict[str, object]]] = {
         },
     ),
 }
+
+
+# ACME profiles (RFC 8555): servers enroll by themselves at /acme/<name>/directory.
+ACME_PROFILES: dict[str, dict[str, object]] = {
+    # Open: any client may register without EAB, and its orders are issued as soon as the
+    # names are validated (acme_unbound_level perform).
+    "acme-demo": {
+        "display_name": "Demo ACME (open)",
+        "description": "certbot and other ACME clients, no account binding: validated names "
+        "are issued at once.",
+        "acme_eab_required": False,
+        "acme_unbound_level": GrantLevel.PERFORM,
+    },
+    # Bound: each account needs an EAB key made in the portal for a user or a team, and
+    # acts as them (the demo team performs; a requester's orders wait for an approver).
+    "acme-eab": {
+        "display_name": "Demo ACME (External Account Binding)",
+        "description": "Accounts need an EAB key made in the portal (Administration, ACME).",
+        "acme_eab_required": True,
+        "acme_unbound_level": "",
+    },
+}
+
+
+def seed_acme_profile(ca: CertificateAuthority, name: str) -> Profile:
+    """An ACME demo profile: TLS server certificates for DNS names, keys always the client's."""
+    defaults = {
+        "module": "acme",
+        "enabled": True,
+        "ca": ca,
+        "validity_days": 90,
+        "extended_key_usages": ["serverAuth"],
+        # RFC 8555 §7.4: the client sends its CSR; the portal never makes an ACME key.
+        "centralized": False,
+        "decentralized": True,
+        "authorized_key_types": ["ec-secp256r1", "ec-secp384r1", "rsa-2048", "rsa-3072"],
+        "default_key_type": "ec-secp256r1",
+        "escrow": False,
+        "allow_wildcards": True,  # proven with dns-01 only (acme_server/orders.py)
+        "renewal_enabled": True,
+        "renewal_period_days": 30,
+        "acme_challenge_types": ["http-01", "dns-01"],
+        **ACME_PROFILES[name],
+    }
+    profile, _ = Profile.objects.update_or_create(name=name, defaults=defaults)
+    SubjectRule.objects.update_or_create(
+        profile=profile,
+        element="cn.1",
+        defaults={"mandatory": False, "position": 0, "editable_by_requester": True},
+    )
+    SanRule.objects.update_or_create(
+        profile=profile, san_type="DNSNAME", defaults={"min": 1, "max": 100}
+    )
+    return profile
 
 
 def seed_demo_profile(ca: CertificateAuthority, name: str = "webra-demo") -> Profile:
@@ -173,8 +227,11 @@ class Command(BaseCommand):
             name="demo-team", defaults={"display_name": "Demo team"}
         )
         team.members.add(users["approver"], users["requester"])
-        for name, (module, _) in DEMO_PROFILES.items():
-            profile = seed_demo_profile(ca, name)
+        profiles = [
+            (seed_demo_profile(ca, name), module) for name, (module, _) in DEMO_PROFILES.items()
+        ]
+        profiles += [(seed_acme_profile(ca, name), "acme") for name in ACME_PROFILES]
+        for profile, module in profiles:
             workflows = Workflow.values if module == "webra" else [Workflow.ENROLL]
             for username, _, level in DEMO_USERS:
                 for workflow in workflows:
@@ -184,9 +241,17 @@ class Command(BaseCommand):
                         user=users[username],
                         defaults={"level": level},
                     )
+        # An account bound to the demo team by an EAB key enrolls at once on acme-eab.
+        Grant.objects.update_or_create(
+            profile=Profile.objects.get(name="acme-eab"),
+            workflow=Workflow.ENROLL,
+            team=team,
+            defaults={"level": GrantLevel.PERFORM},
+        )
+        names = [*DEMO_PROFILES, *ACME_PROFILES]
         self.stdout.write(
             self.style.SUCCESS(
                 "Demo ready: admin / approver / requester, password <name>-password, "
-                f"API key <name>-key; profiles {', '.join(DEMO_PROFILES)}; team demo-team."
+                f"API key <name>-key; profiles {', '.join(names)}; team demo-team."
             )
         )
