@@ -17,6 +17,7 @@ from django.utils import timezone
 from certificates import ocsp as ocsp_service
 from certificates.models import Certificate, OcspResponder
 from certificates.pki import ocsp as pki_ocsp
+from certificates.pki.fingerprints import hex_serial
 from certificates.services import create_ca, revoke_certificate
 from raportal.models import AuditEvent
 from tests.certificates.ocsp_client import (
@@ -112,7 +113,7 @@ def test_a_revoked_certificate_is_revoked_with_its_time_and_reason_at_once(
 ):
     der = request_for(leaf, issuing.certificate)
     assert single(ask(client, issuing.name, der)[1]).certificate_status == OCSPCertStatus.GOOD
-    row = Certificate.objects.get(serial=format(leaf.serial_number, "x").zfill(2))
+    row = Certificate.objects.get(serial=hex_serial(leaf.serial_number))
     revoke_certificate(row, "keycompromise")
     answer = single(ask(client, issuing.name, der)[1])  # the cached "good" is not served
     assert answer.certificate_status == OCSPCertStatus.REVOKED
@@ -123,7 +124,7 @@ def test_a_revoked_certificate_is_revoked_with_its_time_and_reason_at_once(
 
 
 def test_an_unspecified_revocation_reason_is_left_out(client, issuing, leaf):
-    row = Certificate.objects.get(serial=format(leaf.serial_number, "x").zfill(2))
+    row = Certificate.objects.get(serial=hex_serial(leaf.serial_number))
     revoke_certificate(row, "unspecified")
     answer = single(ask(client, issuing.name, request_for(leaf, issuing.certificate))[1])
     assert answer.certificate_status == OCSPCertStatus.REVOKED
