@@ -69,7 +69,8 @@ def read_request(der: bytes) -> Question:
         request = ocsp.load_der_ocsp_request(der)
         algorithm = request.hash_algorithm
         extensions = request.extensions
-    except (ValueError, UnsupportedAlgorithm) as error:
+    except (ValueError, UnsupportedAlgorithm, NotImplementedError) as error:
+        # NotImplementedError: more than one CertID in the request.
         raise MalformedRequest(str(error)) from None
     if algorithm.name not in HASHES:
         raise MalformedRequest(f"CertID hash {algorithm.name} is not supported")
