@@ -108,3 +108,7 @@ def test_a_fresh_demo_certificate_is_renewable_at_once(demo):
         }
     )
     assert status == 201 and renewed["status"] == "completed", renewed
+
+
+def test_every_demo_profile_names_the_ocsp_responder_in_its_certificates(demo):
+    assert set(Profile.objects.values_list("ocsp_in_aia", flat=True)) == {True}
