@@ -58,7 +58,13 @@ def answer(ca_name: str, der: bytes) -> Answer:
         question = ocsp.read_request(der)
     except ocsp.MalformedRequest:
         return failure(OCSPResponseStatus.MALFORMED_REQUEST)
-    ca = CertificateAuthority.objects.issuers().filter(name=ca_name).first()
+    # Not its CRL (crl_der), which grows with the revocations: what an answer reads only.
+    ca = (
+        CertificateAuthority.objects.issuers()
+        .filter(name=ca_name)
+        .only("pk", "name", "certificate_pem")
+        .first()
+    )
     if ca is None or not names_issuer(ca, question):
         return failure(OCSPResponseStatus.UNAUTHORIZED)
     status = certificate_status(ca, question.serial)

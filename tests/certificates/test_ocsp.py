@@ -297,3 +297,12 @@ def test_the_responder_is_its_own_row_never_a_portal_certificate(client, issuing
     assert OcspResponder.objects.filter(ca=issuing).count() == 1
     event = AuditEvent.objects.filter(action="ocsp.responder.issue").get()
     assert event.detail["serial"] == OcspResponder.objects.get().serial
+
+
+def test_a_cached_answer_costs_two_queries_the_ca_and_the_status(
+    client, issuing, leaf, django_assert_num_queries
+):
+    der = request_for(leaf, issuing.certificate)
+    ask(client, issuing.name, der)
+    with django_assert_num_queries(2):
+        ask(client, issuing.name, der)
