@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID
 from django.db import connection
 
+from certificates.api import certificate_details
 from certificates.ca_keys import ca_private_key, seal_ca_key
 from certificates.models import CertificateAuthority, OcspResponder
 from certificates.ocsp_responders import current_signer, renew_due_responders
@@ -178,6 +179,11 @@ def test_a_profile_that_says_so_names_the_ocsp_responder_in_the_aia(
         f"{settings.RAPORTAL_PKI_BASE_URL}/ocsp/{issuing.name}"
     )
     assert found[AuthorityInformationAccessOID.CA_ISSUERS] == issuing.certificate_url()
+    # Horizon's CFCertificateResponse (trust chains) lists it as aias.ocsp.
+    assert certificate_details(x509.load_pem_x509_certificate(pem.encode()))["aias"] == {
+        "crt": [issuing.certificate_url()],
+        "ocsp": [issuing.ocsp_url()],
+    }
     leaf = tmp_path / "leaf.pem"
     leaf.write_text(pem)
     result = run(str(BIN / "lint_pkix_cert"), "lint", "-s", "ERROR", str(leaf))
