@@ -185,6 +185,8 @@ def profile_json(profile: Profile) -> dict[str, Any]:
         "raportal": {
             "validityDays": profile.validity_days,
             "extendedKeyUsages": list(profile.extended_key_usages or []),
+            # The CA's OCSP responder named in the certificates' AIA (README, "OCSP").
+            "ocspInAia": profile.ocsp_in_aia,
             "allowWildcards": profile.allow_wildcards,
             "allowMixedScriptLabels": profile.allow_mixed_script_labels,
             "renewalEnabled": profile.renewal_enabled,
@@ -651,6 +653,8 @@ def apply_profile(raw: dict[str, Any], profile: Profile | None = None) -> tuple[
         profile.validity_days = extras["validityDays"]
     if "extendedKeyUsages" in extras:
         profile.extended_key_usages = list(extras["extendedKeyUsages"] or [])
+    if "ocspInAia" in extras:
+        profile.ocsp_in_aia = bool(extras["ocspInAia"])
     if "allowWildcards" in extras:
         profile.allow_wildcards = bool(extras["allowWildcards"])
     if "allowMixedScriptLabels" in extras:

@@ -273,6 +273,9 @@ SCENARIOS = {
     "p12-ec": "submit, centralized: EC P-256 key generated, PKCS#12 built, key escrowed",
     "p12-rsa": "submit, centralized: RSA-2048 key generated, PKCS#12 built, key escrowed",
     "pending": "submit by a requester (grant request): stored pending, nothing issued",
+    "ocsp-get": "RFC 5019 GET /ocsp/<ca>/<request> for a demo certificate: answered from the "
+    "cache (status looked up, no signature)",
+    "ocsp-nonce": "the same GET with a nonce: signed by the responder on every request",
 }
 
 
@@ -296,8 +299,13 @@ def measure(base: str, args) -> dict:
 
         return make
 
+    ocsp_paths = (
+        ocsp_requests(base, approver, csrs[0]) if any("ocsp" in n for n in args.scenarios) else {}
+    )
     makers = {
         "floor": lambda i: ("/api/v1/security/principals/self", approver, None),
+        "ocsp-get": lambda i: (ocsp_paths["cached"], {}, None),
+        "ocsp-nonce": lambda i: (ocsp_paths["nonce"], {}, None),
         "enroll-ec": lambda i: submit(approver, {"csr": csrs[i % len(csrs)]}),
         "dry-run": lambda i: submit(approver, {"csr": csrs[i % len(csrs)]}, dryRun=True),
         "p12-ec": centralized("ec-secp256r1"),
@@ -336,6 +344,51 @@ def measure(base: str, args) -> dict:
             }
             print(f"  {name} x{concurrency}: {results[(name, concurrency)]}", file=sys.stderr)
     return results
+
+
+def ocsp_requests(base: str, headers: dict, csr: str) -> dict[str, str]:
+    """GET paths (RFC 5019 §5) asking the responder named in a fresh demo certificate's AIA
+    about it: one without a nonce (cached), one with a fixed nonce (signed each time)."""
+    import base64
+    import urllib.parse
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.serialization import Encoding
+    from cryptography.x509 import ocsp
+    from cryptography.x509.oid import AuthorityInformationAccessOID
+
+    body = {"profile": "webra-demo", "module": "webra", "workflow": "enroll"}
+    body["template"] = {"csr": csr}
+    request = urllib.request.Request(
+        base + "/api/v1/requests/submit", data=json.dumps(body).encode(), headers=headers
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        pem = json.loads(response.read())["certificate"]["certificate"]
+    leaf = x509.load_pem_x509_certificate(pem.encode())
+    aia = leaf.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value
+    urls = {d.access_method: d.access_location.value for d in aia}
+    with urllib.request.urlopen(urls[AuthorityInformationAccessOID.CA_ISSUERS]) as response:
+        issuer = x509.load_der_x509_certificate(response.read())
+    responder = urllib.parse.urlsplit(urls[AuthorityInformationAccessOID.OCSP]).path
+
+    def path(nonce: bytes | None) -> str:
+        builder = ocsp.OCSPRequestBuilder().add_certificate(leaf, issuer, hashes.SHA256())
+        if nonce:
+            builder = builder.add_extension(x509.OCSPNonce(nonce), critical=False)
+        der = builder.build().public_bytes(Encoding.DER)
+        return f"{responder}/" + urllib.parse.quote(base64.b64encode(der).decode(), safe="")
+
+    paths = {"cached": path(None), "nonce": path(os.urandom(16))}
+    for asked in paths.values():  # OCSP errors come with HTTP 200: check the answer itself
+        with urllib.request.urlopen(base + asked) as response:
+            answer = ocsp.load_der_ocsp_response(response.read())
+        if (
+            answer.response_status != ocsp.OCSPResponseStatus.SUCCESSFUL
+            or answer.certificate_status != ocsp.OCSPCertStatus.GOOD
+        ):
+            raise SystemExit(f"OCSP answered {answer.response_status}, not good: {asked}")
+    return paths
 
 
 def report(results: dict, args, database: str) -> None:

@@ -20,6 +20,12 @@ def _extension(cert: x509.Certificate, ext_class):
         return None
 
 
+def _access_locations(aia, method) -> list[str]:
+    """The URLs of an AuthorityInformationAccess extension for one access method."""
+    descriptions = aia.value if aia else []
+    return [d.access_location.value for d in descriptions if d.access_method == method]
+
+
 def certificate_details(cert: x509.Certificate) -> dict:
     """Horizon's CFCertificateResponse: the decoded certificate, with its PEM."""
     key_usage = _extension(cert, x509.KeyUsage)
@@ -73,11 +79,8 @@ def certificate_details(cert: x509.Certificate) -> dict:
             name.value for point in (crldp.value if crldp else []) for name in point.full_name or []
         ],
         "aias": {
-            "crt": [
-                d.access_location.value
-                for d in (aia.value if aia else [])
-                if d.access_method == x509.oid.AuthorityInformationAccessOID.CA_ISSUERS
-            ],
+            "crt": _access_locations(aia, x509.oid.AuthorityInformationAccessOID.CA_ISSUERS),
+            "ocsp": _access_locations(aia, x509.oid.AuthorityInformationAccessOID.OCSP),
         },
     }
 

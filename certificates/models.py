@@ -99,6 +99,9 @@ class CertificateAuthority(models.Model):
     def certificate_url(self) -> str:
         return settings.RAPORTAL_PKI_BASE_URL + reverse("ca-certificate", args=[self.name])
 
+    def ocsp_url(self) -> str:
+        return settings.RAPORTAL_PKI_BASE_URL + reverse("ocsp", args=[self.name])
+
     def chain(self) -> list["CertificateAuthority"]:
         """This CA, then its parents up to the root."""
         chain: list[CertificateAuthority] = []
@@ -348,6 +351,39 @@ class ScepRaCertificate(models.Model):
 
     def __str__(self) -> str:
         return f"SCEP RA of {self.ca.name} (until {self.not_after:%Y-%m-%d})"
+
+    @property
+    def certificate(self) -> x509.Certificate:
+        return x509.load_pem_x509_certificate(self.certificate_pem.encode())
+
+
+class OcspResponder(models.Model):
+    """The delegated OCSP responder of a CA (RFC 6960 §4.2.2.2): a short-lived certificate the
+    CA issues with id-kp-OCSPSigning and id-pkix-ocsp-nocheck, its key sealed under
+    RAPORTAL_KEK. Not a portal certificate (no profile, no holder, never searched): a row of
+    its own. The newest one issued under the CA's current certificate answers; it is renewed
+    past two thirds of its life (certificates/ocsp_responders.py)."""
+
+    ca = models.ForeignKey(
+        CertificateAuthority, on_delete=models.CASCADE, related_name="ocsp_responders"
+    )
+    # SHA-256 of the CA certificate it was issued under: a CA whose certificate an
+    # administrator replaced gets a new responder at once.
+    issuer_thumbprint = models.CharField(max_length=64)
+    serial = models.CharField(max_length=64, help_text="Hexadecimal, lower case.")
+    certificate_pem = models.TextField()
+    sealed_key = models.BinaryField(editable=False)
+    not_before = models.DateTimeField()
+    not_after = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "OCSP responder"
+        ordering = ["-not_after", "-pk"]
+        indexes = [models.Index(fields=["ca", "-not_after"], name="ocsp_responder_ca_not_after")]
+
+    def __str__(self) -> str:
+        return f"OCSP responder of {self.ca.name} (until {self.not_after:%Y-%m-%d %H:%M})"
 
     @property
     def certificate(self) -> x509.Certificate:

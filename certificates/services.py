@@ -170,6 +170,7 @@ def issue_certificate(
         ekus=profile.extended_key_usages,
         crl_url=ca.crl_url(),
         ca_issuers_url=ca.certificate_url(),
+        ocsp_url=ca.ocsp_url() if profile.ocsp_in_aia else None,
     )
     row = record_certificate(
         certificate,

@@ -3,7 +3,7 @@ settings.CELERY_BEAT_SCHEDULE)."""
 
 from celery import shared_task
 
-from certificates import expiry_notices, housekeeping
+from certificates import expiry_notices, housekeeping, ocsp_responders
 
 
 @shared_task
@@ -26,3 +26,10 @@ def fire_expiry_triggers() -> int:
     from certificates.expiry_triggers import fire_expiry_triggers as fire
 
     return fire()
+
+
+@shared_task
+def renew_ocsp_responders() -> dict[str, str | None]:
+    """OCSP responder certificates past two thirds of their life, renewed (hourly); each
+    CA's current responder serial."""
+    return ocsp_responders.renew_due_responders()

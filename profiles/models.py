@@ -255,6 +255,12 @@ class Profile(models.Model):
     extended_key_usages = models.JSONField(
         default=list, blank=True, help_text="serverAuth, clientAuth, emailProtection…"
     )
+    ocsp_in_aia = models.BooleanField(
+        "OCSP URL in certificates",
+        default=False,
+        help_text="Certificates name the CA's OCSP responder (/ocsp/<ca>) in their Authority "
+        "Information Access, and relying parties ask it instead of fetching the CRL.",
+    )
 
     # crypto policy
     centralized = models.BooleanField(

@@ -53,6 +53,8 @@ ACTIONS: dict[str, Terms] = {
     "ca.key.export": Terms("CONF-UPDATE", "ca", "warning"),  # a key left the portal (sealed)
     "ca.delete": Terms("CONF-DELETE", "ca"),
     "ca.crl": Terms("CA-CRL-UPDATE", "ca"),
+    # A CA's delegated OCSP responder certificate, issued or renewed (RFC 6960 §4.2.2.2).
+    "ocsp.responder.issue": Terms("CONF-ADD", "ca"),
     "scep.ra.create": Terms("CONF-ADD", "scep"),
     # Configuration: profiles, labels, discovery campaigns.
     "profile.create": Terms("CONF-ADD", CONF),

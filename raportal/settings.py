@@ -165,6 +165,18 @@ RAPORTAL_PKI_BASE_URL = (
 if not RAPORTAL_PKI_BASE_URL.startswith(("http://", "https://")):
     raise ImproperlyConfigured("RAPORTAL_PKI_BASE_URL must be an http:// or https:// URL.")
 
+# OCSP (certificates/ocsp_responders.py): each CA answers through a delegated responder
+# certificate this many days long, renewed past two thirds of its life; an answer is valid
+# (nextUpdate) this many minutes, and is signed once per certificate and status for half that.
+RAPORTAL_OCSP_RESPONDER_DAYS = env_int("RAPORTAL_OCSP_RESPONDER_DAYS", 7, minimum=1)
+RAPORTAL_OCSP_VALIDITY_MINUTES = env_int("RAPORTAL_OCSP_VALIDITY_MINUTES", 60, minimum=1)
+if RAPORTAL_OCSP_VALIDITY_MINUTES * 60 * 3 > RAPORTAL_OCSP_RESPONDER_DAYS * 86400:
+    # A responder is renewed with a third of its life left: an answer it signed then must
+    # still end before the responder certificate does.
+    raise ImproperlyConfigured(
+        "RAPORTAL_OCSP_VALIDITY_MINUTES must be at most a third of RAPORTAL_OCSP_RESPONDER_DAYS."
+    )
+
 # How long a finished request is kept before it may be purged (its removeAt date).
 RAPORTAL_REQUEST_RETENTION_DAYS = int(os.environ.get("RAPORTAL_REQUEST_RETENTION_DAYS", "90"))
 
@@ -559,6 +571,12 @@ CELERY_BEAT_SCHEDULE = {
     # current_crl() regenerates a CRL that is stale or past half its validity: hourly,
     # relying parties never see one past its nextUpdate, fetched or not.
     "refresh-crls": {"task": "certificates.tasks.refresh_crls", "schedule": crontab(minute=7)},
+    # OCSP responder certificates past two thirds of their life, renewed before a request
+    # has to wait for it (an answer renews one too, under the CA's row lock).
+    "renew-ocsp-responders": {
+        "task": "certificates.tasks.renew_ocsp_responders",
+        "schedule": crontab(minute=27),
+    },
     "expire-requests": {
         "task": "requests_app.tasks.expire_requests",
         "schedule": crontab(minute=17),

@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from certificates import api as ca_api
+from certificates import ocsp_view
 from certificates import read_api as certificate_read_api
 from certificates import trigger_api as certificate_trigger_api
 from certificates.pages.home import home
@@ -95,6 +96,10 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("pki/<slug:name>.crt", ca_api.ca_certificate, name="ca-certificate"),
     path("pki/<slug:name>.crl", ca_api.ca_crl, name="ca-crl"),
+    # OCSP (RFC 6960): POST the DER request here, or GET it base64-encoded (RFC 5019 §5).
+    path("ocsp/<slug:name>", ocsp_view.ocsp_endpoint, name="ocsp"),
+    path("ocsp/<slug:name>/", ocsp_view.ocsp_endpoint),
+    path("ocsp/<slug:name>/<path:encoded>", ocsp_view.ocsp_endpoint, name="ocsp-get"),
     path("admin/", admin.site.urls),
     path("manage/", include("administration.pages.urls")),
     path("", include("est.urls")),

@@ -158,3 +158,7 @@ def test_an_account_bound_to_the_demo_team_orders_on_acme_eab(demo, client):
     assert AcmeAccount.objects.get().team == team
     ordered = acme.order("www.demo.example")
     assert ordered.status_code == 201, ordered.content
+
+
+def test_every_demo_profile_names_the_ocsp_responder_in_its_certificates(demo):
+    assert set(Profile.objects.values_list("ocsp_in_aia", flat=True)) == {True}

@@ -8,7 +8,12 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 def serial_hex(certificate: x509.Certificate) -> str:
     """The serial number as whole octets (even length), as OpenSSL prints it."""
-    digits = format(certificate.serial_number, "x")
+    return hex_serial(certificate.serial_number)
+
+
+def hex_serial(number: int) -> str:
+    """A serial number as ``serial_hex`` writes it (the Certificate rows' ``serial``)."""
+    digits = format(number, "x")
     return digits.zfill(len(digits) + len(digits) % 2)
 
 

@@ -120,9 +120,11 @@ def sign_leaf(
     crl_url: str,
     ca_issuers_url: str,
     backdate: dt.timedelta = BACKDATE,
+    ocsp_url: str | None = None,
 ) -> x509.Certificate:
     """An end-entity certificate valid from ``backdate`` before now (never before the CA's
-    own notBefore) until ``validity`` after now (never after the CA's notAfter)."""
+    own notBefore) until ``validity`` after now (never after the CA's notAfter); its AIA
+    names the CA's OCSP responder when ``ocsp_url`` is given."""
     start, end = leaf_validity(ca_cert, validity, backdate)
     builder = (
         x509.CertificateBuilder()
@@ -137,7 +139,7 @@ def sign_leaf(
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
         .add_extension(authority_key_id(ca_cert), critical=False)
         .add_extension(_crl_distribution_points(crl_url), critical=False)
-        .add_extension(_authority_info_access(ca_issuers_url), critical=False)
+        .add_extension(authority_info_access(ca_issuers_url, ocsp_url), critical=False)
     )
     if ekus:
         builder = builder.add_extension(
@@ -189,7 +191,7 @@ def sign_ca(
     if crl_url:
         builder = builder.add_extension(_crl_distribution_points(crl_url), critical=False)
     if ca_issuers_url:
-        builder = builder.add_extension(_authority_info_access(ca_issuers_url), critical=False)
+        builder = builder.add_extension(authority_info_access(ca_issuers_url), critical=False)
     return builder.sign(issuer_key, signature_hash(issuer_key))
 
 
@@ -232,12 +234,23 @@ def _crl_distribution_points(url: str) -> x509.CRLDistributionPoints:
     )
 
 
-def _authority_info_access(url: str) -> x509.AuthorityInformationAccess:
-    return x509.AuthorityInformationAccess(
-        [
+def authority_info_access(
+    ca_issuers_url: str, ocsp_url: str | None = None
+) -> x509.AuthorityInformationAccess:
+    """RFC 5280 §4.2.2.1: where the issuer's certificate is (caIssuers) and, when given,
+    its OCSP responder (id-ad-ocsp, RFC 6960 §3.1), listed first as is customary."""
+    descriptions = [
+        x509.AccessDescription(
+            x509.oid.AuthorityInformationAccessOID.CA_ISSUERS,
+            x509.UniformResourceIdentifier(ca_issuers_url),
+        )
+    ]
+    if ocsp_url:
+        descriptions.insert(
+            0,
             x509.AccessDescription(
-                x509.oid.AuthorityInformationAccessOID.CA_ISSUERS,
-                x509.UniformResourceIdentifier(url),
-            )
-        ]
-    )
+                x509.oid.AuthorityInformationAccessOID.OCSP,
+                x509.UniformResourceIdentifier(ocsp_url),
+            ),
+        )
+    return x509.AuthorityInformationAccess(descriptions)

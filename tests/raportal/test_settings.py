@@ -62,6 +62,13 @@ def test_production_settings_load_with_real_secrets():
         ({"RAPORTAL_CACHE_URL": ""}, "RAPORTAL_ALLOW_LOCAL_CACHE=1"),
         ({"RAPORTAL_CACHE_URL": "locmem://"}, "RAPORTAL_ALLOW_LOCAL_CACHE=1"),
         ({"RAPORTAL_PKI_BASE_URL": "ldap://ra.example.com"}, "RAPORTAL_PKI_BASE_URL"),
+        ({"RAPORTAL_OCSP_RESPONDER_DAYS": "0"}, "RAPORTAL_OCSP_RESPONDER_DAYS"),
+        ({"RAPORTAL_OCSP_VALIDITY_MINUTES": "soon"}, "RAPORTAL_OCSP_VALIDITY_MINUTES"),
+        # Answers signed by a responder due for renewal must end before it does.
+        (
+            {"RAPORTAL_OCSP_RESPONDER_DAYS": "1", "RAPORTAL_OCSP_VALIDITY_MINUTES": "481"},
+            "at most a third of RAPORTAL_OCSP_RESPONDER_DAYS",
+        ),
     ],
 )
 def test_production_settings_refuse_unsafe_values(override, message):

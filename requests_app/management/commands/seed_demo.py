@@ -131,6 +131,7 @@ def seed_demo_profile(ca: CertificateAuthority, name: str = "webra-demo") -> Pro
         "ca": ca,
         "validity_days": 365,
         "extended_key_usages": ["serverAuth", "clientAuth"],
+        "ocsp_in_aia": True,  # relying parties may ask /ocsp/<ca> (README, "OCSP")
         "centralized": True,
         "decentralized": True,
         "authorized_key_types": [

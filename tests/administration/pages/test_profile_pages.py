@@ -249,3 +249,12 @@ def test_the_editor_sets_whether_dns_labels_may_mix_scripts(signed_in, pki):
     assert Profile.objects.get(name="idn-hosts").allow_mixed_script_labels
     page = signed_in.get(reverse("admin-profile-create")).content.decode()
     assert "may mix scripts" in page, page[:3000]
+
+
+def test_the_editor_sets_whether_certificates_name_the_ocsp_responder(signed_in, pki):
+    data = editor_data(pki["issuing"], name="with-ocsp", ocsp_in_aia=True)
+    response = signed_in.post(reverse("admin-profile-create"), data | {"action": "save"})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert Profile.objects.get(name="with-ocsp").ocsp_in_aia
+    page = signed_in.get(reverse("admin-profile-create")).content.decode()
+    assert "name the CA&#x27;s OCSP responder" in page, page[:3000]
