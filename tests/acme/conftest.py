@@ -29,6 +29,7 @@ def acme_profile(pki, name: str, **fields):
         escrow=False,
         rules=False,
         allow_wildcards=True,
+        ocsp_in_aia=True,
         **fields,
     )
     SubjectRule.objects.create(profile=profile, element="cn.1", mandatory=False, position=0)

@@ -46,6 +46,29 @@ def openssl_verify(pki, tmp_path, leaf_path) -> subprocess.CompletedProcess:
     )  # fmt: skip
 
 
+def ocsp_status(live_server, leaf, pki, tmp_path, leaf_path) -> str:
+    """What ``openssl ocsp`` hears at the path the certificate's AIA names (on the live
+    server: the tests' base URL is not this one), signature checked."""
+    aia = leaf.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value
+    url = next(
+        d.access_location.value
+        for d in aia
+        if d.access_method == x509.oid.AuthorityInformationAccessOID.OCSP
+    )
+    url = live_server.url + "/" + url.split("/", 3)[3]
+    chain = tmp_path / "chain.pem"
+    chain.write_text(pki["issuing"].certificate_pem + pki["root"].certificate_pem)
+    issuer = tmp_path / "issuer.pem"
+    issuer.write_text(pki["issuing"].certificate_pem)
+    result = subprocess.run(
+        ["openssl", "ocsp", "-issuer", str(issuer), "-cert", str(leaf_path), "-url", url,
+         "-CAfile", str(chain)],
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert "Response verify OK" in result.stderr + result.stdout, result.stdout + result.stderr
+    return result.stdout.split(f"{leaf_path}: ", 1)[1].split()[0]
+
+
 def test_certbot_gets_a_certificate_over_http01_and_revokes_it(
     live_server, pki, acme_demo, http01_port, tmp_path
 ):
@@ -72,6 +95,8 @@ def test_certbot_gets_a_certificate_over_http01_and_revokes_it(
     order = AcmeOrder.objects.get(request=request)
     assert order.status == OrderStatus.VALID
 
+    assert ocsp_status(live_server, leaf, pki, tmp_path, leaf_path) == "good"
+
     revoked = certbot(
         folder, "revoke", "--server", directory(live_server, acme_demo),
         "--cert-path", str(leaf_path), "--reason", "keycompromise", "--no-delete-after-revoke",
@@ -81,6 +106,7 @@ def test_certbot_gets_a_certificate_over_http01_and_revokes_it(
     assert row.revoked and row.revocation_reason == "keycompromise"
     crl = x509.load_der_x509_crl(current_crl(pki["issuing"]))
     assert crl.get_revoked_certificate_by_serial_number(leaf.serial_number) is not None
+    assert ocsp_status(live_server, leaf, pki, tmp_path, leaf_path) == "revoked"
 
 
 def test_certbot_is_refused_without_external_account_binding_where_the_profile_requires_it(
