@@ -97,6 +97,7 @@ def seed_acme_profile(ca: CertificateAuthority, name: str) -> Profile:
         "ca": ca,
         "validity_days": 90,
         "extended_key_usages": ["serverAuth"],
+        "ocsp_in_aia": True,  # short-lived and checked online (README, "OCSP")
         # RFC 8555 §7.4: the client sends its CSR; the portal never makes an ACME key.
         "centralized": False,
         "decentralized": True,
