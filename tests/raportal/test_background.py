@@ -125,6 +125,18 @@ def test_with_a_broker_tasks_go_to_it_and_beat_schedules_the_housekeeping():
             "certificates.tasks.send_expiry_notices",
             "<crontab: 47 * * * * (m/h/dM/MY/d)>",
         ],
+        "renew-ocsp-responders": [
+            "certificates.tasks.renew_ocsp_responders",
+            "<crontab: 27 * * * * (m/h/dM/MY/d)>",
+        ],
+        "acme-validate-due": [
+            "acme_server.tasks.validate_due_challenges",
+            "<crontab: * * * * * (m/h/dM/MY/d)>",
+        ],
+        "acme-purge-nonces": [
+            "acme_server.tasks.purge_acme_nonces",
+            "<crontab: 3 * * * * (m/h/dM/MY/d)>",
+        ],
     }
 
 
