@@ -150,6 +150,16 @@ def _csr(content: bytes) -> x509.CertificateSigningRequest:
     """The PKCS#10 in the envelope, checked as every CSR is (certificates/pki/csr.py: its
     signature, its extensions, no invisible characters in its names)."""
     try:
+        x509.load_der_x509_csr(content)
+    except ValueError:
+        # Content that is no DER at all is what a wrong content key gives: RSA decryption
+        # with implicit rejection (OpenSSL ≥ 3.2) hands back a random key instead of failing,
+        # which now and then unwraps to garbage. Answered as every envelope that cannot open
+        # is (badMessageCheck), so the answer tells nothing about the padding.
+        raise ScepError(
+            messages.BAD_MESSAGE_CHECK, "the envelope does not hold a PKCS#10"
+        ) from None
+    try:
         return load_csr(base64.b64encode(content).decode())
     except ValueError as exc:
         fail_info = messages.BAD_MESSAGE_CHECK if "signature" in str(exc) else messages.BAD_REQUEST
