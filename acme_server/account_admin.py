@@ -16,6 +16,7 @@ from django.db.models import Count, F, QuerySet
 from django.urls import reverse
 
 from acme_server import eab
+from acme_server.accounts import close_open_work
 from acme_server.models import AccountStatus, AcmeAccount, ExternalAccountKey
 from administration.services.checks import require_administrator
 from profiles.models import Module, Profile, Team
@@ -117,6 +118,7 @@ def deactivate_account(actor: Principal, account: AcmeAccount) -> AcmeAccount:
             raise conflict(f"the ACME account is already {locked.status}", reason="exists")
         locked.status = AccountStatus.DEACTIVATED
         locked.save(update_fields=["status"])
+        close_open_work(locked)
         record(
             actor,
             "acme.account.deactivate",

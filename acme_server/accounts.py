@@ -2,6 +2,7 @@
 requires it), lookup by key, contact updates, deactivation and key rollover."""
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -9,9 +10,15 @@ from josepy.jwk import JWK
 
 from acme_server import eab
 from acme_server.jws import parse_flattened, read_jwk, thumbprint, verify_signature
-from acme_server.models import AccountStatus, AcmeAccount
+from acme_server.models import (
+    AccountStatus,
+    AcmeAccount,
+    AcmeAuthorization,
+    AuthorizationStatus,
+    OrderStatus,
+)
 from acme_server.principal import AcmePrincipal
-from acme_server.problems import AcmeProblem
+from acme_server.problems import AcmeProblem, error_document
 from profiles.models import Profile
 from raportal.models import record
 
@@ -103,30 +110,59 @@ def new_account(
 
 
 def update_account(account: AcmeAccount, payload: dict[str, Any], *, address: str) -> AcmeAccount:
-    """Contact update or deactivation (§7.3.2, §7.3.6); other fields are ignored."""
-    fields = []
-    if "contact" in payload:
-        account.contact = check_contact(payload["contact"])
-        fields.append("contact")
+    """Contact update or deactivation (§7.3.2, §7.3.6); other fields are ignored. Deactivating
+    ends the account's orders still open and their authorizations (§7.3.6 SHOULD)."""
+    contact = check_contact(payload["contact"]) if "contact" in payload else None
     status = payload.get("status")
-    if status is not None:
-        if status != AccountStatus.DEACTIVATED:
-            raise AcmeProblem("malformed", "a client may only set status to deactivated")
-        account.status = AccountStatus.DEACTIVATED
-        fields.append("status")
-    if fields:
-        with transaction.atomic():
-            account.save(update_fields=fields)
-            action = "acme.account.deactivate" if "status" in fields else "acme.account.update"
-            record(account.user or AcmePrincipal(account, address), action, account)
-    return account
+    if status is not None and status != AccountStatus.DEACTIVATED:
+        raise AcmeProblem("malformed", "a client may only set status to deactivated")
+    if contact is None and status is None:
+        return account
+    with transaction.atomic():
+        locked = AcmeAccount.objects.select_for_update().get(pk=account.pk)
+        if locked.status != AccountStatus.VALID:
+            raise AcmeProblem("unauthorized", f"this account is {locked.status}", status=401)
+        fields = []
+        if contact is not None:
+            locked.contact = contact
+            fields.append("contact")
+        if status is not None:
+            locked.status = AccountStatus.DEACTIVATED
+            fields.append("status")
+            close_open_work(locked)
+        locked.save(update_fields=fields)
+        action = "acme.account.deactivate" if status else "acme.account.update"
+        record(locked.user or AcmePrincipal(locked, address), action, locked)
+    return locked
+
+
+def close_open_work(account: AcmeAccount) -> None:
+    """A deactivated account's pending and ready orders become invalid, their pending and
+    valid authorizations deactivated (§7.3.6). A finalized order's portal request is the
+    approvers' to decide."""
+    open_orders = account.orders.filter(status__in=[OrderStatus.PENDING, OrderStatus.READY])
+    AcmeAuthorization.objects.filter(
+        order__in=open_orders,
+        status__in=[AuthorizationStatus.PENDING, AuthorizationStatus.VALID],
+    ).update(status=AuthorizationStatus.DEACTIVATED)
+    open_orders.update(
+        status=OrderStatus.INVALID,
+        error=error_document("unauthorized", "the account was deactivated"),
+    )
 
 
 def change_key(
-    account: AcmeAccount, inner_body: Any, *, outer_url: str, address: str
+    account: AcmeAccount,
+    inner_body: Any,
+    *,
+    outer_url: str,
+    account_url: str,
+    url_of: Callable[[AcmeAccount], str],
+    address: str,
 ) -> AcmeAccount:
-    """keyChange (§7.3.5): the inner JWS, signed by the new key (a jwk), says which account
-    and which old key; the outer one was signed by the account's current key."""
+    """keyChange (§7.3.5): the inner JWS, signed by the new key (a jwk), names this account
+    (its URL) and its current key; the outer one was signed by that current key. A key
+    another account holds: 409 with that account's URL in Location."""
     if not isinstance(inner_body, dict):
         raise AcmeProblem("malformed", "keyChange's payload must be a flattened JWS")
     protected, inner = parse_flattened(json.dumps(inner_body).encode())
@@ -140,19 +176,33 @@ def change_key(
         change = json.loads(inner.payload)
     except ValueError:
         raise AcmeProblem("malformed", "the inner payload is not JSON") from None
-    if not isinstance(change, dict) or change.get("account") is None:
-        raise AcmeProblem("malformed", "the inner payload names the account")
+    if not isinstance(change, dict) or change.get("account") != account_url:
+        raise AcmeProblem("malformed", "the inner payload's account must be this account's URL")
     old_key = read_jwk(change.get("oldKey"))
     if thumbprint(old_key) != account.thumbprint:
         raise AcmeProblem("unauthorized", "oldKey is not the account's current key")
-    with transaction.atomic():
+
+    def conflict() -> AcmeProblem:
         holder = AcmeAccount.objects.filter(
             profile=account.profile, thumbprint=thumbprint(new_key)
         ).first()
-        if holder is not None:
-            raise AcmeProblem("malformed", "another account already has this key", status=409)
-        account.thumbprint = thumbprint(new_key)
-        account.jwk = new_key.public_key().to_json()
-        account.save(update_fields=["thumbprint", "jwk"])
-        record(account.user or AcmePrincipal(account, address), "acme.account.key_change", account)
-    return account
+        headers = {"Location": url_of(holder)} if holder is not None else {}
+        return AcmeProblem(
+            "malformed", "another account already has this key", status=409, headers=headers
+        )
+
+    if AcmeAccount.objects.filter(profile=account.profile, thumbprint=thumbprint(new_key)).exists():
+        raise conflict()
+    try:
+        with transaction.atomic():
+            locked = AcmeAccount.objects.select_for_update().get(pk=account.pk)
+            if locked.status != AccountStatus.VALID:
+                raise AcmeProblem("unauthorized", f"this account is {locked.status}", status=401)
+            locked.thumbprint = thumbprint(new_key)
+            locked.jwk = new_key.public_key().to_json()
+            locked.save(update_fields=["thumbprint", "jwk"])
+            actor = locked.user or AcmePrincipal(locked, address)
+            record(actor, "acme.account.key_change", locked)
+    except IntegrityError:  # another account took the key meanwhile (unique per profile)
+        raise conflict() from None
+    return locked

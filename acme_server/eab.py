@@ -99,6 +99,8 @@ def verify_binding(
         raise AcmeProblem("unauthorized", "no External Account Binding key has this kid here")
     if key.used_at is not None:
         raise AcmeProblem("unauthorized", "this External Account Binding key is already bound")
+    if key.user is not None and not key.user.is_active:
+        raise AcmeProblem("unauthorized", "this key's portal user is disabled")
     hmac_key = open_sealed(bytes(key.sealed_hmac_key), _context(key.kid))
     signing_input = f"{binding['protected']}.{binding['payload']}".encode()
     expected = hmac.new(hmac_key, signing_input, algorithm).digest()

@@ -180,5 +180,9 @@ def account_of(profile: Profile, kid: Any, request: HttpRequest) -> AcmeAccount:
     if account is None:
         raise AcmeProblem("accountDoesNotExist", "no account has this kid on this directory")
     if account.status != AccountStatus.VALID:
-        raise AcmeProblem("unauthorized", f"this account is {account.status}")
+        # §7.3.6: requests signed by a deactivated account get 401 Unauthorized.
+        raise AcmeProblem("unauthorized", f"this account is {account.status}", status=401)
+    if account.user is not None and not account.user.is_active:
+        # The portal user it acts for was disabled: as their login and API keys, it stops.
+        raise AcmeProblem("unauthorized", "the portal user of this account is disabled")
     return account

@@ -126,16 +126,18 @@ class AcmeAccount(models.Model):
         on_delete=models.SET_NULL,
         related_name="account",
     )
-    # The principal the account acts for (copied from the EAB key when it binds).
+    # The principal the account acts for (copied from the EAB key when it binds). Deleting
+    # the user or team deletes the account: set to nothing, it would become an unbound
+    # account, with the rights of those (Profile.acme_unbound_level).
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.CASCADE,
         related_name="acme_accounts",
     )
     team = models.ForeignKey(
-        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="acme_accounts"
+        Team, null=True, blank=True, on_delete=models.CASCADE, related_name="acme_accounts"
     )
     created_at = models.DateTimeField(default=timezone.now)
     created_from = models.GenericIPAddressField(null=True, blank=True)

@@ -30,6 +30,7 @@ from acme_server.models import (
     ChallengeStatus,
     OrderStatus,
 )
+from acme_server.principal import account_actor
 from acme_server.problems import AcmeProblem, error_document
 from acme_server.validation_jobs import schedule_validation
 from certificates.pki.csr import csr_pem, load_csr
@@ -37,6 +38,7 @@ from profiles import template_rules as rules
 from profiles.models import Profile
 from raportal.callers import Principal
 from raportal.errors import DomainError
+from raportal.models import record
 from requests_app.models import Status
 from requests_app.services import request_submit
 from requests_app.workflows import handler_for
@@ -230,6 +232,16 @@ def respond_to_challenge(challenge: AcmeChallenge) -> AcmeChallenge:
         locked.status = ChallengeStatus.PROCESSING
         locked.next_attempt_at = timezone.now()
         locked.save(update_fields=["status", "next_attempt_at"])
+        account = AcmeAccount.objects.select_related("user", "profile").get(
+            orders__authorizations__challenges=locked
+        )
+        record(
+            account_actor(account),
+            "acme.challenge.respond",
+            locked,
+            type=locked.type,
+            identifier=authorization.identifier_value,
+        )
         challenge_id = locked.pk
         transaction.on_commit(lambda: schedule_validation(challenge_id))
     return locked
@@ -248,6 +260,13 @@ def deactivate_authorization(authorization: AcmeAuthorization) -> AcmeAuthorizat
         ).update(
             status=OrderStatus.INVALID,
             error=error_document("unauthorized", "an authorization was deactivated"),
+        )
+        account = AcmeAccount.objects.select_related("user", "profile").get(orders=locked.order_id)
+        record(
+            account_actor(account),
+            "acme.authorization.deactivate",
+            locked,
+            identifier=locked.identifier_value,
         )
     return locked
 

@@ -76,3 +76,8 @@ def key_holder(profile_id: int, address: str) -> Principal:
     caller: Any = AcmePrincipal(None, address, "certificate key")
     setattr(caller, ACME_ATTRIBUTE, AcmeBinding(0, profile_id, None, None))
     return caller
+
+
+def account_actor(account: AcmeAccount, address: str = "") -> Any:
+    """Who an audit event about an account's work names: its user, or the account."""
+    return account.user if account.user is not None else AcmePrincipal(account, address)

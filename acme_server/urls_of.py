@@ -27,7 +27,9 @@ def account_id_from_url(request: HttpRequest, profile: Profile, url: object) -> 
     if not isinstance(url, str) or not url.startswith(prefix):
         return None
     tail = url[len(prefix) :]
-    return int(tail) if tail.isdigit() and len(tail) < 18 else None
+    # ASCII digits only: str.isdigit() also says yes to "²" (int() refuses it) and to other
+    # scripts' digits (int() reads them: a kid that is not the account's URL).
+    return int(tail) if tail.isascii() and tail.isdigit() and len(tail) < 18 else None
 
 
 def order_url(request: HttpRequest, profile: Profile, order_id: uuid.UUID) -> str:

@@ -141,8 +141,11 @@ def _http01(identifier: str, token: str, key_authorization: str, deadline: float
         if status != 200:
             raise _Failed("unauthorized", f"{url} answered HTTP {status}, not 200")
         if body.rstrip() != key_authorization.encode():
-            shown = body[:128].decode("ascii", "replace")
-            raise _Failed("unauthorized", f"{url} answered {shown!r}, not the key authorization")
+            # What came back is never shown: after a redirect it may be an internal page
+            # (RFC 8555 §10.2), and the client reads this error.
+            raise _Failed(
+                "unauthorized", f"{first} did not answer the key authorization ({len(body)} bytes)"
+            )
         return
     raise _Failed("connection", f"more than {MAX_REDIRECTS} redirects from {first}")
 
@@ -168,7 +171,11 @@ def _target(url: str) -> tuple[str, str, int, str]:
             "connection",
             f"redirect to {url[:200]} not followed: only http on port 80 and https on port 443",
         )
-    if parts.username is not None or not (_is_dns_name(host) or _is_ip(host)):
+    if _is_ip(host):
+        # §10.2: a redirect names a host by its DNS name, as the order did; an address
+        # literal would reach what no order could name (a metadata service, an admin port).
+        raise _Failed("connection", f"redirect to an IP address {host!r} not followed")
+    if parts.username is not None or not _is_dns_name(host):
         raise _Failed("connection", f"redirect to an invalid URL {url[:200]!r}")
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return scheme, host, port, path

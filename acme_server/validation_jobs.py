@@ -30,8 +30,10 @@ from acme_server.models import (
     ChallengeStatus,
     OrderStatus,
 )
+from acme_server.principal import account_actor
 from acme_server.problems import error_document
 from raportal.celery import app as celery_app
+from raportal.models import record
 
 log = logging.getLogger(__name__)
 
@@ -147,6 +149,18 @@ def _record(challenge: AcmeChallenge, result: validation.ValidationResult, profi
                     status__in=[OrderStatus.PENDING, OrderStatus.READY],
                 ).update(status=OrderStatus.INVALID, error=error)
         locked.save(update_fields=["status", "validated_at", "error", "next_attempt_at"])
+        if retry_in is None:  # the outcome: the evidence of control over the name, or not
+            record(
+                account_actor(challenge.authorization.order.account),
+                "acme.challenge.verify",
+                locked,
+                outcome=locked.status,
+                type=locked.type,
+                identifier=authorization.identifier_value,
+                wildcard=authorization.wildcard,
+                attempts=locked.attempts,
+                error=(locked.error or {}).get("detail"),
+            )
         if retry_in is not None:
             challenge_id = locked.pk
             transaction.on_commit(lambda: schedule_validation(challenge_id, retry_in or 0.0))

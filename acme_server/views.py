@@ -25,6 +25,7 @@ from acme_server.models import (
     AcmeAuthorization,
     AcmeChallenge,
     AcmeOrder,
+    ChallengeStatus,
     OrderStatus,
 )
 from acme_server.nonces import new_nonce
@@ -82,6 +83,11 @@ def acme_view(methods: tuple[str, ...], *, nonce: bool = True) -> Callable[[View
                 response = view(request, _profile(profile), **kwargs)
             except AcmeProblem as problem:
                 response = problem_response(problem)
+            except Exception:  # a bug: logged, and still answered in ACME's form (§6.7)
+                log.exception("ACME %s %s failed", request.method, request.path)
+                response = problem_response(
+                    AcmeProblem("serverInternal", "the server failed; try again later")
+                )
             return _finish(request, response, profile, nonce)
 
         return wrapper
@@ -179,6 +185,8 @@ def key_change(request: HttpRequest, profile: Profile) -> HttpResponse:
         account,
         signed.payload,
         outer_url=request.build_absolute_uri(request.path),
+        account_url=urls_of.account_url(request, profile, account.pk),
+        url_of=lambda holder: urls_of.account_url(request, profile, holder.pk),
         address=client_ip(request),
     )
     return _json(resources.account(request, account))
@@ -267,7 +275,9 @@ def authorization(request: HttpRequest, profile: Profile, authz_id: str) -> Http
         if signed.payload.get("status") != "deactivated":
             raise AcmeProblem("malformed", "an authorization may only be deactivated")
         item = orders.deactivate_authorization(item)
-    return _json(resources.authorization(request, profile, item))
+    body = resources.authorization(request, profile, item)
+    checking = any(c["status"] == ChallengeStatus.PROCESSING for c in body["challenges"])
+    return _json(body, 200, **({"Retry_After": RETRY_AFTER_SECONDS} if checking else {}))
 
 
 @acme_view(("POST",))
@@ -283,7 +293,10 @@ def challenge(request: HttpRequest, profile: Profile, challenge_id: str) -> Http
     if signed.payload is not None:  # §7.5.1: {} says "validate now"
         item = orders.respond_to_challenge(item)
     up = urls_of.authorization_url(request, profile, item.authorization_id)
-    return _json(resources.challenge(request, profile, item), Link=f'<{up}>;rel="up"')
+    headers = {"Link": f'<{up}>;rel="up"'}
+    if item.status == ChallengeStatus.PROCESSING:  # §7.5.1: when to look again
+        headers["Retry_After"] = RETRY_AFTER_SECONDS
+    return _json(resources.challenge(request, profile, item), 200, **headers)
 
 
 @acme_view(("POST",))

@@ -112,6 +112,9 @@ ACTIONS: dict[str, Terms] = {
     "acme.account.update": Terms("ACME-ACCOUNT-UPDATE", "acme"),
     "acme.account.deactivate": Terms("ACME-ACCOUNT-UPDATE", "acme"),
     "acme.account.key_change": Terms("ACME-ACCOUNT-KEY-CHANGE", "acme"),
+    "acme.challenge.respond": Terms("ACME-CHALLENGE-REQUEST-VERIFY", "acme"),
+    "acme.challenge.verify": Terms("ACME-CHALLENGE-VERIFY", "acme"),
+    "acme.authorization.deactivate": Terms("ACME-AUTHORIZATION-DEACTIVATE", "acme"),
     "acme.eab.create": Terms("CONF-ADD", "acme"),
     "acme.eab.delete": Terms("CONF-DELETE", "acme"),
     # The audit log's own upkeep.

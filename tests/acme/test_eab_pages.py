@@ -155,7 +155,7 @@ def test_the_accounts_page_lists_accounts_and_deactivates_one_for_good(
     assert event.detail["by"] == "administrator", event.detail
 
     refused = acme.order("two.acme.test")  # the key is refused from now on
-    assert refused.status_code == 403 and "deactivated" in refused.json()["detail"], refused
+    assert refused.status_code == 401 and "deactivated" in refused.json()["detail"], refused
 
 
 @pytest.mark.parametrize(

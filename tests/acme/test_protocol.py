@@ -330,7 +330,7 @@ def test_orders_per_account_are_rate_limited(acme, settings):
 def test_a_deactivated_account_can_do_nothing_more(acme):
     assert acme.post(acme.kid, {"status": "deactivated"}).json()["status"] == "deactivated"
     response = acme.order(NAME)
-    assert response.status_code == 403 and problem_type(response) == "unauthorized"
+    assert response.status_code == 401 and problem_type(response) == "unauthorized"
 
 
 def test_key_change_moves_the_account_to_the_new_key(acme):

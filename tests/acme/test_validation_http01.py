@@ -87,11 +87,21 @@ def test_the_key_authorization_at_the_well_known_path_validates(site, settings):
     assert site.seen == [(f"{NAME}:{settings.RAPORTAL_ACME_HTTP_PORT}", PATH)]
 
 
-def test_a_wrong_body_is_unauthorized_and_says_what_was_answered(site):
+def test_a_wrong_body_is_unauthorized_and_never_shown_to_the_client(site):
+    # After a redirect, the body may be an internal page (RFC 8555 §10.2).
     site.page(PATH, f"{TOKEN}.some-other-account-thumbprint")
     result = http01()
     assert not result.valid and result.error_type == "unauthorized", result
-    assert "some-other-account-thumbprint" in result.detail, result
+    assert "some-other-account-thumbprint" not in result.detail, result
+    assert "did not answer the key authorization" in result.detail, result
+
+
+def test_a_redirect_to_an_ip_address_is_not_followed(site, settings):
+    site.redirect(PATH, "http://127.0.0.1/latest/meta-data/iam/security-credentials/")
+    result = http01()
+    assert not result.valid and result.error_type == "connection", result
+    assert "IP address" in result.detail, result
+    assert site.seen == [(f"{NAME}:{settings.RAPORTAL_ACME_HTTP_PORT}", PATH)]  # only the first
 
 
 def test_leading_whitespace_is_not_ignored(site):
