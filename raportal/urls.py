@@ -1,5 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.http import HttpResponsePermanentRedirect
+from django.templatetags.static import static
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
@@ -88,6 +90,12 @@ urlpatterns = [
     path("", home, name="home"),
     # Answered by raportal.health.HealthCheckMiddleware first; routed too for reverse().
     path("healthz", health.healthz, name="healthz"),
+    # Browsers and tools ask /favicon.ico of every page without a <link rel="icon">.
+    path(
+        "favicon.ico",
+        lambda request: HttpResponsePermanentRedirect(static("favicon.svg")),
+        name="favicon",
+    ),
     path(
         "login/",
         auth_views.LoginView.as_view(authentication_form=ThrottledAuthenticationForm),
