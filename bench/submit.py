@@ -24,7 +24,6 @@ import itertools
 import json
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import threading
@@ -32,17 +31,19 @@ import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
-from bench.common import ROOT, fresh_secrets, local_server, postgres_reachable, recreate_database
+from bench.common import (
+    ROOT,
+    free_port,
+    fresh_secrets,
+    local_server,
+    median_run,
+    postgres_reachable,
+    recreate_database,
+)
 
 sys.path.insert(0, str(ROOT))
 
 PASSWORD = "Bench-Password-123"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def database_url(workdir: Path) -> str:
@@ -338,10 +339,7 @@ def measure(base: str, args) -> dict:
                     )
                 if run:
                     runs.append(outcome)
-            runs.sort(key=lambda r: r["rps"])
-            results[(name, concurrency)] = runs[len(runs) // 2] | {
-                "errors": sum(r["errors"] for r in runs)
-            }
+            results[(name, concurrency)] = median_run(runs)
             print(f"  {name} x{concurrency}: {results[(name, concurrency)]}", file=sys.stderr)
     return results
 

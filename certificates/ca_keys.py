@@ -15,13 +15,23 @@ if TYPE_CHECKING:
 _cache: dict[tuple[int, bytes], PrivateKeyTypes] = {}
 
 
-def seal_ca_key(ca_pk: int, key) -> bytes:
+def seal_private_key(key, context: str) -> bytes:
+    """A private key as kept at rest: PKCS#8 DER sealed under the KEK, bound to ``context``
+    (CA keys, OCSP responder and SCEP RA keys: each bound to its row)."""
     der = key.private_bytes(
         serialization.Encoding.DER,
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    return seal(der, f"ca-key:{ca_pk}")
+    return seal(der, context)
+
+
+def open_private_key(sealed: bytes | memoryview, context: str) -> PrivateKeyTypes:
+    return serialization.load_der_private_key(open_sealed(bytes(sealed), context), None)
+
+
+def seal_ca_key(ca_pk: int, key) -> bytes:
+    return seal_private_key(key, f"ca-key:{ca_pk}")
 
 
 def ca_private_key(ca: "CertificateAuthority") -> PrivateKeyTypes:
@@ -38,6 +48,6 @@ def ca_private_key(ca: "CertificateAuthority") -> PrivateKeyTypes:
     cache_key = (ca.pk, sealed[-16:])  # the GCM tag changes whenever the key is re-sealed
     key = _cache.get(cache_key)
     if key is None:
-        key = serialization.load_der_private_key(open_sealed(sealed, f"ca-key:{ca.pk}"), None)
+        key = open_private_key(sealed, f"ca-key:{ca.pk}")
         _cache[cache_key] = key
     return key

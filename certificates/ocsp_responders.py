@@ -20,12 +20,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from certificates.ca_keys import ca_private_key
+from certificates.ca_keys import ca_private_key, open_private_key, seal_private_key
 from certificates.models import CertificateAuthority, OcspResponder
 from certificates.pki import ocsp
 from certificates.pki.fingerprints import serial_hex, thumbprint
 from certificates.pki.keys import generate_private_key
-from raportal.crypto import open_sealed, seal
 from raportal.models import record
 
 logger = logging.getLogger(__name__)
@@ -114,8 +113,7 @@ def _context(responder_pk: int) -> str:
 
 
 def _open_key(responder: OcspResponder):
-    sealed = bytes(responder.sealed_key)
-    return serialization.load_der_private_key(open_sealed(sealed, _context(responder.pk)), None)
+    return open_private_key(responder.sealed_key, _context(responder.pk))
 
 
 def _issue(ca: CertificateAuthority, issuer: str) -> OcspResponder:
@@ -147,12 +145,7 @@ def _issue(ca: CertificateAuthority, issuer: str) -> OcspResponder:
         not_before=certificate.not_valid_before_utc,
         not_after=certificate.not_valid_after_utc,
     )
-    der = key.private_bytes(
-        serialization.Encoding.DER,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    responder.sealed_key = seal(der, _context(responder.pk))
+    responder.sealed_key = seal_private_key(key, _context(responder.pk))
     responder.save(update_fields=["sealed_key"])
     record(
         None,

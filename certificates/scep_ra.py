@@ -16,12 +16,11 @@ from cryptography.x509.oid import NameOID
 from django.db import transaction
 from django.utils import timezone
 
-from certificates.ca_keys import ca_private_key
+from certificates.ca_keys import ca_private_key, open_private_key, seal_private_key
 from certificates.models import CertificateAuthority, ScepRaCertificate
 from certificates.pki import signing
 from certificates.pki.fingerprints import serial_hex
 from raportal.callers import Principal
-from raportal.crypto import open_sealed, seal
 from raportal.models import record
 
 RA_KEY_SIZE = 2048
@@ -58,7 +57,7 @@ def ra_key(ra: ScepRaCertificate) -> rsa.RSAPrivateKey:
     cache_key = (ra.pk, sealed[-16:])
     key = _keys.get(cache_key)
     if key is None:
-        loaded = serialization.load_der_private_key(open_sealed(sealed, _context(ra.pk)), None)
+        loaded = open_private_key(sealed, _context(ra.pk))
         if not isinstance(loaded, rsa.RSAPrivateKey):
             raise ValueError("the SCEP RA key is not RSA")
         key = _keys[cache_key] = loaded
@@ -94,12 +93,7 @@ def _create(ca: CertificateAuthority, actor: Principal | None) -> ScepRaCertific
         sealed_key=b"",
         not_after=certificate.not_valid_after_utc,
     )
-    der = key.private_bytes(
-        serialization.Encoding.DER,
-        serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    )
-    ra.sealed_key = seal(der, _context(ra.pk))
+    ra.sealed_key = seal_private_key(key, _context(ra.pk))
     ra.save(update_fields=["sealed_key"])
     record(actor, "scep.ra.create", ca, serial=serial_hex(certificate))
     return ra

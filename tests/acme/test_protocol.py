@@ -340,6 +340,8 @@ def test_key_change_moves_the_account_to_the_new_key(acme):
                      kid=False, key=new, nonce="")  # fmt: skip
     response = acme.post(url, json.loads(inner))
     assert response.status_code == 200, response.content
+    old = acme.order(NAME)  # the old key signs nothing any more
+    assert old.status_code == 400 and problem_type(old) == "malformed", old.content
     acme.key = new
     assert acme.order(NAME).status_code == 201
 
@@ -376,9 +378,16 @@ def test_revoke_cert_by_an_account_that_has_nothing_to_do_with_it_is_unauthorize
     assert not Certificate.objects.get().revoked
 
 
-def test_an_unsupported_revocation_reason_is_refused(acme):
-    response = acme.post(acme.url("revokeCert"), {"certificate": "AAAA", "reason": 6})
-    assert problem_type(response) in {"badRevocationReason", "malformed"}
+def test_an_unsupported_revocation_reason_is_refused_and_revokes_nothing(acme):
+    created = acme.order(NAME)
+    ready(created["Location"])
+    order = acme.post(created.json()["finalize"], {"csr": csr_for(NAME)}).json()
+    leaf = x509.load_pem_x509_certificates(acme.post(order["certificate"]).content)[0]
+    der = base64.urlsafe_b64encode(leaf.public_bytes(Encoding.DER)).rstrip(b"=").decode()
+    for reason in (6, 8, "1", True):  # certificateHold, removeFromCRL, not integers
+        response = acme.post(acme.url("revokeCert"), {"certificate": der, "reason": reason})
+        assert problem_type(response) == "badRevocationReason", response.content
+    assert not Certificate.objects.get().revoked
 
 
 def test_acme_requests_cannot_be_filed_through_the_rest_api(requester, requester_api, acme_demo):
