@@ -81,6 +81,12 @@ bench: $(VENV)/.installed-test
 bench-acme: $(VENV)/.installed-test
 	$(PY) bench/acme.py $(BENCH_ARGS)
 
+# Server time of every page for each demo account; BENCH_ARGS="--baseline <commit>" compares
+# with that commit in the same run (bench/pages.py).
+.PHONY: bench-pages
+bench-pages: $(VENV)/.installed-test
+	$(PY) bench/pages.py $(BENCH_ARGS)
+
 .PHONY: bench-queue
 bench-queue: $(VENV)/.installed-test
 	$(PY) bench/queue.py $(BENCH_ARGS)
