@@ -184,6 +184,21 @@ class RevocationReason(models.TextChoices):
     CESSATION_OF_OPERATION = "cessationofoperation", "Cessation of operation"
 
 
+def _day_start(day: dt.date) -> dt.datetime:
+    """The day's first instant in the portal's time zone (TIME_ZONE), as TruncDate counts."""
+    return dt.datetime.combine(day, dt.time.min, tzinfo=timezone.get_current_timezone())
+
+
+def _days(field: str, first: dt.date | None, last: dt.date | None) -> Q:
+    """``field`` on a day from ``first`` to ``last`` included (None: no bound)."""
+    condition = Q()
+    if first is not None:
+        condition &= Q(**{f"{field}__gte": _day_start(first)})
+    if last is not None:
+        condition &= Q(**{f"{field}__lt": _day_start(last + dt.timedelta(days=1))})
+    return condition
+
+
 class CertificateQuerySet(models.QuerySet):
     def valid(self, at: dt.datetime | None = None) -> Self:
         """Not revoked and within their validity period."""
@@ -217,6 +232,17 @@ class CertificateQuerySet(models.QuerySet):
         (now): those someone still has to renew or let go."""
         at = at or timezone.now()
         return self.valid(at).not_renewed().filter(not_after__lte=at + within)
+
+    def issued_between(self, first: dt.date | None, last: dt.date | None) -> Self:
+        """Certificates whose notBefore (the date they were issued, as they state it) falls on
+        a day from ``first`` to ``last`` included (days of the portal's time zone; None: no
+        bound; a range, so an index can serve)."""
+        return self.filter(_days("not_before", first, last))
+
+    def expiring_between(self, first: dt.date | None, last: dt.date | None) -> Self:
+        """Unrevoked certificates whose notAfter falls on a day from ``first`` to ``last``
+        included: what expires in that window unless renewed or revoked first."""
+        return self.filter(_days("not_after", first, last), revocation_date__isnull=True)
 
     def owned_by(self, user):
         """Certificates the user owns or shares with one of their teams (not those they see

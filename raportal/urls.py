@@ -9,7 +9,6 @@ from certificates import api as ca_api
 from certificates import ocsp_view
 from certificates import read_api as certificate_read_api
 from certificates import trigger_api as certificate_trigger_api
-from certificates.pages.home import home
 from discovery.api import DiscoveryFeedView
 from profiles.api.password_policies import GeneratePasswordView
 from profiles.api.principals import PrincipalSelfView
@@ -19,6 +18,7 @@ from raportal.throttling import ThrottledAdminAuthenticationForm, ThrottledAuthe
 from requests_app.api import read_views as request_read_api
 from requests_app.api import trigger_run as request_trigger_api
 from requests_app.api import views as request_api
+from requests_app.pages.home import home
 
 api_v1 = [
     path("api/v1/requests/submit", request_api.SubmitView.as_view(), name="api-submit"),

@@ -46,6 +46,9 @@ class Status(models.TextChoices):
 # Statuses a request ends in: nothing changes it any more, and it is purged at ``removeAt``.
 FINISHED = [Status.COMPLETED, Status.DENIED, Status.CANCELED, Status.EXPIRED, Status.FAILED]
 
+# Statuses an approver's decision leaves a request in (approved: an EST/SCEP challenge waiting
+# for its device; failed: approved, then the CA failed).
+DECIDED = [Status.COMPLETED, Status.APPROVED, Status.FAILED, Status.DENIED]
 
 # The workflows acting on an existing certificate, of which one request at a time may wait.
 ONE_PENDING_PER_CERTIFICATE = [
@@ -153,6 +156,23 @@ class RequestQuerySet(models.QuerySet["Request"]):
             .exclude(approver=F("requester"))
             .exclude(status=Status.PENDING)
         )
+
+    def waiting_between(
+        self, older_than: dt.timedelta, younger_than: dt.timedelta | None, now: dt.datetime
+    ) -> Self:
+        """Requests submitted at least ``older_than`` and less than ``younger_than`` (no upper
+        bound when None) before ``now``: the approver's queue by age."""
+        found = self.filter(created_at__lte=now - older_than)
+        if younger_than is not None:
+            found = found.filter(created_at__gt=now - younger_than)
+        return found
+
+    def decided_by(self, user: Principal) -> Self:
+        """Requests ``user`` approved or denied, as the approver who closed them (the last
+        approval under dual control): not their own requests, which they performed at once."""
+        if not has_account(user):
+            return self.none()
+        return self.filter(approver=user, status__in=DECIDED).exclude(requester=user)
 
     def search(self, text: str) -> Self:
         """Requests whose subject DN or one of the requested SAN values contains ``text``

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from certificates import extensions
 from certificates.models import Certificate
+from certificates.pages.list_filters import ListFilters
 from certificates.pki import names
 from certificates.renewal import PREVIOUS, RENEWED
 from profiles.access import Caller
@@ -52,6 +53,14 @@ def with_status(certificates, wanted: str, now):
 class CertificateQuery(QueryForm):
     q = QueryField(label="Name, serial, SAN or label")
     status = QueryField(label="Status")
+    # What the dashboard's charts narrow the list to (certificates/pages/list_filters.py).
+    scope = QueryField(label="Whose")
+    profile = QueryField(label="Profile")
+    module = QueryField(label="Protocol")
+    issued_from = QueryField(label="Issued from")
+    issued_to = QueryField(label="Issued until")
+    expires_from = QueryField(label="Expires from")
+    expires_to = QueryField(label="Expires until")
 
 
 @login_required
@@ -60,8 +69,9 @@ def certificate_list(request, query: CertificateQuery):
     searched = query.value("q").strip()
     wanted = query.value("status") if query.value("status") in STATUSES else ""
     now = timezone.now()
+    narrowed = ListFilters.read(query.value)
     certificates = (
-        Certificate.objects.owned_by(request.user)
+        narrowed.apply(narrowed.base(request.user))
         .search(searched)
         .select_related("profile", "owner", "team")
         .defer("pem")
@@ -82,7 +92,8 @@ def certificate_list(request, query: CertificateQuery):
             "q": searched,
             "status": wanted,
             "statuses": STATUSES,
-            "filtered": bool(searched or wanted),
+            "filtered": bool(searched or wanted or narrowed.shown()),
+            "narrowed": narrowed,
         },
         status=query.page_status,
     )

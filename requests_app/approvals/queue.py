@@ -15,7 +15,17 @@ from requests_app.models import Request, RequestApproval
 
 FILTERS = ("profile", "workflow", "requester", "team", "age", "q")
 SORTS = {"newest": "-created_at", "oldest": "created_at"}
-AGES = {"1": dt.timedelta(days=1), "7": dt.timedelta(days=7), "30": dt.timedelta(days=30)}
+DAY = dt.timedelta(days=1)
+# The "waiting" filter: (at least, less than) this long since submission. "1", "7" and "30"
+# are open-ended ("over a week"); the ranges are the dashboard's queue by age.
+AGES: dict[str, tuple[dt.timedelta, dt.timedelta | None]] = {
+    "0-1": (dt.timedelta(0), DAY),
+    "1-3": (DAY, 3 * DAY),
+    "3-7": (3 * DAY, 7 * DAY),
+    "1": (DAY, None),
+    "7": (7 * DAY, None),
+    "30": (30 * DAY, None),
+}
 # A request is flagged when less than this is left before it expires undecided.
 CLOSE_TO_EXPIRY = dt.timedelta(days=2)
 
@@ -53,7 +63,7 @@ def approval_queue(
     if filters["team"]:
         queryset = queryset.filter(team__name=filters["team"])
     if filters["age"] in AGES:
-        queryset = queryset.filter(created_at__lte=timezone.now() - AGES[filters["age"]])
+        queryset = queryset.waiting_between(*AGES[filters["age"]], timezone.now())
     else:
         filters["age"] = ""
     if filters["q"]:

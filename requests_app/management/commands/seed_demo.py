@@ -1,4 +1,5 @@
-"""Demo accounts, team, profiles and grants (idempotent). Development only."""
+"""Demo accounts, team, profiles and grants, and sample certificates and requests
+(idempotent). Development only."""
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -19,6 +20,7 @@ from profiles.models import (
     Workflow,
 )
 from raportal.models import ApiCredential
+from requests_app.management.demo_samples import seed_samples
 
 REQUEST_POLICY_WORKFLOWS = ["enroll", "revoke", "update", "renew", "recover", "migrate"]
 
@@ -193,6 +195,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--force", action="store_true", help="Run even with DEBUG off (never in production)."
         )
+        parser.add_argument(
+            "--without-samples",
+            action="store_true",
+            help="No sample certificates and requests (the accounts, profiles and grants only).",
+        )
 
     @transaction.atomic
     def handle(self, *args, **options):
@@ -250,10 +257,13 @@ class Command(BaseCommand):
             team=team,
             defaults={"level": GrantLevel.PERFORM},
         )
+        # Something for the home dashboard to chart (requests_app/management/demo_samples.py).
+        samples = 0 if options["without_samples"] else seed_samples(users, team)
         names = [*DEMO_PROFILES, *ACME_PROFILES]
         self.stdout.write(
             self.style.SUCCESS(
                 "Demo ready: admin / approver / requester, password <name>-password, "
-                f"API key <name>-key; profiles {', '.join(names)}; team demo-team."
+                f"API key <name>-key; profiles {', '.join(names)}; team demo-team; "
+                f"{samples} sample certificates and requests made."
             )
         )
