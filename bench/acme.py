@@ -200,7 +200,11 @@ def main() -> None:
     env.pop("DJANGO_DEBUG", None)
     env.pop("CELERY_BROKER_URL", None)  # validations in each worker's own pool
     manage = [sys.executable, str(ROOT / "manage.py")]
-    for command in (["migrate", "-v0"], ["init_pki"], ["seed_demo", "--force"]):
+    for command in (
+        ["migrate", "-v0"],
+        ["init_pki"],
+        ["seed_demo", "--force", "--without-samples"],
+    ):
         subprocess.run(manage + command, env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
     gunicorn = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "raportal.wsgi",

@@ -234,7 +234,11 @@ def main() -> None:
     env.pop("DJANGO_DEBUG", None)
     python = sys.executable
     manage = [python, str(ROOT / "manage.py")]
-    for command in (["migrate", "-v0"], ["init_pki"], ["seed_demo", "--force"]):
+    for command in (
+        ["migrate", "-v0"],
+        ["init_pki"],
+        ["seed_demo", "--force", "--without-samples"],
+    ):
         subprocess.run(manage + command, env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
     gunicorn = subprocess.Popen(
         [

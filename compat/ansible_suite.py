@@ -123,7 +123,11 @@ def start_portal(port: int, log_path: Path, database: str) -> tuple[subprocess.P
     }
     env.pop("DJANGO_DEBUG", None)
     manage = [sys.executable, str(ROOT / "manage.py")]
-    for command in (["migrate", "-v0"], ["init_pki"], ["seed_demo", "--force"]):
+    for command in (
+        ["migrate", "-v0"],
+        ["init_pki"],
+        ["seed_demo", "--force", "--without-samples"],
+    ):
         subprocess.run(manage + command, env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
     log = log_path.open("w")
     server = subprocess.Popen(

@@ -1,6 +1,8 @@
 """The charts' geometry (certificates/pages/charts.py): bars in proportion to their values,
 stacked in order, every drawn part a link with its value in its name."""
 
+import re
+
 import pytest
 
 from certificates.pages import charts
@@ -83,3 +85,27 @@ def test_a_part_refuses_an_unknown_colour_and_a_negative_value():
         Part(1, "x", "/", tone="chartreuse")
     with pytest.raises(ValueError, match="negative"):
         Part(-1, "x", "/")
+
+
+def test_the_markup_escapes_names_and_links_every_drawn_part_with_its_value():
+    from certificates.pages.chart_markup import chart_html
+
+    evil = Datum('<script>alert("x")</script>', (Part(1234, "1234 <b>things</b>", "/l/?a=1&b=2"),))
+    markup = chart_html(charts.rows("r", "Mine & yours", [evil, bar("zero", 0)]))
+    assert "<script>" not in markup and "&lt;script&gt;" in markup
+    assert '<a class="chart-link" href="/l/?a=1&amp;b=2" aria-label="1234 &lt;b&gt;things' in markup
+    assert markup.count('<a class="chart-link"') == 1  # the zero has no bar
+    assert "<title>1234 &lt;b&gt;things&lt;/b&gt;</title>" in markup
+    assert re.search(
+        r'<rect class="chart-bar chart-tone-primary" x="150" y="4" width="[\d.]+"', markup
+    )
+    assert ">1234</text>" in markup and ",2" not in markup  # numbers never localized
+    assert '<th scope="row" class="fw-normal">zero</th><td class="text-end">0</td>' in markup
+    assert "<summary>The numbers</summary>" in markup and 'aria-labelledby="r-title"' in markup
+
+
+def test_an_empty_chart_draws_nothing_and_says_why():
+    from certificates.pages.chart_markup import chart_html
+
+    markup = chart_html(charts.columns("c", "Per day", [bar("d", 0)], empty_text="Quiet."))
+    assert "<svg" not in markup and "Quiet." in markup
