@@ -96,9 +96,9 @@ def test_the_markup_escapes_names_and_links_every_drawn_part_with_its_value():
     assert '<a class="chart-link" href="/l/?a=1&amp;b=2" aria-label="1234 &lt;b&gt;things' in markup
     assert markup.count('<a class="chart-link"') == 1  # the zero has no bar
     assert "<title>1234 &lt;b&gt;things&lt;/b&gt;</title>" in markup
-    assert re.search(
-        r'<rect class="chart-bar chart-tone-primary" x="150" y="4" width="[\d.]+"', markup
-    )
+    x = charts.ROW_LABEL_WIDTH  # the bar starts after the labels' column
+    rect = rf'<rect class="chart-bar chart-tone-primary" x="{x}" y="4" width="[\d.]+"'
+    assert re.search(rect, markup), markup
     assert ">1234</text>" in markup and ",2" not in markup  # numbers never localized
     assert '<th scope="row" class="fw-normal">zero</th><td class="text-end">0</td>' in markup
     assert "<summary>The numbers</summary>" in markup and 'aria-labelledby="r-title"' in markup
