@@ -3,7 +3,9 @@
 import pytest
 from django.core.management import CommandError, call_command
 
+from certificates.models import Certificate
 from profiles.models import Grant, Profile, Team
+from requests_app.models import Request
 from tests.conftest import Api, enroll_body
 from tests.factories import make_csr
 
@@ -22,7 +24,9 @@ def test_seed_demo_refuses_to_run_with_debug_off(pki, settings):
 
 
 def test_seed_demo_is_idempotent(demo):
+    made = (Certificate.objects.count(), Request.objects.count())
     call_command("seed_demo")
+    assert (Certificate.objects.count(), Request.objects.count()) == made
     assert Profile.objects.count() == 7 and Team.objects.count() == 1
     # three webra profiles; EST, SCEP and the two ACME profiles; the team's on acme-eab
     assert Grant.objects.count() == 3 * 7 * 3 + 3 * 4 + 1
@@ -162,3 +166,30 @@ def test_an_account_bound_to_the_demo_team_orders_on_acme_eab(demo, client):
 
 def test_every_demo_profile_names_the_ocsp_responder_in_its_certificates(demo):
     assert set(Profile.objects.values_list("ocsp_in_aia", flat=True)) == {True}
+
+
+def test_the_demo_gives_every_account_something_on_its_dashboard(demo, client):
+    from django.contrib.auth import get_user_model
+
+    charts = {
+        "requester": ["chart-expiring", "chart-pending"],
+        "approver": ["chart-expiring", "chart-queue-profile", "chart-queue-age", "chart-decisions"],
+        "admin": ["chart-queue-age", "chart-issued-day", "chart-protocols", "chart-expiry-week"],
+    }
+    for username, ids in charts.items():
+        client.force_login(get_user_model().objects.get(username=username))
+        page = client.get("/").content.decode()
+        for chart in ids:
+            figure = page.split(f'id="{chart}"', 1)[1].split("</figure>", 1)[0]
+            assert 'class="chart-link"' in figure, (username, chart, figure)
+    protocols = set(Certificate.objects.values_list("module", flat=True))
+    assert protocols == {"webra", "est", "scep", "acme"}
+    assert Request.objects.filter(status="pending").count() >= 3
+    assert Certificate.objects.filter(revocation_date__isnull=False).exists()
+
+
+def test_seed_demo_without_samples_makes_no_certificate_nor_request(pki, settings):
+    settings.DEBUG = True
+    call_command("seed_demo", "--without-samples")
+    assert not Certificate.objects.exists() and not Request.objects.exists()
+    assert Profile.objects.count() == 7

@@ -14,7 +14,7 @@ COLUMN_WIDTH, COLUMN_HEIGHT = 400, 190  # the viewBox of a chart of columns (tim
 COLUMN_MARGIN = {"left": 30, "right": 6, "top": 18, "bottom": 24}
 ROW_WIDTH, ROW_HEIGHT, ROW_GAP = 400, 22, 8  # a chart of rows (categories)
 ROW_LABEL_WIDTH, ROW_VALUE_WIDTH = 150, 34
-LABEL_CHARS = 21  # a row's label beyond this is shortened (the full one is in its name)
+LABEL_CHARS = 19  # a row's label beyond this is shortened (the full one is in its name)
 MAX_AXIS_LABELS = 6  # columns: at most this many labels under the axis
 
 

@@ -241,3 +241,15 @@ def test_the_home_page_runs_as_many_queries_with_more_data_and_few_of_them(
         submit(requester_api, f"p{n}.example.com")
     assert queries() == few
     assert few <= 20, few
+
+
+def test_your_decisions_shows_no_one_elses_and_reads_a_bad_date_as_none(
+    profile, requester_api, approver_api, outsider, approver, client
+):
+    decided = submit(requester_api, "ok.example.com")
+    assert approver_api.post("/api/v1/requests/approve", {"_id": decided})[0] == 200
+    client.force_login(outsider)
+    assert listed(client, "/approvals/decided/") == set()
+    client.force_login(approver)
+    assert listed(client, "/approvals/decided/?on=yesterday-ish") == {decided}
+    assert listed(client, "/approvals/decided/?outcome=denied") == set()
