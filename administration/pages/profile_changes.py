@@ -50,7 +50,7 @@ def shown(field: forms.Field, value: Any) -> str:
     if isinstance(field, forms.ModelChoiceField):
         if isinstance(value, models.Model):
             return str(value)
-        found = field.queryset.filter(pk=value).first()
+        found = field.queryset.filter(pk=value).first() if field.queryset is not None else None
         return str(found) if found is not None else str(value)
     if isinstance(value, dt.timedelta):
         return format_duration(value)

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.forms.utils import ErrorDict
 
+from administration.pages.profile_changes import Change, form_changes, rule_changes
 from administration.pages.profile_sections import (
     ACME_TITLE,
     GROUPS,
@@ -24,7 +25,6 @@ from administration.pages.profile_sections import (
     TRIGGERS_TITLE,
     Section,
 )
-from administration.pages.profile_changes import Change, form_changes, rule_changes
 from administration.pages.rule_widgets import ElementField
 from administration.profile_shapes import LIFECYCLE
 from certificates.models import CertificateAuthority
@@ -201,10 +201,10 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = Profile
-        fields = [
-            name for _, names in GROUPS for name in names if not name.startswith("everyone_")
-        ]
+        fields = [name for _, names in GROUPS for name in names if not name.startswith("everyone_")]
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+    trigger_fields: list[str]
 
     def __init__(self, *args, section: Section | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -294,7 +294,7 @@ class ProfileForm(forms.ModelForm):
         for name, event in Trigger.objects.order_by("name").values_list("name", "event"):
             by_event.setdefault(event, []).append(name)
         listed = self.instance.triggers or {}
-        self.trigger_fields: list[str] = []
+        self.trigger_fields = []
         for event in PROFILE_EVENTS:
             key = profile_key(event)
             entries = listed.get(key)

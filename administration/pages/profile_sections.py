@@ -51,7 +51,12 @@ SECTIONS = [
     Section(
         "sans",
         "SANs",
-        [("DNS names", ["allow_wildcards", "dns_names_fully_qualified", "allow_mixed_script_labels"])],
+        [
+            (
+                "DNS names",
+                ["allow_wildcards", "dns_names_fully_qualified", "allow_mixed_script_labels"],
+            )
+        ],
         rules=["san"],
     ),
     Section(
@@ -141,7 +146,10 @@ SECTIONS = [
         "protocols",
         "Protocols",
         [
-            ("EST / SCEP devices", ["challenge_enabled", "dn_whitelist", "challenge_password_mode"]),
+            (
+                "EST / SCEP devices",
+                ["challenge_enabled", "dn_whitelist", "challenge_password_mode"],
+            ),
             (
                 ACME_TITLE,
                 [

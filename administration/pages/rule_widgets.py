@@ -70,9 +70,10 @@ class ElementField(forms.MultiValueField):
 
     @staticmethod
     def _python(data) -> list:
-        kind, index = (list(data or []) + ["", ""])[:2]
+        kind, index = [*(data or []), "", ""][:2]
+        text = str(index or "").strip()
         try:
-            number = int(index) if str(index).strip() else None
+            number: int | str | None = int(text) if text else None
         except ValueError:
-            number = index
-        return [kind, number]
+            number = text
+        return [kind or "", number]

@@ -1,9 +1,14 @@
 // The profile editor: add, remove and reorder rule rows; refresh the enroll form preview as
-// the admin types (the server renders it from the editor's values, nothing is saved).
+// the admin types (the server renders it from the editor's values, nothing is saved). Each
+// section is a page of its own (?section=…): the form holds only that section's fields.
 (function () {
   "use strict";
   var form = document.getElementById("profile-editor");
   if (!form) { return; }
+
+  // Saving a profile in use: the summary to confirm is where the keyboard starts.
+  var confirmation = document.getElementById("confirm-change");
+  if (confirmation) { confirmation.focus(); }
 
   function renumber(tbody) {
     Array.prototype.forEach.call(tbody.querySelectorAll("[data-row]"), function (row, i) {
