@@ -239,3 +239,18 @@ def test_saving_a_section_without_change_or_a_profile_not_in_use_asks_nothing(
     assert post(signed_in, unused, "lifetimes", data).status_code == 302
     unused.refresh_from_db()
     assert unused.validity_days == 30
+
+
+def test_the_preview_of_a_section_shows_its_unsaved_rules_with_the_rest_as_saved(
+    signed_in, profile
+):
+    data = section_form(signed_in, profile, "subject")
+    index = int(data["subject-TOTAL_FORMS"]) - 1
+    data |= {f"subject-{index}-element_0": "l", f"subject-{index}-position": "9"}
+    url = reverse("admin-profile-preview", args=[profile.name]) + "?section=subject"
+    response = signed_in.post(url, data)
+    html = response.content.decode()
+    assert response.status_code == 200, html[:2000]
+    assert 'name="subject_l.1"' in html and 'name="subject_cn.1"' in html, html[:3000]
+    assert 'name="san_DNSNAME' in html, html[:3000]  # the SAN rules, as saved
+    assert not profile.subject_rules.filter(element="l.1").exists()
