@@ -17,6 +17,15 @@ from django.db import transaction
 from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.forms.utils import ErrorDict
 
+from administration.pages.profile_changes import Change, form_changes, rule_changes
+from administration.pages.profile_sections import (
+    ACME_TITLE,
+    GROUPS,
+    SECTIONS,
+    TRIGGERS_TITLE,
+    Section,
+)
+from administration.pages.rule_widgets import ElementField
 from administration.profile_shapes import LIFECYCLE
 from certificates.models import CertificateAuthority
 from certificates.pki.keys import KEY_TYPE_CHOICES
@@ -41,100 +50,7 @@ from triggers.events import PROFILE_EVENTS, profile_key
 from triggers.models import Trigger
 from triggers.profile_triggers import read_profile_triggers
 
-# The editor's sections, in order: (title, fields). Field names are the ProfileForm's.
-SECTIONS = [
-    (
-        "General",
-        [
-            "name",
-            "display_name",
-            "description",
-            "module",
-            "enabled",
-            "ca",
-            "validity_days",
-            "extended_key_usages",
-            "ocsp_in_aia",
-            "renewal_enabled",
-            "renewal_period_days",
-        ],
-    ),
-    (
-        "Keys (crypto policy)",
-        [
-            "centralized",
-            "decentralized",
-            "authorized_key_types",
-            "default_key_type",
-            "escrow",
-            "p12_password_mode",
-            "password_policy",
-            "p12_encryption",
-        ],
-    ),
-    (
-        "Owner, team and contact email",
-        [
-            "owner_mandatory",
-            "owner_editable_by_requester",
-            "owner_editable_by_approver",
-            "team_mandatory",
-            "team_editable_by_requester",
-            "team_editable_by_approver",
-            "team_default",
-            "team_whitelist",
-            "team_members_only",
-            "contact_email_mandatory",
-            "contact_email_editable_by_requester",
-            "contact_email_editable_by_approver",
-            "contact_email_regex",
-        ],
-    ),
-    ("DNS names", ["allow_wildcards", "dns_names_fully_qualified", "allow_mixed_script_labels"]),
-    (
-        "Requests (days a request waits for a decision)",
-        [f"{workflow}_request_expiry_days" for workflow in LIFECYCLE],
-    ),
-    (
-        "Dual control (distinct approvals a request needs; never its requester)",
-        [f"{workflow}_approvals_required" for workflow in APPROVAL_WORKFLOWS],
-    ),
-    ("Holder limit", ["max_per_holder", "max_per_holder_behavior"]),
-    ("Expiry notices", ["expiry_notice_days"]),
-    (
-        "Access",
-        [
-            *(f"everyone_{workflow}" for workflow in LIFECYCLE),
-            "self_revoke",
-            "self_update",
-            "self_renew",
-            "self_recover",
-            "self_pop_revoke",
-            "self_pop_update",
-            "self_pop_renew",
-        ],
-    ),
-    (
-        "EST / SCEP devices",
-        ["challenge_enabled", "dn_whitelist", "challenge_password_mode"],
-    ),
-    (
-        "ACME",
-        [
-            "acme_eab_required",
-            "acme_unbound_level",
-            "acme_challenge_types",
-            "acme_order_lifetime",
-            "acme_verify_retry_count",
-            "acme_verify_retry_delay",
-            "acme_max_dns_names",
-            "acme_terms_of_service",
-            "acme_website",
-        ],
-    ),
-]
-ACME_TITLE = "ACME"
-ACME_FIELDS = frozenset(dict(SECTIONS)[ACME_TITLE])
+ACME_FIELDS = frozenset(dict(GROUPS)[ACME_TITLE])
 # What makes no sense for ACME: the portal making the key (and its PKCS#12), device challenges.
 NOT_FOR_ACME = frozenset(
     {
@@ -204,7 +120,6 @@ LABELS = {
 }
 
 
-TRIGGERS_TITLE = "Triggers"
 TRIGGER_FIELD = "triggers_"  # + the CertificateProfileTriggers key: triggers_onSubmitEnroll
 
 
@@ -286,13 +201,14 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = Profile
-        fields = [
-            name for _, names in SECTIONS for name in names if not name.startswith("everyone_")
-        ]
+        fields = [name for _, names in GROUPS for name in names if not name.startswith("everyone_")]
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
-    def __init__(self, *args, **kwargs):
+    trigger_fields: list[str]
+
+    def __init__(self, *args, section: Section | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.section = section
         self.module = self._chosen_module()
         self._keep_the_modules_fields()
         for name, label in LABELS.items():
@@ -327,6 +243,19 @@ class ProfileForm(forms.ModelForm):
                 "authentication in the list of CAs."
             )
         self._add_trigger_fields()
+        if section is not None:
+            self._keep_the_sections_fields(section)
+
+    def _keep_the_sections_fields(self, section: Section) -> None:
+        """Only the section's fields are shown, read and saved; the rest of the profile
+        keeps its values (its model checks still run on the whole profile)."""
+        keep = set(section.field_names())
+        if section.title == TRIGGERS_TITLE:
+            keep |= set(self.trigger_fields)
+        for name in list(self.fields):
+            if name not in keep:
+                del self.fields[name]
+        self.trigger_fields = [name for name in self.trigger_fields if name in self.fields]
 
     def _chosen_module(self) -> str | None:
         """The profile's module: fixed once created, else what the form was sent with or
@@ -365,7 +294,7 @@ class ProfileForm(forms.ModelForm):
         for name, event in Trigger.objects.order_by("name").values_list("name", "event"):
             by_event.setdefault(event, []).append(name)
         listed = self.instance.triggers or {}
-        self.trigger_fields: list[str] = []
+        self.trigger_fields = []
         for event in PROFILE_EVENTS:
             key = profile_key(event)
             entries = listed.get(key)
@@ -390,17 +319,22 @@ class ProfileForm(forms.ModelForm):
             )
             self.trigger_fields.append(field)
 
-    def sections(self):
-        """(title, [(bound field, its modules)], the section's modules) for each section that
-        has fields here; modules are space-separated, "" for every module."""
+    def sections(self) -> list[dict]:
+        """What the page shows: for each section here (the chosen one, or every one on the
+        whole-profile page), its groups as (legend, [(bound field, its modules)], the
+        group's modules) and its rule tables; modules are space-separated, "" for every
+        module."""
         found = []
-        for title, names in SECTIONS:
-            fields = [(self[n], self.field_modules(n)) for n in names if n in self.fields]
-            if fields or title == TRIGGERS_TITLE:
-                modules = {m for _, m in fields}
-                found.append((title, fields, modules.pop() if len(modules) == 1 else ""))
-        triggers = [(self[name], "") for name in self.trigger_fields]
-        found.append((TRIGGERS_TITLE, triggers, ""))
+        for section in SECTIONS if self.section is None else [self.section]:
+            groups = []
+            for title, names in section.groups:
+                if title == TRIGGERS_TITLE:
+                    names = self.trigger_fields
+                fields = [(self[n], self.field_modules(n)) for n in names if n in self.fields]
+                if fields or title == TRIGGERS_TITLE:
+                    modules = {m for _, m in fields}
+                    groups.append((title, fields, modules.pop() if len(modules) == 1 else ""))
+            found.append({"section": section, "groups": groups, "rules": section.rules})
         return found
 
     def _clean_triggers(self, data: dict) -> None:
@@ -424,7 +358,7 @@ class ProfileForm(forms.ModelForm):
 
     def warnings(self) -> list[str]:
         """What is allowed but worth a second look (saving goes ahead)."""
-        if hasattr(self, "cleaned_data"):
+        if hasattr(self, "cleaned_data") and "ca" in self.fields:
             ca = self.cleaned_data.get("ca")
         else:
             ca = self.instance.ca if self.instance.ca_id else None
@@ -439,12 +373,14 @@ class ProfileForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         assert data is not None, "ModelForm.clean returns cleaned_data"
-        self.instance.authenticated_levels = {
-            workflow: data[f"everyone_{workflow}"]
-            for workflow in LIFECYCLE
-            if data.get(f"everyone_{workflow}")
-        }
-        self._clean_triggers(data)
+        if self.section is None or f"everyone_{LIFECYCLE[0]}" in self.fields:
+            self.instance.authenticated_levels = {
+                workflow: data[f"everyone_{workflow}"]
+                for workflow in LIFECYCLE
+                if data.get(f"everyone_{workflow}")
+            }
+        if self.section is None or self.section.title == TRIGGERS_TITLE:
+            self._clean_triggers(data)
         if self.module == Module.ACME:
             # The default key type is for keys the portal makes: none for ACME, but the
             # model wants it among the authorized ones.
@@ -461,10 +397,12 @@ class RuleForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name, field in self.fields.items():
             widget = field.widget
-            if isinstance(widget, forms.CheckboxInput) or name == "DELETE":
+            if isinstance(widget, (forms.CheckboxInput, forms.MultiWidget)) or name == "DELETE":
                 continue
             css = "form-select" if isinstance(widget, forms.Select) else "form-control"
             widget.attrs["class"] = f"{css} {css}-sm"
+        if "san_type" in self.fields:  # wide enough for its longest type
+            self.fields["san_type"].widget.attrs["class"] += " rule-type"
         if "regex" in self.fields:
             self.fields["regex"].widget.attrs.update(spellcheck="false", placeholder="any value")
         for name, label in RULE_LABELS.items():
@@ -475,6 +413,12 @@ class RuleForm(forms.ModelForm):
 
     def clean_position(self):
         return self.cleaned_data.get("position") or 0
+
+
+class SubjectRuleForm(RuleForm):
+    """The element chosen by type and index, not typed (administration/pages/rule_widgets)."""
+
+    element = ElementField()
 
 
 def label_catalogue() -> list[str]:
@@ -532,7 +476,7 @@ RULE_FIELDS = ["mandatory", "editable_by_requester", "editable_by_approver", "re
 SubjectRules = inlineformset_factory(
     Profile,
     SubjectRule,
-    form=RuleForm,
+    form=SubjectRuleForm,
     fields=["element", "value", *RULE_FIELDS, "position"],
     extra=1,
     can_delete=True,
@@ -549,23 +493,48 @@ LabelRules = inlineformset_factory(Profile, LabelRule, form=LabelRuleForm, extra
 
 
 class ProfileEditor:
-    """The profile form and its three rule formsets, validated and saved as one."""
+    """The profile form and its three rule formsets, validated and saved as one. With a
+    ``section``, only that section's fields and rule tables are read and saved: the other
+    tables are left unbound (their saved rows still count in the checks across tables)."""
 
-    def __init__(self, data=None, *, instance: Profile | None = None, module: str | None = None):
+    def __init__(
+        self,
+        data=None,
+        *,
+        instance: Profile | None = None,
+        module: str | None = None,
+        section: Section | None = None,
+    ):
         self.instance = instance or Profile()
+        self.section = section
+        self.saved_values = {
+            f.attname: getattr(self.instance, f.attname) for f in Profile._meta.concrete_fields
+        }
         initial = {"module": module} if module in Module.values else None
-        self.form = ProfileForm(data, instance=self.instance, prefix="profile", initial=initial)
+        self.form = ProfileForm(
+            data, instance=self.instance, prefix="profile", initial=initial, section=section
+        )
+
+        def bound(key: str):
+            return data if section is None or key in section.rules else None
+
         self.formsets: dict[str, BaseInlineFormSet[Any, Profile, Any]] = {
-            "subject": SubjectRules(data, instance=self.instance, prefix="subject"),
-            "san": SanRules(data, instance=self.instance, prefix="san"),
+            "subject": SubjectRules(bound("subject"), instance=self.instance, prefix="subject"),
+            "san": SanRules(bound("san"), instance=self.instance, prefix="san"),
             "label": LabelRules(
-                data,
+                bound("label"),
                 instance=self.instance,
                 prefix="label",
                 form_kwargs={"catalogue": label_catalogue()},
             ),
         }
         self.problems: list[str] = []
+
+    def edited_formsets(self) -> "dict[str, BaseInlineFormSet[Any, Profile, Any]]":
+        """The rule tables this page edits (and saves)."""
+        if self.section is None:
+            return self.formsets
+        return {key: self.formsets[key] for key in self.section.rules}
 
     def _kept(self, key: str) -> list:
         """The rules the formset will leave: existing or filled-in rows not marked deleted."""
@@ -578,7 +547,8 @@ class ProfileEditor:
 
     def is_valid(self) -> bool:
         valid = self.form.is_valid()
-        valid = all([formset.is_valid() for formset in self.formsets.values()]) and valid
+        edited = self.edited_formsets().values()
+        valid = all([formset.is_valid() for formset in edited]) and valid
         if not valid:
             return False
         subject = sorted(self._kept("subject"), key=lambda rule: rule.position)
@@ -587,11 +557,28 @@ class ProfileEditor:
 
     @transaction.atomic
     def save(self) -> Profile:
-        profile = self.form.save()
-        for formset in self.formsets.values():
+        profile = self.form.save(commit=False)
+        if self.section is None or profile.pk is None:
+            profile.save()
+        else:
+            # A section writes the columns it changed, nothing else: a concurrent save of
+            # another section keeps its values.
+            changed = [
+                attname
+                for attname, before in self.saved_values.items()
+                if getattr(profile, attname) != before
+            ]
+            if changed:
+                profile.save(update_fields=changed)
+        self.form.save_m2m()
+        for formset in self.edited_formsets().values():
             formset.instance = profile
             formset.save()
         return profile
+
+    def changes(self) -> list[Change]:
+        """What saving changes, field by field and rule by rule (after ``is_valid``)."""
+        return form_changes(self.form) + rule_changes(self.edited_formsets())
 
     def write(self, profile: Profile | None) -> tuple[Profile, list[str]]:
         """The services' ``ProfileSource`` (administration/services/profiles.py): the forms
@@ -605,7 +592,7 @@ class ProfileEditor:
             label = self.form.fields[name].label if name in self.form.fields else ""
             out += [f"{label or 'Profile'}: {error}" for error in errors]
         titles = {"subject": "Subject element", "san": "Alternative name", "label": "Label"}
-        for key, formset in self.formsets.items():
+        for key, formset in self.edited_formsets().items():
             out += [f"{titles[key]}s: {error}" for error in formset.non_form_errors()]
             # Each form's ErrorDict (django-stubs types formset.errors as list[ErrorList]).
             form_error_dicts = cast(list[ErrorDict], formset.errors)

@@ -11,7 +11,9 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from administration.pages.access import staff_required
+from administration.pages.profile_changes import digest
 from administration.pages.profile_editor import ProfileEditor
+from administration.pages.profile_sections import DEFAULT_SECTION, SECTIONS, section_named
 from administration.services import profiles as services
 from certificates.models import Certificate
 from profiles.models import Profile
@@ -65,7 +67,16 @@ def device_urls(profile: Profile | None) -> list[tuple[str, str]]:
     ]
 
 
-def _editor_page(request, editor: ProfileEditor, *, title: str, profile=None, status=200):
+def _editor_page(
+    request,
+    editor: ProfileEditor,
+    *,
+    title: str,
+    profile=None,
+    status=200,
+    confirmation: dict | None = None,
+):
+    section = editor.section
     return render(
         request,
         "administration/profile_edit.html",
@@ -73,18 +84,25 @@ def _editor_page(request, editor: ProfileEditor, *, title: str, profile=None, st
             "editor": editor,
             "title": title,
             "profile": profile,
+            "section": section,
+            "sections": SECTIONS,
             "device_urls": device_urls(profile),
             "preview": _preview(request, editor),
+            "confirmation": confirmation,
         },
         status=status,
     )
+
+
+def _saving(request) -> bool:
+    return request.method == "POST" and request.POST.get("action") != "preview"
 
 
 @staff_required
 def profile_create(request):
     # ?module=acme opens the page for that module (the menu's "New ACME profile").
     editor = ProfileEditor(request.POST or None, module=request.GET.get("module"))
-    if request.method == "POST" and request.POST.get("action") != "preview" and editor.is_valid():
+    if _saving(request) and editor.is_valid():
         profile, _ = services.create_profile(
             request.user, name=editor.form.cleaned_data["name"], source=editor
         )
@@ -92,23 +110,53 @@ def profile_create(request):
         for warning in editor.form.warnings():
             messages.warning(request, warning)
         return redirect("admin-profile-edit", profile.name)
-    status = 400 if request.method == "POST" and request.POST.get("action") != "preview" else 200
+    status = 400 if _saving(request) else 200
     return _editor_page(request, editor, title="New profile", status=status)
+
+
+def profile_usage(profile: Profile) -> dict[str, int]:
+    """What a change of the profile reaches: its certificates (those still valid among them)
+    and its pending requests, which are decided and issued under the new rules."""
+    certificates = Certificate.objects.filter(profile=profile)
+    return {
+        "certificates": certificates.count(),
+        "valid": certificates.valid().count(),
+        "pending": Request.objects.filter(profile=profile).pending().count(),
+    }
 
 
 @staff_required
 def profile_edit(request, name: str):
+    """One section of the profile (?section=…, the general one by default) shows and saves
+    only its fields; a POST without a section saves the whole profile. A change to a profile
+    with certificates or pending requests is saved once confirmed, as summarized."""
     profile = get_object_or_404(Profile, name=name)
-    editor = ProfileEditor(request.POST or None, instance=profile)
-    if request.method == "POST" and request.POST.get("action") != "preview" and editor.is_valid():
-        profile, _ = services.update_profile(request.user, profile, source=editor)
-        messages.success(request, f"Profile {profile.name} saved.")
-        for warning in editor.form.warnings():
-            messages.warning(request, warning)
-        return redirect("admin-profile-edit", profile.name)
-    status = 400 if request.method == "POST" and request.POST.get("action") != "preview" else 200
+    slug = request.GET.get("section") or (None if request.method == "POST" else DEFAULT_SECTION)
+    section = section_named(slug)
+    editor = ProfileEditor(request.POST or None, instance=profile, section=section)
+    confirmation = None
+    if _saving(request) and editor.is_valid():
+        changes = editor.changes()
+        usage = profile_usage(profile) if changes else {}
+        token = digest(changes)
+        if any(usage.values()) and request.POST.get("confirm") != token:
+            confirmation = {"changes": changes, "usage": usage, "token": token}
+        else:
+            profile, _ = services.update_profile(request.user, profile, source=editor)
+            what = f"{section.title} of profile" if section else "Profile"
+            messages.success(request, f"{what} {profile.name} saved.")
+            for warning in editor.form.warnings():
+                messages.warning(request, warning)
+            url = reverse("admin-profile-edit", args=[profile.name])
+            return redirect(f"{url}?section={section.slug}" if section else url)
+    status = 400 if _saving(request) and confirmation is None else 200
     return _editor_page(
-        request, editor, title=f"Profile {profile.name}", profile=profile, status=status
+        request,
+        editor,
+        title=f"Profile {profile.name}",
+        profile=profile,
+        status=status,
+        confirmation=confirmation,
     )
 
 
@@ -127,7 +175,7 @@ def _preview(request, editor: ProfileEditor) -> dict:
     if not editor.is_valid():
         return {"problems": editor.errors_summary()}
     instance = Profile.objects.get(pk=editor.instance.pk) if editor.instance.pk else None
-    scratch = ProfileEditor(editor.form.data, instance=instance)
+    scratch = ProfileEditor(editor.form.data, instance=instance, section=editor.section)
     preview = {}
     try:
         with transaction.atomic():
@@ -156,7 +204,8 @@ def _render_enroll_fields(request, profile: Profile) -> str:
 def profile_preview(request, name: str | None = None):
     """The preview alone (the editor's script asks for it as the admin types)."""
     instance = get_object_or_404(Profile, name=name) if name else None
-    editor = ProfileEditor(request.POST, instance=instance)
+    section = section_named(request.GET.get("section")) if instance else None
+    editor = ProfileEditor(request.POST, instance=instance, section=section)
     return render(
         request,
         "administration/profile_preview_pane.html",

@@ -1,9 +1,14 @@
 // The profile editor: add, remove and reorder rule rows; refresh the enroll form preview as
-// the admin types (the server renders it from the editor's values, nothing is saved).
+// the admin types (the server renders it from the editor's values, nothing is saved). Each
+// section is a page of its own (?section=…): the form holds only that section's fields.
 (function () {
   "use strict";
   var form = document.getElementById("profile-editor");
   if (!form) { return; }
+
+  // Saving a profile in use: the summary to confirm is where the keyboard starts.
+  var confirmation = document.getElementById("confirm-change");
+  if (confirmation) { confirmation.focus(); }
 
   function renumber(tbody) {
     Array.prototype.forEach.call(tbody.querySelectorAll("[data-row]"), function (row, i) {
@@ -66,6 +71,34 @@
   if (moduleSelect) {
     moduleSelect.addEventListener("change", showModule);
     showModule();
+  }
+
+  // The whole profile in one form (a new profile): one section in view at a time, chosen in
+  // the section list; the others stay in the form and are sent with it. The server checks
+  // everything (no browser check on a field out of view) and the section of the first
+  // field in error opens.
+  if (form.hasAttribute("data-tabbed")) {
+    var sections = form.querySelectorAll(".editor-section");
+    var links = document.querySelectorAll(".editor-sections a[href^='#section-']");
+    var showSection = function (id) {
+      sections.forEach(function (section) { section.hidden = section.id !== id; });
+      links.forEach(function (link) {
+        var on = link.getAttribute("href") === "#" + id;
+        link.classList.toggle("active", on);
+        if (on) { link.setAttribute("aria-current", "step"); } else { link.removeAttribute("aria-current"); }
+      });
+    };
+    links.forEach(function (link) {
+      link.addEventListener("click", function (event) {
+        event.preventDefault();
+        showSection(link.getAttribute("href").slice(1));
+      });
+    });
+    form.noValidate = true;
+    var invalid = form.querySelector(".is-invalid, .invalid-feedback");
+    var start = invalid ? invalid.closest(".editor-section") : document.getElementById(location.hash.slice(1));
+    if (!start || !start.classList.contains("editor-section")) { start = sections[0]; }
+    if (start) { showSection(start.id); }
   }
 
   var pane = document.getElementById("preview-pane");

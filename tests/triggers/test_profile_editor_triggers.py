@@ -62,8 +62,12 @@ def options(page: str, key: str) -> list[str]:
     return re.findall(r'name="profile-triggers_' + key + r'" value="([^"]+)"', block.group(0))
 
 
+def triggers_section(profile) -> str:
+    return reverse("admin-profile-edit", args=[profile.name]) + "?section=triggers"
+
+
 def test_each_event_offers_only_its_own_triggers(signed_in, bare, triggers):
-    page = signed_in.get(reverse("admin-profile-edit", args=[bare.name])).content.decode()
+    page = signed_in.get(triggers_section(bare)).content.decode()
     assert 'id="profile-triggers"' in page, page
     assert options(page, "onSubmitEnroll") == ["mail-submit", "mail-submit-team"]
     assert options(page, "onExpire") == ["mail-expire"]
@@ -82,7 +86,7 @@ def test_the_editor_saves_the_chosen_triggers_as_certificate_profile_triggers(
         "onExpire": [{"name": "mail-expire"}],
     }
     assert AuditEvent.objects.filter(action="profile.update", object_id=str(bare.pk)).exists()
-    page = signed_in.get(reverse("admin-profile-edit", args=[bare.name])).content.decode()
+    page = signed_in.get(triggers_section(bare)).content.decode()
     assert re.search(r'value="mail-submit-team"[^>]*checked', page), page
     assert not re.search(r'value="mail-submit"[^>]*checked', page), page
 
@@ -122,7 +126,7 @@ def test_a_new_profile_is_created_with_its_triggers(signed_in, pki, triggers):
 
 
 def test_without_triggers_the_section_points_to_their_page(signed_in, bare):
-    page = signed_in.get(reverse("admin-profile-edit", args=[bare.name])).content.decode()
+    page = signed_in.get(triggers_section(bare)).content.decode()
     assert 'id="profile-triggers"' in page and "No trigger yet" in page, page
     assert 'href="/manage/triggers/"' in page, page
 

@@ -79,13 +79,16 @@ def test_the_editor_refuses_acme_settings_out_of_bounds(signed_in, pki, changes,
 def test_an_acme_profile_page_has_the_acme_section_the_directory_and_no_pkcs12_fields(
     signed_in, acme_profile, settings
 ):
-    page = signed_in.get(reverse("admin-profile-edit", args=[acme_profile.name]))
+    url = reverse("admin-profile-edit", args=[acme_profile.name])
+    page = signed_in.get(url + "?section=protocols")
     html = page.content.decode()
     assert page.status_code == 200
     assert 'id="profile-acme"' in html and 'name="profile-acme_order_lifetime"' in html
     assert 'value="1 days"' in html  # the order lifetime, as Horizon writes durations
+    keys = signed_in.get(url + "?section=keys").content.decode()
     for absent in ("centralized", "escrow", "p12_password_mode", "challenge_enabled"):
-        assert f'name="profile-{absent}"' not in html, absent
+        assert f'name="profile-{absent}"' not in html + keys, absent
+    assert 'name="profile-authorized_key_types"' in keys
     assert f"{settings.RAPORTAL_BASE_URL}/acme/acme-web/directory" in html
     assert "/manage/acme/acme-web/eab/" in html and "/manage/acme/acme-web/accounts/" in html
 
@@ -101,9 +104,12 @@ def test_saving_an_acme_profile_made_centralized_elsewhere_makes_it_decentralize
 
 
 def test_a_webra_profile_page_has_no_acme_section(signed_in, profile):
-    html = signed_in.get(reverse("admin-profile-edit", args=[profile.name])).content.decode()
+    url = reverse("admin-profile-edit", args=[profile.name])
+    html = signed_in.get(url + "?section=protocols").content.decode()
     assert 'id="profile-acme"' not in html and "profile-acme_" not in html
-    assert 'name="profile-centralized"' in html
+    assert 'name="profile-challenge_enabled"' in html
+    keys = signed_in.get(url + "?section=keys").content.decode()
+    assert 'name="profile-centralized"' in keys
 
 
 def test_the_new_profile_page_offers_acme_and_marks_each_modules_fields(signed_in, pki):

@@ -31,7 +31,8 @@ def test_the_editor_sets_the_thresholds_most_distant_first(signed_in, pki):
     response = signed_in.post(reverse("admin-profile-create"), data | {"action": "save"})
     assert response.status_code == 302, response.content.decode()[:3000]
     assert Profile.objects.get(name="short-lived").expiry_notice_days == [14, 2]
-    page = signed_in.get(reverse("admin-profile-edit", args=["short-lived"])).content.decode()
+    url = reverse("admin-profile-edit", args=["short-lived"]) + "?section=lifetimes"
+    page = signed_in.get(url).content.decode()
     assert 'value="14, 2"' in page, page[:3000]
 
 
