@@ -14,8 +14,10 @@ from django.utils import timezone
 
 from certificates import extensions
 from certificates.models import Certificate
+from certificates.pages.lineage import lineage_of
 from certificates.pages.list_filters import ListFilters
-from certificates.pki import names
+from certificates.pki import filenames, names
+from certificates.pki.describe import describe_certificate
 from certificates.renewal import PREVIOUS, RENEWED
 from profiles.access import Caller
 from profiles.models import Workflow
@@ -81,7 +83,9 @@ def certificate_list(request, query: CertificateQuery):
     if wanted:
         certificates = with_status(certificates, wanted, now)
     page = Paginator(certificates.order_by("not_after", "pk"), 20).get_page(query.value("page"))
-    rows = [(c, status_of(c, now)) for c in page]
+    shown = list(page)
+    lineage = lineage_of(request.user, shown)  # one query for the page, none per row
+    rows = [(c, status_of(c, now), lineage[c.pk]) for c in shown]
     return render(
         request,
         "certificates/certificate_list.html",
@@ -187,6 +191,7 @@ def certificate_detail(request, certificate_id):
             "history": history,
             "renewals": _renewals(request.user, certificate),
             "extensions": _extension_summary(parsed),
+            "details": describe_certificate(parsed),
             "sections": extensions.page_sections(request.user, certificate),
         },
     )
@@ -240,5 +245,6 @@ def certificate_download(request, certificate_id, fmt: str):
         )
     content_type, suffix = FORMATS[fmt]
     response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{certificate.serial}.{suffix}"'
+    name = filenames.download_name(parsed, certificate.serial, suffix)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

@@ -10,12 +10,15 @@ from cryptography import x509
 from certificates.models import Certificate
 from certificates.pki import names
 from certificates.pki.csr import load_csr
+from certificates.pki.describe import TechnicalDetails, describe_certificate, describe_csr
 from certificates.pki.keys import key_type_of
 from profiles import template_rules as rules
 from profiles.access import ON_CERTIFICATE
 from profiles.models import Profile, RuleFlags, Team
 from raportal.callers import Principal
 from raportal.errors import DomainError
+from requests_app.approvals import policy_rules
+from requests_app.approvals.policy_rules import PolicyResult
 from requests_app.models import Request
 from requests_app.workflows.certificate_data import FIELDS
 from requests_app.workflows.holder_limit import holder_counts
@@ -48,6 +51,10 @@ class Review:
     requester_teams: list[Team] = field(default_factory=list)
     # A request on an existing certificate: whose it is, beside who asks (security review 4.1).
     certificate_holder: dict[str, Any] | None = None
+    # Key, lifetime and CN/SAN checks of a request that produces a certificate.
+    policy: list[PolicyResult] = field(default_factory=list)
+    # The certificate a request acts on, as its page's technical details show it.
+    certificate_details: TechnicalDetails | None = None
 
 
 def review(request: Request, approver: Principal) -> Review:
@@ -57,6 +64,15 @@ def review(request: Request, approver: Principal) -> Review:
         out.csr = decoded_csr(csr_pem)
     if request.workflow == "enroll" and request.profile is not None:
         out.rules = rule_results(request, request.profile)
+    if request.workflow in ("enroll", "renew") and request.profile is not None:
+        out.policy = policy_results(request, request.profile)
+    if request.certificate is not None and request.workflow != "enroll":
+        try:
+            out.certificate_details = describe_certificate(
+                x509.load_pem_x509_certificate(request.certificate.pem.encode())
+            )
+        except ValueError:
+            out.certificate_details = None
     if request.holder_id:
         out.holder_overall, out.holder_in_profile = holder_counts(
             request.holder_id, request.profile
@@ -106,6 +122,7 @@ def decoded_csr(pem: str) -> dict[str, Any]:
         sans = []
     public_key = csr.public_key()
     return {
+        "details": describe_csr(csr),
         "subject": names.name_string(csr.subject) or "(empty)",
         "sans": [(names.SAN_LABELS.get(t, t), v) for t, v in sans],
         "key_type": key_type_of(public_key),
@@ -114,6 +131,32 @@ def decoded_csr(pem: str) -> dict[str, Any]:
         "signature_algorithm": getattr(csr.signature_algorithm_oid, "_name", "")
         or csr.signature_algorithm_oid.dotted_string,
     }
+
+
+def policy_results(request: Request, profile: Profile) -> list[PolicyResult]:
+    """Key against the authorized types, the lifetime it will get, and — on enrollments —
+    a host name in the CN that no DNS name repeats."""
+    template = request.template
+    csr = None
+    if template.get("csr"):
+        try:
+            csr = load_csr(template["csr"])
+        except ValueError:
+            csr = None  # the decoded CSR says why
+    if csr is not None:
+        key_type = key_type_of(csr.public_key())
+    else:
+        key_type = template.get("keyType") or (
+            request.certificate.key_type
+            if request.certificate is not None
+            and request.certificate.key_type in profile.authorized_key_types
+            else profile.default_key_type
+        )
+    out = [policy_rules.key_rule(key_type, profile), policy_rules.validity_rule(profile)]
+    if request.workflow == "enroll":
+        subject, sans = policy_rules.requested_names(template, csr)
+        out += policy_rules.cn_rules(subject, sans, profile)
+    return out
 
 
 def rule_results(request: Request, profile: Profile) -> list[RuleResult]:

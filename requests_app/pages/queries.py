@@ -41,12 +41,14 @@ DEFAULT_SORT = "-date"
 # The list's columns: heading, sort key (None: not sortable) and the direction of a first
 # click — newest first for dates, A to Z otherwise.
 COLUMNS = (
+    ("Request", None, None),
     ("Submitted", "date", "-date"),
     ("Workflow", "workflow", "workflow"),
     ("Subject", None, None),
     ("Profile", "profile", "profile"),
     ("Status", "status", "status"),
     ("Requester", None, None),
+    ("Certificate", None, None),
 )
 FILTERS = ("status", "workflow", "profile", "since")
 
@@ -60,7 +62,7 @@ def my_requests(
     ``active`` (whether any filter narrows the list)."""
     mine = Request.objects.mine(user)
     queryset = mine.select_related("profile", "requester", "team", "certificate").defer(
-        "sealed_password", "sealed_pkcs12", "sealed_key", "template"
+        "sealed_password", "sealed_pkcs12", "sealed_key", "template", "certificate__pem"
     )
     # Only the profiles of the user's own requests: the choices reveal nothing else.
     profiles = list(

@@ -18,7 +18,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
 from certificates.pages.views import visible_certificate
-from certificates.pki import names
+from certificates.pki import filenames, names
 from certificates.pki.csr import load_csr
 from certificates.pki.keys import key_type_of
 from profiles.access import granted_profiles, profile_level
@@ -214,14 +214,12 @@ def _passes(check: Callable[[Principal, Request], object], user: Principal, req:
 
 
 def _p12_name(req: Request) -> str:
+    """Named as the certificate downloads are: CN and short serial."""
     certificate = req.certificate
-    base = certificate.serial if certificate is not None else str(req.pk)
-    if certificate is not None:
-        cert = x509.load_pem_x509_certificate(certificate.pem.encode())
-        cns = cert.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)
-        if cns:
-            base = "".join(c if c.isalnum() or c in "-_." else "_" for c in str(cns[0].value))
-    return f"{base}.p12"
+    if certificate is None:
+        return f"{req.pk}.p12"
+    cert = x509.load_pem_x509_certificate(certificate.pem.encode())
+    return filenames.download_name(cert, certificate.serial, "p12")
 
 
 @login_required
