@@ -44,13 +44,6 @@ SAN_PLURALS = {
 TYPE_AGAIN = "For your safety a password is never shown back: type it again in both boxes."
 
 
-class SecretTextarea(forms.Textarea):
-    """A text box for a secret (a private key): like a password box, never filled back."""
-
-    def format_value(self, value: Any) -> None:
-        return None
-
-
 def ask_again(form: forms.Form, name: str, hint: str) -> None:
     """When ``form`` comes back with a secret typed into the field ``name``, the field (now
     empty) says to type it again, and why."""
