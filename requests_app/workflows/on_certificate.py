@@ -33,7 +33,8 @@ class CertificateWorkflow(WorkflowHandler):
 
     def check_applies(self, certificate: Certificate, profile: Profile) -> None:
         """Refuses, saying why, when this workflow cannot act on the certificate as it is now
-        (revoked, expired, its key not kept…), whoever asks; ``profile``: the certificate's.
+        (revoked, expired, its key not kept…), whoever asks; ``profile``: the one the request
+        is filed on (the certificate's; a move's target).
         The submission and the approval refuse with it; the certificate page shows the same
         words beside the action it does not offer (requests_app/pages/actions.py).
         Default: it always can."""

@@ -181,3 +181,13 @@ def test_a_pending_update_is_not_approved_once_its_certificate_is_revoked(
     )
     assert (status, body["error"]) == (400, "REQ-002"), body
     assert Certificate.objects.get(pk=certificate).contact_email != "ops@example.com"
+
+
+def test_when_no_action_applies_the_page_says_so_and_lists_why_for_each(issue, approver, client):
+    certificate = mine(issue, approver)  # from a CSR: no key kept
+    revoke(certificate)
+    client.force_login(approver)
+    offered, page = actions(client, certificate)
+    assert offered and not any(action.allowed for action in offered.values()), offered
+    assert "None of them applies to this certificate." in page, page
+    assert page.count('<li class="mb-2" data-action=') == len(offered), page
