@@ -48,3 +48,24 @@ def test_a_too_short_pkcs12_password_shows_the_rule_it_breaks(page, profile, app
     assert "needs at least 12 characters" in summary
     screenshot(page, "enroll-password-rule")
     assert not Request.objects.exists()
+
+
+def test_a_revoked_certificate_s_page_offers_no_update_nor_move_and_says_why(
+    page, issue, approver, screenshot
+):
+    from django.utils import timezone
+
+    from certificates.models import Certificate
+
+    certificate = issue("gone.example.com")["_id"]
+    Certificate.objects.filter(pk=certificate).update(
+        owner=approver, revocation_date=timezone.now()
+    )
+    sign_in(page, "approver")
+    page.goto(f"/certificates/{certificate}/")
+    unavailable = page.locator("#actions-unavailable")
+    assert "The certificate is revoked, so its labels" in unavailable.inner_text()
+    assert "This key was not kept, so it cannot be recovered." in unavailable.inner_text()
+    assert page.get_by_role("link", name="Update labels").count() == 0
+    assert page.get_by_role("link", name="Move to another profile").count() == 0
+    screenshot(page, "certificate-actions-revoked")

@@ -216,3 +216,22 @@ def test_the_file_s_password_and_key_are_never_logged(profile, approver, client,
         assert secret not in caplog.text, secret[:6]
     page = client.get(done["Location"]).content.decode()
     assert FILE_PASSWORD not in page and "PRIVATE KEY" not in page
+
+
+def test_a_der_certificate_chosen_as_the_pkcs12_is_not_mistaken_for_a_wrong_password(
+    profile, approver, client
+):
+    pem, _ = external_certificate()
+    der = x509.load_pem_x509_certificate(pem.encode()).public_bytes(serialization.Encoding.DER)
+    client.force_login(approver)
+    response = post(client, pkcs12_file=upload(der, "legacy.cer"), pkcs12_password="x")
+    errors = response.context["form"].errors
+    assert errors == {"pkcs12_file": ["This file is not a PKCS#12 (.p12 or .pfx) file."]}, errors
+
+
+def test_an_unprotected_pkcs12_needs_no_password(profile, approver, client):
+    pem, key_pem = external_certificate()
+    client.force_login(approver)
+    response = post(client, pkcs12_file=upload(pkcs12_of(pem, key_pem, None)))
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert Certificate.objects.get(dn="CN=legacy.example.com").escrowed
