@@ -467,6 +467,8 @@ AUTHENTICATION_BACKENDS = ["raportal.throttling.ThrottledModelBackend"]
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
+# A field with an error shows the error, not its help text as well (raportal/form_rendering.py).
+FORM_RENDERER = "raportal.form_rendering.PortalFormRenderer"
 
 # --- REST API ----------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -1,4 +1,5 @@
-"""PKCS#12 bundles for server-generated keys (RFC 7292), encrypted as the profile says
+"""PKCS#12 bundles (RFC 7292): those read at import (``read_pkcs12``), and those built for
+server-generated keys, encrypted as the profile says
 (Horizon's ``p12storeEncryptionType``):
 
 - ``AES_STRONG``: AES-256-CBC under PBES2/PBKDF2-SHA256 with a SHA-256 MAC (RFC 8018), readable
@@ -12,7 +13,9 @@ import secrets
 import string
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.hazmat.primitives.serialization import PrivateFormat, pkcs12
 
 KDF_ROUNDS = 50_000
@@ -60,3 +63,55 @@ def random_password(
     chars = required + rest
     secrets.SystemRandom().shuffle(chars)
     return "".join(chars)
+
+
+class Pkcs12Error(ValueError):
+    """A PKCS#12 file that cannot be read; ``reason``: ``not_pkcs12``, ``password`` (wrong or
+    missing) or ``mismatch`` (its key belongs to none of its certificates)."""
+
+    def __init__(self, reason: str, message: str):
+        super().__init__(message)
+        self.reason = reason
+
+
+def looks_like_pkcs12(data: bytes) -> bool:
+    """Whether ``data`` starts as a DER PFX does (RFC 7292 §4: a SEQUENCE whose first element
+    is the INTEGER version 3): tells "not a PKCS#12" from "wrong password", which the parser
+    reports alike."""
+    if len(data) < 5 or data[0] != 0x30:
+        return False
+    first = data[1]
+    offset = 2 if first < 0x80 else 2 + (first & 0x7F)
+    return first != 0x80 and data[offset : offset + 3] == b"\x02\x01\x03"
+
+
+def read_pkcs12(
+    data: bytes, password: str
+) -> tuple[PrivateKeyTypes | None, x509.Certificate | None, list[x509.Certificate]]:
+    """The key of a PKCS#12 file, the certificate that key belongs to (the file's own one when
+    it has no key), and the other certificates it carries (a chain). Pkcs12Error, in words,
+    when it is no PKCS#12, the password does not open it, or its key matches none of its
+    certificates. The password is never part of a message."""
+    if not looks_like_pkcs12(data):
+        raise Pkcs12Error("not_pkcs12", "This file is not a PKCS#12 (.p12 or .pfx) file.")
+    try:
+        key, certificate, others = pkcs12.load_key_and_certificates(
+            data, password.encode() if password else None
+        )
+    except ValueError:
+        if password:
+            raise Pkcs12Error("password", "This password does not open this file.") from None
+        raise Pkcs12Error("password", "This file is protected: type its password.") from None
+    except (TypeError, UnsupportedAlgorithm):
+        raise Pkcs12Error(
+            "not_pkcs12", "This PKCS#12 file uses an encryption the portal cannot read."
+        ) from None
+    candidates = [c for c in [certificate, *others] if c is not None]
+    if key is None or not candidates:  # the certificate alone, or the key alone
+        return key, certificate, others
+    owned = next((c for c in candidates if c.public_key() == key.public_key()), None)
+    if owned is None:
+        raise Pkcs12Error(
+            "mismatch", "The key in this file does not belong to any certificate in it."
+        )
+    return key, owned, [c for c in candidates if c is not owned]

@@ -17,14 +17,14 @@ from requests_app.pages.forms import (
     CertificateDataFields,
     KeyFields,
     ServiceErrorsMixin,
+    as_sentence,
     comment_field,
 )
 from requests_app.workflows import handler_for
 from requests_app.workflows.base import Target
 from requests_app.workflows.fitness import check_fits
 from requests_app.workflows.migrate import INVALID_TARGET
-from requests_app.workflows.renew import check_renewable
-from requests_app.workflows.revoke import check_revocable
+from requests_app.workflows.on_certificate import CertificateWorkflow
 
 
 class ActionForm(ServiceErrorsMixin, forms.Form):
@@ -207,13 +207,24 @@ class Action:
     workflow: str
     label: str
     allowed: bool
-    reason: str = ""
+    reason: str = ""  # why it cannot be done, as a sentence; empty when it can
+
+
+ACTION_LABELS = {
+    Workflow.RENEW: "Renew",
+    Workflow.REVOKE: "Revoke",
+    Workflow.UPDATE: "Update",
+    Workflow.RECOVER: "Recover the key",
+    Workflow.MIGRATE: "Move to another profile",
+}
 
 
 def available_actions(user: Principal, certificate: Certificate) -> list[Action]:
-    """The actions the page offers: those the access policy lets the user take on the
-    certificate (profiles/access.py), each with why it cannot be done now when it cannot
-    (the services decide again on submission)."""
+    """The actions the page lists: those the access policy lets the user take on the
+    certificate (profiles/access.py; without a grant an action is not listed at all). Each
+    one that cannot apply to the certificate as it is now (revoked, expired, its key not
+    kept…) carries why, in the words of the workflow's own precondition (``check_applies``,
+    which the services ask again on submission): the page offers no button for it."""
     profile = certificate.profile
     if profile is None or not profile.enabled:
         return []
@@ -224,28 +235,23 @@ def available_actions(user: Principal, certificate: Certificate) -> list[Action]
         if level is not None
     }
     actions = []
-    if Workflow.RENEW in levels:
-        reason = _refusal(check_renewable, certificate, profile)
-        actions.append(Action(Workflow.RENEW, "Renew", not reason, reason))
-    if Workflow.REVOKE in levels:
-        reason = _refusal(check_revocable, certificate)
-        actions.append(Action(Workflow.REVOKE, "Revoke", not reason, reason))
-    if Workflow.UPDATE in levels:
-        editable = editable_data(profile)
-        label = "Update " + _and(editable) if editable else "Update"
-        reason = "" if editable else "this profile lets only approvers change its data"
-        actions.append(Action(Workflow.UPDATE, label, not reason, reason))
-    if Workflow.RECOVER in levels:
-        reason = "" if certificate.escrowed else "its key was not kept by the portal"
-        actions.append(Action(Workflow.RECOVER, "Recover the key", not reason, reason))
-    if Workflow.MIGRATE in levels:
-        reason = "" if migration_targets(user, certificate) else "no other profile to move to"
-        actions.append(Action(Workflow.MIGRATE, "Move to another profile", not reason, reason))
-    for action in actions:  # a request that would wait behind one of its kind (services' rule)
-        if action.allowed and levels[action.workflow] != GrantLevel.PERFORM:
-            handler = handler_for("webra", action.workflow)
-            action.reason = _refusal(handler.check_not_duplicate, Target(profile, certificate))
-            action.allowed = not action.reason
+    for workflow, label in ACTION_LABELS.items():
+        if workflow not in levels:
+            continue
+        handler = handler_for("webra", workflow)
+        assert isinstance(handler, CertificateWorkflow), "these act on a certificate"
+        reason = _refusal(handler.check_applies, certificate, profile)
+        if workflow == Workflow.UPDATE:
+            editable = editable_data(profile)
+            label = "Update " + _and(editable) if editable else label
+            if not reason and not editable:
+                reason = "this profile lets only approvers change its data"
+        if workflow == Workflow.MIGRATE and not reason and not migration_targets(user, certificate):
+            reason = "there is no other profile you may move it to"
+        if not reason and levels[workflow] != GrantLevel.PERFORM:
+            # A request that would wait behind one of its kind (the services' rule).
+            reason = _refusal(handler.check_not_duplicate, Target(profile, certificate))
+        actions.append(Action(workflow, label, not reason, as_sentence(reason)))
     return actions
 
 

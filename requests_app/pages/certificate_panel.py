@@ -28,7 +28,15 @@ def page_parts(user, certificate: Certificate) -> list[PagePart]:
             PagePart("main", "requests/certificate_enrollment.html", {"enrollment": enrollment})
         )
     actions = available_actions(user, certificate)
-    parts.append(PagePart("actions", "requests/certificate_actions.html", {"actions": actions}))
+    offered = [action for action in actions if action.allowed]
+    unavailable = [action for action in actions if not action.allowed]
+    parts.append(
+        PagePart(
+            "actions",
+            "requests/certificate_actions.html",
+            {"actions": actions, "offered": offered, "unavailable": unavailable},
+        )
+    )
     requests = list(
         Request.objects.visible_to(user)
         .filter(certificate=certificate)

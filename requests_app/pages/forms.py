@@ -23,6 +23,7 @@ from profiles.models import PasswordMode, Profile, SanRule, Team
 from raportal.callers import Principal, has_account
 from raportal.errors import DomainError
 from requests_app.pages import advice
+from requests_app.workflows.keys import pkcs12_password_problem
 
 MAX_UPLOAD = 64 * 1024
 TOO_LONG = "At most %(limit_value)d characters (you typed %(show_value)d)."
@@ -43,13 +44,6 @@ SAN_PLURALS = {
 TYPE_AGAIN = "For your safety a password is never shown back: type it again in both boxes."
 
 
-class SecretTextarea(forms.Textarea):
-    """A text box for a secret (a private key): like a password box, never filled back."""
-
-    def format_value(self, value: Any) -> None:
-        return None
-
-
 def ask_again(form: forms.Form, name: str, hint: str) -> None:
     """When ``form`` comes back with a secret typed into the field ``name``, the field (now
     empty) says to type it again, and why."""
@@ -57,6 +51,14 @@ def ask_again(form: forms.Form, name: str, hint: str) -> None:
     if form.is_bound and form.data.get(form.add_prefix(name)):
         # crispy-forms writes help texts unescaped: the existing one is escaped already.
         field.help_text = " ".join(filter(None, [escape(hint), str(field.help_text)]))
+
+
+def as_sentence(text: str) -> str:
+    """A service's detail ("the PKCS#12 password needs …") as a sentence for a page."""
+    text = text.strip()
+    if not text:
+        return text
+    return text[0].upper() + text[1:] + ("" if text.endswith((".", "!", "?")) else ".")
 
 
 def with_value(data: Mapping[str, Any], key: str, value: str) -> dict[str, Any]:
@@ -292,6 +294,7 @@ class KeyFields(forms.Form):
     error_fields: dict[str, str]  # set by the form's __init__
 
     def add_key_fields(self, profile: Profile, *, password_only: bool = False) -> None:
+        self.key_profile = profile
         modes = []
         if profile.centralized or password_only:
             modes.append(("generate", "Generate a key for me (you get a PKCS#12 file)"))
@@ -361,10 +364,17 @@ class KeyFields(forms.Form):
             if not cleaned.get("csr"):
                 self.add_error("csr", "Paste your CSR, or choose its file.")
         if mode == "generate" and "password" in self.fields:
-            if cleaned.get("password") != cleaned.get("password2"):
-                self.add_error("password2", "The two passwords differ.")
-            elif not cleaned.get("password"):
+            password = cleaned.get("password") or ""
+            if not password:
                 self.add_error("password", "Choose the password that will protect your key.")
+                return
+            # The rule it breaks, in the services' own words (the API says the same), and,
+            # apart, whether the second box repeats it: two mistakes, two messages.
+            problem = pkcs12_password_problem(self.key_profile, password)
+            if problem:
+                self.add_error("password", as_sentence(problem))
+            if cleaned.get("password2") != password:
+                self.add_error("password2", "The two passwords differ.")
 
     def key_submission(
         self, submission: dict[str, Any], *, default_key_type: str

@@ -40,7 +40,8 @@ from requests_app.workflows import handler_for
 from requests_app.workflows.lookups import find_profile
 
 # Never copied into an error report (Django filters them from the POST it shows).
-SECRET_FIELDS = ("password", "password2", "private_key", "private_key_file")
+# "private_key": what the import page asked for before PKCS#12 uploads (a stale tab may send it).
+SECRET_FIELDS = ("password", "password2", "pkcs12_password", "private_key")
 
 
 def no_store(response: HttpResponse) -> HttpResponse:

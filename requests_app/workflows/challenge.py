@@ -24,6 +24,7 @@ from requests_app.workflows.base import (
     WorkflowHandler,
     filed_profile,
 )
+from requests_app.workflows.keys import password_problem
 from requests_app.workflows.lookups import find_profile
 
 BOUND = "dnBound"  # stored: the subject is the DN the device must present
@@ -125,9 +126,9 @@ class ChallengeWorkflow(WorkflowHandler):
             return None
         if not given:
             raise DomainError(self.code(4), "password.value (the challenge password) is required")
-        problems = profile.effective_password_policy().violations(given)
-        if problems:
-            raise DomainError(self.code(4), "the challenge password needs " + ", ".join(problems))
+        problem = password_problem(profile, given, "the challenge password")
+        if problem:
+            raise DomainError(self.code(4), problem)
         return given
 
     def _as_own_code[**P, R](self, check: Callable[P, R], *args: P.args, **kwargs: P.kwargs) -> R:

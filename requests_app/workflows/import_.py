@@ -270,12 +270,13 @@ def _private_key(
     if profile is not None and escrows and not pem:
         raise _key_error(
             f"profile {profile.name} escrows keys: send template.privateKey",
-            "This profile keeps the key of every certificate: give the certificate's private key.",
+            "This profile keeps the key of every certificate: upload the PKCS#12 file with "
+            "the certificate and its key.",
         )
     if not escrows and pem:
         raise _key_error(
             "this profile does not escrow keys: do not send one",
-            "This profile does not keep keys: leave the private key out.",
+            "This profile does not keep keys: give the certificate alone, without its key.",
         )
     if not pem:
         return None

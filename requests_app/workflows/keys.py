@@ -98,10 +98,30 @@ def pkcs12_password(
         raise _error(
             invalid_code, "password", "password.value is required: it protects the PKCS#12"
         )
-    problems = profile.effective_password_policy().violations(given)
-    if problems:
-        raise _error(invalid_code, "password", "the PKCS#12 password needs " + ", ".join(problems))
+    problem = pkcs12_password_problem(profile, given)
+    if problem:
+        raise _error(invalid_code, "password", problem)
     return given
+
+
+def pkcs12_password_problem(profile: Profile, password: str) -> str:
+    """The rules of the profile's password policy that a PKCS#12 password breaks, in words
+    ("the PKCS#12 password needs at least 12 characters and at least 1 digit"), never the
+    password itself; empty when it follows them all. The API's detail and the pages' message
+    (requests_app/pages/forms.py) are this one sentence."""
+    return password_problem(profile, password, "the PKCS#12 password")
+
+
+def password_problem(profile: Profile, password: str, what: str) -> str:
+    """What ``password`` lacks under the profile's password policy, as "``what`` needs …";
+    empty when it follows every rule (PKCS#12 and EST/SCEP challenge passwords alike)."""
+    problems = profile.effective_password_policy().violations(password)
+    if not problems:
+        return ""
+    listed = (
+        problems[0] if len(problems) == 1 else ", ".join(problems[:-1]) + " and " + problems[-1]
+    )
+    return f"{what} needs {listed}"
 
 
 def new_private_key(key_type: str) -> PrivateKey:

@@ -25,7 +25,7 @@ from requests_app.workflows.certificate_data import (
 )
 from requests_app.workflows.fitness import check_fits
 from requests_app.workflows.lookups import find_certificate, find_profile
-from requests_app.workflows.on_certificate import CertificateWorkflow
+from requests_app.workflows.on_certificate import CertificateWorkflow, check_in_use
 
 INVALID_TARGET = "WEBRA-MIGRATE-007"
 SOURCE, SOURCE_ID = "sourceProfile", "sourceProfileId"
@@ -37,6 +37,9 @@ class MigrateWorkflow(CertificateWorkflow):
     missing = "WEBRA-MIGRATE-001"
     unknown = "REQ-009"
     invalid = "REQ-009"
+
+    def check_applies(self, certificate: Certificate, profile: Profile) -> None:
+        check_in_use(certificate, "REQ-002", so="it stays on its profile")
 
     def resolve(self, data: Body, user: Principal) -> Target:
         certificate = find_certificate(
@@ -75,6 +78,7 @@ class MigrateWorkflow(CertificateWorkflow):
         certificate, destination = target.certificate, target.profile
         assert certificate is not None, "resolve names the certificate"
         assert destination is not None, "resolve names the target profile"
+        self.check_applies(certificate, destination)
         check_fits(_parsed(certificate), destination, code=INVALID_TARGET)
         checked = check_data(
             destination,
@@ -103,6 +107,7 @@ class MigrateWorkflow(CertificateWorkflow):
         self.check_still_on(certificate, request.template.get(SOURCE_ID))
         destination = request.profile
         assert destination is not None, "a migrate request is filed on its target profile"
+        self.check_applies(certificate, destination)
         check_fits(_parsed(certificate), destination, code=INVALID_TARGET)
         checked = approver_edits(request, data, approver)
         return Prepared(destination, certificate, {"data": checked})

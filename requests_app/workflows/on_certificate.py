@@ -3,6 +3,8 @@ recover, migrate): naming the certificate, its profile, locking it to change it.
 
 from typing import ClassVar
 
+from django.utils import timezone
+
 from certificates.models import Certificate
 from profiles.models import Profile
 from raportal.callers import Principal
@@ -28,6 +30,14 @@ class CertificateWorkflow(WorkflowHandler):
             user, data, missing=self.missing, unknown=self.unknown, invalid=self.invalid
         )
         return Target(self.usable_profile(certificate), certificate)
+
+    def check_applies(self, certificate: Certificate, profile: Profile) -> None:
+        """Refuses, saying why, when this workflow cannot act on the certificate as it is now
+        (revoked, expired, its key not kept…), whoever asks; ``profile``: the one the request
+        is filed on (the certificate's; a move's target).
+        The submission and the approval refuse with it; the certificate page shows the same
+        words beside the action it does not offer (requests_app/pages/actions.py).
+        Default: it always can."""
 
     def check_not_duplicate(self, target: Target) -> None:
         """One pending request of a kind per certificate: a second one would be decided
@@ -101,3 +111,12 @@ class CertificateWorkflow(WorkflowHandler):
         if request.certificate is None:
             raise DomainError(self.unknown, "the certificate of this request no longer exists")
         return request.certificate
+
+
+def check_in_use(certificate: Certificate, code: str, *, so: str) -> None:
+    """Refuses a change to a certificate that is no longer in use (revoked, or expired): its
+    record is history. ``so``: what that means for the workflow ("it stays on its profile")."""
+    if certificate.revoked:
+        raise DomainError(code, f"the certificate is revoked, so {so}")
+    if certificate.not_after <= timezone.now():
+        raise DomainError(code, f"the certificate has expired, so {so}")

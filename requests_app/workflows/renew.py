@@ -36,6 +36,9 @@ class RenewWorkflow(CertificateWorkflow):
     invalid = INVALID
     unusable_profile = "WEBRA-RENEW-003"
 
+    def check_applies(self, certificate: Certificate, profile: Profile) -> None:
+        check_renewable(certificate, profile)
+
     def prepare_submission(self, data: Body, target: Target, user: Principal) -> Prepared:
         certificate = self.named_certificate(target.certificate)
         profile = filed_profile(target.profile)

@@ -7,6 +7,7 @@ from cryptography import x509
 
 from certificates.models import Certificate, RevocationReason
 from certificates.services import revoke_certificate
+from profiles.models import Profile
 from raportal.callers import Principal
 from raportal.errors import DomainError
 from requests_app.api.inputs import RevokeSubmitInput, RevokeTemplateInput, parse
@@ -25,6 +26,9 @@ class RevokeWorkflow(CertificateWorkflow):
     # ACME certificates are revoked as WebRA ones are (RFC 8555 revokeCert files this too);
     # they are renewed by ordering again.
     profile_modules = ("webra", "acme")
+
+    def check_applies(self, certificate: Certificate, profile: Profile) -> None:
+        check_revocable(certificate)
 
     def prepare_submission(self, data: Body, target: Target, user: Principal) -> Prepared:
         if data.get("template") is None:

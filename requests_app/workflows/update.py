@@ -3,8 +3,10 @@ contact email — within its profile's rules. The certificate itself does not ch
 
 from typing import Any
 
+from certificates.models import Certificate
 from certificates.services import save_certificate
 from profiles import template_rules as rules
+from profiles.models import Profile
 from raportal.callers import Principal
 from raportal.errors import DomainError
 from requests_app.api.inputs import UpdateSubmitInput
@@ -18,7 +20,7 @@ from requests_app.workflows.certificate_data import (
     data_template_json,
     reject_metadata,
 )
-from requests_app.workflows.on_certificate import CertificateWorkflow
+from requests_app.workflows.on_certificate import CertificateWorkflow, check_in_use
 
 
 class UpdateWorkflow(CertificateWorkflow):
@@ -27,12 +29,16 @@ class UpdateWorkflow(CertificateWorkflow):
     missing = "REQ-002"
     unknown = "REQ-009"
 
+    def check_applies(self, certificate: Certificate, profile: Profile) -> None:
+        check_in_use(certificate, "REQ-002", so="its labels, owner, team and contact email stay")
+
     def prepare_submission(self, data: Body, target: Target, user: Principal) -> Prepared:
         template = data.get("template") or {}
         reject_metadata(template)
         certificate, profile = target.certificate, target.profile
         assert certificate is not None, "resolve names the certificate"
         assert profile is not None, "resolve gives the certificate's usable profile"
+        self.check_applies(certificate, profile)
         current = CertificateData.of(certificate)
         checked = check_data(profile, template, editor=rules.REQUESTER, user=user, current=current)
         if not checked.changed_from(current):
@@ -53,6 +59,8 @@ class UpdateWorkflow(CertificateWorkflow):
     def prepare_approval(self, request: Request, data: Body, approver: Principal) -> Prepared:
         certificate = self.stored_certificate(request)
         self.check_still_on(certificate, request.profile_id)
+        assert request.profile is not None, "an update is filed on its certificate's profile"
+        self.check_applies(certificate, request.profile)
         checked = approver_edits(request, data, approver)
         return Prepared(request.profile, certificate, {"data": checked})
 

@@ -42,7 +42,8 @@ def test_the_certificate_page_shows_details_downloads_and_actions(issue, request
     page = client.get(f"/certificates/{certificate['_id']}/").content.decode()
     assert certificate["serial"] in page and "Download PEM" in page
     assert "/revoke/" in page and "/recover/" in page
-    assert "Renew</span>" in page and "renewal opens" in page  # not yet, and why
+    # Not yet, and why: no button, the reason beside its name.
+    assert "/renew/" not in page and "Renew</span>: Renewal opens" in page, page
     chain = client.get(f"/certificates/{certificate['_id']}/download/chain").content
     assert chain.count(b"BEGIN CERTIFICATE") == 3
 
@@ -168,33 +169,38 @@ def test_the_update_action_names_only_what_the_requester_may_change(issue, appro
 
 
 def test_import_from_the_page(profile, approver, client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.pages.test_import_pkcs12 import pkcs12_of
     from tests.requests_app.test_import import external_certificate
 
     pem, key_pem = external_certificate()
     client.force_login(approver)
+    upload = SimpleUploadedFile("legacy.p12", pkcs12_of(pem, key_pem, PASSWORD))
     response = client.post(
-        "/import/", {"profile": "webra-demo", "certificate": pem, "private_key": key_pem}
+        "/import/",
+        {"profile": "webra-demo", "pkcs12_file": upload, "pkcs12_password": PASSWORD},
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     assert Certificate.objects.get(dn="CN=legacy.example.com").escrowed
 
 
-def test_an_import_error_is_reported_beside_the_key(profile, approver, client):
+def test_an_import_error_is_reported_beside_the_pkcs12_file(profile, approver, client):
     from tests.requests_app.test_import import external_certificate
 
     pem, _ = external_certificate()
     client.force_login(approver)
     response = client.post("/import/", {"profile": "webra-demo", "certificate": pem})
     errors = response.context["form"].errors
-    assert list(errors) == ["private_key"], errors
-    assert errors["private_key"] == [
-        "This profile keeps the key of every certificate: give the certificate's private key."
-        " (WEBRA-IMPORT-001)"
+    assert list(errors) == ["pkcs12_file"], errors
+    assert errors["pkcs12_file"] == [
+        "This profile keeps the key of every certificate: upload the PKCS#12 file with the"
+        " certificate and its key. (WEBRA-IMPORT-001)"
     ], errors
     page = response.content.decode()
     # Once in the summary at the top (a link to the field), once beside the field.
-    assert page.count("give the certificate&#x27;s private key") == 2, page
-    assert 'href="#id_private_key"' in page, page
+    assert page.count("upload the PKCS#12 file with the certificate and its key") == 2, page
+    assert 'href="#id_pkcs12_file"' in page, page
 
 
 def test_a_bad_certificate_is_reported_beside_the_certificate_field(profile, approver, client):

@@ -9,12 +9,11 @@ import datetime as dt
 import re
 
 import pytest
-from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 from django.utils import timezone
 
 from certificates.models import Certificate
 from tests.abuse.test_control_characters import reaching_values, routes, url_for
-from tests.factories import UserFactory, make_csr
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -118,17 +117,24 @@ def test_a_certificate_action_error_and_its_outcome_do_not_write_the_password_ba
     assert_never_shown(done, SECRET)
 
 
-def test_an_import_error_does_not_write_the_private_key_back(profile, approver, client):
-    _, key = make_csr()
-    key_pem = key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()).decode()
+def test_an_import_error_does_not_write_the_pkcs12_password_nor_its_key_back(
+    profile, approver, client
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.pages.test_import_pkcs12 import pkcs12_of
+    from tests.requests_app.test_import import external_certificate
+
+    pem, key_pem = external_certificate()
+    upload = SimpleUploadedFile("legacy.p12", pkcs12_of(pem, key_pem, SECRET))
     client.force_login(approver)
     response = client.post(
         "/import/",
-        {"profile": "webra-demo", "certificate": "not a certificate", "private_key": key_pem},
+        {"profile": "no-such-profile", "pkcs12_file": upload, "pkcs12_password": SECRET},
     )
     assert response.status_code == 200 and response.context["form"].errors
-    assert_never_shown(response, key_pem.strip().splitlines()[1], KEY_MARKER)
-    assert "paste it again" in response.content.decode(), response.content.decode()[:4000]
+    assert_never_shown(response, SECRET, key_pem.strip().splitlines()[1], KEY_MARKER)
+    assert "choose the file again" in response.content.decode(), response.content.decode()[:4000]
 
 
 def test_an_account_password_error_does_not_write_the_password_back(client, requester):
