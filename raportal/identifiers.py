@@ -71,7 +71,7 @@ def short_request_id(pk) -> str:
 def request_link(pk, workflow: str = "") -> SafeString:
     """ "enroll request 1a2b3c4d", linked; the whole id on hover."""
     return format_html(
-        '<a href="{}">{}request <code title="{}">{}</code></a>',
+        '<a href="{}">{}request <code class="ident" title="{}">{}</code></a>',
         reverse("request-detail", args=[pk]),
         f"{workflow} " if workflow else "",
         str(pk),

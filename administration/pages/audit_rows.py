@@ -46,8 +46,9 @@ KIND_WORDS = {
 @dataclass
 class Change:
     field: str
-    before: str
-    after: str
+    before: list[str]  # lines
+    after: list[str]
+    partial: bool = False  # long lists: only the items removed (before) and added (after)
 
 
 @dataclass
@@ -217,15 +218,31 @@ def _actor(event: AuditEvent) -> tuple[SafeString, str]:
     return format_html('<span class="text-muted">{}</span>', "system"), means
 
 
+LIST_SHOWN_WHOLE = 6  # items of a list shown whole, before and after; longer: what changed
+
+
+def _change(name: str, before: Any, after: Any) -> Change:
+    label = name.replace("_", " ")
+    if isinstance(before, list) and isinstance(after, list):
+        long = len(before) + len(after) > LIST_SHOWN_WHOLE or any(
+            len(str(item)) > 40 for item in [*before, *after]
+        )
+        if long:  # a profile's rules: the lines that went and the lines that came
+            gone = [_text(item) for item in before if item not in after]
+            came = [_text(item) for item in after if item not in before]
+            return Change(label, gone or ["—"], came or ["—"], partial=True)
+    return Change(label, [_text(before)], [_text(after)])
+
+
 def _changes(detail: dict) -> list[Change]:
     found = detail.get(CHANGES)
     if not isinstance(found, dict):
         return []
-    rows = []
-    for name, pair in found.items():
-        if isinstance(pair, list) and len(pair) == 2:
-            rows.append(Change(name.replace("_", " "), _text(pair[0]), _text(pair[1])))
-    return rows
+    return [
+        _change(name, pair[0], pair[1])
+        for name, pair in found.items()
+        if isinstance(pair, list) and len(pair) == 2
+    ]
 
 
 def rows(events: list[AuditEvent], seals: dict[int, str]) -> list[Row]:
@@ -244,8 +261,8 @@ def rows(events: list[AuditEvent], seals: dict[int, str]) -> list[Row]:
             changes=_changes(detail),
         )
         for key, value in detail.items():
-            if key in ACTOR_KEYS or key == CHANGES:
-                continue
+            if key in ACTOR_KEYS or key == CHANGES or value in ("", None, []):
+                continue  # said elsewhere on the row, or nothing to say
             text = _text(value)
             row.detail.append((key, _shorten(text, VALUE_SHOWN), text))
         out.append(row)

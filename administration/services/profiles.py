@@ -54,9 +54,13 @@ def profile_state(pk: int) -> dict[str, Any]:
     return state
 
 
+RULE_KEYS = ("element", "san_type", "label")
+
+
 def _rule_line(rule: SubjectRule | SanRule | LabelRule) -> str:
     """``cn.1 mandatory editable_by_approver regex=…``: its values, its flags when set."""
     fields = [f.attname for f in rule._meta.concrete_fields if f.name not in ("id", "profile")]
+    fields.sort(key=lambda name: name not in RULE_KEYS)  # what the rule is about first
     words = []
     for key, value in audit_changes.snapshot(rule, fields).items():
         if value is True:

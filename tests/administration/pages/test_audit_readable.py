@@ -99,10 +99,27 @@ def test_a_change_is_shown_as_before_and_after(signed_in, staff):
     row = row_of(signed_in.get("/manage/audit/").content.decode(), "team.update")
     changes = row.split('<table class="audit-changes"', 1)[1].split("</table>", 1)[0]
     assert re.search(
-        r'display name</th><td class="before">Web</td><td class="after">'
-        r'<span aria-hidden="true">→ </span>&lt;b&gt;Web servers&lt;/b&gt;</td>',
+        r'display name</th><td class="before"><div>Web</div></td><td class="after">'
+        r'<div><span aria-hidden="true">→ </span>&lt;b&gt;Web servers&lt;/b&gt;</div></td>',
         changes,
     ), changes
     assert re.search(
-        r'managers</th><td class="before">none</td><td class="after">.*admin</td>', changes
+        r'managers</th><td class="before"><div>none</div></td><td class="after">'
+        r"<div>.*admin</div></td>",
+        changes,
     ), changes
+
+
+def test_a_long_list_shows_only_the_lines_that_went_and_came(signed_in, staff, profile):
+    rules = [f"element=ou.{n} editable_by_requester" for n in range(1, 6)]
+    AuditEvent.objects.create(
+        actor=staff,
+        action="profile.update",
+        object_type="profile",
+        object_id=str(profile.pk),
+        detail={"changes": {"subject_rules": [rules, [*rules[:4], "element=ou.5 mandatory"]]}},
+    )
+    row = row_of(signed_in.get("/manage/audit/").content.decode(), "profile.update")
+    assert "element=ou.1" not in row, row
+    assert '<span aria-hidden="true">\u2212 </span>element=ou.5 editable_by_requester</div>' in row
+    assert '<span aria-hidden="true">+ </span>element=ou.5 mandatory</div>' in row, row
