@@ -6,7 +6,9 @@
 - ``{{ certificate|certificate_link }}`` — "CN 1a2b3c4d…" linked to the certificate's page;
 - ``{{ certificate.serial|serial }}`` — the serial shortened, whole on hover;
 - ``{{ req|request_link }}`` — "enroll request 1a2b3c4d" linked to the request's page;
-- ``{{ event.action|dotted }}`` — a dotted name that breaks only after its dots.
+- ``{{ event.action|dotted }}`` — a dotted name that breaks only after its dots;
+- ``{{ event.detail.outcome|linking_certificate:req.certificate }}`` — a text naming the
+  certificate's serial, with the serial replaced by the certificate's link.
 """
 
 from django import template
@@ -55,3 +57,15 @@ def dotted(value: str):
         '<code class="dotted">{}</code>',
         format_html_join(mark_safe(".<wbr>"), "{}", ((part,) for part in parts)),
     )
+
+
+@register.filter
+def linking_certificate(text: str, certificate):
+    """``text`` (an audit event's outcome: "certificate 6eb6…0a issued") with the
+    certificate's serial replaced by its link, when the text names it."""
+    text = str(text)
+    serial = getattr(certificate, "serial", "")
+    if not serial or serial not in text:
+        return text
+    before, _, after = text.partition(serial)
+    return format_html("{}{}{}", before, certificate_link(certificate), after)
