@@ -26,6 +26,7 @@ from certificates.services import issuing_authority, record_certificate
 from discovery import access
 from discovery.models import DiscoveredHost, Discovery, DiscoveryCampaign
 from discovery.validation import INVALID_FEED, CampaignData, HostData
+from raportal import audit_changes
 from raportal.errors import DomainError, forbidden
 from raportal.models import record
 from requests_app.workflows.fitness import refuse_authorities
@@ -87,6 +88,7 @@ def update_campaign(actor, name: str, data: CampaignData) -> DiscoveryCampaign:
     try:
         with transaction.atomic():
             campaign = _locked(name)
+            before = audit_changes.snapshot(campaign, ("name", *FIELDS))
             changed = [f for f in FIELDS if getattr(campaign, f) != getattr(data, f)]
             if data.name != campaign.name:
                 changed.append("name")
@@ -95,7 +97,15 @@ def update_campaign(actor, name: str, data: CampaignData) -> DiscoveryCampaign:
                 setattr(campaign, f, getattr(data, f))
             campaign.save()
             changed.sort()
-            record(actor, "campaign.update", campaign, changed=changed, **_summary(campaign))
+            after = audit_changes.snapshot(campaign, ("name", *FIELDS))
+            record(
+                actor,
+                "campaign.update",
+                campaign,
+                changed=changed,
+                **_summary(campaign),
+                **audit_changes.detail(before, after),
+            )
     except IntegrityError:
         raise DomainError(
             "DISC-CAMP-004", f"a discovery campaign named {data.name!r} already exists"

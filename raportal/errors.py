@@ -5,12 +5,17 @@ into an RFC 7807 problem with the contract's status and message, the HTML pages 
 error. ``detail`` is the human explanation of this occurrence and must never hold a secret.
 """
 
+from django.utils.safestring import SafeString
+
 from raportal.api.error_codes import KNOWN_CODES
 
 
 class DomainError(Exception):
     # For a 409: "exists" or "referenced" (conflict() below; the admin API maps it to a code).
     reason: str | None = None
+    # ``detail`` for the pages, with links to the objects it names (built with format_html,
+    # raportal/identifiers.py); the API answers with ``detail``.
+    html: SafeString | None = None
 
     def __init__(
         self,

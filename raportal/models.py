@@ -212,6 +212,11 @@ def _locked_head(using: str) -> EventChainHead:
     return head
 
 
+# An account that called the API with a key carries the key's id (raportal/api/
+# authentication.py), and its events name it in their detail.
+AUDIT_API_ID, API_ID = "audit_api_id", "apiId"
+
+
 def record(actor, action: str, obj, **detail) -> AuditEvent:
     """Appends an audit event to the sealed chain. ``detail`` must never contain a secret.
 
@@ -219,10 +224,13 @@ def record(actor, action: str, obj, **detail) -> AuditEvent:
     (EventChainHead).
 
     An actor without an account (a caller who proved possession of a certificate's key,
-    certificates/pop.py) is named in the detail by its ``audit_principal`` instead."""
+    certificates/pop.py) is named in the detail by its ``audit_principal`` instead; an account
+    acting with an API key, by the key's id too (``apiId``)."""
     account = actor if getattr(actor, "pk", None) else None
     if account is None and getattr(actor, "audit_principal", None):
         detail = {**actor.audit_principal, **detail}
+    elif account is not None and getattr(account, AUDIT_API_ID, None):
+        detail = {API_ID: getattr(account, AUDIT_API_ID), **detail}
     return AuditEvent.objects.create(
         actor=account,
         action=action,

@@ -19,7 +19,8 @@ from django.utils import timezone
 
 from certificates.pop import proof_of
 from profiles import access
-from profiles.models import GrantLevel, Profile
+from profiles.models import GrantLevel, Profile, Team
+from raportal import audit_changes
 from raportal.callers import Principal, has_account
 from raportal.errors import DomainError, forbidden, invalid_request, request_not_found
 from raportal.models import record
@@ -283,7 +284,7 @@ def request_approve(
         RequestApproval.objects.create(
             request=request, approver=user, comment=approver_comment or ""
         )
-        before = _snapshot(request)
+        before, dn_before = _snapshot(request), request.dn
         handler.prepare_material(prepared)
         handler.fill_request(request, prepared)
         secrets = handler.execute(request, prepared, user)
@@ -328,6 +329,7 @@ def request_approve(
             comment=request.approver_comment,
             outcome=outcome_text(request),
             **({"approvals": f"{given}/{needed}"} if needed > 1 else {}),
+            **_approver_changes(before, after, dn_before, request.dn),
         )
         notifications.request_decided(request)
     return Outcome(request)
@@ -403,6 +405,46 @@ def _record_approval(
 
 # Where each part of an approval template lands in the request's snapshot.
 EDITABLE = {"labels": "labels", "owner": "owner", "team": "team", "contactEmail": "contact"}
+
+
+def _approver_changes(
+    before: dict[str, Any], after: dict[str, Any], dn_before: str, dn_after: str
+) -> dict[str, Any]:
+    """What the approval changed on what was asked (the approver's edits), before → after,
+    for the audit log (raportal/audit_changes.py): the subject, SANs, labels, contact, team
+    and owner by name. One query for the names, only when the team or owner changed."""
+    old, new = _readable(before, dn_before), _readable(after, dn_after)
+    if old["team"] != new["team"]:
+        names = dict(
+            Team.objects.filter(pk__in=[old["team"], new["team"]]).values_list("pk", "name")
+        )
+        old["team"], new["team"] = names.get(old["team"]), names.get(new["team"])
+    if old["owner"] != new["owner"]:
+        users = User.objects.filter(pk__in=[old["owner"], new["owner"]])
+        names = dict(users.values_list("pk", User.USERNAME_FIELD))
+        old["owner"], new["owner"] = names.get(old["owner"]), names.get(new["owner"])
+    return audit_changes.detail(old, new)
+
+
+def _readable(state: dict[str, Any], dn: str) -> dict[str, Any]:
+    sans = (state["template"] or {}).get("sans") or []
+    return {
+        "subject": dn,
+        "sans": [
+            f"{item.get('type')}:{value}"
+            for item in sans
+            if isinstance(item, dict)
+            for value in item.get("value") or []
+        ],
+        "labels": [
+            f"{item.get('key', item.get('label'))}={item.get('value')}"
+            for item in state["labels"] or []
+            if isinstance(item, dict)
+        ],
+        "contact": state["contact"],
+        "team": state["team"],
+        "owner": state["owner"],
+    }
 
 
 def _edited(before: dict[str, Any], after: dict[str, Any], edits: Body) -> list[str]:

@@ -1,8 +1,7 @@
 """The audit log: newest first, filtered by actor, action, object type, dates and outcome;
-each row links to its object's page when it has one. The number of queries does not grow
-with the rows: objects are looked up per kind, once per page."""
-
-import uuid
+each row names its object and links to its page when it has one, and shows what changed
+(administration/pages/audit_rows.py). The number of queries does not grow with the rows:
+objects are looked up per kind, once per page."""
 
 from django import forms
 from django.contrib import messages
@@ -12,11 +11,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from administration.pages import audit_rows
 from administration.pages.access import staff_required
-from discovery.models import DiscoveryCampaign
-from profiles.models import Label, Profile, Team
 from raportal.events import export_lines, row_status, verify_events
-from raportal.models import ApiCredential, AuditEvent
+from raportal.models import AuditEvent
 from raportal.query_strings import QueryField, QueryForm, reads_query
 
 PAGE_SIZE = 50
@@ -80,77 +78,19 @@ def filtered_events(form: AuditFilterForm):
     return events, bool(data)
 
 
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
-
-
-def _ints(events, object_type: str) -> set[int]:
-    return {
-        int(e.object_id) for e in events if e.object_type == object_type and e.object_id.isdigit()
-    }
-
-
-def object_links(events) -> dict[int, str]:
-    """The page of each event's object, by event pk: one query per kind of object looked up
-    by name (teams, labels, profiles) or by owner (API keys), whatever the number of rows."""
-    names = {}
-    kinds = (
-        ("team", Team),
-        ("label", Label),
-        ("profile", Profile),
-        ("discoverycampaign", DiscoveryCampaign),
-    )
-    for object_type, model in kinds:
-        pks = _ints(events, object_type)
-        if pks:
-            names[object_type] = dict(model.objects.filter(pk__in=pks).values_list("pk", "name"))
-    owners = {}
-    if pks := _ints(events, "apicredential"):
-        owners = dict(ApiCredential.objects.filter(pk__in=pks).values_list("pk", "user_id"))
-    routes = {
-        "team": "admin-team-edit",
-        "label": "admin-label-edit",
-        "profile": "admin-profile-grants",
-        "discoverycampaign": "admin-campaign-edit",
-    }
-    links = {}
-    for event in events:
-        kind, oid = event.object_type, event.object_id
-        url = None
-        if kind == "request" and _is_uuid(oid):
-            url = reverse("request-detail", args=[oid])
-        elif kind == "certificate" and _is_uuid(oid):
-            url = reverse("certificate-detail", args=[oid])
-        elif kind == "user" and oid.isdigit():
-            url = reverse("admin-account-detail", args=[int(oid)])
-        elif kind == "apicredential" and oid.isdigit() and int(oid) in owners:
-            url = reverse("admin-account-detail", args=[owners[int(oid)]])
-        elif kind in routes and oid.isdigit() and int(oid) in names.get(kind, {}):
-            url = reverse(routes[kind], args=[names[kind][int(oid)]])
-        if url:
-            links[event.pk] = url
-    return links
-
-
 @staff_required
 @reads_query(AuditFilterForm)
 def audit_log(request, query: AuditFilterForm):
     form = query
     events, active = filtered_events(form)
     page = Paginator(events, PAGE_SIZE).get_page(form.value("page"))
-    rows = list(page)
-    links = object_links(rows)
-    seals = row_status(rows)
+    events_shown = list(page)
     return render(
         request,
         "administration/audit.html",
         {
             "page": page,
-            "rows": [(event, links.get(event.pk), seals.get(event.pk)) for event in rows],
+            "rows": audit_rows.rows(events_shown, row_status(events_shown)),
             "form": form,
             "active": active,
             "export_query": _export_query(request),

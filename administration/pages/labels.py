@@ -4,6 +4,8 @@ uses the label)."""
 from django import forms
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods
 
 from administration.pages.access import staff_required
@@ -11,6 +13,7 @@ from administration.pages.directory_forms import check_not_reserved
 from administration.pages.listing import SearchQuery, search_page
 from administration.services import labels as services
 from profiles.models import Label
+from raportal import identifiers
 from raportal.errors import DomainError
 from raportal.query_strings import reads_query
 
@@ -80,7 +83,15 @@ def _label_form(request, label: Label):
         except DomainError as error:
             messages.error(request, error.detail)
             return redirect("admin-label-list")
-        messages.success(request, f"Label {label.name} {'created' if created else 'saved'}.")
+        messages.success(
+            request,
+            format_html(
+                'Label <a href="{}">{}</a> {}.',
+                reverse("admin-label-edit", args=[label.name]),
+                identifiers.named(label.name, label.display_name),
+                "created" if created else "saved",
+            ),
+        )
         return redirect("admin-label-list")
     return render(
         request,

@@ -4,6 +4,8 @@ from django import forms
 from django.contrib import messages
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods
 
 from administration.pages.access import staff_required
@@ -11,6 +13,7 @@ from administration.pages.directory_forms import AccountChoices, check_not_reser
 from administration.pages.listing import SearchQuery, search_page
 from administration.services import teams as services
 from profiles.models import Team
+from raportal import identifiers
 from raportal.errors import DomainError
 from raportal.query_strings import reads_query
 
@@ -84,7 +87,15 @@ def _team_form(request, team: Team):
         except DomainError as error:
             messages.error(request, error.detail)
             return redirect("admin-team-list")
-        messages.success(request, f"Team {team.name} {'created' if created else 'saved'}.")
+        messages.success(
+            request,
+            format_html(
+                'Team <a href="{}">{}</a> {}.',
+                reverse("admin-team-edit", args=[team.name]),
+                identifiers.named(team.name, team.display_name),
+                "created" if created else "saved",
+            ),
+        )
         return redirect("admin-team-list")
     return render(
         request, "administration/team_form.html", {"form": form, "team": team, "created": created}

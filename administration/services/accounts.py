@@ -19,10 +19,12 @@ from administration.services.checks import (
     written,
 )
 from administration.services.validation import checked_email, checked_text
+from raportal import audit_changes
 from raportal.callers import Principal
 from raportal.errors import conflict, invalid_request
 
 NAME_PART_MAX = 150
+ACCOUNT_FIELDS = ("email", "first_name", "last_name")
 # The password of a local identity made without one: Django's unusable prefix, which no
 # password ever matches, told apart from an account that has no local identity at all.
 AWAITING_PASSWORD = UNUSABLE_PASSWORD_PREFIX + "local-identity-awaiting-its-password"
@@ -155,17 +157,24 @@ def update_account(
     require_may_manage(actor, user)
     with transaction.atomic():
         lock(user)
-        before = (user.email, user.first_name, user.last_name)
+        before = audit_changes.snapshot(user, ACCOUNT_FIELDS)
         if email is not None:
             set_email(user, email)
         if name is not None:
             set_name(user, name)
-        changed = (user.email, user.first_name, user.last_name) != before
+        after = audit_changes.snapshot(user, ACCOUNT_FIELDS)
+        changed = after != before
         user.save(update_fields=["email", "first_name", "last_name"])
         given = sorted(
             field for field, value in (("email", email), ("name", name)) if value is not None
         )
-        written(actor, "localidentity.update", user, changed=given)
+        written(
+            actor,
+            "localidentity.update",
+            user,
+            changed=given,
+            **audit_changes.detail(before, after),
+        )
     return changed
 
 

@@ -5,10 +5,12 @@ from django.db import IntegrityError, transaction
 from administration.services.checks import already_exists, require_administrator, written
 from administration.services.validation import checked_name, max_length_of, set_texts
 from profiles.models import Label, LabelRule, Profile
+from raportal import audit_changes
 from raportal.callers import Principal
 from raportal.errors import DomainError
 
 NAME_MAX = max_length_of(Label, "name")
+LABEL_FIELDS = ("name", "display_name", "description")
 
 
 def profiles_using_label(name: str) -> list[Profile]:
@@ -61,6 +63,7 @@ def update_label(
     require_administrator(actor)
     with transaction.atomic():
         label = Label.objects.select_for_update().get(pk=label.pk)
+        before = audit_changes.snapshot(label, LABEL_FIELDS)
         if name is not None and name != label.name:
             checked_name(name, "label", NAME_MAX)
             users = profiles_using_label(label.name)
@@ -71,7 +74,10 @@ def update_label(
             label.name = name
         set_texts(label, display_name, description)
         label.save()
-        written(actor, "label.update", label, name=label.name)
+        after = audit_changes.snapshot(label, LABEL_FIELDS)
+        written(
+            actor, "label.update", label, name=label.name, **audit_changes.detail(before, after)
+        )
     return label
 
 

@@ -9,6 +9,7 @@ from django.db.models.deletion import ProtectedError
 
 from administration.services.checks import already_exists, require_administrator, written
 from profiles.models import LabelRule, Profile, SanRule, SubjectRule
+from raportal import audit_changes
 from raportal.callers import Principal
 from raportal.errors import conflict, invalid_request
 
@@ -20,6 +21,53 @@ class ProfileSource(Protocol):
     def write(self, profile: Profile | None) -> tuple[Profile, list[str]]:
         """Saves ``profile`` (None: a new one); returns it and the fields ignored."""
         ...
+
+
+# A profile's fields as the audit log shows their change: its own columns (none holds a
+# secret), its related rows by name, and its rules summarised one line each.
+RELATED_NAMES = {
+    "ca": "ca__name",
+    "password_policy": "password_policy__name",
+    "team_default": "team_default__name",
+}
+
+
+def profile_state(pk: int) -> dict[str, Any]:
+    """The profile as stored, for the before → after of its audit event: one query for its
+    columns, one per table of rules, one for the team whitelist."""
+    columns = [
+        field.attname
+        for field in Profile._meta.concrete_fields
+        if not field.is_relation and field.name != "id"
+    ]
+    row = Profile.objects.filter(pk=pk).values(*columns, *RELATED_NAMES.values()).first() or {}
+    state = audit_changes.snapshot(row, columns)
+    for field, lookup in RELATED_NAMES.items():
+        state[field] = row.get(lookup)
+    state["team_whitelist"] = sorted(
+        Profile.team_whitelist.through.objects.filter(profile_id=pk).values_list(
+            "team__name", flat=True
+        )
+    )
+    for key, model in (("subject", SubjectRule), ("sans", SanRule), ("labels", LabelRule)):
+        state[f"{key}_rules"] = [_rule_line(rule) for rule in model.objects.filter(profile_id=pk)]
+    return state
+
+
+RULE_KEYS = ("element", "san_type", "label")
+
+
+def _rule_line(rule: SubjectRule | SanRule | LabelRule) -> str:
+    """``cn.1 mandatory editable_by_approver regex=…``: its values, its flags when set."""
+    fields = [f.attname for f in rule._meta.concrete_fields if f.name not in ("id", "profile")]
+    fields.sort(key=lambda name: name not in RULE_KEYS)  # what the rule is about first
+    words = []
+    for key, value in audit_changes.snapshot(rule, fields).items():
+        if value is True:
+            words.append(key)
+        elif value not in ("", None, False, []):
+            words.append(f"{key}={value}")
+    return " ".join(words)
 
 
 def _detail(via: str | None, ignored: list[str]) -> dict[str, Any]:
@@ -48,8 +96,16 @@ def update_profile(
     require_administrator(actor)
     with transaction.atomic():
         Profile.objects.select_for_update().filter(pk=profile.pk).first()
+        before = profile_state(profile.pk)
         profile, ignored = source.write(profile)
-        written(actor, "profile.update", profile, name=profile.name, **_detail(via, ignored))
+        written(
+            actor,
+            "profile.update",
+            profile,
+            name=profile.name,
+            **_detail(via, ignored),
+            **audit_changes.detail(before, profile_state(profile.pk)),
+        )
     return profile, ignored
 
 
@@ -57,9 +113,15 @@ def set_profile_enabled(actor: Principal, profile: Profile, *, enabled: bool) ->
     require_administrator(actor)
     with transaction.atomic():
         profile = Profile.objects.select_for_update().get(pk=profile.pk)
+        before = {"enabled": profile.enabled}
         profile.enabled = enabled
         profile.save(update_fields=["enabled"])
-        written(actor, "profile.enable" if enabled else "profile.disable", profile)
+        written(
+            actor,
+            "profile.enable" if enabled else "profile.disable",
+            profile,
+            **audit_changes.detail(before, {"enabled": enabled}),
+        )
     return profile
 
 

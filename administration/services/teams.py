@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
@@ -11,6 +12,7 @@ from django.db.models import Q
 from administration.services.checks import already_exists, require_administrator, written
 from administration.services.validation import checked_email, checked_name, max_length_of, set_texts
 from profiles.models import Grant, Profile, Team
+from raportal import audit_changes
 from raportal.callers import Principal
 from raportal.errors import conflict, invalid_request
 
@@ -73,6 +75,7 @@ def update_team(
     require_administrator(actor)
     with transaction.atomic():
         team = Team.objects.select_for_update().get(pk=team.pk)
+        before = _state(team)
         if name is not None and name != team.name:
             team.name = checked_name(name, "team", NAME_MAX)
             if Team.objects.filter(name=name).exists():
@@ -82,11 +85,23 @@ def update_team(
         team.managers.set(list(managers))
         if members is not None:
             team.members.set(list(members))
-        _written(actor, "team.update", team)
+        _written(actor, "team.update", team, **audit_changes.detail(before, _state(team)))
     return team
 
 
-def _written(actor: Principal, action: str, team: Team) -> None:
+TEAM_FIELDS = ("name", "display_name", "description", "contact_email")
+
+
+def _state(team: Team) -> dict[str, Any]:
+    """What the audit log shows of a team's change, before and after (raportal/audit_changes)."""
+    return {
+        **audit_changes.snapshot(team, TEAM_FIELDS),
+        "managers": sorted(team.managers.values_list(get_user_model().USERNAME_FIELD, flat=True)),
+        "members": sorted(team.members.values_list(get_user_model().USERNAME_FIELD, flat=True)),
+    }
+
+
+def _written(actor: Principal, action: str, team: Team, **detail: Any) -> None:
     written(
         actor,
         action,
@@ -94,6 +109,7 @@ def _written(actor: Principal, action: str, team: Team) -> None:
         name=team.name,
         members=team.members.count(),
         managers=team.managers.count(),
+        **detail,
     )
 
 

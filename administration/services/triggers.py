@@ -12,6 +12,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from administration.services.checks import already_exists, require_administrator, written
+from raportal import audit_changes
 from raportal.callers import Principal
 from raportal.errors import conflict, invalid_request
 from raportal.models import record
@@ -19,6 +20,10 @@ from triggers import definition
 from triggers.delivery import email, rest
 from triggers.models import Trigger, TriggerType
 from triggers.profile_triggers import profiles_naming
+
+# What a trigger's audit event shows before → after; its definition (an e-mail template or
+# a sequence of calls, long) is only said to have changed.
+AUDITED_FIELDS = ("name", "event", "retries", "run_period", "run_on_renewed")
 
 
 def _lock(trigger: Trigger) -> None:
@@ -93,6 +98,8 @@ def update_trigger(
     with transaction.atomic():
         _lock(trigger)
         trigger.refresh_from_db()
+        before = audit_changes.snapshot(trigger, AUDITED_FIELDS)
+        definition_before = trigger.definition
         if fields["event"] != trigger.event and profiles_naming(trigger.name):
             raise invalid_request(
                 f"trigger {trigger.name!r} is listed under {trigger.event} by profile(s) "
@@ -111,7 +118,15 @@ def update_trigger(
         if signing_secret:
             trigger.set_signing_secret(signing_secret)
         trigger.save()
-        written(actor, "trigger.update", trigger, name=trigger.name, event=trigger.event)
+        written(
+            actor,
+            "trigger.update",
+            trigger,
+            name=trigger.name,
+            event=trigger.event,
+            **audit_changes.detail(before, audit_changes.snapshot(trigger, AUDITED_FIELDS)),
+            **({"changed": ["definition"]} if trigger.definition != definition_before else {}),
+        )
     return Saved(trigger)
 
 

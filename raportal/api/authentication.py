@@ -29,7 +29,7 @@ from rest_framework import authentication, exceptions
 
 from raportal import throttling
 from raportal.errors import DomainError
-from raportal.models import ApiCredential
+from raportal.models import AUDIT_API_ID, ApiCredential
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +88,8 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         now = timezone.now()
         if credential.last_used_at is None or now - credential.last_used_at > LAST_USED_RESOLUTION:
             ApiCredential.objects.filter(pk=credential.pk).update(last_used_at=now)
+        # The audit log names the key an account acted with (raportal.models.record).
+        setattr(credential.user, AUDIT_API_ID, credential.api_id)
         return credential.user, credential
 
     def authenticate_header(self, request):

@@ -12,9 +12,11 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from profiles.models import Profile, Team, Workflow
+from raportal import identifiers
 from raportal.callers import Principal
 from raportal.errors import DomainError
 from raportal.query_strings import QueryField, QueryForm, reads_query
@@ -166,6 +168,8 @@ def decide(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
 
 
 def _said(req: Request) -> str:
+    """What a decision did, for its message and the bulk result: the certificate it issued
+    (or imported, revoked) named and linked (raportal/identifiers.py)."""
     if req.status == Status.DENIED:
         return "Denied: the requester sees your comment."
     if req.status == Status.PENDING:  # dual control: an approval short of the ones it needs
@@ -175,7 +179,14 @@ def _said(req: Request) -> str:
             f"Approval recorded: {given} of {needed}. It runs once {more} more "
             f"approver{'s' if more > 1 else ''} approve{'' if more > 1 else 's'} it."
         )
-    return f"Approved: {services.outcome_text(req)}."
+    certificate = req.certificate
+    if certificate is None:
+        return f"Approved: {services.outcome_text(req)}."
+    link = identifiers.certificate_link(certificate.pk, certificate.dn, certificate.serial)
+    verb = services.OUTCOME_VERBS.get(req.workflow)
+    if verb:
+        return format_html("Approved: certificate {} {}.", link, verb)
+    return format_html("Approved: {} ({}).", services.outcome_text(req), link)
 
 
 @login_required

@@ -260,7 +260,7 @@ def _refusal(check: Callable[..., object], *args: Any) -> str:
     try:
         check(*args)
     except DomainError as error:
-        return error.detail
+        return error.html or error.detail
     return ""
 
 

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
-from django.utils.html import escape
+from django.utils.html import escape, format_html
 
 from certificates.models import Certificate
 from certificates.pki import names
@@ -175,7 +175,7 @@ class ServiceErrorsMixin(forms.Form):
         """Each message beside its field; those about an element the form has no field for
         above the form (none is dropped)."""
         if not error.fields:
-            self.add_error(None, f"{error.detail} ({error.code})")
+            self.add_error(None, format_html("{} ({})", error.html or error.detail, error.code))
         for key, message in error.fields.items():
             field = self.field_for(key)
             if field in self.fields:

@@ -3,7 +3,8 @@ template the API returns for it (the workflow handler's ``template_json``)."""
 
 from certificates.models import RevocationReason
 from certificates.pki import names
-from profiles.models import Profile
+from profiles.models import Profile, Team
+from raportal import identifiers
 from requests_app.models import Request
 from requests_app.workflows import template_json_of
 from requests_app.workflows.certificate_data import FIELDS
@@ -25,7 +26,7 @@ def requested(req: Request) -> list[tuple[str, str]]:
     rows: list[tuple[str, str]] = []
     if req.workflow == "migrate":
         source = Profile.objects.filter(pk=req.template.get(SOURCE_ID)).first()
-        rows.append(("From profile", str(source) if source else req.template.get(SOURCE) or "—"))
+        rows.append(("From profile", _named(source) if source else req.template.get(SOURCE) or "—"))
     for item in template.get("sans") or []:
         label = names.SAN_LABELS.get(item.get("type"), item.get("type"))
         rows += [(label, value) for value in item.get("value") or []]
@@ -45,10 +46,15 @@ def requested(req: Request) -> list[tuple[str, str]]:
         if field == "labels":
             value = ", ".join(f"{item['label']}={item['value']}" for item in template["labels"])
         elif field == "team":
-            value = str(req.team) if req.team_id else ""
+            value = _named(req.team) if req.team else ""
         else:
             value = (template[field] or {}).get("value") or ""
         rows.append((label, value or "—"))
-    if req.team_id and not any(label == "Team" for label, _ in rows):
-        rows.append(("Team", str(req.team)))  # shared with that team (revoke, renew…)
+    if req.team and not any(label == "Team" for label, _ in rows):
+        rows.append(("Team", _named(req.team)))  # shared with that team (revoke, renew…)
     return rows
+
+
+def _named(obj: Profile | Team | None) -> str:
+    """Its display name, the technical name on hover (raportal/identifiers.py)."""
+    return identifiers.named(obj.name, obj.display_name) if obj is not None else "—"

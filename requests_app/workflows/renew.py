@@ -3,10 +3,12 @@ labels — inside the profile's renewal period before the old one expires. The t
 by their metadata (previous_certificate_id / renewed_certificate_id)."""
 
 import datetime as dt
+import uuid
 from typing import Any
 
 from cryptography import x509
 from django.utils import timezone
+from django.utils.html import format_html
 
 from certificates.models import Certificate
 from certificates.pki.csr import csr_pem
@@ -14,6 +16,7 @@ from certificates.pki.keys import PrivateKey, key_type_of
 from certificates.renewal import PREVIOUS, RENEWED, mark_renewed
 from certificates.services import ensure_ca_can_issue, issue_certificate
 from profiles.models import Profile
+from raportal import identifiers
 from raportal.callers import Principal
 from raportal.errors import DomainError
 from requests_app.api.inputs import RenewSubmitInput
@@ -162,7 +165,7 @@ def check_renewable(certificate: Certificate, profile: Profile) -> None:
         raise DomainError("WEBRA-RENEW-006", "a revoked certificate cannot be renewed")
     renewed = next((m["value"] for m in certificate.metadata if m["key"] == RENEWED), None)
     if renewed:
-        raise DomainError("WEBRA-RENEW-006", f"this certificate was already renewed ({renewed})")
+        raise already_renewed(renewed)
     now = timezone.now()
     if certificate.not_after <= now:
         raise DomainError(
@@ -175,3 +178,33 @@ def check_renewable(certificate: Certificate, profile: Profile) -> None:
             f"renewal opens {profile.renewal_period_days} days before expiry, on "
             f"{opens:%Y-%m-%d %H:%M} UTC",
         )
+
+
+def already_renewed(successor_id: str) -> DomainError:
+    """WEBRA-RENEW-006 naming the certificate that renewed this one: its CN and serial (for
+    the API), linked to its page (for the pages)."""
+    successor = (
+        Certificate.objects.filter(pk=successor_id).only("pk", "dn", "serial").first()
+        if _is_uuid(successor_id)
+        else None
+    )
+    if successor is None:
+        return DomainError("WEBRA-RENEW-006", "this certificate was already renewed")
+    name = identifiers.common_name(successor.dn) or successor.dn or "the certificate"
+    error = DomainError(
+        "WEBRA-RENEW-006",
+        f"this certificate was already renewed by {name} (serial {successor.serial})",
+    )
+    error.html = format_html(
+        "this certificate was already renewed by {}",
+        identifiers.certificate_link(successor.pk, successor.dn, successor.serial),
+    )
+    return error
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(str(text))
+    except ValueError:
+        return False
+    return True

@@ -39,7 +39,7 @@ def test_an_admin_creates_a_team_and_an_api_key_shown_once(page, requester, scre
     screenshot(page, "admin-team-form")
     page.get_by_role("button", name="Create the team").click()
     page.wait_for_url("**/manage/teams/")
-    assert "Team web-ops created." in page.content(), page.content()
+    assert "Team Web operations created." in page.locator("[role=status]").first.inner_text()
     assert list(Team.objects.get(name="web-ops").members.values_list("username", flat=True)) == [
         "requester"
     ]

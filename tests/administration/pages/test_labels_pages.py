@@ -13,7 +13,10 @@ def test_an_admin_creates_a_label_and_finds_it_in_the_list(signed_in):
         follow=True,
     )
     page = response.content.decode()
-    assert "Label cost-centre created." in page, page
+    assert (
+        'Label <a href="/manage/labels/cost-centre/"><abbr class="tech-name" '
+        'title="cost-centre">Cost centre</abbr></a> created.'
+    ) in page, page
     assert 'href="/manage/labels/cost-centre/"' in page and "Who pays." in page, page
     assert Label.objects.get(name="cost-centre").display_name == "Cost centre"
     assert AuditEvent.objects.filter(action="label.create").exists()
@@ -40,7 +43,8 @@ def test_an_admin_edits_a_label(signed_in):
     response = signed_in.post(
         "/manage/labels/tier/", {"name": "service-tier", "description": "gold, silver"}, follow=True
     )
-    assert "Label service-tier saved." in response.content.decode(), response.content.decode()
+    saved = '<a href="/manage/labels/service-tier/"><span class="tech-name">service-tier</span>'
+    assert f"Label {saved}</a> saved." in response.content.decode(), response.content.decode()
     assert Label.objects.get().name == "service-tier"
 
 

@@ -22,7 +22,10 @@ def test_an_admin_creates_a_team_with_members_and_managers(signed_in, requester,
         follow=True,
     )
     page = response.content.decode()
-    assert "Team web-ops created." in page, page
+    assert (
+        'Team <a href="/manage/teams/web-ops/"><abbr class="tech-name" title="web-ops">'
+        "Web operations</abbr></a> created."
+    ) in page, page
     team = Team.objects.get(name="web-ops")
     assert set(team.members.all()) == {requester, approver}
     assert list(team.managers.all()) == [approver]
@@ -79,7 +82,8 @@ def test_an_admin_edits_a_team_and_changes_its_members(signed_in, requester, app
         {"name": "web-ops", "display_name": "Web", "members": [approver.pk]},
         follow=True,
     )
-    assert "Team web-ops saved." in response.content.decode(), response.content.decode()
+    saved = 'Team <a href="/manage/teams/web-ops/"><abbr class="tech-name" title="web-ops">Web'
+    assert saved in response.content.decode(), response.content.decode()
     team.refresh_from_db()
     assert team.display_name == "Web"
     assert list(team.members.all()) == [approver]

@@ -1,0 +1,79 @@
+"""How the pages and their messages name things, one way everywhere (issue 17): a team,
+profile or label by its display name with its technical name on hover; a certificate by its
+CN and a shortened serial, linked to its page; a request by its short id, linked.
+
+Everything returns HTML built with ``format_html`` (names are escaped), so that views can put
+it in a message and templates use it through ``{% load names %}`` (raportal/templatetags).
+URLs are reversed by name: nothing here imports the apps above ``raportal``."""
+
+import re
+
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+
+SERIAL_SHOWN = 8  # hex digits of a serial shown before "…" (all of it on hover)
+REQUEST_ID_SHOWN = 8
+
+# An RDN's separator: a comma not escaped by a backslash (RFC 4514 §2.4).
+_RDN_SEPARATOR = re.compile(r"(?<!\\),")
+
+
+def common_name(dn: str) -> str:
+    """The first CN of a DN written as RFC 4514 text ("" when it has none)."""
+    for rdn in _RDN_SEPARATOR.split(dn or ""):
+        key, _, value = rdn.strip().partition("=")
+        if key.strip().upper() == "CN" and value:
+            return value.replace("\\", "")
+    return ""
+
+
+def short_serial(serial: str) -> str:
+    serial = (serial or "").lower()
+    return serial if len(serial) <= SERIAL_SHOWN + 1 else serial[:SERIAL_SHOWN] + "…"
+
+
+def serial_html(serial: str) -> SafeString:
+    """The serial shortened, whole on hover (and for screen readers, in the title)."""
+    return format_html(
+        '<code class="serial" title="serial {}">{}</code>', serial.lower(), short_serial(serial)
+    )
+
+
+def named(name: str, display_name: str = "") -> SafeString:
+    """A team, profile or label: its display name, the technical name on hover; the
+    technical name alone when it has no other."""
+    if display_name and display_name != name:
+        return format_html('<abbr class="tech-name" title="{}">{}</abbr>', name, display_name)
+    return format_html('<span class="tech-name">{}</span>', name)
+
+
+def certificate_label(dn: str, serial: str) -> SafeString:
+    """ "CN serial…" (the DN when it has no CN, the serial alone when neither)."""
+    shown = common_name(dn) or dn
+    if not shown:
+        return serial_html(serial)
+    return format_html("{} {}", shown, serial_html(serial))
+
+
+def certificate_link(pk, dn: str, serial: str) -> SafeString:
+    return format_html(
+        '<a href="{}">{}</a>',
+        reverse("certificate-detail", args=[pk]),
+        certificate_label(dn, serial),
+    )
+
+
+def short_request_id(pk) -> str:
+    return str(pk)[:REQUEST_ID_SHOWN]
+
+
+def request_link(pk, workflow: str = "") -> SafeString:
+    """ "enroll request 1a2b3c4d", linked; the whole id on hover."""
+    return format_html(
+        '<a href="{}">{}request <code class="ident" title="{}">{}</code></a>',
+        reverse("request-detail", args=[pk]),
+        f"{workflow} " if workflow else "",
+        str(pk),
+        short_request_id(pk),
+    )
