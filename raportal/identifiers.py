@@ -28,9 +28,14 @@ def common_name(dn: str) -> str:
     return ""
 
 
+def serial_prefix(serial: str) -> str:
+    """The first SERIAL_SHOWN hex digits: what lists show and downloads are named after."""
+    return (serial or "").lower()[:SERIAL_SHOWN]
+
+
 def short_serial(serial: str) -> str:
     serial = (serial or "").lower()
-    return serial if len(serial) <= SERIAL_SHOWN + 1 else serial[:SERIAL_SHOWN] + "…"
+    return serial if len(serial) <= SERIAL_SHOWN + 1 else serial_prefix(serial) + "…"
 
 
 def serial_html(serial: str) -> SafeString:

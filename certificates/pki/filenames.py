@@ -6,12 +6,9 @@ import re
 
 from cryptography import x509
 
-SHORT_SERIAL = 8  # hex digits: the lists' short form (certificates/templatetags/identifiers.py)
+from raportal.identifiers import serial_prefix
+
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-def short_serial(serial: str) -> str:
-    return serial[:SHORT_SERIAL]
 
 
 def common_name(subject: x509.Name) -> str:
@@ -30,5 +27,5 @@ def safe_part(text: str, limit: int = 64) -> str:
 def download_name(certificate: x509.Certificate, serial: str, suffix: str) -> str:
     """``<CN>_<short serial>.<suffix>``; the short serial alone without a usable CN."""
     base = safe_part(common_name(certificate.subject))
-    short = short_serial(serial)
+    short = serial_prefix(serial)
     return f"{base}_{short}.{suffix}" if base else f"{short}.{suffix}"

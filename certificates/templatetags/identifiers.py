@@ -1,6 +1,7 @@
-"""How the lists name things so that two rows can be told apart: a certificate by its short
-serial (the whole one on hover, a copy button), a request by its short id, a profile or team
-by its display name with the technical name on hover. Every identifier is a link."""
+"""How the lists tell two certificates apart: the short serial as a link (the whole one on
+hover, a copy button), a request by its short id, the key and the issuer by their names.
+The short forms are raportal/identifiers.py's, as every page shows them; profiles and teams
+are named by ``{% load names %}``'s ``named``."""
 
 import re
 
@@ -9,12 +10,11 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from certificates.pki.filenames import short_serial
 from certificates.pki.keys import KEY_TYPES
+from raportal.identifiers import short_request_id, short_serial
 
 register = template.Library()
 
-SHORT_ID = 8  # hex digits of a request's UUID, as git shortens a commit
 COPY_ICON = mark_safe(  # a constant: no data in it
     '<svg aria-hidden="true" focusable="false" width="14" height="14" viewBox="0 0 16 16" '
     'fill="currentColor"><path d="M4 2a2 2 0 0 1 2-2h8a2 2 0 0 1 2 2v8a2 2 0 0 1-2 2H6a2 2 '
@@ -44,13 +44,11 @@ def serial(certificate, copy: bool = True):
     if certificate is None:
         return "—"
     full = certificate.serial
-    short = short_serial(full)
     link = format_html(
-        '<a class="serial" href="{}" title="Serial {}"><code>{}{}</code></a>',
+        '<a class="serial" href="{}" title="Serial {}"><code>{}</code></a>',
         reverse("certificate-detail", args=[certificate.pk]),
         full,
-        short,
-        "…" if len(full) > len(short) else "",
+        short_serial(full),
     )
     return format_html("{}{}", link, _copy_button(full, "serial")) if copy else link
 
@@ -64,21 +62,8 @@ def request_id(req, url_name: str = "request-detail"):
         '<a class="request-id" href="{}" title="Request {}"><code>{}</code></a>',
         reverse(url_name, args=[req.pk]),
         full,
-        full[:SHORT_ID],
+        short_request_id(full),
     )
-
-
-@register.filter
-def named(obj, default: str = "—"):
-    """A profile or team by its display name, its technical name on hover (an ``abbr``:
-    underlined where the two differ)."""
-    if obj is None or obj == "":
-        return default
-    name = getattr(obj, "name", str(obj))
-    shown = getattr(obj, "display_name", "") or name
-    if shown == name:
-        return format_html('<span class="technical-name">{}</span>', name)
-    return format_html('<abbr title="{}">{}</abbr>', name, shown)
 
 
 @register.filter

@@ -14,6 +14,7 @@ from django import forms
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.html import escape, format_html
+from django.utils.safestring import SafeData, mark_safe
 
 from certificates.models import Certificate
 from certificates.pki import names
@@ -54,11 +55,16 @@ def ask_again(form: forms.Form, name: str, hint: str) -> None:
 
 
 def as_sentence(text: str) -> str:
-    """A service's detail ("the PKCS#12 password needs …") as a sentence for a page."""
-    text = text.strip()
-    if not text:
-        return text
-    return text[0].upper() + text[1:] + ("" if text.endswith((".", "!", "?")) else ".")
+    """A service's detail ("the PKCS#12 password needs …") as a sentence for a page. Safe
+    HTML (a detail with links, DomainError.html) stays safe: only its first letter and a
+    final full stop change, neither of which can open a tag."""
+    stripped = text.strip()
+    if not stripped:
+        return stripped
+    sentence = (
+        stripped[0].upper() + stripped[1:] + ("" if stripped.endswith((".", "!", "?")) else ".")
+    )
+    return mark_safe(sentence) if isinstance(text, SafeData) else sentence  # noqa: S308
 
 
 def with_value(data: Mapping[str, Any], key: str, value: str) -> dict[str, Any]:

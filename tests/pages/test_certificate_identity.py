@@ -130,7 +130,7 @@ def test_requests_and_their_certificates_are_linked_by_short_ids(issue, requeste
     assert f'href="/certificates/{certificate["_id"]}/" title="Serial {certificate["serial"]}"' in (
         page
     )
-    assert '<abbr title="webra-demo">Demo web servers</abbr>' in page
+    assert '<abbr class="tech-name" title="webra-demo">Demo web servers</abbr>' in page
 
 
 def test_the_queue_links_each_request_id_to_its_decision_page(
@@ -146,7 +146,7 @@ def test_the_queue_links_each_request_id_to_its_decision_page(
     client.force_login(approver)
     page = page_of(client, "/approvals/")
     assert f'href="/approvals/{answer["_id"]}/" title="Request {answer["_id"]}"' in page, page
-    assert '(<abbr title="demo-team">Demo team</abbr>)' in page, page
+    assert '(<abbr class="tech-name" title="demo-team">Demo team</abbr>)' in page, page
 
 
 def test_the_certificate_page_has_a_technical_details_panel(issue, requester, pki, client):

@@ -124,7 +124,7 @@ def test_the_profile_filter_offers_the_display_names_of_my_requests_profiles(
     assert "Nobody asked for this" not in select and "unused" not in select, select
     assert len(rows_of(page, r"r\d\.ex")) == 3, page
     # The rows name it the same way, the technical name on hover.
-    assert '<abbr title="webra-demo">Demo web servers</abbr></td>' in page, page
+    assert '<abbr class="tech-name" title="webra-demo">Demo web servers</abbr></td>' in page, page
 
 
 def test_a_filter_that_matches_nothing_says_so_and_offers_to_clear_it(three, requester, client):
@@ -210,7 +210,7 @@ def test_the_certificate_list_names_profiles_by_their_display_name(plain, reques
     Profile.objects.filter(name="webra-demo").update(display_name="Demo web servers")
     client.force_login(requester)
     page = get(client, "/certificates/")
-    assert '<abbr title="webra-demo">Demo web servers</abbr></td>' in page, page
+    assert '<abbr class="tech-name" title="webra-demo">Demo web servers</abbr></td>' in page, page
     assert ">webra-demo<" not in page, page  # the technical name only on hover
 
 
