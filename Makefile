@@ -58,8 +58,21 @@ serve: $(VENV)/.installed-run
 	$(SERVE_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
 	$(SERVE_ENV) exec $(VENV)/bin/gunicorn --config deploy/gunicorn.conf.py
 
-test: $(VENV)/.installed-test
+# The browser tests load axe-core (npm, package-lock.json) into every page: node_modules/,
+# installed once per lock file like the venv.
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { echo "npm is missing: apt-get install npm"; exit 1; }
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+test: $(VENV)/.installed-test node_modules/.installed
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# Screenshots of every page of tests/browser/catalogue.py, for each demo account, at desktop
+# (1280x800) and phone (390x844) sizes, into test-artifacts/screenshots/pages/ (not in git).
+.PHONY: screenshots
+screenshots: $(VENV)/.installed-test node_modules/.installed
+	RAPORTAL_SCREENSHOTS=1 $(VENV)/bin/pytest tests/browser/test_accessibility.py $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .
@@ -99,4 +112,4 @@ compat: $(VENV)/.installed-run
 	$(PY) compat/ansible_suite.py $(COMPAT_ARGS)
 
 clean:
-	rm -rf $(VENV) .venv-compat db.sqlite3 .pytest_cache .mypy_cache
+	rm -rf $(VENV) .venv-compat node_modules db.sqlite3 .pytest_cache .mypy_cache

@@ -341,6 +341,12 @@ class Caller:
                 level = weaker(level, self.on_profile(int(source), request.workflow))
         return level
 
+    def approves_anything(self) -> bool:
+        """Whether the caller may decide some request on the profiles read: ``perform`` on
+        one of their workflows. The approvers' menu entry and pages are offered on this
+        answer (requests_app/navigation.py); the others get 404 there."""
+        return any(level == GrantLevel.PERFORM for level in self.profile_levels().values())
+
     def may_decide(self, request: RequestLike) -> bool:
         """Approve or deny: ``perform`` there, and never one's own request."""
         own = request.requester_id is not None and request.requester_id == getattr(

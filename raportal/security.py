@@ -21,4 +21,6 @@ API_DOCS_CSP: dict[str, Collection[str] | str] = {
 
 
 def api_docs_view(**initkwargs):
-    return csp_override(API_DOCS_CSP)(SpectacularSwaggerSplitView.as_view(**initkwargs))
+    # templates/api_docs.html: drf-spectacular's page with a language and a way back home.
+    view = SpectacularSwaggerSplitView.as_view(template_name="api_docs.html", **initkwargs)
+    return csp_override(API_DOCS_CSP)(view)

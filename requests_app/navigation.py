@@ -5,34 +5,43 @@ from typing import Any
 from django.http import HttpRequest
 
 from profiles.access import RIGHTS_FIELDS, Caller
-from profiles.models import GrantLevel, Profile, Workflow
+from profiles.models import Profile, Workflow
 from requests_app.models import Request
+
+RIGHTS = "menu_rights"  # the request's attribute holding menu_rights(), read once
+
+
+def menu_rights(request: HttpRequest) -> dict[str, bool]:
+    """What the signed-in user may do from the menu, read once per request: the pages behind
+    the entries ask the same (the approvers' pages answer 404 where the menu offers no
+    "To decide"), and do not read it twice."""
+    rights = getattr(request, RIGHTS, None)
+    if rights is not None:
+        return rights
+    enabled = list(Profile.objects.enabled().only("module", *RIGHTS_FIELDS))
+    module_of = {profile.pk: profile.module for profile in enabled}
+    caller = Caller.of(request.user, enabled)  # profiles/access.py decides
+    # The pages enroll and import on WebRA profiles: EST and SCEP profiles enroll devices
+    # through their protocols. Approvers decide requests of every module.
+    webra = {
+        workflow
+        for (profile_id, workflow) in caller.profile_levels()
+        if module_of[profile_id] == "webra"
+    }
+    rights = {
+        "enroll": Workflow.ENROLL in webra,
+        "import": Workflow.IMPORT in webra or caller.on_profile(None, Workflow.IMPORT) is not None,
+        "approver": caller.approves_anything(),
+    }
+    setattr(request, RIGHTS, rights)
+    return rights
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    user = request.user
-    if not user.is_authenticated:
+    if not request.user.is_authenticated:
         return {}
-    enabled = list(Profile.objects.enabled().only("module", *RIGHTS_FIELDS))
-    module_of = {profile.pk: profile.module for profile in enabled}
-    caller = Caller.of(user, enabled)  # profiles/access.py decides
-    grants = {
-        (module_of[profile_id], workflow, level)
-        for (profile_id, workflow), level in caller.profile_levels().items()
-    }
-    # The pages enroll and import on WebRA profiles: EST and SCEP profiles enroll devices
-    # through their protocols. Approvers decide requests of every module.
-    webra = {workflow for module, workflow, _ in grants if module == "webra"}
-    approver = any(level == GrantLevel.PERFORM for _, _, level in grants)
-    return {
-        "nav": {
-            "enroll": Workflow.ENROLL in webra,
-            "import": Workflow.IMPORT in webra
-            or caller.on_profile(None, Workflow.IMPORT) is not None,
-            "approver": approver,
-            "to_decide": _to_decide(request) if approver else 0,
-        }
-    }
+    rights = menu_rights(request)
+    return {"nav": {**rights, "to_decide": _to_decide(request) if rights["approver"] else 0}}
 
 
 MENU_COUNT_LIMIT = 100  # beyond, the menu says "99+": counting 100 000 rows on every page

@@ -3,7 +3,8 @@ same services as the API's approve and deny (requests_app/services.py)."""
 
 import logging
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from functools import wraps
 from typing import Any, Protocol
 
 from django.contrib import messages
@@ -25,6 +26,7 @@ from requests_app.approvals.forms import APPROVE, BulkForm, DecisionForm
 from requests_app.approvals.queue import approval_queue, close_to_expiry, waiting_summary
 from requests_app.approvals.review import review
 from requests_app.models import Request, Status
+from requests_app.navigation import menu_rights
 from requests_app.pages.queries import approval_state, profile_label
 from requests_app.pages.summary import requested
 
@@ -47,7 +49,21 @@ class QueueQuery(QueryForm):
     sort = QueryField(label="Order")
 
 
+def approvers_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """404 to accounts that may approve nothing — the menu offers them no "To decide"
+    (requests_app/navigation.py: one answer for both)."""
+
+    @wraps(view)
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not menu_rights(request)["approver"]:
+            raise Http404("you approve no requests")
+        return view(request, *args, **kwargs)
+
+    return guarded
+
+
 @login_required
+@approvers_only
 @reads_query(QueueQuery)
 def queue(request: HttpRequest, query: QueueQuery) -> HttpResponse:
     return _queue_page(request, BulkForm(), query=query)
@@ -127,6 +143,7 @@ def _approved_already(user: Principal, req: Request) -> str:
 
 
 @login_required
+@approvers_only
 def decide(request: HttpRequest, request_id: uuid.UUID) -> HttpResponse:
     req = _pending_request(request.user, request_id)
     refusal = _refusal(request.user, req)
@@ -190,6 +207,7 @@ def _said(req: Request) -> str:
 
 
 @login_required
+@approvers_only
 @require_POST
 def bulk(request: HttpRequest) -> HttpResponse:
     """Each selected request is decided on its own: one that fails does not stop the others,

@@ -105,4 +105,27 @@
       if (event.submitter) event.submitter.setAttribute("aria-disabled", "true");
     });
   });
+
+  // --- Small screens (issue 17): a table wider than the screen scrolls inside its own box
+  // (Bootstrap's .table-responsive), never the whole page. A box that scrolls takes the
+  // keyboard's focus, so that the arrow keys scroll it too.
+  var boxes = [];
+  document.querySelectorAll("table").forEach(function (table) {
+    var box = table.closest(".table-responsive");
+    if (!box) {
+      box = document.createElement("div");
+      box.className = "table-responsive";
+      table.parentNode.insertBefore(box, table);
+      box.appendChild(table);
+    }
+    boxes.push(box);
+  });
+  function focusableWhenScrolling() {
+    boxes.forEach(function (box) {
+      if (box.scrollWidth > box.clientWidth) box.tabIndex = 0;
+      else box.removeAttribute("tabindex");
+    });
+  }
+  focusableWhenScrolling();
+  window.addEventListener("resize", focusableWhenScrolling);
 })();

@@ -129,7 +129,9 @@ def test_nobody_gets_the_buttons_for_their_own_request_and_the_page_refuses_it(
     assert "Review and decide" not in request_page
 
 
-def test_a_requester_sees_no_decision_buttons(pending, requester, client):
+def test_a_requester_sees_no_decision_buttons(pending, profile, requester, client):
+    # An approver elsewhere (revocations), so the approvers' pages open: not for this one.
+    requester.rap_grants.filter(workflow="revoke").update(level="perform")
     request_id = pending()
     client.force_login(requester)
     page = page_of(client, request_id)
@@ -236,11 +238,31 @@ def test_the_rules_table_shows_each_rule_with_its_own_result(pending, approver, 
     assert ">fails</span>" in o and "mandatory" in o, o
 
 
-def test_a_post_by_someone_who_may_not_decide_is_refused_with_403(pending, requester, client):
+def test_a_post_by_someone_who_may_not_decide_is_refused_with_403(
+    pending, profile, requester, client
+):
+    # An approver of other requests (revocations):
+    requester.rap_grants.filter(workflow="revoke").update(level="perform")
     request_id = pending()
     client.force_login(requester)
     response = client.post(f"/approvals/{request_id}/", {"decision": "approve", "comment": ""})
     assert response.status_code == 403
+    assert Request.objects.get(pk=request_id).status == "pending"
+
+
+def test_an_account_that_may_approve_nothing_gets_404_on_every_approver_page(
+    pending, requester, client
+):
+    request_id = pending()
+    client.force_login(requester)
+    assert "To decide" not in client.get("/").content.decode()
+    for response in (
+        client.get("/approvals/"),
+        client.get(f"/approvals/{request_id}/"),
+        client.post(f"/approvals/{request_id}/", {"decision": "approve", "comment": ""}),
+        client.post("/approvals/bulk", {"ids": [request_id], "decision": "approve"}),
+    ):
+        assert response.status_code == 404, response.content.decode()[:500]
     assert Request.objects.get(pk=request_id).status == "pending"
 
 

@@ -167,7 +167,7 @@ def test_bulk_never_approves_ones_own_request(profile, approver, approver_api, c
     assert Request.objects.get(pk=own).status == "pending"
 
 
-def test_bulk_only_answers_post(approver, client):
+def test_bulk_only_answers_post(profile, approver, client):
     client.force_login(approver)
     assert client.get("/approvals/bulk").status_code == 405
 

@@ -33,6 +33,12 @@ def test_swagger_ui_and_schema_are_served_locally(db, client):
     assert docs.status_code == 200 and b"cdn.jsdelivr" not in docs.content
 
 
+def test_the_api_docs_lead_back_to_the_portal_in_a_page_with_a_language(db, client):
+    page = client.get("/api/docs/").content.decode()
+    assert '<html lang="en">' in page
+    assert '<nav aria-label="Portal">' in page and 'href="/">Back to the portal</a>' in page
+
+
 def test_bootstrap_is_served_from_the_package(client, db):
     response = client.get("/static/bootstrap/css/bootstrap.min.css")
     assert response.status_code == 200

@@ -1,0 +1,43 @@
+"""``{{ value|dn }}``: a distinguished name that breaks between its RDNs only.
+
+A template builtin (settings.TEMPLATES): every page shows DNs, none needs to load it. The DN
+is the RFC 4514 string the portal stores (``CN=web.example.com,O=Example,C=FR``); each RDN
+becomes a ``<span class="rdn">`` kept whole by static/css/portal.css, with a ``<wbr>`` after
+its separating comma, so a narrow screen wraps ``…,O=Example,`` / ``C=FR`` instead of
+``…,C`` / ``=FR``. The text copied from the page stays the DN as it was.
+"""
+
+from django import template
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString, mark_safe
+
+register = template.Library()
+
+
+def rdns(dn: str) -> list[str]:
+    """The DN's RDNs, each with its separating comma; an escaped comma (``\\,``, RFC 4514
+    §2.4) stays inside its RDN."""
+    parts, current, escaped = [], [], False
+    for char in dn:
+        current.append(char)
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == ",":
+            parts.append("".join(current))
+            current = []
+    if current:
+        parts.append("".join(current))
+    return parts
+
+
+@register.filter
+def dn(value: object) -> SafeString | str:
+    """The DN as HTML (escaped), or "" for an empty value (``|default:`` then applies)."""
+    if value is None or value == "":
+        return ""
+    pieces = format_html_join(
+        mark_safe("<wbr>"), '<span class="rdn">{}</span>', ((p,) for p in rdns(str(value)))
+    )
+    return format_html('<span class="dn">{}</span>', pieces)
