@@ -122,6 +122,7 @@ ENTRIES: list[Entry] = [
     ],
     Entry("import", "import/", SIGNED_IN),
     Entry("approvals", "approvals/", APPROVERS),
+    Entry("decided", "approvals/decided/", APPROVERS),
     Entry(
         "approval-decide",
         "approvals/<uuid:request_id>/",
@@ -437,8 +438,11 @@ def seed_activity() -> None:
         return services.request_submit(user, enroll, parse(enroll.submit_serializer, body)).request
 
     for account, user in users.items():
-        if Certificate.objects.filter(owner=user, profile__name="webra-demo").exists():
-            continue
+        owned = Certificate.objects.filter(
+            owner=user, profile__name="webra-demo", revocation_date__isnull=True
+        )
+        if owned.exists() and Request.objects.filter(requester=user).exists():
+            continue  # what world() looks for is there already
         request = submit(user, f"{account}-app.demo.example.com")
         if request.status == Status.PENDING:  # the requester's: the approver approves it
             request = services.request_approve(users["approver"], str(request.pk)).request
