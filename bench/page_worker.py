@@ -48,10 +48,16 @@ def client_for(account: str) -> Client:
 
 
 def pages() -> list[list[str]]:
-    """Every page of the page catalogue (tests/browser/catalogue.py) for each demo account."""
-    from tests.browser.catalogue import catalogue
+    """Every page of the page catalogue (tests/browser/catalogue.py) for each demo account,
+    after adding what its detail pages show (``seed_activity``)."""
+    from tests.browser import catalogue
 
-    return [[entry.account, entry.url] for entry in catalogue()]
+    catalogue.seed_activity()
+    return [
+        ["" if account == catalogue.ANONYMOUS else account, page.url]
+        for account in catalogue.ACCOUNTS
+        for page in catalogue.pages(account)
+    ]
 
 
 def answer(command: dict) -> dict:

@@ -15,16 +15,40 @@ from django.utils.safestring import SafeString
 SERIAL_SHOWN = 8  # hex digits of a serial shown before "…" (all of it on hover)
 REQUEST_ID_SHOWN = 8
 
-# An RDN's separator: a comma not escaped by a backslash (RFC 4514 §2.4).
-_RDN_SEPARATOR = re.compile(r"(?<!\\),")
+
+def split_rdns(dn: str) -> list[str]:
+    """The RDNs of a DN written as RFC 4514 text, without their separating commas; an
+    escaped comma (``\\,``, RFC 4514 §2.4) stays inside its RDN."""
+    parts, current, escaped = [], [], False
+    for char in dn:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == ",":
+            parts.append("".join(current))
+            current = []
+            continue
+        current.append(char)
+    parts.append("".join(current))
+    return parts
+
+
+def rdns(dn: str) -> list[str]:
+    """The DN's RDNs, each but the last with its separating comma (what the ``dn`` filter
+    shows: the text copied from the page stays the DN as it was)."""
+    if not dn:
+        return []
+    parts = split_rdns(dn)
+    return [part + "," for part in parts[:-1]] + [parts[-1]]
 
 
 def common_name(dn: str) -> str:
-    """The first CN of a DN written as RFC 4514 text ("" when it has none)."""
-    for rdn in _RDN_SEPARATOR.split(dn or ""):
+    """The first CN of a DN written as RFC 4514 text, unescaped ("" when it has none)."""
+    for rdn in split_rdns(dn or ""):
         key, _, value = rdn.strip().partition("=")
         if key.strip().upper() == "CN" and value:
-            return value.replace("\\", "")
+            return re.sub(r"\\(.)", r"\1", value)
     return ""
 
 

@@ -3,7 +3,6 @@ hover, a copy button), a request by its short id, the key and the issuer by thei
 The short forms are raportal/identifiers.py's, as every page shows them; profiles and teams
 are named by ``{% load names %}``'s ``named``."""
 
-import re
 
 from django import template
 from django.urls import reverse
@@ -11,7 +10,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from certificates.pki.keys import KEY_TYPES
-from raportal.identifiers import short_request_id, short_serial
+from raportal.identifiers import common_name, short_request_id, short_serial
 
 register = template.Library()
 
@@ -74,14 +73,10 @@ def key_label(key_type: str) -> str:
     return known.label if known else (key_type or "—")
 
 
-_CN = re.compile(r"(?:^|,)\s*CN=((?:\\.|[^,\\])*)", re.IGNORECASE)
-
-
 @register.filter
 def issuer_name(dn: str):
     """The issuer's common name, the whole DN on hover (RFC 4514 strings, as stored)."""
     if not dn:
         return "—"
-    found = _CN.search(dn)
-    shown = re.sub(r"\\(.)", r"\1", found.group(1)) if found else dn
+    shown = common_name(dn) or dn
     return format_html('<span class="issuer" title="{}">{}</span>', dn, shown)

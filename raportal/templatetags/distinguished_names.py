@@ -11,25 +11,9 @@ from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
+from raportal.identifiers import rdns
+
 register = template.Library()
-
-
-def rdns(dn: str) -> list[str]:
-    """The DN's RDNs, each with its separating comma; an escaped comma (``\\,``, RFC 4514
-    §2.4) stays inside its RDN."""
-    parts, current, escaped = [], [], False
-    for char in dn:
-        current.append(char)
-        if escaped:
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif char == ",":
-            parts.append("".join(current))
-            current = []
-    if current:
-        parts.append("".join(current))
-    return parts
 
 
 @register.filter

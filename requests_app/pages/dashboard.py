@@ -136,14 +136,15 @@ def pending_chart(user: Principal, now: dt.datetime) -> Chart:
 # --- approvers: what waits for them, what they decided -----------------------------------
 
 
-def approver_charts(user: Principal, now: dt.datetime) -> list[Chart]:
-    by_profile, by_age = queue_charts(user, now)
-    return [by_profile, by_age, decisions_chart(user, now)]
+def approver_charts(user: Principal, now: dt.datetime) -> tuple[list[Chart], int]:
+    """The approver's charts, and how many requests wait for them (the menu's count)."""
+    by_profile, by_age, waiting = queue_charts(user, now)
+    return [by_profile, by_age, decisions_chart(user, now)], waiting
 
 
-def queue_charts(user: Principal, now: dt.datetime) -> tuple[Chart, Chart]:
-    """What waits for the user (the approval queue's rows), by profile and by age: one query
-    counting each profile's requests in each age band."""
+def queue_charts(user: Principal, now: dt.datetime) -> tuple[Chart, Chart, int]:
+    """What waits for the user (the approval queue's rows), by profile and by age, and how
+    many in all: one query counting each profile's requests in each age band."""
     bands = [*QUEUE_AGES, QUEUE_OLDER]
     found = (
         Request.objects.decidable_by(user, now)
@@ -196,6 +197,7 @@ def queue_charts(user: Principal, now: dt.datetime) -> tuple[Chart, Chart]:
     return (
         rows("chart-queue-profile", "Waiting for you, by profile", profiles, empty_text=empty),
         rows("chart-queue-age", "Waiting for you, by age", by_age, empty_text=empty),
+        sum(datum.parts[0].value for datum in profiles),
     )
 
 

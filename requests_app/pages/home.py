@@ -8,6 +8,8 @@ from django.utils import timezone
 
 from certificates.pages.home import public_authorities
 from raportal.callers import is_administrator
+from requests_app.approvals.views import MENU_COUNT
+from requests_app.navigation import menu_rights
 from requests_app.pages import dashboard
 
 
@@ -17,11 +19,13 @@ def home(request: HttpRequest) -> HttpResponse:
     if user.is_authenticated:
         now = timezone.now()
         context["mine"] = dashboard.requester_charts(user, now)
-        # Whether the account approves is the menu's answer (``nav.approver``, computed for
-        # every page): the template asks for these charts only then — a callable, which the
-        # template calls when it reads it, so no query runs for an account that approves
-        # nothing.
-        context["approvals"] = lambda: dashboard.approver_charts(user, now)
+        # Whether the account approves is the menu's answer (read once per request): no
+        # approval query runs for an account that approves nothing. The queue chart counts
+        # what waits for the approver, which the menu's badge then shows without counting it
+        # again.
+        if menu_rights(request)["approver"]:
+            context["approvals"], waiting = dashboard.approver_charts(user, now)
+            setattr(request, MENU_COUNT, waiting)
         if is_administrator(user):
             context["portal"] = dashboard.admin_charts(user, now)
     return render(request, "home.html", context)

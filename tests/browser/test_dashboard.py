@@ -32,6 +32,12 @@ def shown(page, pattern: str) -> set[str]:
     return set(re.findall(pattern, page.locator("main table tbody").inner_html()))
 
 
+def subjects(page) -> set[str]:
+    """The subjects the list page's table shows, as the reader sees them."""
+    cells = page.locator("main table tbody tr td:first-child code")
+    return {cells.nth(n).inner_text() for n in range(cells.count())}
+
+
 def test_a_requester_clicks_the_bar_of_certificates_expiring_within_30_days(demo, page, screenshot):
     sign_in(page, "requester", "requester-password")
     expiring = bars(page, "chart-expiring")
@@ -48,7 +54,7 @@ def test_a_requester_clicks_the_bar_of_certificates_expiring_within_30_days(demo
         ).expiring(dt.timedelta(days=30), timezone.now())
     }
     assert len(expected) == expiring[name]
-    assert shown(page, r"<code>(CN=[^<]+)</code>") == expected
+    assert subjects(page) == expected
 
 
 def test_an_approver_clicks_the_queue_bar_of_requests_waiting_1_to_3_days(demo, page, screenshot):
@@ -78,7 +84,7 @@ def test_an_administrator_clicks_the_est_segment_of_the_protocol_mix(demo, page,
     screenshot(page, "dashboard-admin")
     page.get_by_role("link", name=est).click()
     page.wait_for_url(re.compile(r".*/certificates/\?scope=all&issued_from=.*&module=est$"))
-    assert shown(page, r"<code>(CN=[^<]+)</code>") == {
+    assert subjects(page) == {
         "CN=printer-1.sample.example",
         "CN=camera-2.sample.example",
     }
