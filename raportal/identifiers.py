@@ -19,7 +19,9 @@ REQUEST_ID_SHOWN = 8
 def split_rdns(dn: str) -> list[str]:
     """The RDNs of a DN written as RFC 4514 text, without their separating commas; an
     escaped comma (``\\,``, RFC 4514 §2.4) stays inside its RDN."""
-    parts, current, escaped = [], [], False
+    parts: list[str] = []
+    current: list[str] = []
+    escaped = False
     for char in dn:
         if escaped:
             escaped = False
