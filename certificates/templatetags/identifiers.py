@@ -3,7 +3,6 @@ hover, a copy button), a request by its short id, the key and the issuer by thei
 The short forms are raportal/identifiers.py's, as every page shows them; profiles and teams
 are named by ``{% load names %}``'s ``named``."""
 
-
 from django import template
 from django.urls import reverse
 from django.utils.html import format_html
