@@ -12,6 +12,7 @@ server-generated keys, encrypted as the profile says
 import secrets
 import string
 
+from asn1crypto import pkcs12 as asn1_pkcs12
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
@@ -19,6 +20,11 @@ from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.hazmat.primitives.serialization import PrivateFormat, pkcs12
 
 KDF_ROUNDS = 50_000
+# The most key-derivation rounds (MAC or encryption) a file read at import may ask for: its
+# author chooses them, and OpenSSL runs them all before saying whether the password is right
+# — 2^31 rounds would hold a server's worker for minutes. Tools write 2 048 (OpenSSL) to
+# 600 000 (OWASP's PBKDF2 advice); this leaves room above.
+MAX_READ_ROUNDS = 1_000_000
 ENCRYPTIONS = {
     "AES_STRONG": (pkcs12.PBES.PBESv2SHA256AndAES256CBC, hashes.SHA256()),
     "DES_AVERAGE": (pkcs12.PBES.PBESv1SHA1And3KeyTripleDESCBC, hashes.SHA1()),  # noqa: S303
@@ -85,6 +91,28 @@ def looks_like_pkcs12(data: bytes) -> bool:
     return first != 0x80 and data[offset : offset + 3] == b"\x02\x01\x03"
 
 
+def kdf_rounds(data: bytes) -> int:
+    """The most rounds a PKCS#12 file asks for — its MAC's, its shrouded keys', its encrypted
+    contents' — read from its clear structure, before any password is tried. Raises
+    Pkcs12Error when the structure cannot be read."""
+    try:
+        pfx = asn1_pkcs12.Pfx.load(data)
+        rounds = [pfx["mac_data"]["iterations"].native or 1] if pfx["mac_data"] else []
+        for content in pfx.authenticated_safe:
+            kind = content["content_type"].native
+            if kind == "data":
+                for bag in asn1_pkcs12.SafeContents.load(content["content"].native):
+                    if bag["bag_id"].native == "pkcs8_shrouded_key_bag":
+                        algorithm = bag["bag_value"]["encryption_algorithm"]
+                        rounds.append(algorithm.kdf_iterations)
+            elif kind == "encrypted_data":
+                info = content["content"]["encrypted_content_info"]
+                rounds.append(info["content_encryption_algorithm"].kdf_iterations)
+    except (ValueError, TypeError, KeyError):
+        raise Pkcs12Error("not_pkcs12", "This file is not a PKCS#12 (.p12 or .pfx) file.") from None
+    return max(rounds, default=0)
+
+
 def read_pkcs12(
     data: bytes, password: str
 ) -> tuple[PrivateKeyTypes | None, x509.Certificate | None, list[x509.Certificate]]:
@@ -94,6 +122,12 @@ def read_pkcs12(
     certificates. The password is never part of a message."""
     if not looks_like_pkcs12(data):
         raise Pkcs12Error("not_pkcs12", "This file is not a PKCS#12 (.p12 or .pfx) file.")
+    if kdf_rounds(data) > MAX_READ_ROUNDS:
+        raise Pkcs12Error(
+            "not_pkcs12",
+            f"This PKCS#12 file asks for more than {MAX_READ_ROUNDS:,} key-derivation rounds: "
+            "export it again with the tool's default settings.",
+        )
     try:
         key, certificate, others = pkcs12.load_key_and_certificates(
             data, password.encode() if password else None
