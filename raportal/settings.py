@@ -170,6 +170,9 @@ if not RAPORTAL_PKI_BASE_URL.startswith(("http://", "https://")):
 # (nextUpdate) this many minutes, and is signed once per certificate and status for half that.
 RAPORTAL_OCSP_RESPONDER_DAYS = env_int("RAPORTAL_OCSP_RESPONDER_DAYS", 7, minimum=1)
 RAPORTAL_OCSP_VALIDITY_MINUTES = env_int("RAPORTAL_OCSP_VALIDITY_MINUTES", 60, minimum=1)
+# The home dashboard's charts are kept in the cache until a write changes what they count, and
+# at most this long (requests_app/pages/dashboard_cache.py); 0: counted on every visit.
+RAPORTAL_DASHBOARD_CACHE_SECONDS = env_int("RAPORTAL_DASHBOARD_CACHE_SECONDS", 60)
 if RAPORTAL_OCSP_VALIDITY_MINUTES * 60 * 3 > RAPORTAL_OCSP_RESPONDER_DAYS * 86400:
     # A responder is renewed with a third of its life left: an answer it signed then must
     # still end before the responder certificate does.

@@ -11,3 +11,7 @@ class RequestsAppConfig(AppConfig):
         from requests_app.pages import certificate_panel
 
         certificate_panel.register_panel()
+        # The home dashboard's cached charts count again after a write (dashboard_cache.py).
+        from requests_app.pages import dashboard_cache
+
+        dashboard_cache.watch_writes()

@@ -11,6 +11,7 @@ from raportal.callers import is_administrator
 from requests_app.approvals.views import MENU_COUNT
 from requests_app.navigation import menu_rights
 from requests_app.pages import dashboard
+from requests_app.pages.dashboard_cache import cached
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -18,14 +19,16 @@ def home(request: HttpRequest) -> HttpResponse:
     user = request.user
     if user.is_authenticated:
         now = timezone.now()
-        context["mine"] = dashboard.requester_charts(user, now)
+        context["mine"] = cached(user, "mine", lambda: dashboard.requester_charts(user, now))
         # Whether the account approves is the menu's answer (read once per request): no
         # approval query runs for an account that approves nothing. The queue chart counts
         # what waits for the approver, which the menu's badge then shows without counting it
         # again.
         if menu_rights(request)["approver"]:
-            context["approvals"], waiting = dashboard.approver_charts(user, now)
+            context["approvals"], waiting = cached(
+                user, "approvals", lambda: dashboard.approver_charts(user, now)
+            )
             setattr(request, MENU_COUNT, waiting)
         if is_administrator(user):
-            context["portal"] = dashboard.admin_charts(user, now)
+            context["portal"] = cached(user, "portal", lambda: dashboard.admin_charts(user, now))
     return render(request, "home.html", context)
