@@ -10,7 +10,6 @@ UPDATE over a queryset, changes shows after that long; 0: never kept). A cache t
 
 import logging
 from collections.abc import Callable
-from typing import TypeVar
 
 from django.apps import apps
 from django.conf import settings
@@ -23,7 +22,6 @@ from raportal.callers import Principal
 
 log = logging.getLogger(__name__)
 
-T = TypeVar("T")
 VERSION = "dashboard:version"
 # What the charts count, or who may see it: a committed write to one of these moves the
 # version on.
@@ -37,7 +35,7 @@ WATCHED = (
 )
 
 
-def cached(user: Principal, section: str, compute: Callable[[], T]) -> T:
+def cached[T](user: Principal, section: str, compute: Callable[[], T]) -> T:
     """``compute()``'s charts for ``user``'s ``section``, from the cache when still current."""
     seconds = settings.RAPORTAL_DASHBOARD_CACHE_SECONDS
     if not seconds or not getattr(user, "pk", None):
