@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from raportal.callers import Principal
 from raportal.query_strings import QueryField, QueryForm, reads_query
+from requests_app.approvals.views import approvers_only
 from requests_app.models import Request, RequestQuerySet, Status
 
 PAGE_SIZE = 25
@@ -38,10 +39,10 @@ def with_outcome(requests: RequestQuerySet, outcome: str) -> RequestQuerySet:
 
 def decisions(user: Principal, day: dt.date | None, outcome: str) -> RequestQuerySet:
     """What the list shows: ``user``'s decisions, on ``day`` (the request's last change: the
-    decision, or a device using its challenge afterwards) and of ``outcome`` when given."""
-    # Theirs to see: they saw each when deciding (the visibility rules' subqueries would cost
-    # more than the list, and the dashboard counts these too).
-    found = Request.objects.decided_by(user)
+    decision, or a device using its challenge afterwards) and of ``outcome`` when given —
+    those the access policy still lets them see (one whose grant was taken away since is
+    theirs no more)."""
+    found = Request.objects.decided_by(user).visible_to(user)
     if day is not None:
         start, end = day_range(day)
         found = found.filter(updated_at__gte=start, updated_at__lt=end)
@@ -51,6 +52,7 @@ def decisions(user: Principal, day: dt.date | None, outcome: str) -> RequestQuer
 
 
 @login_required
+@approvers_only
 @reads_query(DecidedQuery)
 def decided(request: HttpRequest, query: DecidedQuery) -> HttpResponse:
     try:

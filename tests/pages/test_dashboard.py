@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from certificates.models import Certificate
+from profiles.models import Grant
 from requests_app.models import Request
 from tests.conftest import Api, enroll_body
 from tests.factories import ProfileFactory, UserFactory, grant, make_csr
@@ -248,8 +249,22 @@ def test_your_decisions_shows_no_one_elses_and_reads_a_bad_date_as_none(
 ):
     decided = submit(requester_api, "ok.example.com")
     assert approver_api.post("/api/v1/requests/approve", {"_id": decided})[0] == 200
-    client.force_login(outsider)
-    assert listed(client, "/approvals/decided/") == set()
+    client.force_login(outsider)  # approves nothing: the page is not theirs (404)
+    assert client.get("/approvals/decided/").status_code == 404
     client.force_login(approver)
     assert listed(client, "/approvals/decided/?on=yesterday-ish") == {decided}
     assert listed(client, "/approvals/decided/?outcome=denied") == set()
+
+
+def test_a_decision_on_a_profile_one_may_no_longer_approve_on_leaves_ones_decisions(
+    pki, profile, requester_api, approver_api, approver, client
+):
+    decided = submit(requester_api, "ok.example.com")
+    assert approver_api.post("/api/v1/requests/approve", {"_id": decided})[0] == 200
+    client.force_login(approver)
+    assert listed(client, "/approvals/decided/") == {decided}
+    # Their grants on the profile are taken away; they still approve on another one.
+    Grant.objects.filter(profile=profile, user=approver).delete()
+    elsewhere = ProfileFactory(name="webra-elsewhere", ca=pki["issuing"])
+    grant(elsewhere, approver, "perform")
+    assert listed(client, "/approvals/decided/") == set()
