@@ -16,17 +16,27 @@ from django.forms.renderers import DjangoTemplates
 
 
 class ErrorInPlaceOfHelp(BoundField):
-    """A bound field whose help text gives way to its errors."""
+    """A bound field whose help text gives way to its errors — all but what the field's
+    ``again`` says (a secret box that comes back empty: "type it again", and why), which the
+    error does not say."""
 
     _help_text: Any = ""
 
     @property  # BoundField.__init__ assigns it: the setter below keeps it
     def help_text(self) -> Any:
-        return "" if self.errors else self._help_text
+        return getattr(self.field, AGAIN, "") if self.errors else self._help_text
 
     @help_text.setter
     def help_text(self, value: Any) -> None:
         self._help_text = value
+
+
+AGAIN = "again"  # the field's attribute ErrorInPlaceOfHelp still shows beside an error
+
+
+def say_again(field: Any, hint: str) -> None:
+    """``hint`` stays under ``field`` even when it has an error (its help text does not)."""
+    setattr(field, AGAIN, hint)
 
 
 class PortalFormRenderer(DjangoTemplates):

@@ -23,6 +23,7 @@ from certificates.pki.keys import KEY_TYPES
 from profiles.models import PasswordMode, Profile, SanRule, Team
 from raportal.callers import Principal, has_account
 from raportal.errors import DomainError
+from raportal.form_rendering import say_again
 from requests_app.pages import advice
 from requests_app.workflows.keys import pkcs12_password_problem
 
@@ -52,6 +53,7 @@ def ask_again(form: forms.Form, name: str, hint: str) -> None:
     if form.is_bound and form.data.get(form.add_prefix(name)):
         # crispy-forms writes help texts unescaped: the existing one is escaped already.
         field.help_text = " ".join(filter(None, [escape(hint), str(field.help_text)]))
+        say_again(field, escape(hint))  # said beside the field's error too
 
 
 def as_sentence(text: str) -> str:

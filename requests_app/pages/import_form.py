@@ -21,6 +21,7 @@ from certificates.pki.pkcs12 import Pkcs12Error, read_pkcs12
 from profiles.access import granted_profiles, profile_level
 from profiles.models import Profile, Workflow
 from raportal.callers import Principal
+from raportal.form_rendering import say_again
 from requests_app.pages.forms import ServiceErrorsMixin, comment_field
 
 MAX_UPLOAD = 64 * 1024
@@ -85,6 +86,7 @@ class ImportForm(ServiceErrorsMixin, forms.Form):
             or self.data.get(self.add_prefix("pkcs12_password"))
         ):
             self.fields["pkcs12_file"].help_text = CHOOSE_AGAIN
+            say_again(self.fields["pkcs12_file"], CHOOSE_AGAIN)  # said beside its error too
         self.error_fields = {"privateKey": "pkcs12_file", "certificatePem": "certificate"}
         self.key_pem = ""  # the key the PKCS#12 held, for the services; never in the page
         self.from_pkcs12 = False  # the certificate is the PKCS#12's (its errors go there)

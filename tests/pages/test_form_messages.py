@@ -126,3 +126,11 @@ def test_fields_without_an_error_keep_their_help_text(profile, requester, client
     page = response.content.decode()
     assert "Who is warned before the certificate expires." in page, page
     assert "type it again in both boxes" in field_block(page, "id_password"), page
+
+
+def test_a_refused_password_box_comes_back_empty_saying_to_type_it_again(profile, approver, client):
+    client.force_login(approver)
+    page = enroll(client, password="Short-pw-1", password2="Short-pw-1").content.decode()
+    assert "needs at least 12 characters" in page
+    assert "type it again in both boxes" in page, page
+    assert "Short-pw-1" not in page
