@@ -167,9 +167,19 @@ class ImportForm(ServiceErrorsMixin, forms.Form):
         }
         if data["profile"] != NO_PROFILE:
             submission["profile"] = data["profile"]
-        if self.key_pem:
+        if self.key_pem and self.keeps_keys(data["profile"]):
             submission["template"]["privateKey"] = self.key_pem
         return submission
+
+    @property
+    def key_left_out(self) -> bool:
+        """The PKCS#12 held a key the chosen profile does not keep: the certificate alone is
+        imported (the API refuses a key there; a page's user cannot take it out of the file)."""
+        return bool(self.key_pem) and not self.keeps_keys(self.cleaned_data["profile"])
+
+    @staticmethod
+    def keeps_keys(profile_name: str) -> bool:
+        return Profile.objects.filter(name=profile_name, escrow=True).exists()
 
 
 def _differs(pem: str, certificate: x509.Certificate) -> bool:

@@ -298,5 +298,11 @@ def import_certificate(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         done = _submit(request, form, Workflow.IMPORT)
         if done:
+            if form.key_left_out:
+                messages.info(
+                    request,
+                    "This profile does not keep keys: the certificate was imported without "
+                    "the key of the PKCS#12 file, which the portal did not keep.",
+                )
             return done
     return no_store(render(request, "requests/import.html", {"form": form}))
