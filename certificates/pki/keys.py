@@ -84,3 +84,10 @@ def key_type_of(public_key) -> str:
     if isinstance(public_key, ed448.Ed448PublicKey):
         return "ed-448"
     return type(public_key).__name__.replace("PublicKey", "").lower() or "unknown"
+
+
+def key_label(key_type: str) -> str:
+    """``ec-secp256r1`` → ``ECDSA P-256``: the name pages show (the type as stored for one
+    the portal does not issue)."""
+    known = KEY_TYPES.get(key_type or "")
+    return known.label if known else key_type

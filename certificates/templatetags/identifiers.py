@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
-from certificates.pki.keys import KEY_TYPES
+from certificates.pki import keys
 from raportal.identifiers import common_name, short_request_id, short_serial
 
 register = template.Library()
@@ -68,8 +68,7 @@ def request_id(req, url_name: str = "request-detail"):
 def key_label(key_type: str) -> str:
     """``ec-secp256r1`` → ``ECDSA P-256`` (the name as stored for a type the portal does not
     issue)."""
-    known = KEY_TYPES.get(key_type or "")
-    return known.label if known else (key_type or "—")
+    return keys.key_label(key_type) or "—"
 
 
 @register.filter

@@ -10,7 +10,7 @@ from typing import Any
 from cryptography import x509
 
 from certificates.pki import names
-from certificates.pki.keys import KEY_TYPES
+from certificates.pki.keys import KEY_TYPES, key_label
 from certificates.services import leaf_lifetime
 from profiles.models import Profile
 from raportal.errors import DomainError
@@ -31,17 +31,12 @@ class PolicyResult:
     warning: str = ""  # allowed, but worth a look
 
 
-def _key_label(key_type: str) -> str:
-    known = KEY_TYPES.get(key_type)
-    return known.label if known else key_type
-
-
 def key_rule(key_type: str, profile: Profile) -> PolicyResult:
     """The key against the profile's authorized types; a key of an allowed family but
     smaller than every allowed size is said to be too small."""
     allowed = profile.authorized_key_types or []
-    rule = "one of " + ", ".join(_key_label(k) for k in allowed) if allowed else "none allowed"
-    result = PolicyResult("Key type and size", rule, _key_label(key_type))
+    rule = "one of " + ", ".join(key_label(k) for k in allowed) if allowed else "none allowed"
+    result = PolicyResult("Key type and size", rule, key_label(key_type))
     try:
         check_key_type(key_type, profile)
     except DomainError as error:
