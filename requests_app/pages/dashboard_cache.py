@@ -68,8 +68,11 @@ def moved_on() -> None:
 
 
 def _written(**kwargs: object) -> None:
+    if not settings.RAPORTAL_DASHBOARD_CACHE_SECONDS:
+        return  # nothing kept, nothing to count again
     # After the commit: a dashboard counted between the write and its commit would be kept
-    # under the new version with the old numbers.
+    # under the new version with the old numbers. (One INCR per row written: a submission
+    # writes a few; not worth tracking which transaction already has one.)
     transaction.on_commit(moved_on)
 
 

@@ -94,3 +94,12 @@ def test_with_no_lifetime_the_charts_are_counted_on_every_visit(
     assert "chart-pending" in page_of(client, "/")
     submit(requester_api, "a.example.com")  # never committed: no version moved on
     assert pending_bar(client).startswith("1 pending request")
+
+
+def test_without_a_cache_writes_leave_nothing_to_do_after_the_commit(
+    profile, requester_api, settings, django_capture_on_commit_callbacks
+):
+    settings.RAPORTAL_DASHBOARD_CACHE_SECONDS = 0
+    with django_capture_on_commit_callbacks(execute=False) as waiting:
+        submit(requester_api, "a.example.com")
+    assert dashboard_cache.moved_on not in waiting
