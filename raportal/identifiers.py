@@ -108,3 +108,15 @@ def request_link(pk, workflow: str = "") -> SafeString:
         str(pk),
         short_request_id(pk),
     )
+
+
+def saved_message(kind: str, url_name: str, obj, created: bool) -> SafeString:
+    """ "Team <a>Demo team</a> created." — an admin page's message after saving a named
+    object (``obj``: its ``name`` and ``display_name``), linked to its edit page."""
+    return format_html(
+        '{} <a href="{}">{}</a> {}.',
+        kind,
+        reverse(url_name, args=[obj.name]),
+        named(obj.name, obj.display_name),
+        "created" if created else "saved",
+    )

@@ -4,8 +4,6 @@ uses the label)."""
 from django import forms
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
-from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods
 
 from administration.pages.access import staff_required
@@ -84,13 +82,7 @@ def _label_form(request, label: Label):
             messages.error(request, error.detail)
             return redirect("admin-label-list")
         messages.success(
-            request,
-            format_html(
-                'Label <a href="{}">{}</a> {}.',
-                reverse("admin-label-edit", args=[label.name]),
-                identifiers.named(label.name, label.display_name),
-                "created" if created else "saved",
-            ),
+            request, identifiers.saved_message("Label", "admin-label-edit", label, created)
         )
         return redirect("admin-label-list")
     return render(

@@ -4,8 +4,6 @@ from django import forms
 from django.contrib import messages
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
-from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods
 
 from administration.pages.access import staff_required
@@ -88,13 +86,7 @@ def _team_form(request, team: Team):
             messages.error(request, error.detail)
             return redirect("admin-team-list")
         messages.success(
-            request,
-            format_html(
-                'Team <a href="{}">{}</a> {}.',
-                reverse("admin-team-edit", args=[team.name]),
-                identifiers.named(team.name, team.display_name),
-                "created" if created else "saved",
-            ),
+            request, identifiers.saved_message("Team", "admin-team-edit", team, created)
         )
         return redirect("admin-team-list")
     return render(
