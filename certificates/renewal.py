@@ -11,6 +11,11 @@ if TYPE_CHECKING:
 PREVIOUS, RENEWED = "previous_certificate_id", "renewed_certificate_id"
 
 
+def linked_id(certificate: "Certificate", key: str) -> str | None:
+    """The id ``certificate``'s metadata links under ``key`` (PREVIOUS or RENEWED), if any."""
+    return next((m["value"] for m in certificate.metadata if m["key"] == key), None)
+
+
 def mark_renewed(old: "Certificate", new: "Certificate") -> None:
     """Writes on ``old`` that ``new`` renewed it (inside the issuing transaction)."""
     old.metadata = [m for m in old.metadata if m["key"] != RENEWED] + [

@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 
 from certificates.models import Certificate, RevocationReason
-from certificates.renewal import PREVIOUS, RENEWED
+from certificates.renewal import PREVIOUS, RENEWED, linked_id
 
 
 @dataclass
@@ -16,10 +16,6 @@ class Lineage:
     predecessor: Certificate | None = None
 
 
-def _linked(certificate: Certificate, key: str) -> str | None:
-    return next((m["value"] for m in certificate.metadata if m["key"] == key), None)
-
-
 def lineage_of(user, certificates: list[Certificate]) -> dict[uuid.UUID, Lineage]:
     """For each certificate (by pk): its marker and the certificates it is linked to, those
     the user may see."""
@@ -27,7 +23,7 @@ def lineage_of(user, certificates: list[Certificate]) -> dict[uuid.UUID, Lineage
         linked
         for c in certificates
         for key in (RENEWED, PREVIOUS)
-        if (linked := _linked(c, key)) is not None
+        if (linked := linked_id(c, key)) is not None
     }
     others = (
         {
@@ -41,7 +37,7 @@ def lineage_of(user, certificates: list[Certificate]) -> dict[uuid.UUID, Lineage
     )
     out = {}
     for c in certificates:
-        renewed_by = _linked(c, RENEWED)
+        renewed_by = linked_id(c, RENEWED)
         if renewed_by is not None:
             marker = "renewed"
         elif c.revocation_reason == RevocationReason.SUPERSEDED and c.revoked:
@@ -51,6 +47,6 @@ def lineage_of(user, certificates: list[Certificate]) -> dict[uuid.UUID, Lineage
         out[c.pk] = Lineage(
             marker,
             others.get(renewed_by) if renewed_by else None,
-            others.get(_linked(c, PREVIOUS) or ""),
+            others.get(linked_id(c, PREVIOUS) or ""),
         )
     return out

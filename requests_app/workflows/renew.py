@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from certificates.models import Certificate
 from certificates.pki.csr import csr_pem
 from certificates.pki.keys import PrivateKey, key_type_of
-from certificates.renewal import PREVIOUS, RENEWED, mark_renewed
+from certificates.renewal import PREVIOUS, RENEWED, linked_id, mark_renewed
 from certificates.services import ensure_ca_can_issue, issue_certificate
 from profiles.models import Profile
 from raportal import identifiers
@@ -163,7 +163,7 @@ def check_renewable(certificate: Certificate, profile: Profile) -> None:
     check_fits(parsed, profile, code="WEBRA-RENEW-003")
     if certificate.revoked:
         raise DomainError("WEBRA-RENEW-006", "a revoked certificate cannot be renewed")
-    renewed = next((m["value"] for m in certificate.metadata if m["key"] == RENEWED), None)
+    renewed = linked_id(certificate, RENEWED)
     if renewed:
         raise already_renewed(renewed)
     now = timezone.now()
