@@ -131,7 +131,7 @@ def test_certbot_enrolls_with_an_eab_key_made_for_a_team_in_the_portal(
     key, hmac_key = create_eab_key(profile=acme_eab, team=team, actor=approver)
     result = certonly(
         live_server, acme_eab, tmp_path / "certbot", http01_port,
-        "--eab-kid", key.kid, "--eab-hmac-key", hmac_key,
+        f"--eab-kid={key.kid}", f"--eab-hmac-key={hmac_key}",  # a kid may start with "-"
     )  # fmt: skip
     assert result.returncode == 0, explain(result)
     account = AcmeAccount.objects.get()
