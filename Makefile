@@ -86,9 +86,12 @@ format: $(VENV)/.installed-test
 
 check: lint test
 
+# The request API under gunicorn (bench/submit.py), then ACME orders (bench/acme.py).
+# BASELINE=<git ref>: the API against that commit in the same run, each scenario's ratio
+# (the ACME bench is then skipped); BENCH_ARGS for bench/submit.py (e.g. --quick, --runs 5).
 bench: $(VENV)/.installed-test
-	$(PY) bench/submit.py
-	$(PY) bench/acme.py
+	$(PY) bench/submit.py $(if $(BASELINE),--baseline $(BASELINE)) $(BENCH_ARGS)
+	$(if $(BASELINE),,$(PY) bench/acme.py)
 
 .PHONY: bench-acme
 bench-acme: $(VENV)/.installed-test

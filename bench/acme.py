@@ -37,6 +37,7 @@ from bench.common import (
     fresh_secrets,
     local_server,
     median_run,
+    odd_runs,
     postgres_reachable,
     recreate_database,
 )
@@ -167,7 +168,7 @@ def measure(directory: str, clients: int, args) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--orders", type=int, default=40, help="complete orders per run")
-    parser.add_argument("--runs", type=int, default=3, help="measured runs (after a warm-up)")
+    parser.add_argument("--runs", type=odd_runs, default=3, help="measured runs (odd, >= 3)")
     parser.add_argument("--concurrency", default="1,4", help="client threads (accounts)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     args = parser.parse_args()

@@ -6,6 +6,7 @@ directory first on ``sys.path``, where ``queue.py`` would shadow the standard li
 by putting the project root there instead, before any other import.
 """
 
+import argparse
 import base64
 import os
 import secrets
@@ -59,7 +60,47 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def odd_runs(text: str) -> int:
+    """An ``argparse`` type: a number of measured runs, odd and at least 3, so that the median
+    is one run's figure (of two runs, the "median" would be the higher or the lower)."""
+    runs = int(text)
+    if runs < 3 or runs % 2 == 0:
+        raise argparse.ArgumentTypeError(f"an odd number of runs, at least 3 (not {runs})")
+    return runs
+
+
+def spread(values: list[float]) -> dict:
+    """Median, min and max of an odd number of values."""
+    if len(values) % 2 == 0:
+        raise ValueError(f"the median of {len(values)} values is no single run's: use an odd count")
+    ordered = sorted(values)
+    return {"median": ordered[len(ordered) // 2], "min": ordered[0], "max": ordered[-1]}
+
+
+SUMMARIZED = ("rps", "p50_ms", "p95_ms", "p99_ms")
+
+
+def summarize(runs: list[dict]) -> dict:
+    """Each measure's median, min and max over the runs (an odd number), and the errors of
+    every run. Each measure's median is taken on its own: the median p99 need not come from
+    the run with the median throughput."""
+    summary: dict = {key: spread([run[key] for run in runs]) for key in SUMMARIZED}
+    return summary | {"errors": sum(run["errors"] for run in runs), "runs": len(runs)}
+
+
+def paired_ratios(current: list[dict], baseline: list[dict]) -> dict:
+    """Throughput of this tree over the baseline's: the ratio of the medians, and the min and
+    max of the ratios run by run (run i of each side was measured one after the other)."""
+    ratios = [c["rps"] / b["rps"] for c, b in zip(current, baseline, strict=True) if b["rps"]]
+    of_medians = spread([c["rps"] for c in current])["median"] / max(
+        spread([b["rps"] for b in baseline])["median"], 1e-9
+    )
+    return {"median": of_medians, "min": min(ratios, default=0.0), "max": max(ratios, default=0.0)}
+
+
 def median_run(runs: list[dict]) -> dict:
-    """The median run by throughput, with the errors of every run."""
+    """The median run by throughput (of an odd number), with the errors of every run."""
+    if len(runs) % 2 == 0:
+        raise ValueError(f"the median of {len(runs)} runs is no single run: use an odd count")
     ordered = sorted(runs, key=lambda r: r["rps"])
     return ordered[len(ordered) // 2] | {"errors": sum(r["errors"] for r in runs)}

@@ -24,6 +24,12 @@ os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
 
 TREE = Path(sys.argv[1]).resolve()
 sys.path[:1] = [str(TREE)]  # this tree's code, not bench/'s directory
+# Nor the checkout the virtualenv's editable install maps the project to (see bench/in_tree.py).
+sys.meta_path[:] = [
+    finder
+    for finder in sys.meta_path
+    if not getattr(finder, "__module__", "").startswith("__editable__")
+]
 os.chdir(TREE)
 
 import django  # noqa: E402

@@ -27,6 +27,7 @@ if Path(sys.path[0] or ".").resolve() == Path(__file__).resolve().parent:
     sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -35,6 +36,7 @@ import subprocess
 import tempfile
 
 from bench.common import ROOT, fresh_secrets, local_server, recreate_database
+from bench.server import baseline_worktree
 
 DATABASE = "raportal_bench_pages"
 WORKER = Path(__file__).resolve().parent / "page_worker.py"
@@ -90,8 +92,8 @@ def main() -> None:
         "DJANGO_SETTINGS_MODULE": "raportal.settings",
     }
     env.pop("DJANGO_DEBUG", None)  # production settings: cached templates, no query log
-    baseline_tree = None
     sides: list[Side] = []
+    stack = contextlib.ExitStack()  # the baseline's worktree, removed after its worker stops
     try:
         manage = [sys.executable, "manage.py"]
         # seed_demo's accounts have published passwords: --force, on this throw-away database.
@@ -106,13 +108,7 @@ def main() -> None:
         current = Side("current", ROOT, env)
         sides.append(current)
         if args.baseline:
-            baseline_tree = Path(tempfile.mkdtemp(prefix="raportal-bench-baseline-"))
-            subprocess.run(
-                ["git", "worktree", "add", "--detach", str(baseline_tree), args.baseline],
-                cwd=ROOT,
-                check=True,
-                capture_output=True,
-            )
+            baseline_tree = stack.enter_context(baseline_worktree(args.baseline))
             sides.append(Side("baseline", baseline_tree, env))
         pages = [tuple(p) for p in current.ask(op="pages")["pages"] if args.only in p[1]]
         results = [measure(sides, account, url, args.runs) for account, url in pages]
@@ -125,12 +121,7 @@ def main() -> None:
     finally:
         for side in sides:
             side.close()
-        if baseline_tree:
-            subprocess.run(
-                ["git", "worktree", "remove", "--force", str(baseline_tree)],
-                cwd=ROOT,
-                check=False,
-            )
+        stack.close()
         shutil.rmtree(static_root, ignore_errors=True)
     slower = report(results, args)
     if args.json:

@@ -1,14 +1,24 @@
-"""Throughput and latency of the request API under gunicorn, on a throw-away database.
+"""Throughput and latency of the request API under gunicorn, on throw-away databases; with
+--baseline, against an earlier commit in the same run.
 
-    make bench          # PostgreSQL if reachable (database raportal_bench), else SQLite
-    .venv/bin/python bench/submit.py --requests 400 --runs 3 --concurrency 1,8,32
+    make bench                          # this tree (then bench/acme.py)
+    make bench BASELINE=93fe895         # this tree against that commit, scenario by scenario
+    make bench BENCH_ARGS=--quick       # the floors, self, enroll-ec and pending; 8, 32 clients
+    .venv/bin/python bench/submit.py --baseline main --runs 5 --concurrency 8 --scenarios self
 
-gunicorn runs sync workers, one per CPU (``--workers``), with the demo data; the load comes
-from client threads on loopback, bounded in count (``--requests`` per run) and time
-(``--max-seconds`` per run). Each scenario runs at each concurrency: a warm-up run, then
-``--runs`` measured runs, the median run reported (requests/s, p50/p95/p99, errors, and the
-ratio to the floor scenario at the same concurrency). Scenarios: see SCENARIOS below. The
-machine is shared and the client shares its cores: compare ratios, not absolute numbers.
+Each tree is migrated and seeded (``init_pki``, ``seed_demo``) on its own database (PostgreSQL
+``raportal_bench`` and ``raportal_bench_baseline`` when reachable, else SQLite files: the two
+trees' migrations differ) and served by its own gunicorn, sync workers, one per CPU
+(``--workers``), production settings (DEBUG off, no broker, a cache per process), both with
+this virtualenv; the baseline is checked out in a temporary git worktree. The load comes from
+wrk on loopback (``--seconds`` per run), or Python threads when wrk is absent (``--requests``
+per run). Per scenario each tree gets a warm-up run, then at each concurrency ``--runs``
+measured runs (odd, at least 3), the trees asked in turn, the order swapped every run, so a
+noisy neighbour slows both alike. Reported per tree: the median, min and max of requests/s,
+p50 and p99; and this tree's throughput over the baseline's (the ratio of the medians, with
+the min and max of the run-by-run ratios). A scenario the baseline cannot answer (no such
+endpoint) is reported as such. Scenarios: bench/scenarios.py. The machine is shared and the
+client shares its cores: compare ratios, not absolute numbers.
 """
 
 import sys
@@ -20,402 +30,258 @@ if Path(sys.path[0] or ".").resolve() == Path(__file__).resolve().parent:
     sys.path[0] = str(Path(__file__).resolve().parent.parent)
 
 import argparse
+import contextlib
 import itertools
 import json
 import os
+import platform
 import shutil
 import subprocess
 import tempfile
-import threading
 import time
-import urllib.request
+import urllib.error
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 
-from bench.common import (
-    ROOT,
-    free_port,
-    fresh_secrets,
-    local_server,
-    median_run,
-    postgres_reachable,
-    recreate_database,
-)
+from bench.common import ROOT, fresh_secrets, odd_runs, paired_ratios, summarize
+from bench.load import call, run_scenario, run_wrk
+from bench.scenarios import QUICK, SCENARIOS, make_csrs, makers
+from bench.server import Server, baseline_worktree, database_for
 
-sys.path.insert(0, str(ROOT))
-
-PASSWORD = "Bench-Password-123"
+WRK_BODIES = 2000  # request bodies per scenario, cycled by wrk
 
 
-def database_url(workdir: Path) -> str:
-    if os.environ.get("DATABASE_URL"):
-        return os.environ["DATABASE_URL"]
-    if postgres_reachable():
-        return recreate_database("raportal_bench")
-    return f"sqlite:///{workdir / 'bench.sqlite3'}"
-
-
-def make_csrs(count: int) -> list[str]:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.hazmat.primitives.serialization import Encoding
-
-    out = []
-    for i in range(count):
-        key = ec.generate_private_key(ec.SECP256R1())
-        name = x509.Name([x509.NameAttribute(x509.NameOID.COMMON_NAME, f"bench-{i}.example")])
-        csr = x509.CertificateSigningRequestBuilder().subject_name(name).sign(key, hashes.SHA256())
-        out.append(csr.public_bytes(Encoding.PEM).decode())
-    return out
-
-
-def call(url: str, headers: dict, body: bytes | None) -> tuple[float, int]:
-    request = urllib.request.Request(url, data=body, headers=headers)
-    start = time.perf_counter()
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            response.read()
-            status = response.status
-    except urllib.error.HTTPError as error:
-        status = error.code
-    return time.perf_counter() - start, status
-
-
-WRK_SCRIPT = """
-local bodies, id, n = {}, 0, 0
-wrk.method = "%(method)s"
-%(headers)s
-setup = function(thread) thread:set("id", id); id = id + 1 end
-init = function(args)
-  if "%(bodies)s" ~= "" then
-    for line in io.lines("%(bodies)s") do bodies[#bodies + 1] = line end
-  end
-  n = id * 7919
-end
-request = function()
-  n = n + 1
-  if #bodies == 0 then return wrk.format() end
-  return wrk.format(nil, nil, nil, bodies[(n %% #bodies) + 1])
-end
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    'RESULT {"requests": %%d, "seconds": %%f, "status_errors": %%d, "socket_errors": %%d, '
-    .. '"p50_ms": %%f, "p95_ms": %%f, "p99_ms": %%f}\\n',
-    summary.requests, summary.duration / 1e6, e.status, e.connect + e.read + e.write + e.timeout,
-    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000))
-end
-"""
-
-
-def run_wrk(base, path, headers, bodies, concurrency, seconds, workdir) -> dict:
-    """The same measure with wrk (C, one connection per client): the load generator then
-    takes little of the CPUs the server needs. Bodies are cycled (a CSR may be used twice)."""
-    body_file = ""
-    if bodies:
-        body_file = str(workdir / f"bodies-{abs(hash(path + str(len(bodies))))}.txt")
-        Path(body_file).write_text("\n".join(b.decode() for b in bodies) + "\n")
-    script = workdir / "bench.lua"
-    script.write_text(
-        WRK_SCRIPT
-        % {
-            "method": "POST" if bodies else "GET",
-            "headers": "\n".join(f'wrk.headers["{k}"] = "{v}"' for k, v in headers.items()),
-            "bodies": body_file,
-        }
-    )
-    threads = min(concurrency, os.cpu_count() or 2)
-    out = subprocess.run(
-        [
-            "wrk",
-            "-t",
-            str(threads),
-            "-c",
-            str(concurrency),
-            "-d",
-            f"{seconds}s",
-            "--timeout",
-            "10s",
-            "-s",
-            str(script),
-            base + path,
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    line = next(line for line in out.splitlines() if line.startswith("RESULT "))
-    r = json.loads(line.removeprefix("RESULT "))
-    return {
-        "requests": r["requests"],
-        "rps": r["requests"] / r["seconds"],
-        "p50_ms": r["p50_ms"],
-        "p95_ms": r["p95_ms"],
-        "p99_ms": r["p99_ms"],
-        "errors": r["status_errors"] + r["socket_errors"],
-        "status_errors": r["status_errors"],
-        "socket_errors": r["socket_errors"],
-    }
-
-
-def percentile(sorted_values: list[float], share: float) -> float:
-    """Nearest-rank percentile of an already sorted list."""
-    index = max(0, min(len(sorted_values) - 1, round(share * len(sorted_values) + 0.5) - 1))
-    return sorted_values[index]
-
-
-def run_scenario(base, count, concurrency, make_request, max_seconds) -> dict:
-    """``count`` requests from ``concurrency`` threads (stops early after ``max_seconds``):
-    throughput, latency percentiles and the number of answers that were not 2xx."""
-    latencies, statuses = [], []
-    lock = threading.Lock()
-    deadline = time.perf_counter() + max_seconds
-
-    def one(i):
-        if time.perf_counter() > deadline:
-            return
-        path, headers, body = make_request(i)
-        try:
-            elapsed, status = call(base + path, headers, body)
-        except OSError:
-            elapsed, status = 0.0, 0  # connection refused or reset: an error
-        with lock:
-            latencies.append(elapsed)
-            statuses.append(status)
-
-    start = time.perf_counter()
-    with ThreadPoolExecutor(concurrency) as pool:
-        list(pool.map(one, range(count)))
-    wall = time.perf_counter() - start
-    latencies.sort()
-    return {
-        "requests": len(statuses),
-        "rps": len(statuses) / wall,
-        "p50_ms": percentile(latencies, 0.50) * 1000,
-        "p95_ms": percentile(latencies, 0.95) * 1000,
-        "p99_ms": percentile(latencies, 0.99) * 1000,
-        "errors": sum(1 for status in statuses if not 200 <= status < 300),
-    }
-
-
-def main() -> None:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--requests", type=int, default=400, help="per run (RSA: a quarter)")
-    parser.add_argument("--runs", type=int, default=3, help="measured runs (after a warm-up)")
-    parser.add_argument("--concurrency", default="1,8,32", help="client threads, e.g. 1,8,32")
+    parser.add_argument("--baseline", help="a git ref to compare with (e.g. main, 93fe895)")
+    parser.add_argument("--runs", type=odd_runs, default=3, help="measured runs: odd, >= 3")
+    parser.add_argument("--concurrency", help="clients, e.g. 1,8,32 (the default)")
+    parser.add_argument("--scenarios", help=f"comma-separated, of: {', '.join(SCENARIOS)}")
+    parser.add_argument("--seconds", type=int, help="wrk: one run's length (default 3)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"{', '.join(QUICK)} at 8 and 32 clients, 2 s runs (unless given otherwise)",
+    )
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
-    parser.add_argument("--scenarios", default=",".join(SCENARIOS))
-    parser.add_argument("--max-seconds", type=float, default=60, help="bound on one run")
+    parser.add_argument("--requests", type=int, default=400, help="python: requests per run")
+    parser.add_argument("--max-seconds", type=float, default=60, help="python: bound on a run")
     parser.add_argument(
         "--client",
         choices=("auto", "wrk", "python"),
         default="auto",
         help="load generator: wrk (apt-get install wrk) when found, else Python threads",
     )
-    parser.add_argument("--seconds", type=int, default=10, help="wrk: duration of a run")
     parser.add_argument("--json", help="also write the results to this file")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
+    quick = args.quick
+    args.scenarios = (args.scenarios or ",".join(QUICK if quick else SCENARIOS)).split(",")
+    args.scenarios = [name.strip() for name in args.scenarios if name.strip()]
+    unknown = [name for name in args.scenarios if name not in SCENARIOS]
+    if unknown or not args.scenarios:
+        parser.error(f"unknown scenario {', '.join(unknown)}; known: {', '.join(SCENARIOS)}")
+    try:
+        args.concurrency = [int(c) for c in (args.concurrency or ("8,32" if quick else "1,8,32"))
+                            .split(",")]  # fmt: skip
+    except ValueError:
+        parser.error("--concurrency: numbers separated by commas, e.g. 1,8,32")
+    if not args.concurrency or min(args.concurrency) < 1:
+        parser.error("--concurrency: at least one client")
+    if args.seconds is None:
+        args.seconds = 2 if quick else 3
+    if args.seconds < 1:
+        parser.error("--seconds: at least 1")
     if args.client == "auto":
         args.client = "wrk" if shutil.which("wrk") else "python"
-    args.concurrency = [int(c) for c in args.concurrency.split(",")]
-    args.scenarios = [name for name in args.scenarios.split(",") if name]
+    return args
 
-    workdir = args.workdir = Path(tempfile.mkdtemp(prefix="raportal-bench-"))
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url(workdir),
-        **fresh_secrets(),
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
-        "RAPORTAL_BASE_URL": f"http://127.0.0.1:{port}",
-        **local_server(),
-        "DJANGO_LOG_LEVEL": "WARNING",
-    }
-    env.pop("DJANGO_DEBUG", None)
-    python = sys.executable
-    manage = [python, str(ROOT / "manage.py")]
-    for command in (
-        ["migrate", "-v0"],
-        ["init_pki"],
-        ["seed_demo", "--force", "--without-samples"],
-    ):
-        subprocess.run(manage + command, env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
-    gunicorn = subprocess.Popen(
-        [
-            str(Path(python).parent / "gunicorn"),
-            "raportal.wsgi",
-            "-w",
-            str(args.workers),
-            "-b",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        cwd=ROOT,
-    )
-    base = f"http://127.0.0.1:{port}"
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    started = time.monotonic()
+    args.workdir = Path(tempfile.mkdtemp(prefix="raportal-bench-"))
+    secrets = fresh_secrets()
+    trees = [("current", ROOT, "raportal_bench")]
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/pki/ra-portal-issuing-ca.crt", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
-        results = measure(base, args)
+        with contextlib.ExitStack() as stack:
+            if args.baseline:
+                tree = stack.enter_context(baseline_worktree(args.baseline))
+                trees.append(("baseline", tree, "raportal_bench_baseline"))
+            servers = [
+                Server(label, tree, database_for(name, args.workdir), secrets, args.workers,
+                       args.workdir)
+                for label, tree, name in trees
+            ]  # fmt: skip
+            print(f"seeding {', '.join(str(tree) for _, tree, _ in trees)}", file=sys.stderr)
+            with ThreadPoolExecutor(len(servers)) as pool:  # migrations take a while
+                list(pool.map(Server.seed, servers))
+            for server in servers:
+                stack.callback(server.stop)
+                server.start()
+            results = measure(servers, args)
+            database = servers[0].env["DATABASE_URL"]  # the engine is the same for both
     finally:
-        gunicorn.terminate()
-        gunicorn.wait(timeout=30)
-        shutil.rmtree(workdir, ignore_errors=True)
-    report(results, args, env["DATABASE_URL"])
+        shutil.rmtree(args.workdir, ignore_errors=True)
+    failed = report(results, args, database)
+    print(f"\n(the whole run took {(time.monotonic() - started) / 60:.1f} min)")
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2))
+    sys.exit(1 if failed else 0)
 
 
-WRK_BODIES = 2000  # request bodies per scenario, cycled by wrk
-SCENARIOS = {
-    "floor": "GET /api/v1/security/principals/self (API key auth + grants): the framework floor",
-    "enroll-ec": "submit, decentralized EC P-256 CSR, caller holds perform: issued (completed)",
-    "dry-run": "the same submission with dryRun: validated, nothing stored",
-    "p12-ec": "submit, centralized: EC P-256 key generated, PKCS#12 built, key escrowed",
-    "p12-rsa": "submit, centralized: RSA-2048 key generated, PKCS#12 built, key escrowed",
-    "pending": "submit by a requester (grant request): stored pending, nothing issued",
-    "ocsp-get": "RFC 5019 GET /ocsp/<ca>/<request> for a demo certificate: answered from the "
-    "cache (status looked up, no signature)",
-    "ocsp-nonce": "the same GET with a nonce: signed by the responder on every request",
-}
-
-
-def measure(base: str, args) -> dict:
-    json_headers = {"Content-Type": "application/json"}
-    approver = {**json_headers, "X-API-ID": "approver", "X-API-KEY": "approver-key"}
-    requester = {**json_headers, "X-API-ID": "requester", "X-API-KEY": "requester-key"}
-    per_level = args.requests * (args.runs + 1)
-    # Enough distinct CSRs for a run; reused beyond (the demo profile has no holder limit).
-    csrs = make_csrs(min(per_level * len(args.concurrency) * len(args.scenarios), WRK_BODIES))
-
-    def submit(headers, template, **extra):
-        body = {"profile": "webra-demo", "module": "webra", "workflow": "enroll"}
-        body |= {"template": template, **extra}
-        return "/api/v1/requests/submit", headers, json.dumps(body).encode()
-
-    def centralized(key_type):
-        def make(i):
-            template = {"keyType": key_type, "subject": [{"element": "cn.1", "value": f"k{i}"}]}
-            return submit(approver, template, password={"value": PASSWORD})
-
-        return make
-
-    ocsp_paths = (
-        ocsp_requests(base, approver, csrs[0]) if any("ocsp" in n for n in args.scenarios) else {}
-    )
-    makers = {
-        "floor": lambda i: ("/api/v1/security/principals/self", approver, None),
-        "ocsp-get": lambda i: (ocsp_paths["cached"], {}, None),
-        "ocsp-nonce": lambda i: (ocsp_paths["nonce"], {}, None),
-        "enroll-ec": lambda i: submit(approver, {"csr": csrs[i % len(csrs)]}),
-        "dry-run": lambda i: submit(approver, {"csr": csrs[i % len(csrs)]}, dryRun=True),
-        "p12-ec": centralized("ec-secp256r1"),
-        "p12-rsa": centralized("rsa-2048"),
-        "pending": lambda i: submit(requester, {"csr": csrs[i % len(csrs)]}),
-    }
-    results: dict = {}
+def measure(servers: list[Server], args) -> list[dict]:
+    """One row per scenario and concurrency: each tree's runs summarized, or why it has none."""
+    runs_per_level = (args.runs + 1) * len(args.concurrency) * len(args.scenarios)
+    csrs = make_csrs(min(args.requests * runs_per_level, WRK_BODIES))
+    made = {server.label: makers(server.base, csrs, args.scenarios) for server in servers}
     serial = itertools.count()  # next() is atomic: each request its own CSR and name
+    rows = []
     for name in args.scenarios:
-        count = max(args.requests // 4, 10) if name == "p12-rsa" else args.requests
-        for concurrency in args.concurrency:
-            runs = []
-            if args.client == "wrk":
-                samples = [makers[name](next(serial)) for _ in range(WRK_BODIES)]
-                path, headers, _ = samples[0]
-                bodies = [body for _, _, body in samples if body]
-            for run in range(args.runs + 1):  # the first run warms up and is dropped
-                if args.client == "wrk":
-                    seconds = args.seconds if run else max(args.seconds // 3, 2)
-                    outcome = run_wrk(
-                        base, path, headers, bodies, concurrency, seconds, args.workdir
+        requests, live = {}, []
+        for server in servers:
+            maker = made[server.label][name]
+            absent = maker if isinstance(maker, str) else probe(server, maker(next(serial)))
+            if absent:
+                requests[server.label] = absent
+                continue
+            samples = [maker(next(serial)) for _ in range(WRK_BODIES)]
+            requests[server.label] = samples
+            live.append(server)
+            one_run(server, samples, max(args.concurrency), args, warm_up=True)
+        for clients in args.concurrency:
+            runs: dict[str, list[dict]] = {server.label: [] for server in live}
+            for run in range(args.runs):
+                for server in live if run % 2 == 0 else live[::-1]:
+                    runs[server.label].append(
+                        one_run(server, requests[server.label], clients, args)
                     )
-                else:
-                    outcome = run_scenario(
-                        base,
-                        count,
-                        concurrency,
-                        lambda i, m=makers[name]: m(next(serial)),
-                        args.max_seconds,
-                    )
-                if run:
-                    runs.append(outcome)
-            results[(name, concurrency)] = median_run(runs)
-            print(f"  {name} x{concurrency}: {results[(name, concurrency)]}", file=sys.stderr)
-    return results
+            row: dict = {"scenario": name, "clients": clients}
+            for server in servers:
+                absent = requests[server.label]
+                row[server.label] = (
+                    {"absent": absent} if isinstance(absent, str)
+                    else summarize(runs[server.label]) | {"each": runs[server.label]}
+                )  # fmt: skip
+            if "baseline" in runs and "current" in runs:
+                row["ratio"] = paired_ratios(runs["current"], runs["baseline"])
+            rows.append(row)
+            print(f"  {name} x{clients}: {brief(row)}", file=sys.stderr)
+    return rows
 
 
-def ocsp_requests(base: str, headers: dict, csr: str) -> dict[str, str]:
-    """GET paths (RFC 5019 §5) asking the responder named in a fresh demo certificate's AIA
-    about it: one without a nonce (cached), one with a fixed nonce (signed each time)."""
-    import base64
-    import urllib.parse
+def probe(server: Server, request: tuple) -> str:
+    """Why ``server`` cannot be asked this request ("" when it answers 2xx)."""
+    path, headers, body = request
+    try:
+        _, status = call(server.base + path, headers, body)
+    except (OSError, urllib.error.URLError) as error:
+        return f"{type(error).__name__}: {error}"
+    return "" if 200 <= status < 300 else f"HTTP {status}"
 
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.serialization import Encoding
-    from cryptography.x509 import ocsp
-    from cryptography.x509.oid import AuthorityInformationAccessOID
 
-    body = {"profile": "webra-demo", "module": "webra", "workflow": "enroll"}
-    body["template"] = {"csr": csr}
-    request = urllib.request.Request(
-        base + "/api/v1/requests/submit", data=json.dumps(body).encode(), headers=headers
+def one_run(server: Server, samples: list, clients: int, args, warm_up: bool = False) -> dict:
+    if args.client == "wrk":
+        path, headers, _ = samples[0]
+        bodies = [body for _, _, body in samples if body]
+        seconds = 1 if warm_up else args.seconds
+        return run_wrk(server.base, path, headers, bodies, clients, seconds, args.workdir)
+    count = max(args.requests // 4, 10) if warm_up else args.requests
+    return run_scenario(
+        server.base, count, clients, lambda i: samples[i % len(samples)], args.max_seconds
     )
-    with urllib.request.urlopen(request, timeout=60) as response:
-        pem = json.loads(response.read())["certificate"]["certificate"]
-    leaf = x509.load_pem_x509_certificate(pem.encode())
-    aia = leaf.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value
-    urls = {d.access_method: d.access_location.value for d in aia}
-    with urllib.request.urlopen(urls[AuthorityInformationAccessOID.CA_ISSUERS]) as response:
-        issuer = x509.load_der_x509_certificate(response.read())
-    responder = urllib.parse.urlsplit(urls[AuthorityInformationAccessOID.OCSP]).path
-
-    def path(nonce: bytes | None) -> str:
-        builder = ocsp.OCSPRequestBuilder().add_certificate(leaf, issuer, hashes.SHA256())
-        if nonce:
-            builder = builder.add_extension(x509.OCSPNonce(nonce), critical=False)
-        der = builder.build().public_bytes(Encoding.DER)
-        return f"{responder}/" + urllib.parse.quote(base64.b64encode(der).decode(), safe="")
-
-    paths = {"cached": path(None), "nonce": path(os.urandom(16))}
-    for asked in paths.values():  # OCSP errors come with HTTP 200: check the answer itself
-        with urllib.request.urlopen(base + asked) as response:
-            answer = ocsp.load_der_ocsp_response(response.read())
-        if (
-            answer.response_status != ocsp.OCSPResponseStatus.SUCCESSFUL
-            or answer.certificate_status != ocsp.OCSPCertStatus.GOOD
-        ):
-            raise SystemExit(f"OCSP answered {answer.response_status}, not good: {asked}")
-    return paths
 
 
-def report(results: dict, args, database: str) -> None:
+def brief(row: dict) -> str:
+    parts = []
+    for label in ("current", "baseline"):
+        side = row.get(label)
+        if side:
+            parts.append(f"{label} " + (side["absent"] if "absent" in side else cells(side)[0]))
+    if "ratio" in row:
+        parts.append(ratio_cell(row["ratio"]))
+    return "; ".join(parts)
+
+
+def cells(side: dict) -> list[str]:
+    """req/s, p50, p99 as 'median (min-max)'."""
+
+    def cell(key: str, digits: int) -> str:
+        s = side[key]
+        return f"{s['median']:.{digits}f} ({s['min']:.{digits}f}-{s['max']:.{digits}f})"
+
+    return [cell("rps", 0), cell("p50_ms", 1), cell("p99_ms", 1)]
+
+
+def ratio_cell(ratio: dict) -> str:
+    return f"{ratio['median']:.2f}x ({ratio['min']:.2f}-{ratio['max']:.2f})"
+
+
+def describe_tree(ref: str) -> str:
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", ref], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    return commit or ref
+
+
+def machine() -> str:
+    model = ""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip() + ", "
+                break
+    return f"{platform.node()}: {model}{os.cpu_count()} CPUs"
+
+
+def report(rows: list[dict], args, database: str) -> list[str]:
+    """Prints the table (Markdown); returns what failed on this tree."""
     engine = "PostgreSQL" if database.startswith("postgres") else "SQLite"
+    dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True)
+    current = describe_tree("HEAD") + (" + uncommitted changes" if dirty.stdout.strip() else "")
+    names = {"current": f"this tree ({current})"}
+    if args.baseline:
+        names["baseline"] = f"baseline {args.baseline} ({describe_tree(args.baseline)})"
     print(
-        f"\n{engine}, gunicorn {args.workers} sync workers, {os.cpu_count()} CPUs, "
-        f"Python {sys.version.split()[0]}, load from {args.client}"
+        f"\n{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {machine()}; {engine}, gunicorn "
+        f"{args.workers} sync workers, Python {sys.version.split()[0]}, load from {args.client}"
         f"{f' ({args.seconds} s runs)' if args.client == 'wrk' else ''}; "
-        f"median of {args.runs} runs after a warm-up\n"
+        f"median (min-max) of {args.runs} runs after a warm-up"
+        + (", the two trees in turn, the order swapped each run" if args.baseline else "")
+        + "\n"
     )
-    print("| scenario | clients | req/s | p50 ms | p95 ms | p99 ms | errors | vs floor |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
-    for (name, concurrency), r in results.items():
-        floor = results.get(("floor", concurrency))
-        ratio = f"{r['rps'] / floor['rps']:.2f}x" if floor else "—"
-        print(
-            f"| {name} | {concurrency} | {r['rps']:.0f} | {r['p50_ms']:.1f} | "
-            f"{r['p95_ms']:.1f} | {r['p99_ms']:.1f} | {r['errors']} | {ratio} |"
-        )
+    compared = args.baseline is not None
+    print(
+        "| scenario | clients | tree | req/s | p50 ms | p99 ms | errors |"
+        + (" x baseline |" if compared else " vs auth-floor |")
+    )
+    print("|---|---:|---|---:|---:|---:|---:|---:|")
+    failed = []
+    floors = {
+        row["clients"]: row["current"]["rps"]["median"]
+        for row in rows
+        if row["scenario"] == "auth-floor" and "rps" in row["current"]
+    }
+    for row in rows:
+        for label in ("baseline", "current") if compared else ("current",):
+            side = row[label]
+            lead = f"| {row['scenario']} | {row['clients']} | {names[label]} |"
+            if "absent" in side:
+                print(f"{lead} n/a: {side['absent']} | | | | |")
+                if label == "current":
+                    failed.append(f"{row['scenario']}: {side['absent']}")
+                continue
+            if compared:
+                last = ratio_cell(row["ratio"]) if label == "current" and "ratio" in row else ""
+            else:
+                floor = floors.get(row["clients"])
+                last = f"{side['rps']['median'] / floor:.2f}x" if floor else "—"
+            print(f"{lead} {' | '.join(cells(side))} | {side['errors']} | {last} |")
     print()
     for name in args.scenarios:
         print(f"- {name}: {SCENARIOS[name]}")
-    if args.json:
-        rows = [{"scenario": n, "clients": c, **r} for (n, c), r in results.items()]
-        Path(args.json).write_text(json.dumps(rows, indent=2))
+    for failure in failed:
+        print(f"FAILED on this tree: {failure}")
+    return failed
 
 
 if __name__ == "__main__":
