@@ -88,14 +88,16 @@ def summarize(runs: list[dict]) -> dict:
     return summary | {"errors": sum(run["errors"] for run in runs), "runs": len(runs)}
 
 
-def paired_ratios(current: list[dict], baseline: list[dict]) -> dict:
+def paired_ratios(current: list[dict], baseline: list[dict]) -> dict | None:
     """Throughput of this tree over the baseline's: the ratio of the medians, and the min and
-    max of the ratios run by run (run i of each side was measured one after the other)."""
+    max of the ratios run by run (run i of each side was measured one after the other). None
+    when the baseline completed no request in its median run (nothing to compare with)."""
+    base = spread([b["rps"] for b in baseline])["median"]
     ratios = [c["rps"] / b["rps"] for c, b in zip(current, baseline, strict=True) if b["rps"]]
-    of_medians = spread([c["rps"] for c in current])["median"] / max(
-        spread([b["rps"] for b in baseline])["median"], 1e-9
-    )
-    return {"median": of_medians, "min": min(ratios, default=0.0), "max": max(ratios, default=0.0)}
+    if not base or not ratios:
+        return None
+    of_medians = spread([c["rps"] for c in current])["median"] / base
+    return {"median": of_medians, "min": min(ratios), "max": max(ratios)}
 
 
 def median_run(runs: list[dict]) -> dict:

@@ -57,11 +57,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--runs", type=odd_runs, default=3, help="measured runs: odd, >= 3")
     parser.add_argument("--concurrency", help="clients, e.g. 1,8,32 (the default)")
     parser.add_argument("--scenarios", help=f"comma-separated, of: {', '.join(SCENARIOS)}")
-    parser.add_argument("--seconds", type=int, help="wrk: one run's length (default 3)")
+    parser.add_argument("--seconds", type=int, default=2, help="wrk: one run's length")
     parser.add_argument(
         "--quick",
         action="store_true",
-        help=f"{', '.join(QUICK)} at 8 and 32 clients, 2 s runs (unless given otherwise)",
+        help=f"only {', '.join(QUICK)}, at 8 and 32 clients (unless given otherwise)",
     )
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--requests", type=int, default=400, help="python: requests per run")
@@ -87,8 +87,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error("--concurrency: numbers separated by commas, e.g. 1,8,32")
     if not args.concurrency or min(args.concurrency) < 1:
         parser.error("--concurrency: at least one client")
-    if args.seconds is None:
-        args.seconds = 2 if quick else 3
     if args.seconds < 1:
         parser.error("--seconds: at least 1")
     if args.client == "auto":
@@ -212,7 +210,9 @@ def cells(side: dict) -> list[str]:
     return [cell("rps", 0), cell("p50_ms", 1), cell("p99_ms", 1)]
 
 
-def ratio_cell(ratio: dict) -> str:
+def ratio_cell(ratio: dict | None) -> str:
+    if ratio is None:
+        return "- (the baseline completed no request)"
     return f"{ratio['median']:.2f}x ({ratio['min']:.2f}-{ratio['max']:.2f})"
 
 
