@@ -97,6 +97,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     started = time.monotonic()
+    args.trees = tree_names(args.baseline)  # before the run: a commit meanwhile is not measured
     args.workdir = Path(tempfile.mkdtemp(prefix="raportal-bench-"))
     secrets = fresh_secrets()
     trees = [("current", ROOT, "raportal_bench")]
@@ -223,6 +224,15 @@ def describe_tree(ref: str) -> str:
     return commit or ref
 
 
+def tree_names(baseline: str | None) -> dict[str, str]:
+    dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True)
+    current = describe_tree("HEAD") + (" + uncommitted changes" if dirty.stdout.strip() else "")
+    names = {"current": f"this tree ({current})"}
+    if baseline:
+        names["baseline"] = f"baseline {baseline} ({describe_tree(baseline)})"
+    return names
+
+
 def machine() -> str:
     model = ""
     with contextlib.suppress(OSError):
@@ -236,11 +246,7 @@ def machine() -> str:
 def report(rows: list[dict], args, database: str) -> list[str]:
     """Prints the table (Markdown); returns what failed on this tree."""
     engine = "PostgreSQL" if database.startswith("postgres") else "SQLite"
-    dirty = subprocess.run(["git", "status", "--porcelain"], cwd=ROOT, capture_output=True)
-    current = describe_tree("HEAD") + (" + uncommitted changes" if dirty.stdout.strip() else "")
-    names = {"current": f"this tree ({current})"}
-    if args.baseline:
-        names["baseline"] = f"baseline {args.baseline} ({describe_tree(args.baseline)})"
+    names = args.trees
     print(
         f"\n{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {machine()}; {engine}, gunicorn "
         f"{args.workers} sync workers, Python {sys.version.split()[0]}, load from {args.client}"

@@ -11,7 +11,7 @@ import pytest
 
 from bench.common import median_run, odd_runs, paired_ratios, spread, summarize
 from bench.scenarios import QUICK, SCENARIOS, makers
-from bench.submit import parse_args, report
+from bench.submit import parse_args, report, tree_names
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 
@@ -118,6 +118,7 @@ def summarized(*rps: float) -> dict:
 
 def test_a_scenario_the_baseline_lacks_is_reported_as_such_and_is_no_failure(capsys):
     args = parse_args(["--baseline", "93fe895", "--scenarios", "self,ocsp-get", "--client", "wrk"])
+    args.trees = tree_names(args.baseline)
     rows = [
         {
             "scenario": "self",
@@ -145,6 +146,7 @@ def test_a_scenario_the_baseline_lacks_is_reported_as_such_and_is_no_failure(cap
 
 def test_a_scenario_this_tree_cannot_answer_is_a_failure(capsys):
     args = parse_args(["--scenarios", "self", "--client", "wrk"])
+    args.trees = tree_names(None)
     rows = [{"scenario": "self", "clients": 8, "current": {"absent": "HTTP 500"}}]
     assert report(rows, args, "postgres://x") == ["self: HTTP 500"]
     assert "FAILED on this tree: self: HTTP 500" in capsys.readouterr().out
