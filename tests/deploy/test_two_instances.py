@@ -130,18 +130,26 @@ def redis_store():
 
 
 @pytest.fixture(scope="module")
-def database() -> Iterator[str]:
-    """A database of its own, beside the test database, migrated and seeded as a site is."""
+def postgres_server() -> str:
     if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
         pytest.skip("needs PostgreSQL (set DATABASE_URL)")
-    name = "test_" + settings.DATABASES["default"]["NAME"].removeprefix("test_") + "_instances"
-    url = recreate_database(name, os.environ["DATABASE_URL"])
+    return os.environ["DATABASE_URL"]
+
+
+@pytest.fixture(scope="module")
+def database(postgres_server) -> Iterator[str]:
+    """A database of its own on the test database's server, migrated and seeded as a site's."""
+    # Named after this process's test database (test_raportal_<pid>): runs do not collide.
+    name = settings.DATABASES["default"]["TEST"]["NAME"] + "_instances"
+    url = recreate_database(name, postgres_server)
     yield url
     drop_database(url)
 
 
 @pytest.fixture(scope="module")
-def instances(database, redis_store, tmp_path_factory) -> Iterator[tuple[Instance, Instance]]:
+def instances(
+    postgres_server, redis_store, database, tmp_path_factory
+) -> Iterator[tuple[Instance, Instance]]:
     """Instances A and B: the same settings but their port, as app servers behind a load
     balancer have (README, "Running in production")."""
     ports = free_port(), free_port()
@@ -195,15 +203,33 @@ def enroll(name: str, **extra) -> dict:
     return enroll_body(csr=csr, subject=[{"element": "cn.1", "value": name}]) | extra
 
 
-def certificates_named(database: str, name: str) -> int:
+def query(database: str, sql: str, *parameters) -> tuple:
+    """One row from the instances' database, read directly."""
     import psycopg
 
     with psycopg.connect(database) as connection:
-        row = connection.execute(
-            "SELECT count(*) FROM certificates_certificate WHERE dn = %s", [f"CN={name}"]
-        ).fetchone()
+        row = connection.execute(sql, parameters).fetchone()
     assert row is not None
-    return row[0]
+    return row
+
+
+def certificates_named(database: str, name: str) -> int:
+    return query(
+        database, "SELECT count(*) FROM certificates_certificate WHERE dn = %s", f"CN={name}"
+    )[0]
+
+
+def audit_chain(database: str) -> tuple[int, int, int, int]:
+    """The audit events' count, first and last sequence, and how many do not link to the
+    hash of the event before them (raportal/models.py, EventChainHead)."""
+    return query(
+        database,
+        "SELECT (SELECT count(*) FROM raportal_auditevent),"
+        " (SELECT min(sequence) FROM raportal_auditevent),"
+        " (SELECT max(sequence) FROM raportal_auditevent),"
+        " (SELECT count(*) FROM raportal_auditevent e JOIN raportal_auditevent p"
+        "  ON p.sequence = e.sequence - 1 WHERE e.previous_hash <> p.hash)",
+    )
 
 
 def test_a_request_submitted_on_one_instance_is_approved_on_the_other(instances):
@@ -245,6 +271,9 @@ def test_approvals_racing_on_both_instances_issue_exactly_one_certificate(instan
         for instance in (a, b)
     }
     assert len(serials) == 1, serials
+    # Both instances appended their events to one audit chain, one after the other.
+    count, first, last, broken = audit_chain(database)
+    assert (first, last - first + 1, broken) == (1, count, 0)
 
 
 def test_a_profile_changed_through_one_instance_is_enforced_by_the_other_at_once(instances):
@@ -266,7 +295,7 @@ def test_a_profile_changed_through_one_instance_is_enforced_by_the_other_at_once
 
         for _ in range(2 * WORKERS):
             status, body = b.call(SUBMIT, account="requester", body=trial)
-            assert (status, body["error"]) == (400, "WEBRA-ENROLL-002"), body
+            assert (status, body.get("error")) == (400, "WEBRA-ENROLL-002"), body
             assert "ec-secp256r1 is not allowed" in body["detail"], body
     finally:
         status, body = a.call(PROFILES, account="admin", body=profile, method="PUT")
@@ -296,7 +325,7 @@ def test_the_authentication_throttle_counts_failures_on_both_instances_together(
         # and both refuse the account from this address now, even with its right key.
         for instance in (a, b):
             status, body = instance.call(SELF, account="requester")
-            assert (status, body["error"]) == (429, "SEC-AUTH-002"), body
+            assert (status, body.get("error")) == (429, "SEC-AUTH-002"), body
     finally:
         forget(redis_store, THROTTLE_KEYS)  # the next tests' requester is not blocked
 
