@@ -390,6 +390,11 @@ def _members_of(team: Team) -> set[str]:
 
 
 def _apply_account(actor: User, identity: dict[str, Any], now: Current[User]) -> str:
+    identifier = str(identity.get("identifier") or "")
+    return now.wrote(identifier, _write_account(actor, identity, now.get(identifier)))
+
+
+def _write_account(actor: User, identity: dict[str, Any], user: User | None) -> str:
     """The account named ``identifier`` with this e-mail and name; a new one has no password
     (an admin sets it, or it uses API keys). With a "password" (bootstrapping a fresh
     instance), an account without one gets it, through the password validators; an account
@@ -398,8 +403,6 @@ def _apply_account(actor: User, identity: dict[str, Any], now: Current[User]) ->
     identifier = str(identity.get("identifier") or "")
     email, name = identity.get("email") or "", identity.get("name") or ""
     password = identity.get("password")
-    user = now.get(identifier)
-    now.wrote(identifier, "created" if user is None else "unchanged")
     try:
         if user is None:
             if password:
@@ -418,11 +421,9 @@ def _apply_account(actor: User, identity: dict[str, Any], now: Current[User]) ->
             user.last_name,
         )
         if changed:
-            now.wrote(identifier, "updated")
             accounts.update_account(actor, user, email=email, name=name)
         # A bootstrap password, never over one the account has (the user may have changed it).
         if password and not user.has_usable_password():
-            now.wrote(identifier, "updated")
             accounts.create_local_account(actor, identifier=identifier, password=password)
             return "updated"
     except DomainError as error:
@@ -455,12 +456,11 @@ def _apply_ca(actor: User, ca: dict[str, Any], now: Current[CaEntry]) -> str:
     if entry is not None and _ca_entry(ca_json(entry, actor)) == _ca_entry(_with_details(ca)):
         return "unchanged"
     document = Document({**CA_DEFAULTS, **ca})
-    now.wrote(ca["name"], "written")
     try:
         (add_entry if entry is None else change_entry)(actor, document)
     except DomainError as error:
         raise _refused("CA", ca["name"], error) from None
-    return "created" if entry is None else "updated"
+    return now.wrote(ca["name"], "created" if entry is None else "updated")
 
 
 def _with_details(ca: dict[str, Any]) -> dict[str, Any]:
