@@ -12,8 +12,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,6 +21,9 @@ from bench.common import (
     local_server,
     postgres_reachable,
     recreate_database,
+    start_gunicorn,
+    stop,
+    wait_until_healthy,
 )
 
 IN_TREE = Path(__file__).resolve().parent / "in_tree.py"
@@ -82,7 +83,7 @@ class Server:
             self.env.pop(name, None)
         if database.startswith("sqlite"):
             self.env["RAPORTAL_ALLOW_SQLITE"] = "1"
-        self.log = workdir / f"{label}.log"  # gunicorn's and the portal's log lines
+        self.log = workdir / f"{label}.log"
         self.process: subprocess.Popen | None = None
 
     def manage(self, *command: str, capture: bool = False) -> str:
@@ -106,27 +107,15 @@ class Server:
         self.manage("seed_demo", "--force", *extra)
 
     def start(self) -> None:
-        gunicorn = ["-m", "gunicorn", "raportal.wsgi", "--chdir", str(self.tree)]
-        gunicorn += ["-w", str(self.workers), "-b", f"127.0.0.1:{self.port}"]
-        self.process = subprocess.Popen(
-            [sys.executable, str(IN_TREE), str(self.tree), *gunicorn, "--log-level", "warning"],
-            env=self.env,
-            cwd=self.tree,
-            stdout=subprocess.DEVNULL,
-            stderr=self.log.open("w"),
-        )
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(self.base + "/healthz", timeout=1).read()
-                return
-            except OSError:
-                if self.process.poll() is not None:
-                    log = self.log.read_text()[-4000:]
-                    raise RuntimeError(f"gunicorn for {self.label} stopped:\n{log}") from None
-                time.sleep(0.2)
-        raise RuntimeError(f"gunicorn for {self.label} does not answer /healthz")
+        with self.log.open("w") as log:  # gunicorn's and the portal's log lines
+            self.process = start_gunicorn(
+                self.env, self.port, self.workers, "--log-level", "warning", log=log, tree=self.tree
+            )
+        try:
+            wait_until_healthy(self.base, self.process)
+        except RuntimeError as error:
+            raise RuntimeError(f"{self.label}: {error}\n{self.log.read_text()[-4000:]}") from None
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=30)
+        if self.process:
+            stop(self.process)
