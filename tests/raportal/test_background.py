@@ -96,10 +96,12 @@ def test_without_a_broker_a_task_called_directly_runs_at_once_in_process():
     assert settings_with()["eager"] is True
 
 
+@pytest.mark.slow
 def test_without_a_broker_queued_work_goes_to_the_outbox_worker_thread():
     assert settings_with()["outbox"] == "thread"
 
 
+@pytest.mark.slow
 def test_with_a_broker_queued_work_goes_to_celery():
     assert settings_with(CELERY_BROKER_URL="redis://127.0.0.1:6379/3")["outbox"] == "celery"
 
@@ -110,12 +112,14 @@ def settings_error(**env) -> str:
     return str(refused.value)
 
 
+@pytest.mark.slow
 def test_inline_delivery_is_refused_in_production_unless_allowed():
     assert "RAPORTAL_OUTBOX_DELIVERY=inline" in settings_error(RAPORTAL_OUTBOX_DELIVERY="inline")
     allowed = settings_with(RAPORTAL_OUTBOX_DELIVERY="inline", RAPORTAL_ALLOW_INLINE_DELIVERY="1")
     assert allowed["outbox"] == "inline"
 
 
+@pytest.mark.slow
 def test_celery_delivery_without_a_broker_and_an_unknown_delivery_are_refused():
     assert "needs CELERY_BROKER_URL" in settings_error(RAPORTAL_OUTBOX_DELIVERY="celery")
     assert "celery, thread or inline" in settings_error(RAPORTAL_OUTBOX_DELIVERY="cron")
@@ -657,3 +661,38 @@ def test_a_real_worker_runs_the_tasks_sent_through_redis(
     while "Your enroll request was denied" not in _tail(worker) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert "Subject: [RA Portal] Your enroll request was denied" in _tail(worker), _tail(worker)
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_a_real_worker_runs_outbox_messages_and_its_sweep_sends_the_left_ones_again(
+    postgres_only, redis_up, transactional_db, pki, profile, requester, approver, worker
+):
+    denied = Request.objects.create(
+        module="webra",
+        workflow=Workflow.ENROLL,
+        status=Status.DENIED,
+        profile=profile,
+        requester=requester,
+        approver=approver,
+        dn="CN=denied.example.com",
+        expires_at=timezone.now() + dt.timedelta(days=7),
+        remove_at=timezone.now() + dt.timedelta(days=97),
+    )
+    task = "requests_app.tasks.notify_request_decided"
+    sent = OutboxMessage.objects.create(task=task, args=[str(denied.pk)])
+    assert worker.run("raportal.tasks.run_outbox_message", sent.pk) is True
+    assert not OutboxMessage.objects.filter(pk=sent.pk).exists(), "deleted once run"
+    assert worker.run("raportal.tasks.run_outbox_message", sent.pk) is None, "runs once"
+
+    # Committed a while ago and never handed on (a broker that was down, a dead process).
+    left = OutboxMessage.objects.create(
+        task=task, args=[str(denied.pk)], available_at=timezone.now() - dt.timedelta(minutes=2)
+    )
+    assert worker.run("raportal.tasks.sweep_outbox") == 1
+    deadline = time.monotonic() + 30  # the sweep's task goes through Redis to the worker
+    while OutboxMessage.objects.filter(pk=left.pk).exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not OutboxMessage.objects.filter(pk=left.pk).exists(), _tail(worker)
+    log = worker.log.read_text(errors="replace")
+    assert log.count("Subject: [RA Portal] Your enroll request was denied") == 2, _tail(worker)
