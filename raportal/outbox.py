@@ -26,6 +26,7 @@ kept with ``failed_at`` and its last error, and logged. (Notification senders re
 own mail failures as ``notification.failed`` audit events and do not raise.)
 """
 
+import atexit
 import datetime as dt
 import json
 import logging
@@ -212,6 +213,7 @@ class _Worker:
         self.stopping = threading.Event()
         self.thread: threading.Thread | None = None
         self.pid = 0
+        self.registered = False
 
     def wake(self) -> None:
         with self.lock:
@@ -223,6 +225,11 @@ class _Worker:
                     target=self.loop, name="raportal-outbox", daemon=True
                 )
                 self.thread.start()
+                if not self.registered:
+                    # A process that exits (gunicorn recycling a worker) lets the message
+                    # being run finish, rather than leaving it to wait for its lease.
+                    atexit.register(self.stop)
+                    self.registered = True
         self.wakeup.set()
 
     def loop(self) -> None:
