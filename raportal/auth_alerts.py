@@ -112,5 +112,7 @@ def send_failure_alert(
     try:
         return mailers.default.send_messages([message]) or 0
     except (smtplib.SMTPException, OSError) as exc:
+        if outbox.will_retry():  # a mail server away for a while: the outbox tries again
+            raise
         log.warning("the failed-authentication alert for %r could not be mailed: %s", name, exc)
         return 0

@@ -22,8 +22,9 @@ runs with no transaction open; the message is then deleted. A worker that dies b
 leaves it to the next claim once the lease is over: at least once, and once when nothing
 dies mid-task. A task that raises is tried again after ``RAPORTAL_OUTBOX_RETRY_DELAY``
 seconds, doubling, up to ``RAPORTAL_OUTBOX_MAX_ATTEMPTS`` attempts; then the message is
-kept with ``failed_at`` and its last error, and logged. (Notification senders record their
-own mail failures as ``notification.failed`` audit events and do not raise.)
+kept with ``failed_at`` and its last error, and logged. Mail senders raise a failed mail
+while ``will_retry()`` says another attempt follows, and at the last one record it (a
+``notification.failed`` audit event) and return.
 """
 
 import atexit
@@ -32,6 +33,7 @@ import json
 import logging
 import os
 import threading
+from contextvars import ContextVar
 from functools import partial
 from typing import Any
 
@@ -49,6 +51,8 @@ logger = logging.getLogger(__name__)
 CELERY, THREAD, INLINE = "celery", "thread", "inline"
 MAX_RETRY_DELAY = 3600
 SWEEP_GRACE = dt.timedelta(seconds=60)
+# (attempt, attempts allowed) of the message being run in this thread, if any.
+_attempt: ContextVar[tuple[int, int] | None] = ContextVar("outbox_attempt", default=None)
 
 
 def delivery() -> str:
@@ -118,6 +122,7 @@ def claim(message_id: int | None = None, now: dt.datetime | None = None) -> Outb
 
 def run(message: OutboxMessage) -> bool:
     """Runs a claimed message's task; True when it ran without raising."""
+    token = _attempt.set((message.attempts, settings.RAPORTAL_OUTBOX_MAX_ATTEMPTS))
     try:
         task = import_string(message.task)
         if not isinstance(task, Task):
@@ -126,6 +131,8 @@ def run(message: OutboxMessage) -> bool:
     except Exception as exc:
         _failed(message, exc)
         return False
+    finally:
+        _attempt.reset(token)
     # Only while the claim is ours: past the lease, the worker that took it over decides.
     OutboxMessage.objects.filter(pk=message.pk, available_at=message.available_at).delete()
     return True
@@ -158,6 +165,14 @@ def _failed(message: OutboxMessage, exc: Exception) -> None:
         exc_info=exc,
     )
     mine.update(available_at=now + dt.timedelta(seconds=delay), last_error=error)
+
+
+def will_retry() -> bool:
+    """True when the task running now was started by the outbox and would be tried again if
+    it raised: a sender may then raise a passing failure (a mail server away) instead of
+    recording it, and record it only at the last attempt (or when called directly)."""
+    current = _attempt.get()
+    return current is not None and current[0] < current[1]
 
 
 def run_message(message_id: int) -> bool | None:

@@ -5,9 +5,10 @@ Two hooks for the services (``request_submitted``, ``request_decided``) queue a 
 task in the outbox (raportal/outbox.py), run once the transaction commits (DESIGN: side
 effects after commit), so a rolled-back request never sends mail, a slow mail server never
 holds a request up, and a process that dies after the commit loses no mail. The tasks
-(``requests_app.tasks``) call the senders below, which record their failures in the audit
-log (``notification.failed``) instead of raising. Mails carry no secret: a PKCS#12 or a
-password is only ever handed over on the request's page.
+(``requests_app.tasks``) call the senders below. A mail that fails is tried again by the
+outbox (with backoff); at its last attempt, or when called directly, the failure is
+recorded in the audit log (``notification.failed``) instead of raised. Mails carry no
+secret: a PKCS#12 or a password is only ever handed over on the request's page.
 """
 
 import logging
@@ -162,6 +163,8 @@ def _send(request: Request, kind: str, messages: list[EmailMessage]) -> int:
     try:
         return mailers.default.send_messages(messages) or 0
     except (smtplib.SMTPException, OSError) as exc:
+        if outbox.will_retry():  # a mail server away for a while: the outbox tries again
+            raise
         logger.warning("the %s notification of request %s failed: %s", kind, request.pk, exc)
         _record_failure(str(request.pk), kind, exc)
         return 0

@@ -5,6 +5,7 @@ commit."""
 import datetime as dt
 import json
 import os
+import smtplib
 import subprocess
 import sys
 import threading
@@ -18,7 +19,7 @@ from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from raportal import outbox
-from raportal.models import OutboxMessage
+from raportal.models import AuditEvent, OutboxMessage
 from tests.conftest import enroll_body
 from tests.factories import make_csr
 from tests.raportal import outbox_tasks
@@ -301,3 +302,57 @@ def test_a_process_killed_right_after_its_commit_loses_no_mail_and_sends_it_once
         assert len(sink.messages) == 1, "delivered exactly once"
     finally:
         controller.stop()
+
+
+# --- a mail server away for a while ---------------------------------------------------------
+
+
+@pytest.fixture
+def pending_notice(profile, requester_api):
+    """A pending request's notice, queued and not run yet (the test's transaction never
+    commits)."""
+    status, body = requester_api.submit(enroll_body(csr=make_csr()[0]))
+    assert status == 201 and body["status"] == "pending", body
+    [message] = OutboxMessage.objects.all()
+    assert message.task == "requests_app.tasks.notify_request_pending"
+    return body["_id"]
+
+
+def mail_server_down_for(monkeypatch, attempts: int) -> None:
+    real_send = locmem.EmailBackend.send_messages
+    left = {"count": attempts}
+
+    def send(self, messages):
+        if left["count"] > 0:
+            left["count"] -= 1
+            raise smtplib.SMTPConnectError(421, "try later")
+        return real_send(self, messages)
+
+    monkeypatch.setattr(locmem.EmailBackend, "send_messages", send)
+
+
+def test_a_mail_server_away_for_a_while_delays_the_notice_without_recording_a_failure(
+    pending_notice, mailoutbox, monkeypatch
+):
+    mail_server_down_for(monkeypatch, 1)
+    assert outbox.drain() == 1 and mailoutbox == []
+    message = OutboxMessage.objects.get()
+    assert message.attempts == 1 and "try later" in message.last_error
+    outbox.run(outbox.claim(now=message.available_at))
+    [mail] = mailoutbox
+    assert mail.to == ["approver@example.com"] and pending_notice in mail.body
+    assert not AuditEvent.objects.filter(action="notification.failed").exists()
+    assert not OutboxMessage.objects.exists()
+
+
+def test_a_notice_whose_last_attempt_fails_is_recorded_as_a_failed_notification(
+    pending_notice, mailoutbox, monkeypatch, settings
+):
+    settings.RAPORTAL_OUTBOX_MAX_ATTEMPTS = 2
+    mail_server_down_for(monkeypatch, 5)
+    outbox.drain()
+    assert not AuditEvent.objects.filter(action="notification.failed").exists()
+    outbox.run(outbox.claim(now=OutboxMessage.objects.get().available_at))
+    [event] = AuditEvent.objects.filter(action="notification.failed")
+    assert event.object_id == pending_notice and "try later" in event.detail["error"]
+    assert mailoutbox == [] and not OutboxMessage.objects.exists(), "recorded, not kept"
