@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives import serialization
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 
 from administration.api.authorities import add_entry, change_entry, visible_entries
 from administration.api.base import Document, read_body
@@ -43,6 +43,7 @@ from administration.api.principal_infos import principal_accounts, principal_inf
 from administration.api.profiles import profiles, read_profile
 from administration.api.teams import team_fields, team_json
 from administration.api.triggers import read_trigger
+from administration.config_current import Current
 from administration.profile_shapes import HorizonProfile, profile_json
 from administration.services import accounts, grants, labels, principals, teams
 from administration.services import profiles as profile_services
@@ -51,7 +52,7 @@ from administration.services.password_policies import save_password_policy
 from administration.services.teams import accounts_named
 from certificates.api import ca_json
 from certificates.ca_keys import ca_private_key
-from certificates.models import CertificateAuthority
+from certificates.models import CaEntry, CertificateAuthority
 from discovery import services as discovery_services
 from discovery.models import DiscoveryCampaign
 from discovery.validation import CampaignData
@@ -150,7 +151,7 @@ def export_config() -> dict[str, Any]:
     config["labels"] = [_strip(label_json(label)) for label in Label.objects.order_by("name")]
     config["teams"] = [
         {**_strip(team_json(team)), "members": _members(team)}
-        for team in Team.objects.order_by("name").prefetch_related("managers")
+        for team in Team.objects.order_by("name").prefetch_related("managers", "members")
     ]
     # Every account, as a LocalIdentity (never a password: see the module's docstring).
     user_model = get_user_model()
@@ -288,46 +289,63 @@ def import_config(config: dict[str, Any]) -> list[str]:
     check_structure(config)
     actor = _actor()
     done: list[str] = []
+    username = get_user_model().USERNAME_FIELD
+
+    def current[T: Model](section: str, queryset: QuerySet[T], field: str = "name") -> Current[T]:
+        """The section's objects as they are now, read in one go (config_current.py)."""
+        names = [item[SECTIONS[section]] for item in config.get(section, [])]
+        return Current(queryset, field, names)
+
     with transaction.atomic():
         for policy in config.get("passwordPolicies", []):
             outcome = _apply_password_policy(actor, policy)
             done.append(f"password policy {policy['name']}: {outcome}")
+        labels_now = current("labels", Label.objects.all())
         for label in config.get("labels", []):
-            done.append(f"label {label['name']}: {_apply_label(actor, label)}")
+            done.append(f"label {label['name']}: {_apply_label(actor, label, labels_now)}")
+        accounts_now = current("localIdentities", get_user_model()._default_manager.all(), username)
         for identity in config.get("localIdentities", []):
-            outcome = _apply_account(actor, identity)
+            outcome = _apply_account(actor, identity, accounts_now)
             done.append(f"local identity {identity['identifier']}: {outcome}")
+        teams_now = current("teams", Team.objects.prefetch_related("managers", "members"))
         for team in config.get("teams", []):
-            done.append(f"team {team['name']}: {_apply_team(actor, team)}")
+            done.append(f"team {team['name']}: {_apply_team(actor, team, teams_now)}")
+        cas_now = current("cas", visible_entries(actor))
         for ca in config.get("cas", []):
-            done.append(f"CA {ca['name']}: {_apply_ca(actor, ca)}")
+            done.append(f"CA {ca['name']}: {_apply_ca(actor, ca, cas_now)}")
+        connectors_now = current("connectors", CertificateAuthority.objects.issuers())
         for connector in config.get("connectors", []):
-            outcome = _apply_connector(actor, connector)
+            outcome = _apply_connector(actor, connector, connectors_now)
             done.append(f"connector {connector['name']}: {outcome}")
+        triggers_now = current("triggers", Trigger.objects.all())
         for item in config.get("triggers", []):  # before the profiles that list them
-            done.append(f"trigger {item['name']}: {_apply_trigger(actor, item)}")
+            done.append(f"trigger {item['name']}: {_apply_trigger(actor, item, triggers_now)}")
+        profiles_now = current("profiles", profiles())
         for profile in config.get("profiles", []):
-            done.append(f"profile {profile['name']}: {_apply_profile(actor, profile)}")
+            outcome = _apply_profile(actor, profile, profiles_now)
+            done.append(f"profile {profile['name']}: {outcome}")
+        campaigns_now = current("discoveryCampaigns", DiscoveryCampaign.objects.all())
         for campaign in config.get("discoveryCampaigns", []):
-            outcome = _apply_campaign(actor, campaign)
+            outcome = _apply_campaign(actor, campaign, campaigns_now)
             done.append(f"discovery campaign {campaign['name']}: {outcome}")
         # Principal infos name profiles and campaigns in their permissions: after them.
+        principals_now = current("principalInfos", principal_accounts(), username)
         for principal in config.get("principalInfos", []):
-            outcome = _apply_principal(actor, principal)
+            outcome = _apply_principal(actor, principal, principals_now)
             done.append(f"principal info {principal['identifier']}: {outcome}")
         for team, outcome in _apply_team_grants(actor, config.get("teamGrants", [])):
             done.append(f"grants of team {team}: {outcome}")
     return done
 
 
-def _apply_label(actor: User, item: dict[str, Any]) -> str:
+def _apply_label(actor: User, item: dict[str, Any], now: Current[Label]) -> str:
     name = item["name"]
-    label = Label.objects.filter(name=name).first()
+    label = now.get(name)
 
     def texts() -> dict[str, str]:
         return label_texts(read_body(Document(item), LabelBody))
 
-    return apply(
+    outcome = apply(
         "label",
         name,
         item,
@@ -335,13 +353,14 @@ def _apply_label(actor: User, item: dict[str, Any]) -> str:
         lambda: labels.create_label(actor, name=name, **texts()),
         lambda: labels.update_label(actor, _existing(label), **texts()),
     )
+    return now.wrote(name, outcome)
 
 
-def _apply_team(actor: User, item: dict[str, Any]) -> str:
+def _apply_team(actor: User, item: dict[str, Any], now: Current[Team]) -> str:
     """The team as the file has it, its members included ("updated" when only they
     changed)."""
     name = item["name"]
-    team = Team.objects.filter(name=name).first()
+    team = now.get(name)
 
     def fields() -> dict[str, Any]:
         return team_fields(read_body(Document(_strip(item, "members")), TeamBody))
@@ -354,15 +373,28 @@ def _apply_team(actor: User, item: dict[str, Any]) -> str:
         lambda: teams.create_team(actor, name=name, **fields()),
         lambda: teams.update_team(actor, _existing(team), **fields()),
     )
+    now.wrote(name, outcome)
+    names = set(item.get("members") or [])
+    if team is not None and outcome == "unchanged" and names == _members_of(team):
+        return outcome  # what set_members would find: nothing to add or remove
     try:
         members = accounts_named(item.get("members") or [], "members")
         changed = teams.set_members(actor, Team.objects.get(name=name), members)
     except DomainError as error:
         raise _refused("team", name, error) from None
-    return "updated" if changed and outcome == "unchanged" else outcome
+    return now.wrote(name, "updated" if changed and outcome == "unchanged" else outcome)
 
 
-def _apply_account(actor: User, identity: dict[str, Any]) -> str:
+def _members_of(team: Team) -> set[str]:
+    return {user.get_username() for user in team.members.all()}
+
+
+def _apply_account(actor: User, identity: dict[str, Any], now: Current[User]) -> str:
+    identifier = str(identity.get("identifier") or "")
+    return now.wrote(identifier, _write_account(actor, identity, now.get(identifier)))
+
+
+def _write_account(actor: User, identity: dict[str, Any], user: User | None) -> str:
     """The account named ``identifier`` with this e-mail and name; a new one has no password
     (an admin sets it, or it uses API keys). With a "password" (bootstrapping a fresh
     instance), an account without one gets it, through the password validators; an account
@@ -371,8 +403,6 @@ def _apply_account(actor: User, identity: dict[str, Any]) -> str:
     identifier = str(identity.get("identifier") or "")
     email, name = identity.get("email") or "", identity.get("name") or ""
     password = identity.get("password")
-    user_model = get_user_model()
-    user = user_model._default_manager.filter(**{user_model.USERNAME_FIELD: identifier}).first()
     try:
         if user is None:
             if password:
@@ -419,10 +449,10 @@ def _apply_password_policy(actor: User, policy: dict[str, Any]) -> str:
     return outcome
 
 
-def _apply_ca(actor: User, ca: dict[str, Any]) -> str:
+def _apply_ca(actor: User, ca: dict[str, Any], now: Current[CaEntry]) -> str:
     """The entry named ``name`` with this certificate and these flags; flags the file
     leaves out take the defaults: the entry is made to match the file."""
-    entry = visible_entries(actor).filter(name=ca["name"]).first()
+    entry = now.get(ca["name"])
     if entry is not None and _ca_entry(ca_json(entry, actor)) == _ca_entry(_with_details(ca)):
         return "unchanged"
     document = Document({**CA_DEFAULTS, **ca})
@@ -430,7 +460,7 @@ def _apply_ca(actor: User, ca: dict[str, Any]) -> str:
         (add_entry if entry is None else change_entry)(actor, document)
     except DomainError as error:
         raise _refused("CA", ca["name"], error) from None
-    return "created" if entry is None else "updated"
+    return now.wrote(ca["name"], "created" if entry is None else "updated")
 
 
 def _with_details(ca: dict[str, Any]) -> dict[str, Any]:
@@ -449,7 +479,9 @@ def _normalized_pem(text: Any) -> str | None:
     return certificate.public_bytes(serialization.Encoding.PEM).decode()
 
 
-def _apply_connector(actor: User, connector: dict[str, Any]) -> str:
+def _apply_connector(
+    actor: User, connector: dict[str, Any], now: Current[CertificateAuthority]
+) -> str:
     name = connector["name"]
     body = _strip(connector, "caKeySealed")
     sealed = connector.get("caKeySealed")
@@ -467,8 +499,8 @@ def _apply_connector(actor: User, connector: dict[str, Any]) -> str:
             serialization.NoEncryption(),
         ).decode()
         body["caKey"] = {"value": pem}
-    ca = CertificateAuthority.objects.issuers().filter(name=name).first()
-    return apply(
+    ca = now.get(name)
+    outcome = apply(
         "connector",
         name,
         body,
@@ -476,6 +508,7 @@ def _apply_connector(actor: User, connector: dict[str, Any]) -> str:
         lambda: add_connector(actor, Document(body)),
         lambda: change_connector(actor, Document(body)),
     )
+    return now.wrote(name, outcome)
 
 
 # A trigger's header values and signing secret travel sealed under the KEK (as CA keys do):
@@ -510,9 +543,9 @@ def _opened(item: dict[str, Any], key: str, what: str) -> str | None:
         raise ConfigError(f"trigger {item['name']!r}: {key} does not open here: {exc}") from None
 
 
-def _apply_trigger(actor: User, item: dict[str, Any]) -> str:
+def _apply_trigger(actor: User, item: dict[str, Any], now: Current[Trigger]) -> str:
     name = item["name"]
-    trigger = Trigger.objects.filter(name=name).first()
+    trigger = now.get(name)
     headers = _opened(item, "headersSealed", "headers")
     values = json.loads(headers) if headers is not None else None
     secret = _opened(item, "signingSecretSealed", "signing")
@@ -524,7 +557,7 @@ def _apply_trigger(actor: User, item: dict[str, Any]) -> str:
         or (secret is not None and secret != trigger.signing_secret())
     ):
         current = {**(current or {}), "sealedValues": "changed"}  # differs: written again
-    return apply(
+    outcome = apply(
         "trigger",
         name,
         body,
@@ -536,16 +569,17 @@ def _apply_trigger(actor: User, item: dict[str, Any]) -> str:
             actor, _existing(trigger), body, header_values=values, signing_secret=secret
         ),
     )
+    return now.wrote(name, outcome)
 
 
-def _apply_profile(actor: User, item: dict[str, Any]) -> str:
+def _apply_profile(actor: User, item: dict[str, Any], now: Current[Profile]) -> str:
     name = item["name"]
-    profile = profiles().filter(name=name).first()
+    profile = now.get(name)
 
     def source() -> HorizonProfile:
         return HorizonProfile(read_profile(Document(item)))
 
-    return apply(
+    outcome = apply(
         "profile",
         name,
         item,
@@ -557,17 +591,18 @@ def _apply_profile(actor: User, item: dict[str, Any]) -> str:
             actor, _existing(profile), source=source(), via="import_config"
         ),
     )
+    return now.wrote(name, outcome)
 
 
-def _apply_campaign(actor: User, item: dict[str, Any]) -> str:
+def _apply_campaign(actor: User, item: dict[str, Any], now: Current[DiscoveryCampaign]) -> str:
     name = item["name"]
-    campaign = DiscoveryCampaign.objects.filter(name=name).first()
+    campaign = now.get(name)
 
     def data() -> CampaignData:
         document = Document(item)
         return campaign_data(document, read_body(document, CampaignBody))
 
-    return apply(
+    outcome = apply(
         "discovery campaign",
         name,
         item,
@@ -575,18 +610,18 @@ def _apply_campaign(actor: User, item: dict[str, Any]) -> str:
         lambda: discovery_services.create_campaign(actor, data()),
         lambda: discovery_services.update_campaign(actor, name, data()),
     )
+    return now.wrote(name, outcome)
 
 
-def _apply_principal(actor: User, item: dict[str, Any]) -> str:
+def _apply_principal(actor: User, item: dict[str, Any], now: Current[User]) -> str:
     name = item["identifier"]
-    user_model = get_user_model()
-    user = principal_accounts().filter(**{user_model.USERNAME_FIELD: name}).first()
+    user = now.get(name)
 
     def info() -> principals.PrincipalInfo:
         document = Document(item)
         return principal_info(document, read_body(document, PrincipalInfoBody))
 
-    return apply(
+    outcome = apply(
         "principal info",
         name,
         item,
@@ -594,24 +629,39 @@ def _apply_principal(actor: User, item: dict[str, Any]) -> str:
         lambda: principals.create_principal_info(actor, identifier=name, info=info()),
         lambda: principals.update_principal_info(actor, _existing(user), info=info()),
     )
+    return now.wrote(name, outcome)
 
 
 def _apply_team_grants(actor: User, items: list[dict[str, Any]]) -> list[tuple[str, str]]:
     """Each team named in the section gets exactly the grants listed for it; returns each
-    team with "updated" or "unchanged"."""
+    team with "updated" or "unchanged". The teams, the profiles they name and their grants
+    now are read in one go (config_current.py); set_team_grants is called for a team whose
+    grants differ."""
     outcomes: list[tuple[str, str]] = []
     by_team: dict[str, list[dict[str, Any]]] = {}
     for item in items:
         by_team.setdefault(item["team"], []).append(item)
+    teams_now = Current(Team.objects.all(), "name", by_team)
+    named = {name for item in items if isinstance(name := item.get("profile"), str)}
+    profiles_now = Current(Profile.objects.all(), "name", named)
+    granted: dict[int, set[tuple[int, str, str]]] = {}
+    for grant in Grant.objects.filter(team__name__in=sorted(by_team)):
+        if grant.team_id is not None:  # always: the filter's
+            granted.setdefault(grant.team_id, set()).add(
+                (grant.profile_id, grant.workflow, grant.level)
+            )
     for team_name, team_items in by_team.items():
-        team = Team.objects.filter(name=team_name).first()
+        team = teams_now.get(team_name)
         if team is None:
             raise ConfigError(f"team grants: no team {team_name!r}")
         wanted: list[tuple[Profile, str, str]] = []
         for item in team_items:
-            profile = Profile.objects.filter(name=item["profile"]).first()
+            profile_name = item.get("profile")
+            profile = profiles_now.get(profile_name) if isinstance(profile_name, str) else None
             if profile is None:
-                raise ConfigError(f"team grants of {team_name!r}: no profile {item['profile']!r}")
+                raise ConfigError(
+                    f"team grants of {team_name!r}: no profile {item.get('profile')!r}"
+                )
             if item.get("workflow") not in Workflow.values:
                 raise ConfigError(
                     f"team grants of {team_name!r}: no workflow {item.get('workflow')!r}"
@@ -619,6 +669,11 @@ def _apply_team_grants(actor: User, items: list[dict[str, Any]]) -> list[tuple[s
             if item.get("level") not in GrantLevel.values:
                 raise ConfigError(f"team grants of {team_name!r}: level is request or perform")
             wanted.append((profile, item["workflow"], item["level"]))
+        if {(p.pk, workflow, level) for p, workflow, level in wanted} == granted.get(
+            team.pk, set()
+        ):
+            outcomes.append((team_name, "unchanged"))  # what set_team_grants would find
+            continue
         changed = grants.set_team_grants(actor, team, grants=wanted, by="import_config")
         outcomes.append((team_name, "updated" if changed else "unchanged"))
     return outcomes

@@ -24,7 +24,6 @@ import itertools
 import os
 import queue
 import shutil
-import subprocess
 import tempfile
 import threading
 import time
@@ -32,13 +31,16 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 from bench.common import (
-    ROOT,
     free_port,
     fresh_secrets,
     local_server,
     median_run,
     postgres_reachable,
     recreate_database,
+    seed_demo_database,
+    start_gunicorn,
+    stop,
+    wait_until_healthy,
 )
 
 POLL_SECONDS = 0.02
@@ -199,33 +201,17 @@ def main() -> None:
     }
     env.pop("DJANGO_DEBUG", None)
     env.pop("CELERY_BROKER_URL", None)  # validations in each worker's own pool
-    manage = [sys.executable, str(ROOT / "manage.py")]
-    for command in (
-        ["migrate", "-v0"],
-        ["init_pki"],
-        ["seed_demo", "--force", "--without-samples"],
-    ):
-        subprocess.run(manage + command, env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
-    gunicorn = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "raportal.wsgi",
-         "-w", str(args.workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning"],
-        env=env, cwd=ROOT,
-    )  # fmt: skip
+    seed_demo_database(env)
+    gunicorn = start_gunicorn(env, port, args.workers, "--log-level", "warning")
     base = f"http://127.0.0.1:{port}"
     directory = f"{base}/acme/acme-demo/directory"
     results = {}
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(directory, timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
+        wait_until_healthy(base, gunicorn)
         for clients in concurrency:
             results |= measure(directory, clients, args)
     finally:
-        gunicorn.terminate()
-        gunicorn.wait(timeout=30)
+        stop(gunicorn)
         responder.shutdown()
         shutil.rmtree(workdir, ignore_errors=True)
     engine = "PostgreSQL" if database.startswith("postgres") else "SQLite"

@@ -4,6 +4,9 @@ The scripts in this directory are run as ``python bench/<name>.py``: Python then
 directory first on ``sys.path``, where ``queue.py`` would shadow the standard library's
 ``queue`` (imported by logging, concurrent.futures and psycopg). Each script therefore starts
 by putting the project root there instead, before any other import.
+
+The two-instance test (tests/deploy/test_two_instances.py) serves the portal the same way:
+a throw-away database seeded with the demo, gunicorn processes started and stopped here.
 """
 
 import base64
@@ -11,7 +14,12 @@ import os
 import secrets
 import shutil
 import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
 from pathlib import Path
+from typing import IO
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_HOST = "127.0.0.1"
@@ -25,15 +33,36 @@ def postgres_reachable() -> bool:
     )
 
 
-def recreate_database(name: str) -> str:
-    """Drops and creates the PostgreSQL database ``name``; returns its DATABASE_URL."""
-    subprocess.run(["dropdb", "-h", PG_HOST, "-U", PG_USER, "--if-exists", name], check=True)
-    subprocess.run(["createdb", "-h", PG_HOST, "-U", PG_USER, name], check=True)
-    return database_url_of(name)
+def recreate_database(name: str, server: str | None = None) -> str:
+    """Drops and creates the PostgreSQL database ``name`` on ``server`` (a DATABASE_URL, whose
+    own database name does not matter; by default the local one); returns its DATABASE_URL."""
+    url = database_url_of(name, server)
+    _administer(url, "DROP DATABASE IF EXISTS {} WITH (FORCE)", name)
+    _administer(url, "CREATE DATABASE {}", name)
+    return url
 
 
-def database_url_of(name: str) -> str:
-    return f"postgres://{PG_USER}@{PG_HOST}:5432/{name}"
+def drop_database(url: str) -> None:
+    """Drops the database of ``url``, closing the connections still open to it."""
+    name = urllib.parse.urlsplit(url).path.lstrip("/")
+    _administer(url, "DROP DATABASE IF EXISTS {} WITH (FORCE)", name)
+
+
+def database_url_of(name: str, server: str | None = None) -> str:
+    if server is None:
+        return f"postgres://{PG_USER}@{PG_HOST}:5432/{name}"
+    return urllib.parse.urlsplit(server)._replace(path=f"/{name}").geturl()
+
+
+def _administer(url: str, statement: str, name: str) -> None:
+    """``statement`` naming the database ``name``, run from the server's maintenance database
+    (a database cannot be dropped or created from a connection to itself)."""
+    import psycopg
+    from psycopg import sql
+
+    maintenance = urllib.parse.urlsplit(url)._replace(path="/postgres").geturl()
+    with psycopg.connect(maintenance, autocommit=True) as connection:
+        connection.execute(sql.SQL(statement).format(sql.Identifier(name)))
 
 
 def fresh_secrets() -> dict:
@@ -49,6 +78,75 @@ def local_server() -> dict:
     URL is http://127.0.0.1:…) and a cache per process (no Redis). Both are refused with DEBUG
     off unless allowed, knowingly, as here (README, "Configuration")."""
     return {"RAPORTAL_ALLOW_HTTP": "1", "RAPORTAL_ALLOW_LOCAL_CACHE": "1"}
+
+
+def seed_demo_database(env: dict, *, samples: bool = False) -> None:
+    """``migrate``, ``init_pki`` and ``seed_demo`` on the database of ``env``, in one process:
+    each ``manage.py`` run would pay the seconds Django takes to start. The demo accounts' API
+    keys and passwords are published (``--force``): throw-away databases only."""
+    code = (
+        "import django; django.setup()\n"
+        "from django.core.management import call_command\n"
+        "call_command('migrate', verbosity=0)\n"
+        "call_command('init_pki', verbosity=0)\n"
+        f"call_command('seed_demo', force=True, without_samples={not samples}, verbosity=0)\n"
+    )
+    subprocess.run(
+        [sys.executable, "-c", code],
+        env={**env, "DJANGO_SETTINGS_MODULE": "raportal.settings"},
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def start_gunicorn(
+    env: dict, port: int, workers: int, *options: str, log: IO | None = None
+) -> subprocess.Popen:
+    """gunicorn serving this tree on 127.0.0.1:``port`` with ``workers`` sync workers, and its
+    other ``options`` (``-c deploy/gunicorn.conf.py``: production's configuration, whose
+    bind and worker count these override). Its output goes to ``log`` (default: inherited)."""
+    command = [str(Path(sys.executable).parent / "gunicorn"), *options, "raportal.wsgi"]
+    command += ["-w", str(workers), "-b", f"127.0.0.1:{port}"]
+    return subprocess.Popen(
+        command,
+        env=env,
+        cwd=ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT if log else None,
+    )
+
+
+def wait_until_healthy(base: str, server: subprocess.Popen, timeout: float = 120) -> None:
+    """Returns once ``base``/healthz answers 200 (the database reachable); RuntimeError when
+    the server stops or ``timeout`` seconds pass first."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if server.poll() is not None:
+            raise RuntimeError(f"the server at {base} stopped ({server.returncode})")
+        try:
+            with urllib.request.urlopen(base + "/healthz", timeout=5) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:  # refused while it starts, or 503 (urllib.error.HTTPError is one)
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the server at {base} was not healthy within {timeout} s")
+        time.sleep(0.2)
+
+
+def stop(*servers: subprocess.Popen, timeout: float = 30) -> None:
+    """Stops servers gracefully (TERM, to all of them at once: each takes seconds to wind
+    down), and for good (KILL) those that linger."""
+    for server in servers:
+        if server.poll() is None:
+            server.terminate()
+    for server in servers:
+        try:
+            server.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait(timeout=timeout)
 
 
 def free_port() -> int:

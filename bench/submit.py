@@ -39,6 +39,10 @@ from bench.common import (
     median_run,
     postgres_reachable,
     recreate_database,
+    seed_demo_database,
+    start_gunicorn,
+    stop,
+    wait_until_healthy,
 )
 
 sys.path.insert(0, str(ROOT))
@@ -232,40 +236,14 @@ def main() -> None:
         "DJANGO_LOG_LEVEL": "WARNING",
     }
     env.pop("DJANGO_DEBUG", None)
-    python = sys.executable
-    manage = [python, str(ROOT / "manage.py")]
-    for command in (
-        ["migrate", "-v0"],
-        ["init_pki"],
-        ["seed_demo", "--force", "--without-samples"],
-    ):
-        subprocess.run(manage + command, env=env, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
-    gunicorn = subprocess.Popen(
-        [
-            str(Path(python).parent / "gunicorn"),
-            "raportal.wsgi",
-            "-w",
-            str(args.workers),
-            "-b",
-            f"127.0.0.1:{port}",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        cwd=ROOT,
-    )
+    seed_demo_database(env)
+    gunicorn = start_gunicorn(env, port, args.workers, "--log-level", "warning")
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/pki/ra-portal-issuing-ca.crt", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.2)
+        wait_until_healthy(base, gunicorn)
         results = measure(base, args)
     finally:
-        gunicorn.terminate()
-        gunicorn.wait(timeout=30)
+        stop(gunicorn)
         shutil.rmtree(workdir, ignore_errors=True)
     report(results, args, env["DATABASE_URL"])
 

@@ -42,10 +42,10 @@ from requests_app.tasks import (
 )
 from tests.conftest import enroll_body
 from tests.factories import TeamFactory, UserFactory, grant, make_csr
+from tests.redis_server import REDIS_URL, redis_or_skip
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "Correct-Horse-9-battery"
-REDIS_URL = os.environ.get("RAPORTAL_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 @pytest.fixture(autouse=True)
@@ -498,24 +498,6 @@ def test_deciding_mails_the_requester_once_committed(
 
 
 # --- a real worker, fed through Redis ------------------------------------------------------
-
-
-def redis_or_skip() -> None:
-    """CI runs this test (.ci/run sets RAPORTAL_TEST_REQUIRE_REDIS=1: no Redis is a failure
-    there); elsewhere a missing Redis skips it, saying how to start one."""
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
-    except redis.RedisError as exc:
-        reason = (
-            f"Redis is not reachable at {REDIS_URL} ({exc}); start it with "
-            "`redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save ''` "
-            "or point RAPORTAL_TEST_REDIS_URL at one"
-        )
-        if os.environ.get("RAPORTAL_TEST_REQUIRE_REDIS", "").lower() in {"1", "true", "yes"}:
-            pytest.fail(reason)
-        pytest.skip(reason)
 
 
 def test_database_url() -> str:
