@@ -123,3 +123,16 @@ logconfig_dict = {
         "gunicorn.access": {"level": "INFO", "handlers": ["access"], "propagate": False},
     },
 }
+
+
+def post_worker_init(worker) -> None:
+    """Each worker starts its outbox thread at once (raportal/outbox.py, ``thread`` delivery):
+    messages a stopped or crashed server left are run without waiting for this worker's
+    first queued mail. Never in the master: a forked worker must not inherit its thread's
+    database connection."""
+    from django.conf import settings
+
+    from raportal import outbox
+
+    if settings.RAPORTAL_OUTBOX_DELIVERY == outbox.THREAD:
+        outbox.wake()

@@ -4,21 +4,21 @@ window — a guessing attack spread out so that no single address reaches its ow
 
 One alert per account and window: a WARNING log line, an ``auth.failures.threshold`` audit
 event on the API credential (or the account, for passwords), and a mail to the account's
-address when it has one, sent by a background task once the audit event is committed. None
-of them holds a secret: the name tried, the count, the window, the last address.
+address when it has one, sent by a background task (the outbox) once the audit event is
+committed. None of them holds a secret: the name tried, the count, the window, the last
+address.
 """
 
 import logging
 import smtplib
-from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage, mailers
-from django.db import transaction
 from django.db.models import Model
 
+from raportal import outbox
 from raportal.models import ApiCredential, record
 
 log = logging.getLogger(__name__)
@@ -77,18 +77,10 @@ def alert_account_owner(
     kind = "api" if by_key else "password"
     record(None, ACTION, obj, kind=kind, failures=failures, window=window, last_address=address)
     if owner.email:
-        transaction.on_commit(
-            partial(_enqueue, owner.pk, name, kind, failures, window, address), robust=True
-        )
+        from raportal.tasks import mail_failure_alert
 
-
-def _enqueue(user_id: int, name: str, kind: str, failures: int, window: int, address: str) -> None:
-    from raportal.tasks import mail_failure_alert
-
-    try:
-        mail_failure_alert.delay(user_id, name, kind, failures, window, address)
-    except Exception:
-        log.exception("could not queue the failed-authentication alert for %r", name)
+        # Sent after the audit event commits, by the outbox's worker: never by this request.
+        outbox.enqueue(mail_failure_alert, owner.pk, name, kind, failures, window, address)
 
 
 def send_failure_alert(
@@ -120,5 +112,7 @@ def send_failure_alert(
     try:
         return mailers.default.send_messages([message]) or 0
     except (smtplib.SMTPException, OSError) as exc:
+        if outbox.will_retry():  # a mail server away for a while: the outbox tries again
+            raise
         log.warning("the failed-authentication alert for %r could not be mailed: %s", name, exc)
         return 0

@@ -296,3 +296,42 @@ class SpentToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.digest[:12]}… until {self.expires_at:%Y-%m-%d %H:%M:%S}"
+
+
+class OutboxMessageQuerySet(models.QuerySet):
+    def due(self, now=None):
+        """Messages a worker may claim now: not given up on, and not claimed by a worker
+        whose lease is still running (a claim moves ``available_at`` past the lease)."""
+        return self.filter(failed_at__isnull=True, available_at__lte=now or timezone.now())
+
+
+class OutboxMessage(models.Model):
+    """A background task to run once its transaction commits (raportal/outbox.py): written in
+    the caller's transaction, with the business rows, so a commit never loses it and a
+    rollback never sends it. Deleted once the task ran; kept with ``failed_at`` when it
+    failed every attempt."""
+
+    id = models.BigAutoField(primary_key=True)
+    task = models.CharField(max_length=200)  # the Celery task's name (its dotted path)
+    args = models.JSONField(default=list)
+    created_at = models.DateTimeField(default=timezone.now)
+    # When a worker may take it: its creation (or a retry's time); a claim moves it past the
+    # claim's lease, so a worker that dies mid-task leaves it to the next one after that.
+    available_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True, default="")
+    failed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = OutboxMessageQuerySet.as_manager()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["available_at"],
+                condition=Q(failed_at__isnull=True),
+                name="raportal_outbox_due",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task}{tuple(self.args)} (attempt {self.attempts})"

@@ -550,7 +550,8 @@ LOGGING = {
 # (raportal/celery.py; the tasks live in <app>/tasks.py). With a broker (Redis) they go to a
 # worker (`celery -A raportal worker`) and the periodic ones are sent by one scheduler
 # (`celery -A raportal beat`). Without one (CELERY_BROKER_URL unset: `make run`, the tests)
-# every task runs at once in the calling process and nothing is scheduled.
+# a task called directly runs at once in the calling process and nothing is scheduled; the
+# work a request queues (mails, trigger runs) goes through the outbox instead (below).
 from celery.schedules import crontab  # noqa: E402 (this block is appended to the settings)
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "").strip()
@@ -578,6 +579,9 @@ CELERY_BEAT_SCHEDULE_FILENAME = os.environ.get(
     str(Path(tempfile.gettempdir()) / "raportal-celerybeat-schedule"),
 )
 CELERY_BEAT_SCHEDULE = {
+    # Outbox messages still due a minute after their commit (a broker that was down, a
+    # worker that died mid-task) are sent to the workers again (raportal/outbox.py).
+    "sweep-outbox": {"task": "raportal.tasks.sweep_outbox", "schedule": crontab()},
     # current_crl() regenerates a CRL that is stale or past half its validity: hourly,
     # relying parties never see one past its nextUpdate, fetched or not.
     "refresh-crls": {"task": "certificates.tasks.refresh_crls", "schedule": crontab(minute=7)},
@@ -626,6 +630,38 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=3),
     },
 }
+
+# --- the outbox (raportal/outbox.py) --------------------------------------------------------
+# Mails and trigger runs a request queues are written in its transaction and run after the
+# commit, never in the request's thread: by Celery workers ("celery", the default with a
+# broker), or by a worker thread of each web process and `manage.py run_worker` ("thread",
+# the default without one). "inline" runs them in the committing thread: the test suite's
+# mode, refused with DEBUG off unless RAPORTAL_ALLOW_INLINE_DELIVERY=1.
+RAPORTAL_OUTBOX_DELIVERY = os.environ.get("RAPORTAL_OUTBOX_DELIVERY", "").strip().lower() or (
+    "celery" if CELERY_BROKER_URL else "thread"
+)
+if RAPORTAL_OUTBOX_DELIVERY not in {"celery", "thread", "inline"}:
+    raise ImproperlyConfigured("RAPORTAL_OUTBOX_DELIVERY must be celery, thread or inline.")
+if RAPORTAL_OUTBOX_DELIVERY == "celery" and not CELERY_BROKER_URL:
+    raise ImproperlyConfigured("RAPORTAL_OUTBOX_DELIVERY=celery needs CELERY_BROKER_URL.")
+if (
+    RAPORTAL_OUTBOX_DELIVERY == "inline"
+    and not DEBUG
+    and not env_bool("RAPORTAL_ALLOW_INLINE_DELIVERY")
+):
+    # A slow mail server would hold the request that queued the mail, as long as it takes.
+    raise ImproperlyConfigured(
+        "RAPORTAL_OUTBOX_DELIVERY=inline sends mail from the request's thread: use thread or "
+        "celery when DJANGO_DEBUG is off (RAPORTAL_ALLOW_INLINE_DELIVERY=1 allows it: tests)."
+    )
+# A worker that claimed a message owns it this long; one that dies leaves it to the next.
+RAPORTAL_OUTBOX_LEASE_SECONDS = env_int("RAPORTAL_OUTBOX_LEASE_SECONDS", 300, minimum=10)
+# A task that raised runs again after this delay, doubling each time (at most an hour) ...
+RAPORTAL_OUTBOX_RETRY_DELAY = env_int("RAPORTAL_OUTBOX_RETRY_DELAY", 30, minimum=1)
+# ... up to this many attempts in all; then it is kept as failed, and logged.
+RAPORTAL_OUTBOX_MAX_ATTEMPTS = env_int("RAPORTAL_OUTBOX_MAX_ATTEMPTS", 8, minimum=1)
+# The worker thread and run_worker look for due messages (retries, left ones) this often.
+RAPORTAL_OUTBOX_POLL_SECONDS = env_int("RAPORTAL_OUTBOX_POLL_SECONDS", 10, minimum=1)
 
 # --- ACME (acme_server/) -----------------------------------------------------------------
 # One validation attempt (an http-01 fetch, a dns-01 lookup) gives up after this many seconds.

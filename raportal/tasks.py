@@ -4,7 +4,7 @@ import logging
 
 from celery import shared_task
 
-from raportal import auth_alerts, housekeeping
+from raportal import auth_alerts, housekeeping, outbox
 from raportal.events import current_anchor
 
 logger = logging.getLogger(__name__)
@@ -16,6 +16,19 @@ def mail_failure_alert(
 ) -> int:
     """Mails an account's owner that its account-wide failure threshold was crossed."""
     return auth_alerts.send_failure_alert(user_id, name, kind, failures, window, address)
+
+
+@shared_task
+def run_outbox_message(message_id: int) -> bool | None:
+    """Runs one outbox message (sent after its commit, or again by the sweep); None when it
+    is not due or another worker has it."""
+    return outbox.run_message(message_id)
+
+
+@shared_task
+def sweep_outbox() -> int:
+    """Sends again the outbox messages still due a minute after their time (each minute)."""
+    return outbox.sweep()
 
 
 @shared_task

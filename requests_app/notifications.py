@@ -2,24 +2,25 @@
 the requester hears of the decision on theirs.
 
 Two hooks for the services (``request_submitted``, ``request_decided``) queue a background
-task once the transaction commits (DESIGN: side effects after commit), so a rolled-back
-request never sends mail and a slow mail server never holds a request up. The tasks
-(``requests_app.tasks``) call the senders below, which record their failures in the audit
-log (``notification.failed``) instead of raising. Mails carry no secret: a PKCS#12 or a
-password is only ever handed over on the request's page.
+task in the outbox (raportal/outbox.py), run once the transaction commits (DESIGN: side
+effects after commit), so a rolled-back request never sends mail, a slow mail server never
+holds a request up, and a process that dies after the commit loses no mail. The tasks
+(``requests_app.tasks``) call the senders below. A mail that fails is tried again by the
+outbox (with backoff); at its last attempt, or when called directly, the failure is
+recorded in the audit log (``notification.failed``) instead of raised. Mails carry no
+secret: a PKCS#12 or a password is only ever handed over on the request's page.
 """
 
 import logging
 import smtplib
-from functools import partial
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.mail import EmailMessage, mailers
-from django.db import transaction
 from django.urls import reverse
 
+from raportal import outbox
 from raportal.models import record
 from requests_app.models import Request, Status
 from requests_app.pages.queries import approvers_of
@@ -49,7 +50,7 @@ def request_submitted(request: Request) -> None:
         fire_request_event(request, "submit")
         from requests_app.tasks import notify_request_pending
 
-        _after_commit(notify_request_pending, request, "pending")
+        _after_commit(notify_request_pending, request)
 
 
 def request_decided(request: Request) -> None:
@@ -69,7 +70,7 @@ def request_decided(request: Request) -> None:
     ):
         from requests_app.tasks import notify_request_decided
 
-        _after_commit(notify_request_decided, request, "decided")
+        _after_commit(notify_request_decided, request)
 
 
 def request_canceled(request: Request) -> None:
@@ -83,18 +84,11 @@ def request_carried_out(request: Request) -> None:
     fire_request_event(request, "done")
 
 
-def _after_commit(task: "Task[[str], int]", request: Request, kind: str) -> None:
-    transaction.on_commit(partial(_enqueue, task, str(request.pk), kind), robust=True)
-
-
-def _enqueue(task: "Task[[str], int]", request_id: str, kind: str) -> None:
-    """Hands the task to the broker (or runs it now, without one). A broker that is down
-    loses the notification, never the request: the failure is logged and audited."""
-    try:
-        task.delay(request_id)
-    except Exception as exc:
-        logger.exception("could not queue the %s notification of request %s", kind, request_id)
-        _record_failure(request_id, kind, exc)
+def _after_commit(task: "Task[[str], int]", request: Request) -> None:
+    """Queued in the service's transaction, run by the outbox's worker once it commits: a
+    rolled-back request mails nobody, a slow mail server holds no request up, and a process
+    that dies after the commit loses no mail."""
+    outbox.enqueue(task, str(request.pk))
 
 
 # --- senders, run by the tasks ---------------------------------------------------------------
@@ -169,6 +163,8 @@ def _send(request: Request, kind: str, messages: list[EmailMessage]) -> int:
     try:
         return mailers.default.send_messages(messages) or 0
     except (smtplib.SMTPException, OSError) as exc:
+        if outbox.will_retry():  # a mail server away for a while: the outbox tries again
+            raise
         logger.warning("the %s notification of request %s failed: %s", kind, request.pk, exc)
         _record_failure(str(request.pk), kind, exc)
         return 0

@@ -1,21 +1,21 @@
 """Firing: an event on a request or a certificate becomes one run per trigger the profile
-lists for it, written in the event's own transaction and executed once it commits.
+lists for it, written in the event's own transaction (with its outbox message) and executed
+by a worker once it commits.
 
 The caller (requests_app.trigger_events, certificates.expiry_triggers) builds the event's
 dictionary; this app never reads requests or certificates itself.
 """
 
-import logging
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from raportal import outbox
 from triggers.events import profile_key
 from triggers.models import Trigger, TriggerRun
-
-logger = logging.getLogger(__name__)
 
 
 def names_for(profile_triggers: Mapping[str, Any] | None, event: str) -> list[str]:
@@ -47,7 +47,7 @@ def fire(
     dedupe: str | None = None,
     triggers: Iterable[Trigger] | None = None,
 ) -> list[TriggerRun]:
-    """Records a run of each trigger of ``event`` and queues them after commit. With
+    """Records a run of each trigger of ``event`` and queues it to run after commit. With
     ``dedupe``, a run whose key (``<dedupe>:<trigger id>``) exists already is not recorded
     again: scheduled events fire once whoever scans, however often."""
     chosen = list(triggers) if triggers is not None else triggers_for(profile_triggers, event)
@@ -78,19 +78,15 @@ def fire(
         else:
             run.save(force_insert=True)
         runs.append(run)
-    ids = [str(run.pk) for run in runs]
-    if ids:
-        transaction.on_commit(lambda: enqueue(ids), robust=True)
+    for run in runs:
+        enqueue(str(run.pk))
     return runs
 
 
-def enqueue(run_ids: list[str]) -> None:
-    """Hands runs to the worker (at once, in-process, without a broker). A broker that is
-    down delays them: they are durable rows, and ``run_due_triggers`` picks them up."""
+def enqueue(run_id: str, at: dt.datetime | None = None) -> None:
+    """Queues a run (at ``at``, for a retry) in the outbox, in the caller's transaction: run
+    by a worker once it commits, never by the request that fired it. The run is a durable
+    row too: ``run_due_triggers`` picks up any whose message went astray."""
     from triggers.tasks import run_trigger
 
-    for run_id in run_ids:
-        try:
-            run_trigger.delay(run_id)
-        except Exception:
-            logger.exception("could not queue trigger run %s; the periodic task will", run_id)
+    outbox.enqueue(run_trigger, run_id, at=at)

@@ -117,14 +117,12 @@ def execute(run_id: str, now: dt.datetime | None = None) -> str | None:
 
 
 def _schedule_retry(run_id: str, at: dt.datetime) -> None:
-    """With a broker, the retry is queued for its time; without one (tasks run at once, in
-    process) it waits for ``run_due_triggers`` (every minute under Celery beat)."""
-    if getattr(settings, "CELERY_TASK_ALWAYS_EAGER", False):
-        return
-    from triggers.tasks import run_trigger
+    """The retry is an outbox message for its time (Celery's countdown with a broker, the
+    worker thread or ``run_worker`` without one); ``run_due_triggers`` is the safety net."""
+    from triggers.firing import enqueue
 
     try:
-        run_trigger.apply_async((run_id,), eta=at)
+        enqueue(run_id, at)
     except Exception:
         logger.exception("could not queue the retry of trigger run %s", run_id)
 
@@ -153,6 +151,5 @@ def rerun(run: TriggerRun) -> TriggerRun:
         run.retries_left = run.trigger.retries if run.trigger else 0
         run.next_execution_at = timezone.now()
         run.save(update_fields=["status", "retries_left", "next_execution_at"])
-        run_id = str(run.pk)
-        transaction.on_commit(lambda: enqueue([run_id]), robust=True)
+        enqueue(str(run.pk))
     return run

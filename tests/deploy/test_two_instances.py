@@ -65,6 +65,9 @@ PRODUCTION_DEFAULTS = (
     "RAPORTAL_ALLOW_SQLITE",
     "RAPORTAL_ALLOW_LOCAL_CACHE",
     "RAPORTAL_DASHBOARD_CACHE_SECONDS",
+    # Queued mails and triggers go to each instance's outbox thread, not inline.
+    "RAPORTAL_OUTBOX_DELIVERY",
+    "RAPORTAL_ALLOW_INLINE_DELIVERY",
 )
 
 

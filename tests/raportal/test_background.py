@@ -30,7 +30,8 @@ from certificates.services import revoke_certificate
 from certificates.tasks import refresh_crls
 from profiles.models import Workflow
 from raportal.celery import app as celery_app
-from raportal.models import AuditEvent
+from raportal.models import AuditEvent, OutboxMessage
+from raportal.tasks import run_outbox_message, sweep_outbox
 from requests_app import notifications
 from requests_app.models import Request, Status
 from requests_app.tasks import (
@@ -69,11 +70,16 @@ def settings_with(**env) -> dict:
     code = (
         "import django, json; django.setup();"
         "from raportal.celery import app; c = app.conf;"
+        "from django.conf import settings;"
         "print(json.dumps({'eager': c.task_always_eager, 'broker': c.broker_url,"
-        " 'queue': c.task_default_queue,"
+        " 'queue': c.task_default_queue, 'outbox': settings.RAPORTAL_OUTBOX_DELIVERY,"
         " 'beat': {k: [v['task'], str(v['schedule'])] for k, v in c.beat_schedule.items()}}))"
     )
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("CELERY_")}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("CELERY_", "RAPORTAL_OUTBOX_", "RAPORTAL_ALLOW_INLINE"))
+    }
     result = subprocess.run(
         [sys.executable, "-c", code],
         env={**clean, "DJANGO_SETTINGS_MODULE": "raportal.settings", **env},
@@ -86,8 +92,37 @@ def settings_with(**env) -> dict:
     return json.loads(result.stdout)
 
 
-def test_without_a_broker_every_task_runs_at_once_in_process():
+def test_without_a_broker_a_task_called_directly_runs_at_once_in_process():
     assert settings_with()["eager"] is True
+
+
+@pytest.mark.slow
+def test_without_a_broker_queued_work_goes_to_the_outbox_worker_thread():
+    assert settings_with()["outbox"] == "thread"
+
+
+@pytest.mark.slow
+def test_with_a_broker_queued_work_goes_to_celery():
+    assert settings_with(CELERY_BROKER_URL="redis://127.0.0.1:6379/3")["outbox"] == "celery"
+
+
+def settings_error(**env) -> str:
+    with pytest.raises(AssertionError) as refused:
+        settings_with(**env)
+    return str(refused.value)
+
+
+@pytest.mark.slow
+def test_inline_delivery_is_refused_in_production_unless_allowed():
+    assert "RAPORTAL_OUTBOX_DELIVERY=inline" in settings_error(RAPORTAL_OUTBOX_DELIVERY="inline")
+    allowed = settings_with(RAPORTAL_OUTBOX_DELIVERY="inline", RAPORTAL_ALLOW_INLINE_DELIVERY="1")
+    assert allowed["outbox"] == "inline"
+
+
+@pytest.mark.slow
+def test_celery_delivery_without_a_broker_and_an_unknown_delivery_are_refused():
+    assert "needs CELERY_BROKER_URL" in settings_error(RAPORTAL_OUTBOX_DELIVERY="celery")
+    assert "celery, thread or inline" in settings_error(RAPORTAL_OUTBOX_DELIVERY="cron")
 
 
 def test_with_a_broker_tasks_go_to_it_and_beat_schedules_the_housekeeping():
@@ -95,6 +130,7 @@ def test_with_a_broker_tasks_go_to_it_and_beat_schedules_the_housekeeping():
     assert conf["eager"] is False and conf["broker"] == "redis://127.0.0.1:6379/3"
     assert conf["queue"] == "raportal"
     assert conf["beat"] == {
+        "sweep-outbox": ["raportal.tasks.sweep_outbox", "<crontab: * * * * * (m/h/dM/MY/d)>"],
         "refresh-crls": ["certificates.tasks.refresh_crls", "<crontab: 7 * * * * (m/h/dM/MY/d)>"],
         "expire-requests": [
             "requests_app.tasks.expire_requests",
@@ -387,16 +423,29 @@ def test_a_failing_mail_server_is_recorded_not_raised(pending, mailoutbox, monke
     assert "try later" in event.detail["error"]
 
 
-def test_a_broker_that_is_down_loses_the_mail_not_the_request(
-    pending, mailoutbox, monkeypatch, django_capture_on_commit_callbacks
+def test_a_broker_that_is_down_delays_the_mail_until_the_sweep_sends_it_again(
+    pending, mailoutbox, monkeypatch, settings, django_capture_on_commit_callbacks
 ):
-    def down(*args, **kwargs):
-        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+    settings.RAPORTAL_OUTBOX_DELIVERY = "celery"
+    broker_up = False
+    real_delay = run_outbox_message.delay
 
-    monkeypatch.setattr(notify_request_pending, "delay", down)
+    def delay(*args, **kwargs):
+        if not broker_up:
+            raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+        return real_delay(*args, **kwargs)  # eager here: run at once
+
+    monkeypatch.setattr(run_outbox_message, "delay", delay)
+    OutboxMessage.objects.all().delete()  # the fixture's submission's, never committed here
     hook(notifications.request_submitted, pending, django_capture_on_commit_callbacks)
-    assert mailoutbox == []
-    assert AuditEvent.objects.filter(action="notification.failed", object_id=str(pending.pk))
+    assert mailoutbox == [] and OutboxMessage.objects.count() == 1, "kept, not lost"
+    assert sweep_outbox.delay().get() == 0, "a message just queued is left to its own task"
+    OutboxMessage.objects.update(available_at=timezone.now() - dt.timedelta(minutes=2))
+    broker_up = True
+    assert sweep_outbox.delay().get() == 1
+    [mail] = mailoutbox
+    assert mail.to == ["approver@example.com"]
+    assert not OutboxMessage.objects.exists()
 
 
 def test_a_requester_without_an_address_gets_no_mail(pending, approver_api, mailoutbox):
@@ -594,3 +643,38 @@ def test_a_real_worker_runs_the_tasks_sent_through_redis(
     while "Your enroll request was denied" not in _tail(worker) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert "Subject: [RA Portal] Your enroll request was denied" in _tail(worker), _tail(worker)
+
+
+@pytest.mark.postgres
+@pytest.mark.slow
+def test_a_real_worker_runs_outbox_messages_and_its_sweep_sends_the_left_ones_again(
+    postgres_only, redis_up, transactional_db, pki, profile, requester, approver, worker
+):
+    denied = Request.objects.create(
+        module="webra",
+        workflow=Workflow.ENROLL,
+        status=Status.DENIED,
+        profile=profile,
+        requester=requester,
+        approver=approver,
+        dn="CN=denied.example.com",
+        expires_at=timezone.now() + dt.timedelta(days=7),
+        remove_at=timezone.now() + dt.timedelta(days=97),
+    )
+    task = "requests_app.tasks.notify_request_decided"
+    sent = OutboxMessage.objects.create(task=task, args=[str(denied.pk)])
+    assert worker.run("raportal.tasks.run_outbox_message", sent.pk) is True
+    assert not OutboxMessage.objects.filter(pk=sent.pk).exists(), "deleted once run"
+    assert worker.run("raportal.tasks.run_outbox_message", sent.pk) is None, "runs once"
+
+    # Committed a while ago and never handed on (a broker that was down, a dead process).
+    left = OutboxMessage.objects.create(
+        task=task, args=[str(denied.pk)], available_at=timezone.now() - dt.timedelta(minutes=2)
+    )
+    assert worker.run("raportal.tasks.sweep_outbox") == 1
+    deadline = time.monotonic() + 30  # the sweep's task goes through Redis to the worker
+    while OutboxMessage.objects.filter(pk=left.pk).exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not OutboxMessage.objects.filter(pk=left.pk).exists(), _tail(worker)
+    log = worker.log.read_text(errors="replace")
+    assert log.count("Subject: [RA Portal] Your enroll request was denied") == 2, _tail(worker)
