@@ -9,10 +9,10 @@ queries, commits) with nothing of gunicorn's or the network's. Production settin
 JSON logs, a real cache: Django's local-memory cache unless ``RAPORTAL_CACHE_URL`` names a
 Redis), PostgreSQL (a throw-away database, fsync as the server has it), ``migrate`` +
 ``init_pki`` + ``seed_demo --without-samples``. Each path is warmed up, then timed
-``--requests`` times: median, min and p90 in milliseconds, and the median's ratio to
-``/healthz`` (the floor: the middleware stack's outer layers and ``SELECT 1``), and the
-number of SQL statements of one more request. Compare
-ratios, not milliseconds: the machine is shared.
+``--requests`` times: median, min and p90 in milliseconds, the median's ratio to ``/healthz``
+(the floor: the middleware stack's outer layers and ``SELECT 1``), and the number of SQL
+statements of one more request. Compare ratios, not milliseconds: the machine is shared. The
+portal's log lines (JSON on stdout, as in production: their cost counts) come before the table.
 
 Paths:
   healthz           GET /healthz (middleware short-circuit)
@@ -25,7 +25,7 @@ Paths:
                     here unless given), and counts.
 
 ``--profile NAME`` also writes a cProfile of that path's timed requests (sorted by cumulative
-time, the first 60 lines) after the table.
+time, the first 120 lines) after the table; ``--sql NAME`` the statements of one request.
 """
 
 import sys
