@@ -107,6 +107,12 @@ bench-pages: $(VENV)/.installed-test
 bench-queue: $(VENV)/.installed-test
 	$(PY) bench/queue.py $(BENCH_ARGS)
 
+# Server time of the API's hot paths in-process (no HTTP), as multiples of GET /healthz, on a
+# throw-away PostgreSQL database (bench/inprocess.py; BENCH_ARGS="--profile submit-completed").
+.PHONY: bench-inprocess
+bench-inprocess: $(VENV)/.installed-test
+	$(PY) bench/inprocess.py $(BENCH_ARGS)
+
 # EverTrust's Ansible collection, its own integration suite, against the portal (README,
 # "Works with"): HORIZON_ANSIBLE_SRC, default ../shared/horizon-ansible; skipped without it.
 # Needs PostgreSQL; builds .venv-compat (Ansible + the collection's requirements) once.

@@ -2,6 +2,9 @@
 views are in administration/api/authorities.py) and the public downloads relying parties
 fetch (CA certificate for AIA, CRL)."""
 
+import copy
+from functools import lru_cache
+
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 from django.http import Http404, HttpResponse
@@ -85,6 +88,18 @@ def certificate_details(cert: x509.Certificate) -> dict:
     }
 
 
+@lru_cache(maxsize=256)
+def _parsed_details(pem: str) -> dict:
+    return certificate_details(x509.load_pem_x509_certificate(pem.encode()))
+
+
+def pem_certificate_details(pem: str) -> dict:
+    """``certificate_details`` of a PEM certificate, parsed once per process: the same bytes
+    always decode to the same details, so the PEM itself is the key (a renewed or replaced
+    CA certificate is other bytes, another entry). A copy: callers may change theirs."""
+    return copy.deepcopy(_parsed_details(pem))
+
+
 def visible_entry(ca: CertificateAuthority, viewer) -> CaEntry | None:
     """The first entry listing ``ca`` that ``viewer`` may see (staff: any; others: a public
     one). Reads ``ca.entries.all()``: lists prefetch it (``ENTRY_RELATED``), no query per row."""
@@ -102,7 +117,7 @@ def ca_json(entry: CaEntry, viewer=None) -> dict:
     shape (+ ``issuer``: the entry of the CA that signed it, when listed and the ``viewer``
     may see it)."""
     ca = entry.authority
-    details = certificate_details(ca.certificate)
+    details = pem_certificate_details(ca.certificate_pem)
     parent_entry = visible_entry(ca.parent, viewer) if ca.parent else None
     return {
         "_id": str(entry.pk),

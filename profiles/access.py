@@ -54,7 +54,8 @@ The module depends on ``profiles`` only (``certificates`` and ``requests_app`` s
 certificates and requests are read through their attributes (``CertificateLike``,
 ``RequestLike``), and the proof of possession through the ``pop_proof`` attribute that
 certificates/pop.py sets on the caller. ``Caller`` reads an account's rights once for a list
-(one query for profiles, one for grants, one for teams when needed); the one-object
+(one query for profiles; grants and teams from profiles/grants_cache.py, read again only
+when the configuration revision changed); the one-object
 functions are ``Caller`` on one object.
 """
 
@@ -64,6 +65,7 @@ from typing import Any, Protocol
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from profiles import grants_cache
 from profiles.models import (
     LEVEL_RANK,
     Grant,
@@ -210,19 +212,18 @@ class Caller:
         cls, user: Any, profiles: "Iterable[Profile | int] | QuerySet[Profile] | None" = None
     ) -> "Caller":
         """The caller's rights on ``profiles``: Profile objects (no query to read them), ids or
-        a queryset (one query), every profile when None. Plus one query for the caller's
-        grants on them (none for an administrator or a caller without an account)."""
+        a queryset (one query), every profile when None. Plus the caller's grants on them
+        (none for an administrator or a caller without an account), from the grants cache:
+        the configuration revision's query, once per request, unless they changed."""
         rights = _rights_of(profiles)
         administrator = is_administrator(user)
         account = has_account(user) and bool(getattr(user, "is_authenticated", False))
         granted: dict[tuple[int, str], str] = {}
         if account and not administrator and rights:
-            grants = Grant.objects.for_user(user).filter(profile__in=list(rights))
-            for profile_id, workflow, level in grants.values_list(
-                "profile_id", "workflow", "level"
-            ):
-                key = (profile_id, workflow)
-                granted[key] = _stronger(granted.get(key), level) or level
+            for grant in grants_cache.held_by(user).grants:
+                if grant.profile_id in rights:
+                    key = (grant.profile_id, grant.workflow)
+                    granted[key] = _stronger(granted.get(key), grant.level) or grant.level
         return cls(user, administrator, account, rights, granted, proven_certificate_id(user))
 
     # -- profiles ---------------------------------------------------------------------------
@@ -313,11 +314,7 @@ class Caller:
         if team_id is None or not self.account:
             return False
         if self._team_ids is None:
-            self._team_ids = frozenset(
-                Team.members.through.objects.filter(user=self.user).values_list(
-                    "team_id", flat=True
-                )
-            )
+            self._team_ids = grants_cache.held_by(self.user).team_ids
         return team_id in self._team_ids
 
     def certificate_levels(self, certificate: CertificateLike) -> dict[str, Level]:

@@ -646,7 +646,7 @@ class LabelRule(RuleFlags):
 LEVEL_RANK = {GrantLevel.REQUEST: 1, GrantLevel.PERFORM: 2}
 
 
-class GrantQuerySet(models.QuerySet["Grant"]):
+class GrantQuerySet(RevisedQuerySet):
     def for_user(self, user: Any) -> "GrantQuerySet":
         """Grants held by ``user``, directly or through one of their teams."""
         return self.filter(Q(user=user) | Q(team__members=user))

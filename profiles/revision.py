@@ -1,22 +1,34 @@
 """The configuration revision: a token that changes with every change to what a cached
-profile holds (the profile, its rule tables, its CA, default team and password policy).
+profile holds (the profile, its rule tables, its CA, default team and password policy) and to
+what an account's cached grants hold (grants, team memberships: profiles/grants_cache.py).
 
 Processes keep profiles in memory (profiles/cache.py) and compare tokens with one cheap
 query per use. The token is random, not a counter: a transaction that changed it and was
 rolled back can never make an old token current again. It changes in the transaction that
 makes the change, so readers see both or neither.
 
-Every write path bumps it: ``save``/``delete`` and the team whitelist's ``set``/``add``/
-``remove`` through signals (connected by the app), bulk ``update``/``delete``/``bulk_create``/
-``bulk_update`` through ``RevisedQuerySet``, and every ``migrate`` run at its end (data
-migrations send no signals). Only raw SQL outside migrations bypasses it.
+Every write path bumps it: ``save``/``delete`` and the team whitelist's and team members'
+``set``/``add``/``remove``/``clear`` through signals (connected by the app), bulk ``update``/
+``delete``/``bulk_create``/``bulk_update`` through ``RevisedQuerySet``, and every ``migrate``
+run at its end (data migrations send no signals). Only raw SQL outside migrations, and bulk
+writes on the membership table itself (``Team.members.through.objects``), bypass it.
+
+Read once per request: ``RevisionPerRequestMiddleware`` lets ``current()`` keep the token it
+read for the rest of the request (the profile cache and the grants cache then share one
+query; an API call reads it with its credential, in the same query), and a bump in the
+request forgets it. Another process's change is seen by the next
+request, never later; outside a request every ``current()`` reads the database.
 """
 
 import contextlib
+import threading
 import uuid
+from collections.abc import Iterable
+from typing import Any
 
 from django.apps import apps
 from django.db import DatabaseError, connection, models
+from django.db.models import Subquery
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 
 # Models whose rows end up in a cached profile, with the fields whose changes do not matter
@@ -29,6 +41,7 @@ REVISED_MODELS = {
     "profiles.LabelRule": frozenset(),
     "profiles.Team": frozenset(),
     "profiles.PasswordPolicy": frozenset(),
+    "profiles.Grant": frozenset(),
     "certificates.CertificateAuthority": frozenset(
         {"crl_number", "crl_der", "crl_next_update", "crl_stale"}
     ),
@@ -39,8 +52,12 @@ def quiet_fields(model) -> frozenset:
     return REVISED_MODELS.get(model._meta.label, frozenset())
 
 
+_request = threading.local()  # .active: in a request; .token: the token it read
+
+
 def bump() -> None:
     """A new token, in the current transaction."""
+    _request.token = None
     revision = apps.get_model("profiles", "ConfigRevision")
     token = uuid.uuid4().hex
     if not revision.objects.filter(pk=1).update(token=token):
@@ -50,35 +67,63 @@ def bump() -> None:
 
 def current() -> str | None:
     """The current token (None: no row, nothing may be cached)."""
+    token = getattr(_request, "token", None)
+    if token is not None:
+        return token
     table = apps.get_model("profiles", "ConfigRevision")._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT token FROM {connection.ops.quote_name(table)} WHERE id = 1")  # noqa: S608
         row = cursor.fetchone()
-    return row[0] if row else None
+    token = row[0] if row else None
+    if getattr(_request, "active", False):
+        _request.token = token
+    return token
+
+
+def prime(token: str | None) -> None:
+    """The token, read by another query of this request (the API key's: connect())."""
+    if getattr(_request, "active", False) and token is not None:
+        _request.token = token
+
+
+class RevisionPerRequestMiddleware:
+    """One reading of the revision per request (see the module's docstring)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        _request.active, _request.token = True, None
+        try:
+            return self.get_response(request)
+        finally:
+            _request.active, _request.token = False, None
 
 
 class RevisedQuerySet(models.QuerySet):
     """Bulk writes send no signals: they bump the revision themselves."""
 
-    def update(self, **kwargs):
+    def update(self, **kwargs: Any) -> int:
         count = super().update(**kwargs)
         if count and not set(kwargs) <= quiet_fields(self.model):
             bump()
         return count
 
-    def delete(self):
+    def delete(self) -> tuple[int, dict[str, int]]:
         outcome = super().delete()
         if outcome[0]:
             bump()
         return outcome
 
-    def bulk_create(self, objs, *args, **kwargs):
+    def bulk_create(self, objs: Iterable[Any], *args: Any, **kwargs: Any) -> list[Any]:
         created = super().bulk_create(objs, *args, **kwargs)
         if created:
             bump()
         return created
 
-    def bulk_update(self, objs, fields, *args, **kwargs):
+    def bulk_update(
+        self, objs: Iterable[Any], fields: Iterable[str], *args: Any, **kwargs: Any
+    ) -> int:
         count = super().bulk_update(objs, fields, *args, **kwargs)
         if count and not set(fields) <= quiet_fields(self.model):
             bump()
@@ -95,8 +140,9 @@ def _deleted(sender, **kwargs):
     bump()
 
 
-def _m2m_changed(sender, action, **kwargs):
-    if action.startswith("post_"):
+def _m2m_changed(sender, action, pk_set=None, **kwargs):
+    # ``set()`` with what is already there adds and removes nothing: no new revision.
+    if action == "post_clear" or (action.startswith("post_") and pk_set):
         bump()
 
 
@@ -115,4 +161,13 @@ def connect_signals() -> None:
         post_delete.connect(_deleted, sender=model, dispatch_uid=f"revision-delete-{label}")
     whitelist = apps.get_model("profiles.Profile").team_whitelist.through
     m2m_changed.connect(_m2m_changed, sender=whitelist, dispatch_uid="revision-team-whitelist")
+    members = apps.get_model("profiles.Team").members.through
+    m2m_changed.connect(_m2m_changed, sender=members, dispatch_uid="revision-team-members")
+    # A member's row deleted with its account (a cascade, no m2m signal).
+    post_delete.connect(_deleted, sender=members, dispatch_uid="revision-delete-team-members")
     post_migrate.connect(_migrated, dispatch_uid="revision-after-migrate")
+    # An API call reads the token with its credential: one query fewer per request.
+    from raportal.api.authentication import CREDENTIAL_EXTRAS
+
+    token = apps.get_model("profiles", "ConfigRevision").objects.filter(pk=1).values("token")
+    CREDENTIAL_EXTRAS["config_revision"] = (Subquery(token[:1]), prime)

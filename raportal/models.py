@@ -3,9 +3,12 @@
 import hashlib
 import hmac
 import secrets
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.conf import settings
-from django.db import IntegrityError, models, router, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, models, router, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -19,10 +22,11 @@ def hash_api_key(key: str) -> str:
 
 
 class ApiCredentialQuerySet(models.QuerySet):
-    def active(self):
-        """Keys that authenticate now: enabled, of an active account, not expired."""
+    def active(self, now=None):
+        """Keys that authenticate now (or at ``now``): enabled, of an active account, not
+        expired."""
         return self.filter(enabled=True, user__is_active=True).filter(
-            Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now())
+            Q(expires_at__isnull=True) | Q(expires_at__gt=now or timezone.now())
         )
 
 
@@ -231,13 +235,58 @@ def record(actor, action: str, obj, **detail) -> AuditEvent:
         detail = {**actor.audit_principal, **detail}
     elif account is not None and getattr(account, AUDIT_API_ID, None):
         detail = {API_ID: getattr(account, AUDIT_API_ID), **detail}
-    return AuditEvent.objects.create(
+    event = AuditEvent(
         actor=account,
         action=action,
         object_type=obj._meta.model_name,
         object_id=str(obj.pk) if obj.pk is not None else "",  # "": an object never saved
         detail=detail,
     )
+    batch = getattr(_batch, "current", None)
+    if batch is not None and batch.takes_now():
+        batch.events.append(event)
+    else:
+        event.save(force_insert=True)
+    return event
+
+
+class _Batch:
+    def __init__(self, using: str):
+        self.using = using
+        self.events: list[AuditEvent] = []
+        self.savepoints = list(connections[using].savepoint_ids)
+
+    def takes_now(self) -> bool:
+        # Only events of the block's own transaction level: one recorded in a savepoint
+        # opened inside the block is written at once, and rolled back with that savepoint.
+        connection = connections[self.using]
+        return connection.in_atomic_block and connection.savepoint_ids == self.savepoints
+
+
+_batch = threading.local()
+
+
+@contextmanager
+def audit_batch(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
+    """The events ``record()`` writes inside this block join the chain together when it ends:
+    one lock of the chain head, one update of it and one insert for all of them, in the order
+    recorded (instead of three statements per event). For a service that records several
+    events in one transaction: enter it inside that transaction's ``atomic()``, so that the
+    events are written, when the block ends, in the transaction they describe. The head is
+    then locked later than event by event, so held for less time. An exception leaving the
+    block writes nothing (the transaction is rolled back). Blocks nest: the outermost one
+    writes."""
+    if getattr(_batch, "current", None) is not None:
+        yield
+        return
+    if not connections[using].in_atomic_block:
+        raise RuntimeError("audit_batch() must run inside the transaction it records")
+    batch = _batch.current = _Batch(using)
+    try:
+        yield
+    finally:
+        _batch.current = None
+    AuditEvent.objects.using(using).bulk_create(batch.events)
 
 
 class PageVisit(models.Model):

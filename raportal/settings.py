@@ -231,6 +231,8 @@ MIDDLEWARE = [
     # Next, so that errors raised by any other middleware under /api/ (a bad Host, CSRF…)
     # still reach API clients as problem+json.
     "raportal.api.middleware.ApiProblemMiddleware",
+    # The configuration revision (cached profiles and grants) read once per request.
+    "profiles.revision.RevisionPerRequestMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -23,7 +23,7 @@ from profiles.models import GrantLevel, Profile, Team
 from raportal import audit_changes
 from raportal.callers import Principal, has_account
 from raportal.errors import DomainError, forbidden, invalid_request, request_not_found
-from raportal.models import record
+from raportal.models import audit_batch, record
 from requests_app import notifications
 from requests_app.models import Request, RequestApproval, Status, approvals_required_for
 from requests_app.workflows import handler_for
@@ -39,6 +39,8 @@ class Outcome:
     request: Request
     secrets: Secrets | None = None
     dry_run: bool = False
+    # Stored by this call (a submission): whatever points at it was made by this call too.
+    submitted: bool = False
 
 
 # --- submit ------------------------------------------------------------------------------
@@ -115,7 +117,7 @@ def request_submit(
         # committed first (req_one_pending_per_certificate): say so, as the check would.
         handler.check_not_duplicate(target)
         raise
-    return Outcome(request, secrets)
+    return Outcome(request, secrets, submitted=True)
 
 
 def _save_submission(
@@ -130,7 +132,8 @@ def _save_submission(
     """Executes (for a ``perform`` holder) and stores a submission, in one transaction."""
     account = request.requester
     secrets = None
-    with transaction.atomic():
+    # Both audit events (the issuance's, the submission's) in one append to the chain.
+    with transaction.atomic(), audit_batch():
         if perform:
             request.approver = account
             secrets = handler.execute(request, prepared, user)

@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from profiles.models import Grant
+from profiles import grants_cache
 from raportal.api.schema import OBJECT, answers
 
 
@@ -14,13 +14,7 @@ class PrincipalSelfView(APIView):
 
     def get(self, request):
         user = request.user
-        teams = list(user.rap_teams.order_by("name"))
-        grants = (
-            Grant.objects.for_user(user)
-            .select_related("profile")
-            .order_by("profile__name", "workflow")
-            .distinct()
-        )
+        held = grants_cache.held_by(user)
         return Response(
             {
                 "identity": {
@@ -32,14 +26,14 @@ class PrincipalSelfView(APIView):
                 },
                 "permissions": [
                     {
-                        "value": f"lifecycle:{grant.profile.module}:{grant.level}:{grant.workflow}",
-                        "filter": f"profile = {grant.profile.name}",
+                        "value": f"lifecycle:{grant.module}:{grant.level}:{grant.workflow}",
+                        "filter": f"profile = {grant.profile_name}",
                     }
-                    for grant in grants
+                    for grant in held.grants
                 ],
                 # Horizon's administrator role is a staff account here (principal infos).
                 "roles": ["administrator"] if user.is_staff else [],
-                "teams": [team.name for team in teams],
-                "teamInfos": [{"name": team.name, "manager": False} for team in teams],
+                "teams": [name for _, name in held.teams],
+                "teamInfos": [{"name": name, "manager": False} for _, name in held.teams],
             }
         )

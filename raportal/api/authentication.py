@@ -17,12 +17,18 @@ refused. Wrong passwords are counted and throttled exactly like wrong keys; an `
 that names no account costs a password hash too, so that timing does not tell accounts apart.
 """
 
+import datetime as dt
 import logging
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.db import connections, router
+from django.db.models import FETCH_ONE
+from django.db.models.query import get_related_populators
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from rest_framework import authentication, exceptions
@@ -38,6 +44,13 @@ VERIFIED_CACHE_PREFIX = "raportal:pwauth:"
 VERIFIED_HMAC_SALT = "raportal.api.authentication.password"
 
 
+# What other apps want read with the credential, in the same query: name → (an expression to
+# annotate the credential with, a function given its value once the key is verified).
+# Registered at startup, from above (profiles: the configuration revision, which the
+# request's cached profile and grants are checked against).
+CREDENTIAL_EXTRAS: dict[str, tuple[Any, Callable[[Any], None]]] = {}
+
+
 class AuthenticationThrottled(DomainError):
     """Too many wrong credentials: the contract's code for wrong credentials, with 429 (the
     contract documents no code of its own for throttling)."""
@@ -49,6 +62,68 @@ class AuthenticationThrottled(DomainError):
             f"Too many failed authentication attempts; retry in {retry_after} s.",
             status=429,
         )
+
+
+class _CompiledLookup:
+    """The credential's query (``ApiCredential.objects.active()``, its account, the extras),
+    turned into SQL once per process: every API call runs it, and the ORM's compilation of
+    it cost more than the query itself. Only the API ID and the time change from call to
+    call; the rows become model instances as the ORM's own iterator makes them."""
+
+    API_ID, NOW = "\x00api-id\x00", dt.datetime(1970, 1, 2, 3, 4, 5, 6789, tzinfo=dt.UTC)
+
+    def __init__(self, using: str):
+        queryset = ApiCredential.objects.using(using).active(now=self.NOW)
+        queryset = queryset.select_related("user").filter(api_id=self.API_ID).order_by("pk")
+        if CREDENTIAL_EXTRAS:
+            queryset = queryset.annotate(
+                **{name: expression for name, (expression, _) in CREDENTIAL_EXTRAS.items()}
+            )
+        self.using = using
+        self.compiler = queryset[:1].query.get_compiler(using)
+        self.sql, params = self.compiler.as_sql()
+        self.params = list(params)
+        # As the ORM passes a time (SQLite: a string), so as to find it and replace it.
+        self.adapt = connections[using].ops.adapt_datetimefield_value
+        self.api_id_at = [i for i, p in enumerate(params) if p == self.API_ID]
+        self.now_at = [i for i, p in enumerate(params) if p == self.adapt(self.NOW)]
+        if len(self.api_id_at) != 1 or len(self.now_at) != 1:
+            raise RuntimeError("the credential query names its API ID and the time once")
+        klass_info, select = self.compiler.klass_info, self.compiler.select
+        fields = klass_info["select_fields"]
+        self.model_slice = slice(fields[0], fields[-1] + 1)
+        self.init_list = [column[0].target.attname for column in select[self.model_slice]]
+        self.related = get_related_populators(klass_info, select, using, FETCH_ONE)
+        self.annotations = dict(self.compiler.annotation_col_map)
+
+    def fetch(self, api_id: str) -> ApiCredential | None:
+        params = list(self.params)
+        params[self.api_id_at[0]] = api_id
+        params[self.now_at[0]] = self.adapt(timezone.now())
+        with connections[self.using].cursor() as cursor:
+            cursor.execute(self.sql, params)
+            rows = cursor.fetchall()
+        for row in self.compiler.results_iter([rows]):
+            credential = ApiCredential.from_db(self.using, self.init_list, row[self.model_slice])
+            for populator in self.related:
+                populator.populate(row, credential)
+            for name, position in self.annotations.items():
+                setattr(credential, name, row[position])
+            return credential
+        return None
+
+
+_lookups: dict[tuple[str, tuple[str, ...]], _CompiledLookup] = {}
+
+
+def active_credential(api_id: str) -> ApiCredential | None:
+    """The active credential ``api_id`` with its account (and CREDENTIAL_EXTRAS), one query."""
+    using = router.db_for_read(ApiCredential)
+    key = (using, tuple(CREDENTIAL_EXTRAS))
+    lookup = _lookups.get(key)
+    if lookup is None:
+        lookup = _lookups[key] = _CompiledLookup(using)
+    return lookup.fetch(api_id)
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):
@@ -65,9 +140,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if not api_id or not api_key:
             throttling.record_failure(request, "api", api_id)
             raise exceptions.AuthenticationFailed()
-        credential = (
-            ApiCredential.objects.active().select_related("user").filter(api_id=api_id).first()
-        )
+        credential = active_credential(api_id)
         if credential is None:
             # A password, as in Horizon: its guesses also spend the account's web sign-in
             # budget (one budget per password, whichever door the guesses come through).
@@ -85,6 +158,8 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
             throttling.record_failure(request, "api", api_id)
             raise exceptions.AuthenticationFailed()
         throttling.record_success(request, api_id)
+        for name, (_, receive) in CREDENTIAL_EXTRAS.items():
+            receive(getattr(credential, name))
         now = timezone.now()
         if credential.last_used_at is None or now - credential.last_used_at > LAST_USED_RESOLUTION:
             ApiCredential.objects.filter(pk=credential.pk).update(last_used_at=now)

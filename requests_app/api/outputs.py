@@ -61,7 +61,7 @@ def request_json(outcome: Outcome, viewer: Any = None) -> dict[str, Any]:
                     )
                 ),
             )
-            if not request._state.adding
+            if _may_have_trigger_runs(outcome)
             else []
         ),
     }
@@ -73,3 +73,13 @@ def request_json(outcome: Outcome, viewer: Any = None) -> dict[str, Any]:
     if secrets is not None and secrets.password is not None:
         body["password"] = {"value": secrets.password}
     return body
+
+
+def _may_have_trigger_runs(outcome: Outcome) -> bool:
+    """Runs of a request are fired for its profile's triggers (requests_app/trigger_events.py):
+    none for a dry run (nothing stored) and none for a submission this call just stored on a
+    profile that lists no trigger — spare the query then."""
+    request = outcome.request
+    if request._state.adding:
+        return False
+    return not outcome.submitted or bool(request.profile is not None and request.profile.triggers)
