@@ -77,8 +77,20 @@ def fresh_secrets() -> dict:
 def local_server() -> dict:
     """What production settings must be told to serve on this machine: plain http (the base
     URL is http://127.0.0.1:…) and a cache per process (no Redis). Both are refused with DEBUG
-    off unless allowed, knowingly, as here (README, "Configuration")."""
-    return {"RAPORTAL_ALLOW_HTTP": "1", "RAPORTAL_ALLOW_LOCAL_CACHE": "1"}
+    off unless allowed, knowingly, as here (README, "Configuration").
+
+    And a mailer that accepts every mail (Django's dummy backend: the notices are composed,
+    as for a real MTA, and then dropped). There is no MTA on localhost:25 here: with SMTP every
+    notice would fail, and a tree that retries failed notices (the outbox: up to
+    RAPORTAL_OUTBOX_MAX_ATTEMPTS, in the workers' own threads) would spend its workers' CPU on
+    retries and their tracebacks while it is measured (more CPU than the requests themselves
+    after a pending run), where a tree that tried once would not: not what a deployment with
+    a working MTA does."""
+    return {
+        "RAPORTAL_ALLOW_HTTP": "1",
+        "RAPORTAL_ALLOW_LOCAL_CACHE": "1",
+        "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+    }
 
 
 def seed_demo_database(env: dict, *, samples: bool = False) -> None:
