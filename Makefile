@@ -1,5 +1,6 @@
 # RA Portal — two commands: `make run` (portal on http://127.0.0.1:8000, SQLite, demo data)
-# and `make test` (the whole suite; SQLite, or PostgreSQL when DATABASE_URL is set).
+# and `make test` (the whole suite on every core; SQLite, or PostgreSQL when DATABASE_URL is
+# set). `make test-fast` leaves out the slow tests.
 # Needs Python >= 3.12: found by bin/find-python, or given as `make PYTHON=/path/to/python3.12`.
 
 VENV ?= .venv
@@ -65,8 +66,18 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# The whole suite on every core (pytest-xdist: one worker per core, each with its own test
+# database); TEST_WORKERS=0 runs it in this one process. `make test-fast` leaves out the tests
+# marked slow (a real browser, fuzzing, other programs: certbot, scepclient, gunicorn, a
+# Celery worker...), for the edit-and-run loop; `make test` and CI run everything.
+TEST_WORKERS ?= auto
+
+.PHONY: test-fast
 test: $(VENV)/.installed-test node_modules/.installed
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+
+test-fast: $(VENV)/.installed-test
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) -m "not slow" $(PYTEST_ARGS)
 
 # Screenshots of every page of tests/browser/catalogue.py, for each demo account, at desktop
 # (1280x800) and phone (390x844) sizes, into test-artifacts/screenshots/pages/ (not in git).

@@ -35,6 +35,30 @@ def pytest_configure(config):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_report_to_serializable(config, report):
+    """A pytest-xdist worker sends each test's report to the controller as UTF-8: a report
+    holding a lone surrogate (a test sends U+D800 on purpose, and the portal's log line
+    quoting it lands in the report's captured log) would crash the worker, and the run. Such
+    characters travel backslash-escaped instead."""
+    data = yield
+    return _utf8_safe(data)
+
+
+def _utf8_safe(value):
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return value.encode("utf-8", "backslashreplace").decode("utf-8")
+        return value
+    if isinstance(value, dict):
+        return {_utf8_safe(key): _utf8_safe(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_utf8_safe(item) for item in value)
+    return value
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     # The authentication throttle counts failures in the cache (local memory in tests, see

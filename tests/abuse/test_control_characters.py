@@ -171,6 +171,7 @@ def methods_of(route: str) -> tuple[str, ...]:
     )
 
 
+@pytest.mark.slow
 def test_every_path_parameter_with_a_control_character_answers_4xx(caller, world):
     values = reaching_values(world)
     tried = 0
@@ -240,6 +241,7 @@ def test_the_list_pages_read_their_query_with_a_form():
         assert route in forms, f"{route} reads its query string without a form: {forms}"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("char", CONTROLS, ids=repr)
 def test_every_route_given_control_characters_in_its_query_answers_4xx(caller, world, char):
     """The sweep: every route, every query parameter anything reads, all at once."""
@@ -433,6 +435,7 @@ def baseline(model: type[BaseModel], method: str, url: str, world) -> dict:
     return body
 
 
+@pytest.mark.slow
 def test_every_admin_body_string_with_a_control_character_answers_4xx(world):
     staff = Caller(world["staff"])
     requester = Caller(world["requester"])

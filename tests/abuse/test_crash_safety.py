@@ -333,6 +333,7 @@ KILL_POINTS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("mode", [centralized, decentralized], ids=lambda f: f.__name__)
 @pytest.mark.parametrize(("point", "expected"), KILL_POINTS)
@@ -355,6 +356,7 @@ def test_a_submission_killed_mid_transaction_leaves_a_certificate_only_with_its_
         assert EscrowedKey.objects.count() == (1 if mode is centralized else 0)
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_an_approval_killed_mid_transaction_leaves_the_request_pending_without_certificate(
     postgres_only, profile, requester_api, approver

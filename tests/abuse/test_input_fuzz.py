@@ -176,6 +176,7 @@ def certificate(issue):
 # --- the properties ----------------------------------------------------------------------
 
 
+@pytest.mark.slow
 @FUZZ
 @given(csr=broken_key_material(CSR_PEM, CSR_DER, "CERTIFICATE REQUEST"))
 def test_a_broken_csr_is_refused_as_an_invalid_certificate_request(approver_api, profile, csr):
@@ -187,6 +188,7 @@ def test_a_broken_csr_is_refused_as_an_invalid_certificate_request(approver_api,
         assert (status, body.get("error")) == (400, "WEBRA-ENROLL-003"), body
 
 
+@pytest.mark.slow
 @FUZZ
 @given(data=st.data())
 def test_a_broken_certificate_is_refused_on_import(approver_api, certificate, data):
@@ -201,6 +203,7 @@ def test_a_broken_certificate_is_refused_on_import(approver_api, certificate, da
     assert (status, answer.get("error")) == (400, expected), answer
 
 
+@pytest.mark.slow
 @FUZZ
 @given(data=st.data())
 def test_a_broken_certificate_is_refused_on_revoke(approver_api, certificate, data):
@@ -222,6 +225,7 @@ def test_a_broken_certificate_is_refused_on_revoke(approver_api, certificate, da
         assert answer.get("error") in {"WEBRA-REVOKE-005", "WEBRA-REVOKE-004"}, answer
 
 
+@pytest.mark.slow
 @FUZZ
 @given(data=st.data())
 def test_a_broken_certificate_in_the_path_is_refused_or_not_found(approver_api, certificate, data):
@@ -239,6 +243,7 @@ def test_a_broken_certificate_in_the_path_is_refused_or_not_found(approver_api, 
         assert (status, body.get("error")) == (400, "CERT-SEARCH-002"), body
 
 
+@pytest.mark.slow
 @FUZZ
 @given(data=st.data())
 def test_a_broken_certificate_gets_no_trust_chain_but_an_invalid_certificate_problem(
@@ -263,6 +268,7 @@ PASSWORDS = st.one_of(
 )
 
 
+@pytest.mark.slow
 @FUZZ
 @given(password=PASSWORDS)
 def test_any_pkcs12_password_is_either_used_or_refused_by_the_policy(

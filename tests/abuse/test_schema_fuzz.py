@@ -29,7 +29,8 @@ from raportal.api.error_codes import KNOWN_CODES
 from raportal.api.problems import PROBLEM_CONTENT_TYPE
 from tests.factories import UserFactory, api_key_for
 
-pytestmark = pytest.mark.django_db
+# Slow (`make test-fast` leaves it out): Schemathesis fuzzes every operation.
+pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
 # The contract's codes as data, in the shared/ folder beside the checkout (CI lays it there
 # too). error_codes.py carries the same codes plus the official client's read-side ones, so the

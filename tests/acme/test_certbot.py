@@ -5,6 +5,7 @@ Account Binding, certbot succeeds with a key made in the portal and is refused w
 
 import subprocess
 
+import pytest
 from cryptography import x509
 
 from acme_server.eab import create_eab_key
@@ -15,6 +16,9 @@ from certificates.services import current_crl
 from requests_app.models import Request, Status
 from tests.acme.conftest import BIN, certbot, explain
 from tests.factories import grant
+
+# Slow (`make test-fast` leaves it out): runs certbot against a live server.
+pytestmark = pytest.mark.slow
 
 NAME = "www.acme.test"
 

@@ -34,6 +34,7 @@ def assert_problem(response) -> None:
     assert response["Replay-Nonce"]
 
 
+@pytest.mark.slow
 @FUZZ
 @given(data=st.data())
 def test_random_bytes_on_any_endpoint_are_a_problem(client, acme_demo, data):
@@ -47,6 +48,7 @@ def test_random_bytes_on_any_endpoint_are_a_problem(client, acme_demo, data):
     assert not AcmeAccount.objects.exists()
 
 
+@pytest.mark.slow
 @FUZZ
 @given(data=st.data())
 def test_a_mutated_signed_request_is_a_problem_and_creates_nothing(client, acme_demo, data):
@@ -65,6 +67,7 @@ def test_a_mutated_signed_request_is_a_problem_and_creates_nothing(client, acme_
     assert AcmeAccount.objects.count() == before
 
 
+@pytest.mark.slow
 @FUZZ
 @given(
     payload=JSON_VALUES,
@@ -95,6 +98,7 @@ def test_payloads_and_headers_of_the_wrong_shape_are_a_problem(client, acme_demo
     assert AcmeOrder.objects.count() == before
 
 
+@pytest.mark.slow
 @FUZZ
 @given(
     endpoint=st.sampled_from(["newAccount", "revokeCert", "keyChange", "newOrder"]),

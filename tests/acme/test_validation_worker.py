@@ -11,6 +11,9 @@ from tests.acme.client import AcmeClient
 from tests.acme.conftest import free_port
 from tests.raportal import test_background
 
+# Slow (`make test-fast` leaves it out): a real Celery worker.
+pytestmark = pytest.mark.slow
+
 # The real worker of the background-work tests, and the Redis it needs (fixtures).
 worker = test_background.worker
 redis_up = test_background.redis_up

@@ -94,6 +94,7 @@ def test_the_connector_is_a_ca_with_its_sealed_key_chained_to_the_root(provision
     assert ca.crl_validity_hours == 48 and ca.key_type == "ec-secp256r1", ca
 
 
+@pytest.mark.slow
 def test_a_certificate_it_issues_lasts_its_lifetime_from_its_backdated_start_and_verifies(
     provisioned, outside_pki, tmp_path
 ):

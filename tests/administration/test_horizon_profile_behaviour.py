@@ -82,6 +82,7 @@ def test_an_unknown_pkcs12_encryption_is_refused_with_the_known_ones(pki, catalo
     assert "AES_STRONG, DES_AVERAGE" in response.json()["detail"], response.json()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("encryption", "algorithm"),
     [("AES_STRONG", "AES-256-CBC"), ("DES_AVERAGE", "pbeWithSHA1And3-KeyTripleDES-CBC")],

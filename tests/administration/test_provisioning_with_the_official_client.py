@@ -8,6 +8,7 @@ import json
 import subprocess
 
 import horizon
+import pytest
 from cryptography.hazmat.primitives.serialization import pkcs12
 from horizon.models.certificate_authority_request import CertificateAuthorityRequest
 from horizon.models.certificate_profiles import CertificateProfiles
@@ -22,6 +23,9 @@ from horizon.models.web_ra_profile import WebRAProfile
 
 from tests.administration.pki_material import key_pem, make_pki, pem
 from tests.factories import UserFactory
+
+# Slow (`make test-fast` leaves it out): runs openssl.
+pytestmark = pytest.mark.slow
 
 PASSWORD = "Svc-Web-Passw0rd-2026"
 

@@ -21,12 +21,15 @@ FLAGS = [
 
 
 def pytest_collection_modifyitems(config, items):
+    # Every browser test is slow (`make test-fast` leaves them out; `make test` runs them).
+    mine = [item for item in items if "tests/browser" in str(item.fspath)]
+    for item in mine:
+        item.add_marker(pytest.mark.slow)
     if shutil.which(CHROMIUM) or Path(CHROMIUM).exists():
         return
     skip = pytest.mark.skip(reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    for item in items:
-        if "tests/browser" in str(item.fspath):
-            item.add_marker(skip)
+    for item in mine:
+        item.add_marker(skip)
 
 
 @pytest.fixture(scope="session")

@@ -61,6 +61,7 @@ CASES = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", CASES)
 def test_issued_certificate_verifies_against_the_chain_with_openssl(
     profile, approver_api, chain_files, tmp_path, case
@@ -71,6 +72,7 @@ def test_issued_certificate_verifies_against_the_chain_with_openssl(
     assert result.returncode == 0 and ": OK" in result.stdout, result.stdout + result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", CASES)
 def test_pkilint_finds_no_rfc5280_error_in_issued_certificates(
     profile, approver_api, tmp_path, case
@@ -80,6 +82,7 @@ def test_pkilint_finds_no_rfc5280_error_in_issued_certificates(
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.slow
 def test_pkilint_finds_no_error_in_the_ca_certificates(chain_files):
     for path in chain_files:
         result = run(str(BIN / "lint_pkix_cert"), "lint", "-s", "ERROR", str(path))
@@ -133,6 +136,7 @@ def test_rsa_leaves_may_encipher_keys_ec_leaves_only_sign(profile, approver_api,
     assert not ec_cert.extensions.get_extension_for_class(x509.KeyUsage).value.key_encipherment
 
 
+@pytest.mark.slow
 def test_a_certificate_without_subject_gets_a_critical_san(pki, approver, api_as, tmp_path):
     from tests.factories import ProfileFactory, grant
 
@@ -165,6 +169,7 @@ def test_validity_never_outlives_the_issuing_ca(pki, profile, approver_api, tmp_
     assert cert.not_valid_after_utc <= pki["issuing"].certificate.not_valid_after_utc
 
 
+@pytest.mark.slow
 def test_pkilint_finds_no_error_across_every_name_form_the_portal_accepts(
     pki, approver, api_as, tmp_path
 ):
@@ -237,6 +242,7 @@ def test_pkilint_finds_no_error_across_every_name_form_the_portal_accepts(
     assert {san["sanType"] for san in body["certificate"]["subjectAlternateNames"]} == set(sans)
 
 
+@pytest.mark.slow
 def test_pkilint_finds_no_error_in_the_crl(profile, approver_api, pki, tmp_path):
     from certificates.models import Certificate
     from certificates.services import current_crl, revoke_certificate

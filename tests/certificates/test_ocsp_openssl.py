@@ -19,6 +19,9 @@ from certificates.pki.keys import generate_private_key
 from certificates.services import revoke_certificate
 from tests.certificates.ocsp_client import get_path, request_for
 
+# Slow (`make test-fast` leaves it out): runs openssl against a live server.
+pytestmark = pytest.mark.slow
+
 
 def openssl(*args: str) -> str:
     result = subprocess.run(["openssl", *args], capture_output=True, text=True, timeout=60)

@@ -147,6 +147,7 @@ def test_workers_finding_no_responder_together_make_one(postgres_only, pki):
     assert OcspResponder.objects.filter(ca=ca).count() == 1
 
 
+@pytest.mark.slow
 def test_pkilint_finds_no_error_in_the_responder_certificate_nor_its_answers(
     client, issuing, issue, tmp_path
 ):
@@ -162,6 +163,7 @@ def test_pkilint_finds_no_error_in_the_responder_certificate_nor_its_answers(
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+@pytest.mark.slow
 def test_a_profile_that_says_so_names_the_ocsp_responder_in_the_aia(
     profile, issue, issuing, settings, tmp_path
 ):

@@ -98,6 +98,7 @@ def test_the_ca_certificate_is_downloadable_in_der_without_login(pki, client):
     assert x509.load_der_x509_certificate(response.content) == pki["issuing"].certificate
 
 
+@pytest.mark.slow
 def test_the_crl_lists_a_revoked_serial_with_its_reason_and_verifies(
     profile, approver_api, pki, client, tmp_path
 ):
@@ -165,6 +166,7 @@ def test_a_certificate_is_revoked_once_its_date_and_reason_never_change(profile,
     assert cert.revocation_reason == "keycompromise"
 
 
+@pytest.mark.slow
 def test_a_profile_may_issue_from_a_root_ca_and_its_certificates_chain_to_it(
     pki, profile, approver_api, tmp_path
 ):

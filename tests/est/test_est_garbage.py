@@ -60,6 +60,7 @@ def open_challenge(pki, approver, api_as):
     return answer["_id"], answer["password"]["value"]
 
 
+@pytest.mark.slow
 @FUZZ
 @given(
     body=BODIES,

@@ -16,6 +16,9 @@ from certificates.renewal import PREVIOUS, RENEWED
 from requests_app.models import Request
 from tests.factories import ProfileFactory, grant
 
+# Slow (`make test-fast` leaves it out): runs curl and openssl against a live server.
+pytestmark = pytest.mark.slow
+
 CURL_TIMEOUT = 60
 
 

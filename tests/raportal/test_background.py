@@ -92,6 +92,7 @@ def settings_with(**env) -> dict:
     return json.loads(result.stdout)
 
 
+@pytest.mark.slow
 def test_without_a_broker_a_task_called_directly_runs_at_once_in_process():
     assert settings_with()["eager"] is True
 
@@ -125,6 +126,7 @@ def test_celery_delivery_without_a_broker_and_an_unknown_delivery_are_refused():
     assert "celery, thread or inline" in settings_error(RAPORTAL_OUTBOX_DELIVERY="cron")
 
 
+@pytest.mark.slow
 def test_with_a_broker_tasks_go_to_it_and_beat_schedules_the_housekeeping():
     conf = settings_with(CELERY_BROKER_URL="redis://127.0.0.1:6379/3")
     assert conf["eager"] is False and conf["broker"] == "redis://127.0.0.1:6379/3"
@@ -185,6 +187,7 @@ def test_every_scheduled_task_is_registered_with_the_app():
         assert entry["task"] in celery_app.tasks, entry
 
 
+@pytest.mark.slow
 def test_email_tls_and_ssl_together_are_refused():
     result = subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"],
@@ -599,6 +602,7 @@ def _tail(worker) -> str:
     return worker.log.read_text(errors="replace")[-4000:]
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 def test_a_real_worker_runs_the_tasks_sent_through_redis(
     postgres_only, redis_up, transactional_db, pki, profile, requester, approver, worker

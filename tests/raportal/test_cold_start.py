@@ -26,6 +26,9 @@ from bench.common import fresh_secrets, local_server
 from profiles.models import Label
 from tests.factories import UserFactory, api_key_for
 
+# Slow (`make test-fast` leaves it out): fresh interpreters and gunicorn.
+pytestmark = pytest.mark.slow
+
 BASE_DIR = Path(__file__).resolve().parents[2]
 FIRST_REQUEST_BUDGET = 1.0  # seconds from the old worker's death to the new one's answer
 

@@ -5,6 +5,9 @@ import pytest
 
 from tests.raportal.test_settings import GOOD, kek_of, settings_load
 
+# Slow (`make test-fast` leaves it out): every test loads the settings in a fresh interpreter.
+pytestmark = pytest.mark.slow
+
 SEAL_KEY = "q0Cqz9F1b8mBv3Yc0xkJpR6tT2wLhN4eUaG7sDiZoEw="
 
 

@@ -461,6 +461,7 @@ document.addEventListener("securitypolicyviolation", (e) => {
 """
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(
     not (shutil.which(CHROMIUM) or Path(CHROMIUM).exists()), reason=f"no Chromium at {CHROMIUM}"
 )

@@ -12,7 +12,12 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from raportal import horizon_models
+
+# Slow (`make test-fast` leaves it out): every test runs a fresh interpreter.
+pytestmark = pytest.mark.slow
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 

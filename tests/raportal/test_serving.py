@@ -68,11 +68,13 @@ def settings_with(**overrides) -> dict:
 # --- settings validated at start ----------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_complete_production_environment_starts():
     result = run_settings(GOOD)
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("override", "message"),
     [
@@ -99,6 +101,7 @@ def test_a_bad_production_environment_is_refused_with_a_clear_message(override, 
     assert "ImproperlyConfigured" in result.stderr and message in result.stderr, result.stderr
 
 
+@pytest.mark.slow
 def test_sqlite_is_allowed_when_asked_for_or_in_debug():
     assert (
         run_settings({**GOOD, "DATABASE_URL": None, "RAPORTAL_ALLOW_SQLITE": "1"}).returncode == 0
@@ -106,6 +109,7 @@ def test_sqlite_is_allowed_when_asked_for_or_in_debug():
     assert run_settings({"DJANGO_DEBUG": "1"}).returncode == 0  # development: no env at all
 
 
+@pytest.mark.slow
 def test_https_turns_on_hsts_secure_cookies_and_the_proxy_header():
     values = settings_with()
     assert values["SECURE_HSTS_SECONDS"] == 365 * 24 * 3600
@@ -114,6 +118,7 @@ def test_https_turns_on_hsts_secure_cookies_and_the_proxy_header():
     assert values["SESSION_COOKIE_SECURE"] is True and values["CSRF_COOKIE_SECURE"] is True
 
 
+@pytest.mark.slow
 def test_plain_http_sets_no_hsts_and_trusts_no_proxy_header():
     values = settings_with(RAPORTAL_BASE_URL="http://ra.internal", RAPORTAL_ALLOW_HTTP="1")
     assert values["SECURE_HSTS_SECONDS"] == 0
@@ -121,6 +126,7 @@ def test_plain_http_sets_no_hsts_and_trusts_no_proxy_header():
     assert values["SESSION_COOKIE_SECURE"] is False
 
 
+@pytest.mark.slow
 def test_tls_settings_can_be_tuned():
     values = settings_with(
         DJANGO_SECURE_HSTS_SECONDS="600",
@@ -133,6 +139,7 @@ def test_tls_settings_can_be_tuned():
     assert settings_with(DJANGO_SECURE_PROXY_SSL_HEADER="off")["SECURE_PROXY_SSL_HEADER"] is None
 
 
+@pytest.mark.slow
 def test_the_cache_is_redis_when_a_url_is_given_else_local_memory():
     local = settings_with(REDIS_URL=None, RAPORTAL_ALLOW_LOCAL_CACHE="1")["CACHES"]["default"]
     assert local["BACKEND"].endswith("LocMemCache")
@@ -145,6 +152,7 @@ def test_the_cache_is_redis_when_a_url_is_given_else_local_memory():
     assert chosen["LOCATION"] == "redis://cache:6379/2"
 
 
+@pytest.mark.slow
 def test_logs_are_json_in_production_and_text_in_debug():
     assert settings_with()["RAPORTAL_LOG_FORMAT"] == "json"
     assert settings_with(DJANGO_DEBUG="1")["RAPORTAL_LOG_FORMAT"] == "text"
@@ -323,6 +331,7 @@ def fetch(url: str):
         return error.code, dict(error.headers), error.read()
 
 
+@pytest.mark.slow
 def test_gunicorn_serves_health_and_static_files_with_the_deploy_config(
     postgres_only, db, tmp_path
 ):

@@ -10,6 +10,9 @@ import pytest
 
 from tests.raportal.test_serving import BASE_DIR, run_settings
 
+# Slow (`make test-fast` leaves it out): every test loads the settings in a fresh interpreter.
+pytestmark = pytest.mark.slow
+
 DEV_KEK = "cmFwb3J0YWwtZGV2LWtlay1ub3QtZm9yLXByb2QhISE="
 
 

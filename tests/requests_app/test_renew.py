@@ -39,6 +39,7 @@ def renew(api, certificate, password=PASSWORD, **template):
     return api.submit(body)
 
 
+@pytest.mark.slow
 def test_a_centralized_renewal_keeps_the_names_links_both_and_chains_to_the_same_ca(
     renewable, approver_api, pki, tmp_path
 ):

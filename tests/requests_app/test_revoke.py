@@ -18,6 +18,7 @@ def revoke(api, certificate=None, reason="keycompromise", **fields):
     return api.submit(body)
 
 
+@pytest.mark.slow
 def test_approver_revokes_by_id_and_the_serial_is_in_the_next_crl(
     issue, approver_api, pki, tmp_path
 ):

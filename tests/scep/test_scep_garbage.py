@@ -36,6 +36,7 @@ def test_a_csr_signed_with_the_wrong_key_fails_with_bad_message_check(client, sc
     assert Request.objects.get(pk=request_id).status == "approved"
 
 
+@pytest.mark.slow
 @FUZZ
 @given(data=st.data())
 def test_garbage_never_answers_500_and_never_issues(client, scep_setup, data):

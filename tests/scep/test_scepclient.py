@@ -22,11 +22,15 @@ from requests_app.workflows.challenge import WAITING
 from tests.factories import ProfileFactory, grant
 
 # Skipped where Debian's scep package is missing, except in CI (.ci/run installs it), where a
-# missing client fails instead of hiding the tests.
-pytestmark = pytest.mark.skipif(
-    shutil.which("scepclient") is None and not os.environ.get("RAPORTAL_TEST_REQUIRE_SCEPCLIENT"),
-    reason="Debian's scep package (scepclient) is needed: apt-get install scep",
-)
+# missing client fails instead of hiding the tests. Slow (`make test-fast` leaves them out).
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        shutil.which("scepclient") is None
+        and not os.environ.get("RAPORTAL_TEST_REQUIRE_SCEPCLIENT"),
+        reason="Debian's scep package (scepclient) is needed: apt-get install scep",
+    ),
+]
 
 BIN = Path(sys.executable).parent
 DN = "CN=device-1,OU=MDM,O=scep-client,C=US"  # scepclient's defaults with -cn device-1
