@@ -8,7 +8,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.conf import settings
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, models, router, transaction
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    DatabaseError,
+    IntegrityError,
+    connections,
+    models,
+    router,
+    transaction,
+)
 from django.db.models import Q
 from django.utils import timezone
 
@@ -206,14 +214,68 @@ def _append(events: list[AuditEvent], *, using: str) -> None:
         event.seal = event_seal.event_seal(event.hash)
         head.sequence, head.hash = event.sequence, event.hash
     head.seal = event_seal.head_seal(head.sequence, head.hash)
-    head.save(using=using, update_fields=["sequence", "hash", "seal"])
+    _head_statements(using).move(head)
 
 
 def _locked_head(using: str) -> EventChainHead:
+    head = _head_statements(using).locked()
+    if head is not None:
+        return head
     # Created by the migration; again after a test database flush (get_or_create: of two
     # first appends, the second waits on the unique key, then locks the row the first made).
     head, _ = EventChainHead.objects.using(using).select_for_update().get_or_create(pk=HEAD)
     return head
+
+
+class _HeadStatements:
+    """The head's two statements of every audited write, turned into SQL once per process
+    (their ORM compilation cost more than the statements): ``SELECT … FOR UPDATE`` of the
+    row as ``select_for_update().filter(pk=HEAD)`` compiles it, and the update of its three
+    fields that ``save(update_fields=…)`` would send (no signal listens to the head)."""
+
+    MOVED = ("sequence", "hash", "seal")
+
+    def __init__(self, using: str):
+        queryset = EventChainHead.objects.using(using).select_for_update().filter(pk=HEAD)
+        self.using = using
+        self.compiler = queryset.query.get_compiler(using)
+        self.select, self.select_params = self.compiler.as_sql()
+        self.init_list = [column[0].target.attname for column in self.compiler.select]
+        quote = connections[using].ops.quote_name
+        meta = EventChainHead._meta
+        self.moved = [field for field in meta.concrete_fields if field.name in self.MOVED]
+        assignments = ", ".join(f"{quote(str(field.column))} = %s" for field in self.moved)
+        self.update = (
+            f"UPDATE {quote(meta.db_table)} SET {assignments} "  # noqa: S608 - names, no values
+            f"WHERE {quote(str(meta.pk.column))} = %s"
+        )
+
+    def locked(self) -> EventChainHead | None:
+        with connections[self.using].cursor() as cursor:
+            cursor.execute(self.select, self.select_params)
+            rows = cursor.fetchall()
+        for row in self.compiler.results_iter([rows]):
+            return EventChainHead.from_db(self.using, self.init_list, row)
+        return None
+
+    def move(self, head: EventChainHead) -> None:
+        connection = connections[self.using]
+        params = [f.get_db_prep_save(getattr(head, f.attname), connection) for f in self.moved]
+        with connection.cursor() as cursor:
+            cursor.execute(self.update, [*params, head.pk])
+            if cursor.rowcount != 1:  # as save(update_fields=…) would
+                raise DatabaseError("the audit chain's head was not updated")
+
+
+_head_sql: dict[str, _HeadStatements] = {}
+
+
+def _head_statements(using: str) -> _HeadStatements:
+    # Compiled inside the first append's transaction: select_for_update() refuses otherwise.
+    statements = _head_sql.get(using)
+    if statements is None:
+        statements = _head_sql[using] = _HeadStatements(using)
+    return statements
 
 
 # An account that called the API with a key carries the key's id (raportal/api/

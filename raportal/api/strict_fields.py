@@ -2,6 +2,7 @@
 would coerce into it: the request API's bodies and the search bodies both use them."""
 
 from rest_framework import serializers
+from rest_framework.validators import ProhibitSurrogateCharactersValidator
 
 
 class StrictCharField(serializers.CharField):
@@ -10,6 +11,14 @@ class StrictCharField(serializers.CharField):
     default_error_messages = {
         "surrogate": "Contains invalid Unicode (a lone surrogate): send UTF-8 text.",
     }
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        # to_internal_value refuses lone surrogates before any validator runs: DRF's own
+        # check would only walk each value again, character by character (a CSR: thousands).
+        self.validators = [
+            v for v in self.validators if not isinstance(v, ProhibitSurrogateCharactersValidator)
+        ]
 
     def to_internal_value(self, data):
         if not isinstance(data, str):

@@ -6,6 +6,7 @@ checked by the workflow against the profile."""
 from typing import Any
 
 from rest_framework import serializers
+from rest_framework.utils.serializer_helpers import BindingDict
 
 from certificates.pki.names import SAN_TYPES
 from profiles.models import Module, Workflow
@@ -21,9 +22,25 @@ def parse(serializer_class: type[serializers.Serializer[Any]], data: object) -> 
     if not isinstance(data, dict):
         raise invalid_request("expected a JSON object")
     serializer = serializer_class(data=data)
+    serializer.__dict__["fields"] = _bound_fields(serializer_class)  # DRF's cached_property
     if not serializer.is_valid():
         raise invalid_request("; ".join(flatten_errors(serializer.errors)))
     return serializer.validated_data
+
+
+_prototypes: dict[type[serializers.Serializer[Any]], serializers.Serializer[Any]] = {}
+
+
+def _bound_fields(serializer_class: type[serializers.Serializer[Any]]) -> BindingDict:
+    """The class's fields, deep-copied and bound once per process instead of for every body
+    (DRF copies the declared fields, nested serializers included, for each instance: most of
+    a body's validation). Validating reads a bound field and never changes it; what a field
+    reads from its parent — context, instance, partial — is the same empty default for every
+    serializer ``parse`` makes (data only), so one prototype's fields serve them all."""
+    prototype = _prototypes.get(serializer_class)
+    if prototype is None:
+        prototype = _prototypes[serializer_class] = serializer_class()
+    return prototype.fields
 
 
 def text(max_length: int = 1024, **kwargs: Any) -> StrictCharField:

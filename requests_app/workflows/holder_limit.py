@@ -1,7 +1,9 @@
 """The profile's "max certificates per holder" policy (holderId: certificates/holder.py)."""
 
-from django.db import connection
-from django.db.models import Count, Q
+import datetime as dt
+
+from django.db import connection, connections, router
+from django.utils import timezone
 
 from certificates.models import Certificate, RevocationReason
 from certificates.services import revoke_certificate
@@ -10,14 +12,59 @@ from raportal.callers import Principal
 from raportal.errors import DomainError
 
 
+class _CompiledCounts:
+    """The counts' query, turned into SQL once per process (every request's answer carries
+    them; the ORM's compilation of an aggregate cost more than the query). The certificates
+    counted are ``Certificate.objects.valid().with_holder(...)`` as the ORM compiles it; only
+    the holder, the time and the profile change from call to call."""
+
+    HOLDER, AT = "\x00holder-id\x00", dt.datetime(1970, 1, 2, 3, 4, 5, 6789, tzinfo=dt.UTC)
+
+    def __init__(self, using: str, *, on_profile: bool):
+        connection = connections[using]
+        counted = Certificate.objects.using(using).valid(self.AT).with_holder(self.HOLDER)
+        where, params = counted.query.get_compiler(using).compile(counted.query.where)
+        quote = connection.ops.quote_name
+        table = quote(Certificate._meta.db_table)
+        profile_id = f"{table}.{quote(Certificate._meta.get_field('profile').column)}"
+        here = f"{profile_id} = %s" if on_profile else f"{profile_id} IS NULL"
+        # Names from the model and SQL from the ORM's compiler; every value is a parameter.
+        self.sql = (
+            f"SELECT COUNT(*), COUNT(CASE WHEN {here} THEN 1 END) "  # noqa: S608
+            f"FROM {table} WHERE {where}"
+        )
+        self.params = list(params)
+        self.adapt = connection.ops.adapt_datetimefield_value
+        self.holder_at = [i for i, p in enumerate(params) if p == self.HOLDER]
+        self.now_at = [i for i, p in enumerate(params) if p == self.adapt(self.AT)]
+        if len(self.holder_at) != 1 or not self.now_at:
+            raise RuntimeError("the valid certificates' query names the holder once, a time")
+        self.using = using
+
+    def counts(self, holder_id: str, profile: Profile | None) -> tuple[int, int]:
+        params = list(self.params)
+        params[self.holder_at[0]] = holder_id
+        now = self.adapt(timezone.now())
+        for i in self.now_at:
+            params[i] = now
+        if profile is not None:  # in the SELECT list, before the WHERE clause's
+            params.insert(0, profile.pk)
+        with connections[self.using].cursor() as cursor:
+            cursor.execute(self.sql, params)
+            total, here = cursor.fetchone()
+        return total, here
+
+
+_compiled: dict[tuple[str, bool], _CompiledCounts] = {}
+
+
 def holder_counts(holder_id: str, profile: Profile | None) -> tuple[int, int]:
     """(valid certificates with this holderId anywhere, … on this profile) — one query."""
-    counts = (
-        Certificate.objects.valid()
-        .with_holder(holder_id)
-        .aggregate(total=Count("pk"), here=Count("pk", filter=Q(profile=profile)))
-    )
-    return counts["total"], counts["here"]
+    key = (router.db_for_read(Certificate), profile is not None)
+    compiled = _compiled.get(key)
+    if compiled is None:
+        compiled = _compiled[key] = _CompiledCounts(key[0], on_profile=key[1])
+    return compiled.counts(holder_id, profile)
 
 
 def _over_limit_error(profile: Profile, count: int) -> DomainError:

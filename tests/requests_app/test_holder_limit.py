@@ -80,3 +80,37 @@ def test_counts_cover_all_profiles_globally_and_this_profile_locally(
     )
     assert status == 201, body
     assert (body["globalHolderIdCount"], body["profileHolderIdCount"]) == (2, 1)
+
+
+def test_the_holder_counts_are_the_valid_certificates_queryset_counted(profile, approver_api):
+    """holder_counts runs SQL compiled once: it must count what the ORM's aggregate counts,
+    on a profile, on another one and on none, revoked and expired certificates left out."""
+    from django.db.models import Count, Q
+
+    from requests_app.workflows.holder_limit import holder_counts
+
+    _, kept = enroll(approver_api)
+    _, revoked = enroll(approver_api)
+    _, expired = enroll(approver_api)
+    enroll(approver_api)  # moved to no profile below
+    enroll(approver_api, "other.example.com")
+    Certificate.objects.filter(pk=revoked["certificate"]["_id"]).update(
+        revocation_date="2026-01-01T00:00Z"
+    )
+    Certificate.objects.filter(pk=expired["certificate"]["_id"]).update(
+        not_after="2020-01-01T00:00Z"
+    )
+    Certificate.objects.exclude(pk=kept["certificate"]["_id"]).filter(
+        holder_id=kept["holderId"]
+    ).update(profile=None)
+    holder = kept["holderId"]
+    for on in (profile, None):
+        expected = (
+            Certificate.objects.valid()
+            .with_holder(holder)
+            .aggregate(total=Count("pk"), here=Count("pk", filter=Q(profile=on)))
+        )
+        assert holder_counts(holder, on) == (expected["total"], expected["here"]), on
+    assert holder_counts(holder, profile) == (2, 1)
+    assert holder_counts(holder, None) == (2, 1)
+    assert holder_counts("f" * 64, profile) == (0, 0)
