@@ -15,8 +15,10 @@ writes on the membership table itself (``Team.members.through.objects``), bypass
 
 Read once per request: ``RevisionPerRequestMiddleware`` lets ``current()`` keep the token it
 read for the rest of the request (the profile cache and the grants cache then share one
-query; an API call reads it with its credential, in the same query), and a bump in the
-request forgets it. Another process's change is seen by the next
+query; an API call reads it with its credential, in the same query). A bump in the request
+ends that for the rest of the request: every later ``current()`` reads the database, so a
+token bumped in a transaction that is then rolled back (the profile editor's preview) is
+never kept. Another process's change is seen by the next
 request, never later; outside a request every ``current()`` reads the database.
 """
 
@@ -52,12 +54,19 @@ def quiet_fields(model) -> frozenset:
     return REVISED_MODELS.get(model._meta.label, frozenset())
 
 
-_request = threading.local()  # .active: in a request; .token: the token it read
+# .active: in a request; .token: the token it read; .bumped: it bumped the token (which a
+# rollback may undo: it reads the database from then on).
+_request = threading.local()
+
+
+def _keeps() -> bool:
+    return getattr(_request, "active", False) and not getattr(_request, "bumped", False)
 
 
 def bump() -> None:
     """A new token, in the current transaction."""
     _request.token = None
+    _request.bumped = True
     revision = apps.get_model("profiles", "ConfigRevision")
     token = uuid.uuid4().hex
     if not revision.objects.filter(pk=1).update(token=token):
@@ -75,14 +84,14 @@ def current() -> str | None:
         cursor.execute(f"SELECT token FROM {connection.ops.quote_name(table)} WHERE id = 1")  # noqa: S608
         row = cursor.fetchone()
     token = row[0] if row else None
-    if getattr(_request, "active", False):
+    if _keeps():
         _request.token = token
     return token
 
 
 def prime(token: str | None) -> None:
     """The token, read by another query of this request (the API key's: connect())."""
-    if getattr(_request, "active", False) and token is not None:
+    if _keeps() and token is not None:
         _request.token = token
 
 
@@ -93,11 +102,11 @@ class RevisionPerRequestMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        _request.active, _request.token = True, None
+        _request.active, _request.token, _request.bumped = True, None, False
         try:
             return self.get_response(request)
         finally:
-            _request.active, _request.token = False, None
+            _request.active, _request.token, _request.bumped = False, None, False
 
 
 class RevisedQuerySet(models.QuerySet):

@@ -104,7 +104,13 @@ def claim(message_id: int | None = None, now: dt.datetime | None = None) -> Outb
         due = OutboxMessage.objects.due(now)
         if message_id is not None:
             due = due.filter(pk=message_id)
-        message = due.select_for_update(skip_locked=True).order_by("available_at", "pk").first()
+        oldest = due.select_for_update(skip_locked=True).order_by("available_at", "pk")
+        message = oldest.first()
+        while message is not None and message.attempts >= settings.RAPORTAL_OUTBOX_MAX_ATTEMPTS:
+            # Every attempt was claimed and none finished or failed: its task killed or hung
+            # its worker each time (out of memory, a timeout). Given up, not taken again.
+            _give_up(message, now, "every attempt's worker died before the task ended")
+            message = None if message_id is not None else oldest.first()
         if message is None:
             return None
         lease = now + dt.timedelta(seconds=settings.RAPORTAL_OUTBOX_LEASE_SECONDS)
@@ -143,15 +149,7 @@ def _failed(message: OutboxMessage, exc: Exception) -> None:
     error = f"{type(exc).__name__}: {exc}"[:2000]
     mine = OutboxMessage.objects.filter(pk=message.pk, available_at=message.available_at)
     if message.attempts >= settings.RAPORTAL_OUTBOX_MAX_ATTEMPTS:
-        logger.error(
-            "outbox message %s (%s) failed %d times, given up: %s",
-            message.pk,
-            message.task,
-            message.attempts,
-            error,
-            exc_info=exc,
-        )
-        mine.update(failed_at=now, last_error=error)
+        _give_up(message, now, error, exc, mine)
         return
     base = settings.RAPORTAL_OUTBOX_RETRY_DELAY
     delay = min(base * 2 ** (message.attempts - 1), MAX_RETRY_DELAY)
@@ -165,6 +163,26 @@ def _failed(message: OutboxMessage, exc: Exception) -> None:
         exc_info=exc,
     )
     mine.update(available_at=now + dt.timedelta(seconds=delay), last_error=error)
+
+
+def _give_up(
+    message: OutboxMessage,
+    now: dt.datetime,
+    error: str,
+    exc: Exception | None = None,
+    rows: Any = None,
+) -> None:
+    logger.error(
+        "outbox message %s (%s) failed %d times, given up: %s",
+        message.pk,
+        message.task,
+        message.attempts,
+        error,
+        exc_info=exc,
+    )
+    if rows is None:
+        rows = OutboxMessage.objects.filter(pk=message.pk)
+    rows.update(failed_at=now, last_error=error)
 
 
 def will_retry() -> bool:

@@ -125,3 +125,41 @@ def test_each_api_call_reads_the_revision_again(profile, outsider, outsider_api)
     assert after["permissions"] == [
         {"value": "lifecycle:webra:perform:enroll", "filter": "profile = webra-demo"}
     ]
+
+
+def test_a_grant_given_and_rolled_back_within_a_request_is_not_kept_for_the_rest_of_it(
+    profile, outsider
+):
+    from django.db import transaction
+
+    from profiles import revision
+
+    middleware = revision.RevisionPerRequestMiddleware(lambda request: None)
+    seen = {}
+
+    def request_body(request):
+        seen["before"] = level(outsider, profile)
+        try:
+            with transaction.atomic():  # a preview: written, read, then rolled back
+                Grant.objects.create(
+                    profile=profile,
+                    workflow=Workflow.REVOKE,
+                    level=GrantLevel.PERFORM,
+                    user=outsider,
+                )
+                seen["inside"] = level(outsider, profile)
+                raise RuntimeError("roll back")
+        except RuntimeError:
+            pass
+        seen["after"] = level(outsider, profile)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT token FROM profiles_configrevision WHERE id = 1")
+            seen["token_in_database"] = cursor.fetchone()[0]
+        seen["token_read"] = revision.current()
+
+    middleware.get_response = request_body
+    middleware(None)
+    assert seen["before"] is None
+    assert seen["inside"] == GrantLevel.PERFORM
+    assert seen["after"] is None, "the rolled-back grant was kept for the rest of the request"
+    assert seen["token_read"] == seen["token_in_database"]

@@ -119,6 +119,24 @@ def test_a_task_failing_every_attempt_is_kept_as_failed(db, settings, caplog):
     assert "given up" in caplog.text
 
 
+def test_a_message_whose_worker_dies_at_every_attempt_is_given_up_and_the_next_one_runs(
+    db, settings, caplog
+):
+    settings.RAPORTAL_OUTBOX_MAX_ATTEMPTS = 2
+    settings.RAPORTAL_OUTBOX_LEASE_SECONDS = 300
+    killer = outbox.enqueue(note, "kills its worker")
+    now = timezone.now()
+    for attempt in range(2):  # claimed, then its worker dies: the lease runs out
+        assert outbox.claim(now=now + dt.timedelta(seconds=301 * attempt)).pk == killer.pk
+    # Due just after the dead one's lease ends: the dead one comes first in the queue.
+    later = outbox.enqueue(note, "after it", at=now + dt.timedelta(seconds=601.5))
+    taken = outbox.claim(now=now + dt.timedelta(seconds=602))
+    assert taken is not None and taken.pk == later.pk, "the dead one is not taken a third time"
+    killer.refresh_from_db()
+    assert killer.failed_at is not None and "died" in killer.last_error
+    assert "given up" in caplog.text
+
+
 def test_a_name_that_is_no_task_is_not_run(db, settings):
     settings.RAPORTAL_OUTBOX_MAX_ATTEMPTS = 1
     message = OutboxMessage.objects.create(task="os.system", args=["true"])
