@@ -598,6 +598,26 @@ def _run(client, worker, name: str, *args, timeout: float = 90):
         result.forget()
 
 
+def _denied(profile, requester, approver, **fields) -> Request:
+    """A request the approver denied: by default still kept (not past its removeAt)."""
+    now = timezone.now()
+    values = {
+        "dn": "CN=denied.example.com",
+        "expires_at": now + dt.timedelta(days=7),
+        "remove_at": now + dt.timedelta(days=97),
+        **fields,
+    }
+    return Request.objects.create(
+        module="webra",
+        workflow=Workflow.ENROLL,
+        status=Status.DENIED,
+        profile=profile,
+        requester=requester,
+        approver=approver,
+        **values,
+    )
+
+
 def _tail(worker) -> str:
     return worker.log.read_text(errors="replace")[-4000:]
 
@@ -609,30 +629,16 @@ def test_a_real_worker_runs_the_tasks_sent_through_redis(
 ):
     # Committed data (transactional_db): the worker reads it through its own connection.
     now = timezone.now()
-    old = Request.objects.create(
-        module="webra",
-        workflow=Workflow.ENROLL,
-        status=Status.DENIED,
-        profile=profile,
-        requester=requester,
-        approver=approver,
+    old = _denied(
+        profile,
+        requester,
+        approver,
         dn="CN=old.example.com",
         created_at=now - dt.timedelta(days=100),
         expires_at=now - dt.timedelta(days=93),
         remove_at=now - dt.timedelta(days=3),
     )
-    denied = Request.objects.create(
-        module="webra",
-        workflow=Workflow.ENROLL,
-        status=Status.DENIED,
-        profile=profile,
-        requester=requester,
-        approver=approver,
-        dn="CN=denied.example.com",
-        approver_comment="not this one",
-        expires_at=now + dt.timedelta(days=7),
-        remove_at=now + dt.timedelta(days=97),
-    )
+    denied = _denied(profile, requester, approver, approver_comment="not this one")
 
     numbers = worker.run("certificates.tasks.refresh_crls")
     assert numbers == {pki["root"].name: 1, pki["issuing"].name: 1}
@@ -654,17 +660,7 @@ def test_a_real_worker_runs_the_tasks_sent_through_redis(
 def test_a_real_worker_runs_outbox_messages_and_its_sweep_sends_the_left_ones_again(
     postgres_only, redis_up, transactional_db, pki, profile, requester, approver, worker
 ):
-    denied = Request.objects.create(
-        module="webra",
-        workflow=Workflow.ENROLL,
-        status=Status.DENIED,
-        profile=profile,
-        requester=requester,
-        approver=approver,
-        dn="CN=denied.example.com",
-        expires_at=timezone.now() + dt.timedelta(days=7),
-        remove_at=timezone.now() + dt.timedelta(days=97),
-    )
+    denied = _denied(profile, requester, approver)
     task = "requests_app.tasks.notify_request_decided"
     sent = OutboxMessage.objects.create(task=task, args=[str(denied.pk)])
     assert worker.run("raportal.tasks.run_outbox_message", sent.pk) is True
