@@ -215,7 +215,11 @@ class Caller:
         a queryset (one query), every profile when None. Plus the caller's grants on them
         (none for an administrator or a caller without an account), from the grants cache:
         the configuration revision's query, once per request, unless they changed."""
-        rights = _rights_of(profiles)
+        return cls.with_rights(user, _rights_of(profiles))
+
+    @classmethod
+    def with_rights(cls, user: Any, rights: dict[int, ProfileRights]) -> "Caller":
+        """The caller's rights on the profiles whose ``rights`` were read (``_rights_of``)."""
         administrator = is_administrator(user)
         account = has_account(user) and bool(getattr(user, "is_authenticated", False))
         granted: dict[tuple[int, str], str] = {}
@@ -415,6 +419,13 @@ def request_level(user: Any, request: RequestLike) -> Level:
 def may_decide(user: Any, request: RequestLike) -> bool:
     """Whether the caller may approve or deny ``request`` (not their own; ``perform``)."""
     return Caller.of(user, _request_profiles(request)).may_decide(request)
+
+
+def deciders(users: Iterable[Any], request: RequestLike) -> list[Any]:
+    """Of ``users``, those who may approve or deny ``request`` (``may_decide``), the request's
+    profiles read once (one query) and each account's grants from the grants cache."""
+    rights = _rights_of(_request_profiles(request))
+    return [user for user in users if Caller.with_rights(user, rights).may_decide(request)]
 
 
 # --- querysets (bulk, as subqueries) ---------------------------------------------------------

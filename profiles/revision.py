@@ -25,7 +25,7 @@ request, never later; outside a request every ``current()`` reads the database.
 import contextlib
 import threading
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.apps import apps
@@ -95,6 +95,20 @@ def prime(token: str | None) -> None:
         _request.token = token
 
 
+@contextlib.contextmanager
+def read_once() -> Iterator[None]:
+    """One reading of the revision for the block, as for a request (background work that
+    asks the access policy about many accounts at once); inside a request, the request's."""
+    if getattr(_request, "active", False):
+        yield
+        return
+    _request.active, _request.token, _request.bumped = True, None, False
+    try:
+        yield
+    finally:
+        _request.active, _request.token, _request.bumped = False, None, False
+
+
 class RevisionPerRequestMiddleware:
     """One reading of the revision per request (see the module's docstring)."""
 
@@ -102,11 +116,8 @@ class RevisionPerRequestMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        _request.active, _request.token, _request.bumped = True, None, False
-        try:
+        with read_once():
             return self.get_response(request)
-        finally:
-            _request.active, _request.token, _request.bumped = False, None, False
 
 
 class RevisedQuerySet(models.QuerySet):

@@ -10,7 +10,8 @@ from django.contrib.auth.models import User
 from django.db.models import CharField, F, Q, QuerySet, Value
 from django.db.models.functions import Coalesce, NullIf
 
-from profiles.access import perform_holders
+from profiles import revision
+from profiles.access import deciders, perform_holders
 from profiles.models import Profile, Workflow
 from raportal.callers import Principal
 from requests_app.models import Request, RequestApproval, Status
@@ -115,11 +116,14 @@ def _columns(sort: str) -> list[dict[str, str | None]]:
 
 
 def approvers_of(request: Request) -> list[User]:
-    """Who may decide on a pending request now, as the access policy says (profiles/access.py):
-    active accounts holding ``perform`` on its profile and workflow (superusers for a request on
-    no profile), for whom the approver's queue holds it (``Request.objects.decidable_by``: not
-    their own, not expired, a migration's source profile, not already approved by them under
-    dual control) — never its requester."""
+    """Who may decide on a pending request now: the accounts the approve service would let
+    approve it (``requests_app.services``: ``check_pending``, ``check_may_decide`` through
+    the access policy's ``may_decide``, ``check_not_yet_approved``) among the active accounts
+    holding ``perform`` on its profile and workflow (superusers for a request on no profile)
+    — never its requester. Three queries (candidates, approvals given, the profiles' rights)
+    and the grants cache, whatever the number of candidates."""
+    if request.status != Status.PENDING or request.is_expired:
+        return []
     if request.profile is None:
         holders = Q(is_superuser=True)
     else:
@@ -127,12 +131,13 @@ def approvers_of(request: Request) -> list[User]:
     candidates = get_user_model().objects.filter(holders, is_active=True)
     if request.requester_id is not None:  # pk=None would match no account anyway
         candidates = candidates.exclude(pk=request.requester_id)
-    candidates = candidates.distinct().order_by("username")
-    return [
-        user
-        for user in candidates
-        if Request.objects.decidable_by(user).filter(pk=request.pk).exists()
-    ]
+    approved = set(request.approvals.values_list("approver_id", flat=True))
+    with revision.read_once():
+        return [
+            user
+            for user in deciders(candidates.distinct().order_by("username"), request)
+            if user.pk not in approved
+        ]
 
 
 @dataclass

@@ -46,3 +46,60 @@ def test_perform_on_a_disabled_profile_only_gives_neither(webra, client):
     webra.enabled = False
     webra.save(update_fields=["enabled"])
     assert offered(client, user) == (False, 404)
+
+
+def _pending_on(profile, requester):
+    from tests.approvals.test_queue import bulk_pending
+
+    bulk_pending(1, profile, requester)
+    from requests_app.models import Request
+
+    return Request.objects.select_related("profile").get(profile=profile)
+
+
+def test_the_approvers_mailed_are_those_the_approve_service_lets_decide(webra):
+    """``approvers_of`` (the pending notice's recipients, the decision page's "still
+    eligible") asks the access policy's ``may_decide``, as the approve service does: holders
+    of perform on the workflow, administrators, never the requester, not who approved already."""
+    from requests_app.models import RequestApproval
+    from requests_app.pages.queries import approvers_of
+    from requests_app.services import check_may_decide
+
+    requester = UserFactory(username="asker")
+    direct, member, boss = (UserFactory(username=n) for n in ("direct", "member", "boss"))
+    boss.is_staff = True
+    boss.save()
+    team = TeamFactory(name="deciders")
+    team.members.add(member)
+    grant(webra, direct, "perform", "enroll")
+    grant(webra, team, "perform", "enroll")
+    grant(webra, requester, "perform", "enroll")  # but never on their own request
+    grant(webra, UserFactory(username="revoker"), "perform", "revoke")
+    grant(webra, UserFactory(username="asking"), "request", "enroll")
+    request = _pending_on(webra, requester)
+    names = [user.username for user in approvers_of(request)]
+    assert names == ["boss", "direct", "member"]
+    for user in (direct, member, boss):
+        check_may_decide(user, request)  # raises when the service would refuse
+    RequestApproval.objects.create(request=request, approver=direct)
+    assert [user.username for user in approvers_of(request)] == ["boss", "member"]
+
+
+def test_the_approvers_are_found_in_as_many_queries_for_ten_as_for_one(webra):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from requests_app.pages.queries import approvers_of
+
+    request = _pending_on(webra, UserFactory(username="asker"))
+    grant(webra, UserFactory(username="first"), "perform", "enroll")
+    with CaptureQueriesContext(connection) as one:
+        assert len(approvers_of(request)) == 1
+    for i in range(9):
+        grant(webra, UserFactory(username=f"more{i}"), "perform", "enroll")
+    assert len(approvers_of(request)) == 10
+    # Each account's grants are read once per configuration revision (the grants cache):
+    # new accounts cost a read each the first time, none the next.
+    with CaptureQueriesContext(connection) as again:
+        assert len(approvers_of(request)) == 10
+    assert len(again) <= len(one), [q["sql"] for q in again.captured_queries]
