@@ -39,8 +39,7 @@ from typing import Any
 
 from celery import Task
 from django.conf import settings
-from django.db import close_old_connections, connections, transaction
-from django.db.models import F
+from django.db import close_old_connections, connection, connections, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -96,34 +95,71 @@ def _dispatch(message_id: int, at: dt.datetime) -> None:
 # --- claiming and running ------------------------------------------------------------------
 
 
+class _Statements:
+    """The claim's statements and the delete of a message run, composed once per process
+    from the model's names: a claim is one update (no transaction of its own, no ORM
+    compilation), which matters because a worker makes one per message and one more to
+    find the queue empty."""
+
+    def __init__(self) -> None:
+        ops, features = connection.ops, connection.features
+        meta = OutboxMessage._meta
+        c = {field.name: ops.quote_name(field.column) for field in meta.concrete_fields}
+        table = ops.quote_name(meta.db_table)
+        lock = " FOR UPDATE SKIP LOCKED" if features.has_select_for_update_skip_locked else ""
+        every = ", ".join(c[field.name] for field in meta.concrete_fields)
+        # Names from the model's _meta, values as parameters.
+        # [any due message, the message of the given id]
+        self.give_up, self.take = [], []
+        for one in ("", f" AND {c['id']} = %s"):
+            due = f"{c['failed_at']} IS NULL AND {c['available_at']} <= %s{one}"
+            self.give_up.append(
+                f"UPDATE {table} SET {c['failed_at']} = %s, {c['last_error']} = %s "  # noqa: S608
+                f"WHERE {due} AND {c['attempts']} >= %s "
+                f"RETURNING {c['id']}, {c['task']}, {c['attempts']}"
+            )
+            # The oldest due message, locked and skipped by concurrent claimers (PostgreSQL);
+            # SQLite runs one writer at a time: the subquery and the update see the same rows.
+            self.take.append(
+                f"UPDATE {table} SET {c['available_at']} = %s, "  # noqa: S608
+                f"{c['attempts']} = {c['attempts']} + 1 "
+                f"WHERE {c['id']} = (SELECT {c['id']} FROM {table} "
+                f"WHERE {due} AND {c['attempts']} < %s "
+                f"ORDER BY {c['available_at']}, {c['id']} LIMIT 1{lock}) RETURNING {every}"
+            )
+        self.delete = f"DELETE FROM {table} WHERE {c['id']} = %s AND {c['available_at']} = %s"  # noqa: S608
+
+
+_statements: _Statements | None = None
+
+
+def _sql() -> _Statements:
+    global _statements
+    if _statements is None:
+        _statements = _Statements()
+    return _statements
+
+
 def claim(message_id: int | None = None, now: dt.datetime | None = None) -> OutboxMessage | None:
     """Takes one due message (that one, or the oldest) for the lease; None when there is none
     or another worker holds it."""
     now = now or timezone.now()
-    with transaction.atomic():
-        due = OutboxMessage.objects.due(now)
-        if message_id is not None:
-            due = due.filter(pk=message_id)
-        oldest = due.select_for_update(skip_locked=True).order_by("available_at", "pk")
-        message = oldest.first()
-        while message is not None and message.attempts >= settings.RAPORTAL_OUTBOX_MAX_ATTEMPTS:
-            # Every attempt was claimed and none finished or failed: its task killed or hung
-            # its worker each time (out of memory, a timeout). Given up, not taken again.
-            _give_up(message, now, "every attempt's worker died before the task ended")
-            message = None if message_id is not None else oldest.first()
-        if message is None:
-            return None
-        lease = now + dt.timedelta(seconds=settings.RAPORTAL_OUTBOX_LEASE_SECONDS)
-        # Conditional on what was read: without row locks (SQLite) the second of two
-        # claimers updates nothing.
-        taken = OutboxMessage.objects.filter(
-            pk=message.pk, available_at=message.available_at, attempts=message.attempts
-        ).update(available_at=lease, attempts=F("attempts") + 1)
-        if not taken:
-            return None
-    message.available_at = lease
-    message.attempts += 1
-    return message
+    sql, adapt = _sql(), connection.ops.adapt_datetimefield_value
+    attempts = settings.RAPORTAL_OUTBOX_MAX_ATTEMPTS
+    one = [] if message_id is None else [message_id]
+    # Two statements, each atomic on its own: no transaction around them to begin and end.
+    with connection.cursor() as cursor:
+        # Every attempt was claimed and none finished or failed: its task killed or hung its
+        # worker each time (out of memory, a timeout). Given up, never taken again.
+        error = "every attempt's worker died before the task ended"
+        cursor.execute(sql.give_up[bool(one)], [adapt(now), error, adapt(now), *one, attempts])
+        for pk, task, tried in cursor.fetchall():
+            _log_given_up(pk, task, tried, error)
+    lease = now + dt.timedelta(seconds=settings.RAPORTAL_OUTBOX_LEASE_SECONDS)
+    params = [adapt(lease), adapt(now), *one, attempts]
+    # Read to the end: SQLite ends an UPDATE … RETURNING only once its rows are all read.
+    taken = list(OutboxMessage.objects.raw(sql.take[bool(one)], params))
+    return taken[0] if taken else None
 
 
 def run(message: OutboxMessage) -> bool:
@@ -140,7 +176,9 @@ def run(message: OutboxMessage) -> bool:
     finally:
         _attempt.reset(token)
     # Only while the claim is ours: past the lease, the worker that took it over decides.
-    OutboxMessage.objects.filter(pk=message.pk, available_at=message.available_at).delete()
+    with connection.cursor() as cursor:
+        adapt = connection.ops.adapt_datetimefield_value
+        cursor.execute(_sql().delete, [message.pk, adapt(message.available_at)])
     return True
 
 
@@ -172,17 +210,23 @@ def _give_up(
     exc: Exception | None = None,
     rows: Any = None,
 ) -> None:
-    logger.error(
-        "outbox message %s (%s) failed %d times, given up: %s",
-        message.pk,
-        message.task,
-        message.attempts,
-        error,
-        exc_info=exc,
-    )
+    _log_given_up(message.pk, message.task, message.attempts, error, exc)
     if rows is None:
         rows = OutboxMessage.objects.filter(pk=message.pk)
     rows.update(failed_at=now, last_error=error)
+
+
+def _log_given_up(
+    pk: int, task: str, attempts: int, error: str, exc: Exception | None = None
+) -> None:
+    logger.error(
+        "outbox message %s (%s) failed %d times, given up: %s",
+        pk,
+        task,
+        attempts,
+        error,
+        exc_info=exc,
+    )
 
 
 def will_retry() -> bool:

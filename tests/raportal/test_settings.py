@@ -155,3 +155,30 @@ def test_make_serve_stops_on_deploy_check_warnings():
     assert commands.index(check[0]) < next(
         n for n, line in enumerate(commands) if "gunicorn" in line
     ), result.stdout
+
+
+DB_OPTIONS = (
+    "import django, json; django.setup(); from django.conf import settings as s; "
+    "print(json.dumps(s.DATABASES['default'].get('OPTIONS', {})))"
+)
+
+
+@pytest.mark.parametrize(("threshold", "prepared_after"), [(None, 5), ("1", 1), ("0", None)])
+def test_postgresql_binds_parameters_on_the_server_and_prepares_what_runs_often(
+    threshold, prepared_after
+):
+    env = {**GOOD, "DATABASE_URL": "postgres://portal@db.example.com:5432/raportal"}
+    if threshold is not None:
+        env["RAPORTAL_DB_PREPARE_THRESHOLD"] = threshold
+    result = settings_load(code=DB_OPTIONS, **env)
+    assert result.returncode == 0, result.stderr
+    options = json.loads(result.stdout.strip().splitlines()[-1])
+    assert options["server_side_binding"] is True, options
+    assert options["prepare_threshold"] == prepared_after, options
+
+
+def test_a_prepare_threshold_that_is_not_a_number_is_refused():
+    env = {**GOOD, "DATABASE_URL": "postgres://portal@db.example.com:5432/raportal"}
+    result = settings_load(**env, RAPORTAL_DB_PREPARE_THRESHOLD="often")
+    assert result.returncode != 0
+    assert "RAPORTAL_DB_PREPARE_THRESHOLD must be a whole number" in result.stderr, result.stderr
