@@ -104,7 +104,7 @@ class _Statements:
     def __init__(self) -> None:
         ops, features = connection.ops, connection.features
         meta = OutboxMessage._meta
-        c = {field.name: ops.quote_name(field.column) for field in meta.concrete_fields}
+        c = {field.name: ops.quote_name(str(field.column)) for field in meta.concrete_fields}
         table = ops.quote_name(meta.db_table)
         lock = " FOR UPDATE SKIP LOCKED" if features.has_select_for_update_skip_locked else ""
         every = ", ".join(c[field.name] for field in meta.concrete_fields)
