@@ -15,9 +15,10 @@ drops both) and, once the transaction commits, hands it on according to
 - ``inline``: run by the committing thread right after the commit — for the test suite
   only; the production settings refuse it.
 
-A worker claims a message (``claim``) in a short transaction: ``SELECT … FOR UPDATE SKIP
-LOCKED`` on PostgreSQL, and a conditional update that moves ``available_at`` past the lease
-(``RAPORTAL_OUTBOX_LEASE_SECONDS``), so of several processes exactly one gets it. The task
+A worker claims a message (``claim``) in one statement: an ``UPDATE … RETURNING`` that moves
+``available_at`` of the oldest due message past the lease (``RAPORTAL_OUTBOX_LEASE_SECONDS``),
+the message chosen by a subquery PostgreSQL runs with ``FOR UPDATE SKIP LOCKED`` (SQLite
+has one writer at a time), so of several processes exactly one gets it. The task
 runs with no transaction open; the message is then deleted. A worker that dies before that
 leaves it to the next claim once the lease is over: at least once, and once when nothing
 dies mid-task. A task that raises is tried again after ``RAPORTAL_OUTBOX_RETRY_DELAY``
