@@ -201,7 +201,11 @@ def _failed(message: OutboxMessage, exc: Exception) -> None:
         error,
         exc_info=exc,
     )
-    mine.update(available_at=now + dt.timedelta(seconds=delay), last_error=error)
+    retry_at = now + dt.timedelta(seconds=delay)
+    if mine.update(available_at=retry_at, last_error=error) and delivery() == CELERY:
+        # Handed to the broker for then (eta), not left to the sweep, which looks only at
+        # messages due a minute ago; a worker thread finds it at its next look.
+        _dispatch(message.pk, retry_at)
 
 
 def _give_up(

@@ -374,3 +374,24 @@ def test_a_notice_whose_last_attempt_fails_is_recorded_as_a_failed_notification(
     [event] = AuditEvent.objects.filter(action="notification.failed")
     assert event.object_id == pending_notice and "try later" in event.detail["error"]
     assert mailoutbox == [] and not OutboxMessage.objects.exists(), "recorded, not kept"
+
+
+def test_with_a_broker_a_failed_attempt_is_sent_again_for_its_retry_time(db, settings, monkeypatch):
+    """Not left to the sweep (which looks at messages due a minute ago): the retry's task
+    goes to the broker with the retry's time as its eta."""
+    from raportal.tasks import run_outbox_message
+
+    settings.RAPORTAL_OUTBOX_DELIVERY = "celery"
+    settings.RAPORTAL_OUTBOX_RETRY_DELAY = 30
+    sent: list[tuple] = []
+    monkeypatch.setattr(run_outbox_message, "delay", lambda *args: sent.append(("now", args)))
+    monkeypatch.setattr(
+        run_outbox_message, "apply_async", lambda args, eta: sent.append((eta, args))
+    )
+    outbox_tasks.failures_left["count"] = 1
+    message = outbox.enqueue(flaky, "later")
+    assert outbox.run(outbox.claim()) is False
+    message.refresh_from_db()
+    assert sent == [(message.available_at, (message.pk,))], sent
+    assert outbox.run(outbox.claim(message.pk, now=message.available_at)) is True
+    assert values() == ["later"]
