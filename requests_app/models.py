@@ -13,6 +13,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from profiles import grants_cache
 from profiles.access import decidable_condition, granted_profiles
 from profiles.models import (
     GrantLevel,
@@ -129,13 +130,12 @@ class RequestQuerySet(models.QuerySet["Request"]):
 
     def mine(self, user: Principal) -> Self:
         """Requests the user made or that belong to one of their teams (not those they see as
-        an approver: see ``visible_to``). The teams are looked up first (one small query), so
-        that the database can use the requester and team indexes instead of a scan."""
+        an approver: see ``visible_to``). The teams are known first (the grants cache: no
+        query unless the configuration changed), so that the database can use the requester
+        and team indexes instead of a scan."""
         if not has_account(user):
             return self.none()
-        teams = list(
-            Team.members.through.objects.filter(user=user).values_list("team_id", flat=True)
-        )
+        teams = sorted(grants_cache.held_by(user).team_ids)
         return self.filter(Q(requester=user) | Q(team__in=teams))
 
     def with_secrets_for(self, user: Principal) -> Self:
