@@ -422,9 +422,12 @@ def may_decide(user: Any, request: RequestLike) -> bool:
 
 
 def deciders(users: Iterable[Any], request: RequestLike) -> list[Any]:
-    """Of ``users``, those who may approve or deny ``request`` (``may_decide``), the request's
-    profiles read once (one query) and each account's grants from the grants cache."""
+    """Of ``users``, those who may approve or deny ``request`` (``may_decide``): the request's
+    profiles read once (one query), the accounts' grants from the grants cache, those not in
+    it read together (two queries)."""
+    users = list(users)
     rights = _rights_of(_request_profiles(request))
+    grants_cache.held_by_many(users)
     return [user for user in users if Caller.with_rights(user, rights).may_decide(request)]
 
 

@@ -15,7 +15,8 @@ drops both) and, once the transaction commits, hands it on according to
 - ``inline``: run by the committing thread right after the commit — for the test suite
   only; the production settings refuse it.
 
-A worker claims a message (``claim``) in one statement: an ``UPDATE … RETURNING`` that moves
+A worker claims a message (``claim``) in one statement (after one that gives up the messages
+whose every attempt's worker died): an ``UPDATE … RETURNING`` that moves
 ``available_at`` of the oldest due message past the lease (``RAPORTAL_OUTBOX_LEASE_SECONDS``),
 the message chosen by a subquery PostgreSQL runs with ``FOR UPDATE SKIP LOCKED`` (SQLite
 has one writer at a time), so of several processes exactly one gets it. The task
@@ -40,7 +41,13 @@ from typing import Any
 
 from celery import Task
 from django.conf import settings
-from django.db import close_old_connections, connection, connections, transaction
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    close_old_connections,
+    connection,
+    connections,
+    transaction,
+)
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -51,6 +58,7 @@ logger = logging.getLogger(__name__)
 CELERY, THREAD, INLINE = "celery", "thread", "inline"
 MAX_RETRY_DELAY = 3600
 SWEEP_GRACE = dt.timedelta(seconds=60)
+ETA_RETRY_LIMIT = 300  # seconds: longer retry waits are left to the sweep
 # (attempt, attempts allowed) of the message being run in this thread, if any.
 _attempt: ContextVar[tuple[int, int] | None] = ContextVar("outbox_attempt", default=None)
 
@@ -98,9 +106,9 @@ def _dispatch(message_id: int, at: dt.datetime) -> None:
 
 class _Statements:
     """The claim's statements and the delete of a message run, composed once per process
-    from the model's names: a claim is one update (no transaction of its own, no ORM
-    compilation), which matters because a worker makes one per message and one more to
-    find the queue empty."""
+    from the model's names: a claim is two updates (the give-up, the take; no transaction
+    of their own, no ORM compilation), which matters because a worker makes one per message
+    and one more to find the queue empty."""
 
     def __init__(self) -> None:
         ops, features = connection.ops, connection.features
@@ -159,7 +167,9 @@ def claim(message_id: int | None = None, now: dt.datetime | None = None) -> Outb
     lease = now + dt.timedelta(seconds=settings.RAPORTAL_OUTBOX_LEASE_SECONDS)
     params = [adapt(lease), adapt(now), *one, attempts]
     # Read to the end: SQLite ends an UPDATE … RETURNING only once its rows are all read.
-    taken = list(OutboxMessage.objects.raw(sql.take[bool(one)], params))
+    taken = list(
+        OutboxMessage.objects.db_manager(DEFAULT_DB_ALIAS).raw(sql.take[bool(one)], params)
+    )
     return taken[0] if taken else None
 
 
@@ -202,9 +212,13 @@ def _failed(message: OutboxMessage, exc: Exception) -> None:
         exc_info=exc,
     )
     retry_at = now + dt.timedelta(seconds=delay)
-    if mine.update(available_at=retry_at, last_error=error) and delivery() == CELERY:
-        # Handed to the broker for then (eta), not left to the sweep, which looks only at
-        # messages due a minute ago; a worker thread finds it at its next look.
+    updated = mine.update(available_at=retry_at, last_error=error)
+    if updated and delivery() == CELERY and delay <= ETA_RETRY_LIMIT:
+        # A short wait is handed to the broker for then (eta), not left to the sweep, which
+        # looks only at messages due a minute ago. Longer ones stay with the sweep: a broker
+        # holds eta tasks in its workers' memory (a mail server away for hours would fill
+        # them), and Redis redelivers those past its visibility timeout. A worker thread
+        # finds a retry at its next look.
         _dispatch(message.pk, retry_at)
 
 

@@ -117,13 +117,16 @@ def _columns(sort: str) -> list[dict[str, str | None]]:
 
 def approvers_of(request: Request) -> list[User]:
     """Who may decide on a pending request now: the accounts the approve service would let
-    approve it (``requests_app.services``: ``check_pending``, ``check_may_decide`` through
-    the access policy's ``may_decide``, ``check_not_yet_approved``) among the active accounts
-    holding ``perform`` on its profile and workflow (superusers for a request on no profile)
-    — never its requester. Three queries (candidates, approvals given, the profiles' rights)
-    and the grants cache, whatever the number of candidates."""
+    approve it (``requests_app.services``: ``check_pending``, ``check_may_decide`` through the
+    access policy's ``may_decide``, ``check_not_yet_approved``, an enabled profile) among the
+    active accounts holding ``perform`` on its profile and workflow (superusers for a request
+    on no profile) — never its requester. Three queries (candidates, approvals given, the
+    profiles' rights), two more for the accounts whose grants the grants cache lacks,
+    whatever their number."""
     if request.status != Status.PENDING or request.is_expired:
         return []
+    if request.profile is not None and not request.profile.enabled:
+        return []  # the approve service refuses it (REQ-010) until it is enabled again
     if request.profile is None:
         holders = Q(is_superuser=True)
     else:

@@ -85,21 +85,50 @@ def test_the_approvers_mailed_are_those_the_approve_service_lets_decide(webra):
     assert [user.username for user in approvers_of(request)] == ["boss", "member"]
 
 
-def test_the_approvers_are_found_in_as_many_queries_for_ten_as_for_one(webra):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
+def test_nobody_is_an_approver_of_a_request_past_its_expiry_or_on_a_disabled_profile(webra):
+    from django.utils import timezone
 
     from requests_app.pages.queries import approvers_of
 
+    grant(webra, UserFactory(username="direct"), "perform", "enroll")
     request = _pending_on(webra, UserFactory(username="asker"))
+    assert [user.username for user in approvers_of(request)] == ["direct"]
+    webra.enabled = False
+    webra.save(update_fields=["enabled"])
+    request.refresh_from_db()
+    assert approvers_of(request) == []
+    webra.enabled = True
+    webra.save(update_fields=["enabled"])
+    request.refresh_from_db()
+    request.expires_at = timezone.now()
+    assert approvers_of(request) == []
+
+
+def test_the_approvers_are_found_in_as_many_queries_for_ten_as_for_one(webra):
+    """Whether their grants are in the grants cache or not (a notice often runs after a
+    configuration change, or in a Celery worker of its own)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from profiles import grants_cache
+    from requests_app.pages.queries import approvers_of
+
+    request = _pending_on(webra, UserFactory(username="asker"))
+    team = TeamFactory(name="many")
     grant(webra, UserFactory(username="first"), "perform", "enroll")
-    with CaptureQueriesContext(connection) as one:
-        assert len(approvers_of(request)) == 1
-    for i in range(9):
-        grant(webra, UserFactory(username=f"more{i}"), "perform", "enroll")
-    assert len(approvers_of(request)) == 10
-    # Each account's grants are read once per configuration revision (the grants cache):
-    # new accounts cost a read each the first time, none the next.
-    with CaptureQueriesContext(connection) as again:
-        assert len(approvers_of(request)) == 10
-    assert len(again) <= len(one), [q["sql"] for q in again.captured_queries]
+    counts = {}
+    for size in (1, 10):
+        if size == 10:
+            for i in range(5):
+                grant(webra, UserFactory(username=f"direct{i}"), "perform", "enroll")
+            for i in range(4):
+                team.members.add(UserFactory(username=f"member{i}"))
+            grant(webra, team, "perform", "enroll")
+        for cache in ("cold", "warm"):
+            if cache == "cold":
+                grants_cache._held.clear()
+            with CaptureQueriesContext(connection) as queries:
+                assert len(approvers_of(request)) == size
+            counts[size, cache] = len(queries)
+    assert counts[10, "cold"] == counts[1, "cold"], counts
+    assert counts[10, "warm"] == counts[1, "warm"] < counts[1, "cold"], counts

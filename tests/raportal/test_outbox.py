@@ -395,3 +395,21 @@ def test_with_a_broker_a_failed_attempt_is_sent_again_for_its_retry_time(db, set
     assert sent == [(message.available_at, (message.pk,))], sent
     assert outbox.run(outbox.claim(message.pk, now=message.available_at)) is True
     assert values() == ["later"]
+
+
+def test_with_a_broker_a_long_retry_wait_is_left_to_the_sweep(db, settings, monkeypatch):
+    """A broker keeps eta tasks in its workers' memory: hours of a mail server away would
+    pile them up there; the sweep sends the retry once it is due."""
+    from raportal.tasks import run_outbox_message
+
+    settings.RAPORTAL_OUTBOX_DELIVERY = "celery"
+    settings.RAPORTAL_OUTBOX_RETRY_DELAY = 600
+    sent: list[tuple] = []
+    monkeypatch.setattr(run_outbox_message, "delay", lambda *args: sent.append(("now", args)))
+    monkeypatch.setattr(
+        run_outbox_message, "apply_async", lambda args, eta: sent.append((eta, args))
+    )
+    outbox_tasks.failures_left["count"] = 1
+    outbox.enqueue(flaky, "much later")
+    assert outbox.run(outbox.claim()) is False
+    assert sent == []

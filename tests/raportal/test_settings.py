@@ -182,3 +182,11 @@ def test_a_prepare_threshold_that_is_not_a_number_is_refused():
     result = settings_load(**env, RAPORTAL_DB_PREPARE_THRESHOLD="often")
     assert result.returncode != 0
     assert "RAPORTAL_DB_PREPARE_THRESHOLD must be a whole number" in result.stderr, result.stderr
+
+
+def test_server_side_binding_can_be_turned_off():
+    env = {**GOOD, "DATABASE_URL": "postgres://portal@db.example.com:5432/raportal"}
+    result = settings_load(code=DB_OPTIONS, **env, RAPORTAL_DB_SERVER_SIDE_BINDING="0")
+    assert result.returncode == 0, result.stderr
+    options = json.loads(result.stdout.strip().splitlines()[-1])
+    assert "server_side_binding" not in options and "prepare_threshold" not in options, options
