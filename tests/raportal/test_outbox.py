@@ -376,40 +376,38 @@ def test_a_notice_whose_last_attempt_fails_is_recorded_as_a_failed_notification(
     assert mailoutbox == [] and not OutboxMessage.objects.exists(), "recorded, not kept"
 
 
-def test_with_a_broker_a_failed_attempt_is_sent_again_for_its_retry_time(db, settings, monkeypatch):
-    """Not left to the sweep (which looks at messages due a minute ago): the retry's task
-    goes to the broker with the retry's time as its eta."""
+@pytest.fixture
+def broker(db, settings, monkeypatch) -> list[tuple]:
+    """Celery delivery with a broker that records what it is sent: (eta or "now", args)."""
     from raportal.tasks import run_outbox_message
 
     settings.RAPORTAL_OUTBOX_DELIVERY = "celery"
-    settings.RAPORTAL_OUTBOX_RETRY_DELAY = 30
     sent: list[tuple] = []
     monkeypatch.setattr(run_outbox_message, "delay", lambda *args: sent.append(("now", args)))
     monkeypatch.setattr(
         run_outbox_message, "apply_async", lambda args, eta: sent.append((eta, args))
     )
+    return sent
+
+
+def test_with_a_broker_a_failed_attempt_is_sent_again_for_its_retry_time(broker, settings):
+    """Not left to the sweep (which looks at messages due a minute ago): the retry's task
+    goes to the broker with the retry's time as its eta."""
+    settings.RAPORTAL_OUTBOX_RETRY_DELAY = 30
     outbox_tasks.failures_left["count"] = 1
     message = outbox.enqueue(flaky, "later")
     assert outbox.run(outbox.claim()) is False
     message.refresh_from_db()
-    assert sent == [(message.available_at, (message.pk,))], sent
+    assert broker == [(message.available_at, (message.pk,))], broker
     assert outbox.run(outbox.claim(message.pk, now=message.available_at)) is True
     assert values() == ["later"]
 
 
-def test_with_a_broker_a_long_retry_wait_is_left_to_the_sweep(db, settings, monkeypatch):
+def test_with_a_broker_a_long_retry_wait_is_left_to_the_sweep(broker, settings):
     """A broker keeps eta tasks in its workers' memory: hours of a mail server away would
     pile them up there; the sweep sends the retry once it is due."""
-    from raportal.tasks import run_outbox_message
-
-    settings.RAPORTAL_OUTBOX_DELIVERY = "celery"
     settings.RAPORTAL_OUTBOX_RETRY_DELAY = 600
-    sent: list[tuple] = []
-    monkeypatch.setattr(run_outbox_message, "delay", lambda *args: sent.append(("now", args)))
-    monkeypatch.setattr(
-        run_outbox_message, "apply_async", lambda args, eta: sent.append((eta, args))
-    )
     outbox_tasks.failures_left["count"] = 1
     outbox.enqueue(flaky, "much later")
     assert outbox.run(outbox.claim()) is False
-    assert sent == []
+    assert broker == []
