@@ -51,10 +51,6 @@ _held: dict[int, tuple[str, Held]] = {}
 GRANT_FIELDS = ("pk", "profile_id", "profile__name", "profile__module", "workflow", "level")
 
 
-def load(user_id: int) -> Held:
-    return load_many([user_id])[user_id]
-
-
 def load_many(user_ids: Iterable[int]) -> dict[int, Held]:
     """What each of the accounts ``user_ids`` holds: two queries whatever their number."""
     ids = set(user_ids)

@@ -190,3 +190,14 @@ def test_server_side_binding_can_be_turned_off():
     assert result.returncode == 0, result.stderr
     options = json.loads(result.stdout.strip().splitlines()[-1])
     assert "server_side_binding" not in options and "prepare_threshold" not in options, options
+
+
+@pytest.mark.postgres
+def test_the_test_database_connection_binds_on_the_server_and_prepares(postgres_only, db):
+    """What the options above turn into on a live connection (CI runs every test so)."""
+    from django.db import connection
+
+    connection.ensure_connection()
+    raw = connection.connection
+    assert type(connection.cursor().cursor).__name__ == "ServerBindingCursor"
+    assert raw.prepare_threshold == 5
